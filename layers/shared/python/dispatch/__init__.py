@@ -1,0 +1,6 @@
+"""Batch Dispatch domain package, shipped to Lambda as the shared layer.
+
+Capabilities live in sub-packages (ingest, processes, batches, cards, delivery, organisations), each
+with its models, its logic and its storage access; handlers in ``functions/`` only parse events and
+call into here.
+"""

@@ -1,0 +1,51 @@
+"""Settings as one pydantic model, read from the environment once per process.
+
+Domain code receives settings from :func:`get_settings`; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    """Everything the functions are configured with (see the template's ``Globals`` and functions)."""
+
+    stage: str = "dev"
+    region: str = "us-east-1"
+    main_table: str = "dispatch-main"
+    cards_table: str = "dispatch-cards"
+    bucket: str = "dispatch-uploads"
+    state_machine_arn: str = ""
+    api_base_url: str = "http://127.0.0.1:3000"
+    sender_email: str = "no-reply@example.com"
+    ses_configuration_set: str = "dispatch"
+    link_signing_key: str = Field(default="dev-only-link-key", repr=False)
+    link_ttl_days: int = 30
+    chunk_rows: int = 1000
+    upload_url_ttl_seconds: int = 900
+    max_file_bytes: int = 100 * 1024 * 1024
+    email_rate_per_second: float = 14.0
+    sms_rate_per_second: float = 20.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build from ``DISPATCH_*`` variables (``DISPATCH_MAIN_TABLE`` → ``main_table``)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            raw = env.get(f"DISPATCH_{name.upper()}")
+            if raw is not None:
+                values[name] = raw
+        if "region" not in values and env.get("AWS_REGION"):
+            values["region"] = env["AWS_REGION"]
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; the cache is cleared by tests and the local runtime."""
+    return Settings.from_env()

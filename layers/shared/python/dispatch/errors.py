@@ -1,0 +1,50 @@
+"""Domain exceptions. The API maps each to one HTTP status in a single place (functions/api)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DispatchError(Exception):
+    """Base of every error a caller is told about; ``code`` is stable, ``message`` is for people."""
+
+    code = "error"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class InvalidRequest(DispatchError):
+    code = "invalid_request"
+
+
+class NotFound(DispatchError):
+    code = "not_found"
+
+
+class Forbidden(DispatchError):
+    code = "forbidden"
+
+
+class Unauthorized(DispatchError):
+    code = "unauthorized"
+
+
+class Conflict(DispatchError):
+    """The resource is in a state that does not allow the operation (or a concurrent writer won)."""
+
+    code = "conflict"
+
+
+class Gone(DispatchError):
+    code = "gone"
+
+
+class TooLarge(DispatchError):
+    code = "too_large"
+
+
+class Unprocessable(DispatchError):
+    code = "unprocessable"

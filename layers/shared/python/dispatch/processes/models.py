@@ -1,0 +1,111 @@
+"""Processes: what a card links to, the fields a recipients file must carry, and the channel templates."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+
+FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,63}$")
+
+
+class FieldType(StrEnum):
+    string = "string"
+    number = "number"
+    date = "date"
+    boolean = "boolean"
+    email = "email"
+    phone = "phone"
+
+
+class ProcessField(BaseModel):
+    """One "model data item": a column of the recipients file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, pattern=FIELD_NAME.pattern)]
+    label: str | None = None
+    type: FieldType = FieldType.string
+    required: bool = False
+
+
+class EmailTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=998)]
+    text: Annotated[str, StringConstraints(min_length=1)]
+    html: str | None = None
+
+
+class SmsTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1600)]
+
+
+class Templates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailTemplate | None = None
+    sms: SmsTemplate | None = None
+
+
+class ChannelOrder(StrEnum):
+    """Which channel a card is delivered by when a row has both an email and a phone."""
+
+    email_first = "email_first"
+    sms_first = "sms_first"
+    both = "both"
+
+
+class ProcessState(StrEnum):
+    draft = "draft"
+    live = "live"
+
+
+class ProcessInput(BaseModel):
+    """The body of ``POST /processes`` (and the PROCESS.json of ``dispatch validate``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    fields: list[ProcessField] = Field(min_length=1, max_length=200)
+    link_base_url: HttpUrl
+    templates: Templates = Field(default_factory=Templates)
+    channel_order: ChannelOrder = ChannelOrder.email_first
+    approval_required: bool | None = None
+    four_eyes: bool | None = None
+
+    @model_validator(mode="after")
+    def _unique_field_names(self) -> Self:
+        seen: set[str] = set()
+        for field in self.fields:
+            key = column_key(field.name)
+            if key in seen:
+                raise ValueError(f"field {field.name!r} is defined twice")
+            seen.add(key)
+        return self
+
+
+class Process(ProcessInput):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    org_id: str
+    state: ProcessState = ProcessState.draft
+    created_at: str
+    created_by: str
+
+    def channels(self) -> list[str]:
+        """The channels this process can deliver by, in the process's preferred order."""
+        available = [name for name in ("email", "sms") if getattr(self.templates, name) is not None]
+        if self.channel_order is ChannelOrder.sms_first:
+            available.reverse()
+        return available
+
+
+def column_key(name: str) -> str:
+    """How column names are compared: trimmed, case-folded, with space, ``_`` and ``-`` alike."""
+    return re.sub(r"[\s_\-]+", "_", name.strip().casefold())
