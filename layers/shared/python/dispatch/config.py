@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 
 class Settings(BaseModel):
@@ -23,13 +23,15 @@ class Settings(BaseModel):
     api_base_url: str = "http://127.0.0.1:3000"
     sender_email: str = "no-reply@example.com"
     ses_configuration_set: str = "dispatch"
-    link_signing_key: str = Field(default="dev-only-link-key", repr=False)
+    approval_timeout_seconds: int = 7 * 24 * 3600
+    link_signing_secret_arn: str = ""
     link_ttl_days: int = 30
     chunk_rows: int = 1000
     upload_url_ttl_seconds: int = 900
     max_file_bytes: int = 100 * 1024 * 1024
     email_rate_per_second: float = 14.0
     sms_rate_per_second: float = 20.0
+    send_concurrency: int = 4
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

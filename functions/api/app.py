@@ -1,0 +1,31 @@
+"""The HTTP API behind API Gateway: routing, validation and error mapping via Powertools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from dispatch.http import routes_batches, routes_organisation, routes_processes
+from dispatch.http.responses import register_error_handlers
+from dispatch.observability import logger, metrics, tracer
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.include_router(routes_processes.router)
+app.include_router(routes_batches.router)
+app.include_router(routes_organisation.router)
+register_error_handlers(app)
+
+
+@app.get("/health", summary="Liveness (public)")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,21 @@
+"""The batch state machine's small steps: approval request, expiry, sending start and finish, failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from dispatch import services
+from dispatch.batches.steps import LifecycleStep, run_step
+from dispatch.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=LifecycleStep)
+def lambda_handler(event: LifecycleStep, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(batch_id=event.batch_id, action=event.action)
+    return run_step(services.workflow(), event)

@@ -1,0 +1,37 @@
+"""S3 ObjectCreated on uploads/ and drop/: validate the file and start the batch lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from dispatch import services
+from dispatch.batches.intake import UploadedObject
+from dispatch.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=S3Event)
+def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+    intake = services.intake()
+    handled = []
+    for record in event.records:
+        s3_object = record.s3.get_object
+        obj = UploadedObject(
+            bucket=record.s3.bucket.name,
+            key=unquote_plus(s3_object.key),  # S3 sends keys URL-encoded
+            size=s3_object.size or 0,
+            # the sequencer identifies one write of the key; the ETag stands in where an emulator omits it
+            sequencer=s3_object.get("sequencer") or s3_object.get("eTag") or "",
+            event_time=datetime.fromisoformat(record.event_time.replace("Z", "+00:00")),
+        )
+        batch = intake.handle(obj)
+        if batch is not None:
+            handled.append({"batch_id": batch.id, "status": batch.status.value})
+    return {"batches": handled}

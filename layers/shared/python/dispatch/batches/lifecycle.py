@@ -1,0 +1,36 @@
+"""The batch state graph, in one place. Every status change goes through :func:`check_transition`."""
+
+from __future__ import annotations
+
+from dispatch.batches.models import BatchStatus as S
+from dispatch.errors import Conflict
+
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.uploading: frozenset({S.validating, S.failed}),
+    S.validating: frozenset({S.validating, S.invalid, S.generating, S.failed}),
+    S.generating: frozenset({S.pending_approval, S.approved, S.failed}),
+    S.pending_approval: frozenset({S.approved, S.rejected, S.expired, S.failed}),
+    S.approved: frozenset({S.sending, S.rejected, S.complete, S.archived, S.failed}),
+    S.sending: frozenset({S.sent, S.partially_sent, S.rejected, S.failed}),
+    S.sent: frozenset({S.complete, S.archived}),
+    S.partially_sent: frozenset({S.sending, S.complete, S.archived}),
+    S.invalid: frozenset({S.archived}),
+    S.rejected: frozenset({S.archived}),
+    S.expired: frozenset({S.archived}),
+    S.complete: frozenset({S.archived}),
+    S.failed: frozenset({S.archived}),
+    S.archived: frozenset(),
+}
+
+
+def sources_of(target: S) -> frozenset[S]:
+    """Every status from which ``target`` may be reached."""
+    return frozenset(source for source, targets in TRANSITIONS.items() if target in targets)
+
+
+def check_transition(current: S, target: S) -> None:
+    if target not in TRANSITIONS[current]:
+        raise Conflict(
+            f"the batch is {current.value}; it cannot become {target.value}",
+            {"status": current.value, "requested": target.value},
+        )

@@ -1,0 +1,46 @@
+"""Event models of the state machine's Lambda tasks, and the dispatch of lifecycle steps."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from dispatch.batches.models import Chunk
+from dispatch.batches.workflow import Workflow
+
+
+class ChunkTask(BaseModel):
+    batch_id: str
+    org_id: str
+    chunk: Chunk
+
+
+class LifecycleStep(BaseModel):
+    action: Literal[
+        "after_generation", "request_approval", "approval_expired", "start_sending", "finish_sending", "fail"
+    ]
+    batch_id: str
+    org_id: str
+    task_token: str | None = None
+    error: dict[str, Any] | None = None
+
+
+def run_step(workflow: Workflow, step: LifecycleStep) -> dict[str, Any]:
+    org_id, batch_id = step.org_id, step.batch_id
+    match step.action:
+        case "after_generation":
+            return workflow.after_generation(org_id, batch_id)
+        case "request_approval":
+            if not step.task_token:
+                raise ValueError("request_approval needs a task token")
+            workflow.request_approval(org_id, batch_id, step.task_token)
+        case "approval_expired":
+            workflow.approval_expired(org_id, batch_id)
+        case "start_sending":
+            return workflow.start_sending(org_id, batch_id)
+        case "finish_sending":
+            return {"status": workflow.finish_sending(org_id, batch_id).status.value}
+        case "fail":
+            workflow.fail(org_id, batch_id, str((step.error or {}).get("Error", "unknown error")))
+    return {}

@@ -1,0 +1,201 @@
+"""Batches in the main table.
+
+Items (documented in docs/data-model.md):
+- batch: ``pk=ORG#<org>``, ``sk=BATCH#<id>`` (ids sort by creation time, so "newest first" is a
+  reverse key query); ``gsi1pk=BATCH#<id>`` finds a batch by id alone. Counters are top-level
+  ``count_<name>`` numbers so they can be incremented atomically.
+- generation marker: ``pk=BATCH#<id>``, ``sk=GEN#<chunk>``, written in the same transaction as
+  the counter increment, so a retried chunk never counts twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dispatch import aws
+from dispatch.batches.lifecycle import check_transition, sources_of
+from dispatch.batches.models import COUNTERS, Batch, BatchStatus, Counters
+from dispatch.clock import now_iso
+from dispatch.config import Settings
+from dispatch.dynamo import decode_cursor, encode_cursor, from_dynamo, is_condition_failure, to_dynamo
+from dispatch.errors import NotFound
+
+_INTERNAL = {"pk", "sk", "gsi1pk", "gsi1sk", "task_token"}
+
+
+def _key(org_id: str, batch_id: str) -> dict[str, str]:
+    return {"pk": f"ORG#{org_id}", "sk": f"BATCH#{batch_id}"}
+
+
+class BatchStore:
+    def __init__(self, settings: Settings) -> None:
+        self._table = aws.dynamodb_table(settings.main_table)
+        self._table_name = settings.main_table
+
+    def create(self, batch: Batch) -> bool:
+        """Store a new batch; False when a batch with this id already exists (a repeated event)."""
+        body = batch.model_dump(mode="json", exclude={"counters"})
+        item = {
+            **_key(batch.org_id, batch.id),
+            "gsi1pk": f"BATCH#{batch.id}",
+            "gsi1sk": "BATCH",
+            **to_dynamo(body),
+            **{f"count_{name}": value for name, value in batch.counters.model_dump().items()},
+        }
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def get(self, org_id: str, batch_id: str) -> Batch:
+        item = self._table.get_item(Key=_key(org_id, batch_id), ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFound("no such batch", {"batch_id": batch_id})
+        return _batch(item)
+
+    def find(self, batch_id: str) -> Batch:
+        """A batch by id alone (events that carry only the id)."""
+        result = self._table.query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": f"BATCH#{batch_id}"},
+            Limit=1,
+        )
+        if not result.get("Items"):
+            raise NotFound("no such batch", {"batch_id": batch_id})
+        return self.get(str(result["Items"][0]["pk"]).removeprefix("ORG#"), batch_id)  # the index is keys-only
+
+    def transition(
+        self,
+        org_id: str,
+        batch_id: str,
+        target: BatchStatus,
+        *,
+        set_values: Mapping[str, Any] | None = None,
+        add_counters: Mapping[str, int] | None = None,
+        sources: Iterable[BatchStatus] | None = None,
+    ) -> Batch:
+        """Move a batch to ``target`` if its current status allows it (conditional write).
+
+        A lost race or an illegal move raises Conflict naming the current status.
+        """
+        allowed = sorted(sources if sources is not None else sources_of(target))
+        names = {"#status": "status", "#updated": "updated_at"}
+        values: dict[str, Any] = {":target": target.value, ":now": now_iso()}
+        sets = ["#status = :target", "#updated = :now"]
+        for index, (name, value) in enumerate((set_values or {}).items()):
+            names[f"#s{index}"] = name
+            values[f":s{index}"] = to_dynamo(value)
+            sets.append(f"#s{index} = :s{index}")
+        adds = []
+        for name, delta in (add_counters or {}).items():
+            adds.append(f"count_{name} :a_{name}")
+            values[f":a_{name}"] = delta
+        placeholders = []
+        for index, status in enumerate(allowed):
+            values[f":from{index}"] = status.value
+            placeholders.append(f":from{index}")
+        expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
+        try:
+            result = self._table.update_item(
+                Key=_key(org_id, batch_id),
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_exists(pk) AND #status IN ({', '.join(placeholders)})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            current = self.get(org_id, batch_id)
+            check_transition(current.status, target)
+            raise  # the graph allows it but the caller narrowed the sources: still a lost race
+        return _batch(result["Attributes"])
+
+    def add_counters(self, org_id: str, batch_id: str, deltas: Mapping[str, int]) -> None:
+        if not any(deltas.values()):
+            return
+        self._table.update_item(
+            Key=_key(org_id, batch_id),
+            UpdateExpression="ADD " + ", ".join(f"count_{name} :{name}" for name in deltas),
+            ExpressionAttributeValues={f":{name}": delta for name, delta in deltas.items()},
+        )
+
+    def record_chunk_once(self, org_id: str, batch_id: str, marker: str, deltas: Mapping[str, int]) -> bool:
+        """Add a chunk's counts exactly once: a marker item and the increment in one transaction.
+
+        False when the marker exists already (the chunk was counted by an earlier attempt).
+        """
+        client = aws.client("dynamodb")
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table_name,
+                            "Item": {"pk": {"S": f"BATCH#{batch_id}"}, "sk": {"S": marker}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table_name,
+                            "Key": {"pk": {"S": f"ORG#{org_id}"}, "sk": {"S": f"BATCH#{batch_id}"}},
+                            "UpdateExpression": "ADD " + ", ".join(f"count_{name} :{name}" for name in deltas),
+                            "ExpressionAttributeValues": {f":{name}": {"N": str(d)} for name, d in deltas.items()},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def set_task_token(self, org_id: str, batch_id: str, token: str) -> None:
+        self._table.update_item(
+            Key=_key(org_id, batch_id),
+            UpdateExpression="SET task_token = :token",
+            ExpressionAttributeValues={":token": token},
+        )
+
+    def task_token(self, org_id: str, batch_id: str) -> str | None:
+        item = self._table.get_item(Key=_key(org_id, batch_id), ConsistentRead=True).get("Item") or {}
+        token = item.get("task_token")
+        return str(token) if token else None
+
+    def list(
+        self, org_id: str, statuses: Iterable[BatchStatus], limit: int, cursor: str | None
+    ) -> tuple[list[Batch], str | None]:
+        wanted = sorted(statuses)
+        values: dict[str, Any] = {":pk": f"ORG#{org_id}", ":prefix": "BATCH#"}
+        values.update({f":st{index}": status.value for index, status in enumerate(wanted)})
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "FilterExpression": f"#status IN ({', '.join(f':st{i}' for i in range(len(wanted)))})",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            query["ExclusiveStartKey"] = start
+        result = self._table.query(**query)
+        return [_batch(item) for item in result.get("Items", [])], encode_cursor(result.get("LastEvaluatedKey"))
+
+
+def _batch(item: Mapping[str, Any]) -> Batch:
+    plain = from_dynamo(dict(item))
+    counters = Counters(**{name: plain.pop(f"count_{name}", 0) for name in COUNTERS})
+    for name in _INTERNAL:
+        plain.pop(name, None)
+    return Batch.model_validate({**plain, "counters": counters})

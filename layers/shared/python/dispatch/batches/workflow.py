@@ -1,0 +1,109 @@
+"""The steps the batch state machine calls (statemachines/batch_lifecycle.asl.json).
+
+Each step re-reads the batch and moves it with a conditional write, so a step Step Functions
+retries is harmless, and a batch changed by a person meanwhile (rejected, say) is never overrun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dispatch.batches.lifecycle import TRANSITIONS
+from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk
+from dispatch.batches.store import BatchStore
+from dispatch.cards.generation import LinkConfig, generate_chunk
+from dispatch.cards.store import CardStore
+from dispatch.clock import now_iso
+from dispatch.config import Settings
+from dispatch.delivery.sender import ChunkSender
+from dispatch.errors import Conflict
+from dispatch.ingest.staging import read_chunk
+from dispatch.observability import logger
+from dispatch.organisations.store import OrganisationStore
+from dispatch.processes.store import ProcessStore
+
+
+
+@dataclass
+class Workflow:
+    settings: Settings
+    batches: BatchStore
+    processes: ProcessStore
+    organisations: OrganisationStore
+    cards: CardStore
+    links: Callable[[], LinkConfig]
+
+    def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
+        batch = self.batches.get(org_id, batch_id)
+        if batch.status is not BatchStatus.generating:
+            raise Conflict(f"the batch is {batch.status.value}; cards are generated only while generating")
+        process = self.processes.get(org_id, batch.process_id)
+        organisation = self.organisations.get(org_id)
+        rows = list(read_chunk(self.settings.bucket, batch_id, chunk.index))
+        return generate_chunk(
+            rows, batch, chunk, process, organisation.name or org_id, self.links(), self.cards, self.batches
+        )
+
+    def after_generation(self, org_id: str, batch_id: str) -> dict[str, Any]:
+        """Does this batch wait for a person? If not, it is approved now."""
+        batch = self.batches.get(org_id, batch_id)
+        process = self.processes.get(org_id, batch.process_id)
+        organisation = self.organisations.get(org_id)
+        required = process.approval_required
+        if required is None:
+            required = organisation.approval_required
+        if not required:
+            self.batches.transition(
+                org_id, batch_id, BatchStatus.approved, sources=[BatchStatus.generating],
+                set_values={"approval": Approval(decided_by="policy:no-approval-required", decided_at=now_iso()).model_dump()},
+            )
+        return {"approval_required": required}
+
+    def request_approval(self, org_id: str, batch_id: str, task_token: str) -> None:
+        """Status and task token in one write: an approver can never see a batch it cannot resume."""
+        self.batches.transition(
+            org_id,
+            batch_id,
+            BatchStatus.pending_approval,
+            sources=[BatchStatus.generating, BatchStatus.pending_approval],
+            set_values={"task_token": task_token, "approval": Approval(requested_at=now_iso()).model_dump()},
+        )
+
+    def approval_expired(self, org_id: str, batch_id: str) -> None:
+        self.batches.transition(
+            org_id, batch_id, BatchStatus.expired, set_values={"status_reason": "approval timed out"}
+        )
+
+    def start_sending(self, org_id: str, batch_id: str) -> dict[str, Any]:
+        batch = self.batches.get(org_id, batch_id)
+        if not batch.auto_distribute:
+            logger.info("auto distribution off; cards stay ready", batch_id=batch_id)
+            return {"send": False}
+        self.batches.transition(org_id, batch_id, BatchStatus.sending, sources=[BatchStatus.approved, BatchStatus.sending])
+        return {"send": True}
+
+    def send(self, org_id: str, batch_id: str, chunk: Chunk, sender: ChunkSender) -> dict[str, int]:
+        batch = self.batches.get(org_id, batch_id)
+        if batch.status is not BatchStatus.sending:
+            logger.info("batch no longer sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
+            return {"sent": 0, "failed": 0}
+        process = self.processes.get(org_id, batch.process_id)
+        organisation = self.organisations.get(org_id)
+        counts = sender.send_chunk(batch, process, organisation.name or org_id, chunk)
+        self.batches.add_counters(org_id, batch_id, counts)
+        return counts
+
+    def finish_sending(self, org_id: str, batch_id: str) -> Batch:
+        batch = self.batches.get(org_id, batch_id)
+        reached_all = batch.counters.sent == batch.counters.cards
+        target = BatchStatus.sent if reached_all else BatchStatus.partially_sent
+        return self.batches.transition(org_id, batch_id, target, sources=[BatchStatus.sending])
+
+    def fail(self, org_id: str, batch_id: str, error: str) -> None:
+        """A system fault: the batch is marked failed with the error's name (never its data)."""
+        batch = self.batches.get(org_id, batch_id)
+        if BatchStatus.failed not in TRANSITIONS[batch.status]:
+            return  # already finished, rejected or failed: nothing left to mark
+        self.batches.transition(org_id, batch_id, BatchStatus.failed, set_values={"status_reason": error[:500]})

@@ -1,0 +1,90 @@
+"""Providers behind two small classes: SES v2 for email, SNS for SMS.
+
+Provider errors are sorted into what the sender can act on: retry later (throttling, 5xx), fail
+the card (the provider refuses this message), or pause the batch (the account cannot send).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from dispatch import aws
+from dispatch.rendering import EmailMessage
+
+THROTTLING = frozenset(
+    {"TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException", "Throttled"}
+)
+ACCOUNT_PAUSED = frozenset({"SendingPausedException", "AccountSuspendedException"})
+
+
+class TemporaryFailure(Exception):
+    """Worth retrying after a back-off."""
+
+
+class PermanentFailure(Exception):
+    """This message will never be accepted; the card fails with the provider's reason."""
+
+
+class AccountPaused(Exception):
+    """The account cannot send at all: stop the batch instead of failing every card."""
+
+
+def classify(exc: ClientError) -> Exception:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    message = f"{code}: {error.get('Message', '')}".strip(": ")
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    if code in ACCOUNT_PAUSED:
+        return AccountPaused(message)
+    if code in THROTTLING or status >= 500:
+        return TemporaryFailure(message)
+    return PermanentFailure(message)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSender:
+    from_address: str
+    configuration_set: str
+
+    def send(self, to: str, message: EmailMessage, unsubscribe_url: str, tags: dict[str, str]) -> str:
+        body: dict[str, object] = {"Text": {"Data": message.text, "Charset": "UTF-8"}}
+        if message.html is not None:
+            body["Html"] = {"Data": message.html, "Charset": "UTF-8"}
+        try:
+            response = aws.client("sesv2").send_email(
+                FromEmailAddress=self.from_address,
+                Destination={"ToAddresses": [to]},
+                Content={
+                    "Simple": {
+                        "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                        "Body": body,
+                        "Headers": [
+                            {"Name": "List-Unsubscribe", "Value": f"<{unsubscribe_url}>"},
+                            {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
+                        ],
+                    }
+                },
+                ConfigurationSetName=self.configuration_set,
+                EmailTags=[{"Name": name, "Value": value} for name, value in tags.items()],
+            )
+        except ClientError as exc:
+            raise classify(exc) from exc
+        return str(response["MessageId"])
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSender:
+    def send(self, to: str, text: str) -> str:
+        try:
+            response = aws.client("sns").publish(
+                PhoneNumber=to,
+                Message=text,
+                MessageAttributes={
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+                },
+            )
+        except ClientError as exc:
+            raise classify(exc) from exc
+        return str(response["MessageId"])

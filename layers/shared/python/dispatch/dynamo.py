@@ -1,0 +1,75 @@
+"""Small helpers shared by the DynamoDB stores: value conversion, cursors and error mapping."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dispatch.errors import Conflict, InvalidRequest
+
+
+def to_dynamo(value: Any) -> Any:
+    """DynamoDB takes no floats: convert them (recursively) to Decimal."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {key: to_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(item) for item in value]
+    return value
+
+
+def from_dynamo(value: Any) -> Any:
+    """Decimals back to int or float, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: from_dynamo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(item) for item in value]
+    if isinstance(value, set):
+        return sorted(from_dynamo(item) for item in value)
+    return value
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(from_dynamo(last_key), separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("the cursor is not valid") from exc
+    if not isinstance(value, dict):
+        raise InvalidRequest("the cursor is not valid")
+    return dict(to_dynamo(value))
+
+
+def is_condition_failure(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code", "")
+    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+@contextmanager
+def conflict_on_condition(message: str) -> Iterator[None]:
+    """Turn a failed conditional write into a domain :class:`Conflict`."""
+    try:
+        yield
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            raise Conflict(message) from exc
+        raise

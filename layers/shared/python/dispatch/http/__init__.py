@@ -1,0 +1,1 @@
+"""The HTTP API's routes and its error mapping (the API function composes them)."""

@@ -1,0 +1,39 @@
+"""Routes: /processes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from dispatch import services
+from dispatch.http.caller import current_caller
+from dispatch.http.responses import page
+from dispatch.processes.models import ProcessInput
+
+router = Router()
+
+
+@router.post("/processes", summary="Create a process (admin)")
+def create_process(body: ProcessInput) -> tuple[dict[str, Any], int]:
+    process = services.process_service().create(current_caller(router), body)
+    return process.model_dump(mode="json"), 201
+
+
+@router.get("/processes", summary="List the organisation's processes")
+def list_processes(
+    limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    items, next_cursor = services.process_service().list(current_caller(router), limit, cursor)
+    return page((item.model_dump(mode="json") for item in items), next_cursor)
+
+
+@router.get("/processes/<process_id>", summary="Get a process")
+def get_process(process_id: str) -> dict[str, Any]:
+    return services.process_service().get(current_caller(router), process_id).model_dump(mode="json")
+
+
+@router.post("/processes/<process_id>/publish", summary="Make a process live (admin)")
+def publish_process(process_id: str) -> dict[str, Any]:
+    return services.process_service().publish(current_caller(router), process_id).model_dump(mode="json")

@@ -1,0 +1,46 @@
+"""Process rules: who may create and publish them, and when a process may go live."""
+
+from __future__ import annotations
+
+from dispatch.auth import Caller, Role
+from dispatch.clock import now_iso, utcnow
+from dispatch.errors import Unprocessable
+from dispatch.ids import new_id
+from dispatch.processes.models import Process, ProcessInput, ProcessState
+from dispatch.processes.store import ProcessStore
+from dispatch.rendering import check_syntax
+
+
+class ProcessService:
+    def __init__(self, store: ProcessStore) -> None:
+        self._store = store
+
+    def create(self, caller: Caller, body: ProcessInput) -> Process:
+        caller.require(Role.admin)
+        problems = check_syntax(body.templates)
+        if problems:
+            raise Unprocessable("a template does not compile", {"templates": problems})
+        process = Process(
+            **body.model_dump(),
+            id=new_id(utcnow()),
+            org_id=caller.org_id,
+            created_at=now_iso(),
+            created_by=caller.email,
+        )
+        self._store.create(process)
+        return process
+
+    def publish(self, caller: Caller, process_id: str) -> Process:
+        """Make a process live. Links are never sent without an output channel (seed 001)."""
+        caller.require(Role.admin)
+        process = self._store.get(caller.org_id, process_id)
+        if not process.channels():
+            raise Unprocessable("a process needs an email or SMS template before it can go live")
+        self._store.set_state(caller.org_id, process_id, ProcessState.live)
+        return process.model_copy(update={"state": ProcessState.live})
+
+    def get(self, caller: Caller, process_id: str) -> Process:
+        return self._store.get(caller.org_id, process_id)
+
+    def list(self, caller: Caller, limit: int, cursor: str | None) -> tuple[list[Process], str | None]:
+        return self._store.list(caller.org_id, limit, cursor)

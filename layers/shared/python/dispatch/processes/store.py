@@ -1,0 +1,75 @@
+"""Processes in the main table.
+
+Item: ``pk=ORG#<org>``, ``sk=PROCESS#<id>``; ``gsi1pk=PROCESS#<id>`` finds a process by id alone
+(an S3 drop names only the process).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dispatch import aws
+from dispatch.config import Settings
+from dispatch.dynamo import conflict_on_condition, decode_cursor, encode_cursor, from_dynamo, to_dynamo
+from dispatch.errors import NotFound
+from dispatch.processes.models import Process
+
+
+class ProcessStore:
+    def __init__(self, settings: Settings) -> None:
+        self._table = aws.dynamodb_table(settings.main_table)
+
+    def create(self, process: Process) -> None:
+        item = {
+            "pk": f"ORG#{process.org_id}",
+            "sk": f"PROCESS#{process.id}",
+            "gsi1pk": f"PROCESS#{process.id}",
+            "gsi1sk": "PROCESS",
+            **to_dynamo(process.model_dump(mode="json")),
+        }
+        with conflict_on_condition("the process already exists"):
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, org_id: str, process_id: str) -> Process:
+        item = self._table.get_item(Key={"pk": f"ORG#{org_id}", "sk": f"PROCESS#{process_id}"}).get("Item")
+        if not item:
+            raise NotFound("no such process", {"process_id": process_id})
+        return _process(item)
+
+    def find(self, process_id: str) -> Process:
+        """A process by id alone, whatever its organisation (for S3 drops)."""
+        result = self._table.query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": f"PROCESS#{process_id}"},
+            Limit=1,
+        )
+        if not result.get("Items"):
+            raise NotFound("no such process", {"process_id": process_id})
+        return self.get(str(result["Items"][0]["pk"]).removeprefix("ORG#"), process_id)  # the index is keys-only
+
+    def set_state(self, org_id: str, process_id: str, state: str) -> None:
+        with conflict_on_condition("the process changed meanwhile"):
+            self._table.update_item(
+                Key={"pk": f"ORG#{org_id}", "sk": f"PROCESS#{process_id}"},
+                UpdateExpression="SET #state = :state",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":state": state},
+            )
+
+    def list(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Process], str | None]:
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": f"ORG#{org_id}", ":prefix": "PROCESS#"},
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            query["ExclusiveStartKey"] = start
+        result = self._table.query(**query)
+        return [_process(item) for item in result.get("Items", [])], encode_cursor(result.get("LastEvaluatedKey"))
+
+
+def _process(item: dict[str, Any]) -> Process:
+    return Process.model_validate(from_dynamo(item))

@@ -1,0 +1,79 @@
+"""Channel templates rendered in a Jinja2 sandbox.
+
+HTML bodies are autoescaped; subjects, text bodies and SMS are plain text and are not. Undefined
+variables are errors (``StrictUndefined``), so a template that names a missing field fails at
+generation time instead of sending a blank. Recipient values are only ever passed as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from dispatch.processes.models import Templates
+
+
+class RenderError(Exception):
+    """A template could not be compiled or rendered; the message says where and why."""
+
+
+_TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+_HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+
+
+@lru_cache(maxsize=256)
+def _compile(source: str, html: bool) -> Template:
+    return (_HTML if html else _TEXT).from_string(source)
+
+
+def _render(part: str, source: str, context: Mapping[str, Any], *, html: bool = False) -> str:
+    try:
+        return _compile(source, html).render(context)
+    except TemplateError as exc:
+        raise RenderError(f"{part}: {exc.message or type(exc).__name__}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class EmailMessage:
+    subject: str
+    text: str
+    html: str | None
+
+
+def render_email(templates: Templates, context: Mapping[str, Any]) -> EmailMessage:
+    email = templates.email
+    if email is None:
+        raise RenderError("the process has no email template")
+    subject = _render("email subject", email.subject, context).strip()
+    text = _render("email text", email.text, context)
+    html = _render("email html", email.html, context, html=True) if email.html else None
+    return EmailMessage(" ".join(subject.split()), text, html)
+
+
+def render_sms(templates: Templates, context: Mapping[str, Any]) -> str:
+    if templates.sms is None:
+        raise RenderError("the process has no SMS template")
+    return _render("sms text", templates.sms.text, context).strip()
+
+
+def check_syntax(templates: Templates) -> list[str]:
+    """Compile every template; the messages of those that do not compile."""
+    sources = []
+    if templates.email:
+        sources += [("email subject", templates.email.subject, False), ("email text", templates.email.text, False)]
+        if templates.email.html:
+            sources.append(("email html", templates.email.html, True))
+    if templates.sms:
+        sources.append(("sms text", templates.sms.text, False))
+    problems = []
+    for part, source, html in sources:
+        try:
+            _compile(source, html)
+        except TemplateError as exc:
+            problems.append(f"{part}: {exc.message or type(exc).__name__}")
+    return problems

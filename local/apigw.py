@@ -1,0 +1,118 @@
+"""A local stand-in for API Gateway: HTTP requests become REST proxy events for the API function.
+
+Like the Cognito authorizer in AWS, it rejects requests without a valid (development) token before
+the function runs, and passes the token's claims in ``requestContext.authorizer.claims``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from local import tokens
+from local.lambdas import FunctionError
+
+PUBLIC_PATHS = ("/health", "/c/", "/unsubscribe/")
+UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "authentication required", "details": {}}}
+
+
+def proxy_event(request: Request, claims: dict[str, Any] | None, stage: str) -> dict[str, Any]:
+    body = request.get_data()
+    is_text = not body or request.mimetype.startswith(("text/", "application/json", "application/x-www-form"))
+    headers = {key: value for key, value in request.headers.items()}
+    query = {key: request.args.getlist(key) for key in request.args}
+    return {
+        "resource": "/{proxy+}",
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": {key: values[-1] for key, values in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": {"proxy": request.path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}",
+            "httpMethod": request.method,
+            "path": f"/{stage}{request.path}",
+            "stage": stage,
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            "authorizer": {"claims": claims} if claims else None,
+        },
+        "body": (body.decode() if is_text else base64.b64encode(body).decode()) if body else None,
+        "isBase64Encoded": bool(body) and not is_text,
+    }
+
+
+def to_response(result: dict[str, Any]) -> Response:
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    response = Response(data, status=int(result.get("statusCode", 200)))
+    for key, value in (result.get("headers") or {}).items():
+        response.headers[key] = value
+    for key, values in (result.get("multiValueHeaders") or {}).items():
+        for value in values:
+            response.headers.add(key, value)
+    return response
+
+
+class LocalApiGateway:
+    def __init__(
+        self,
+        invoke: Callable[[dict[str, Any]], dict[str, Any]],
+        state_dir: Path,
+        stage: str,
+        extra_routes: dict[str, Callable[[], Any]] | None = None,
+    ) -> None:
+        self._invoke = invoke
+        self._state_dir = state_dir
+        self._stage = stage
+        self._extra = extra_routes or {}
+        self._server: BaseWSGIServer | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        if request.path in self._extra:
+            return _json(200, self._extra[request.path]())
+        claims = None
+        if not request.path.startswith(PUBLIC_PATHS):
+            header = request.headers.get("Authorization", "")
+            token = header.removeprefix("Bearer ").strip()
+            claims = tokens.verify(self._state_dir, token) if token else None
+            if claims is None:
+                return _json(401, UNAUTHORIZED)
+        try:
+            return to_response(self._invoke(proxy_event(request, claims, self._stage)))
+        except FunctionError:
+            return _json(502, {"message": "Internal server error"})
+
+    def start(self, host: str, port: int) -> None:
+        self._server = make_server(host, port, self, threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="local-apigw").start()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_port)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")

@@ -1,0 +1,107 @@
+"""The ``dispatch`` command: operate the local stack (and validate files) from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import urllib.request
+from collections.abc import Sequence
+
+from local import tokens
+from local.stack import LOCAL_PARAMETERS, ROOT, STATE_DIR, LocalStack
+
+
+def _up(args: argparse.Namespace) -> int:
+    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port)
+    stack.start()
+    print(json.dumps(stack.info()), flush=True)
+    print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port)
+    print(json.dumps(stack.info()))
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    print(tokens.issue(STATE_DIR, user=args.user, role=args.role, org=args.org))
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    url = f"http://127.0.0.1:{args.api_port}/_local/outbox"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - local URL
+            messages = json.loads(response.read())
+    except OSError as exc:
+        print(f"the local stack is not running on port {args.api_port} ({exc}); start it with `make up`", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(messages, indent=2))
+        return 0
+    for message in messages:
+        what = message["subject"] if message["channel"] == "email" else message["body"]
+        print(f"{message['channel']:5} {message['recipient']:28} batch {message['batch_id']} card {message['card_id']}")
+        print(f"      {what}")
+    print(f"{len(messages)} message(s)")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from local import demo
+
+    return demo.run()
+
+
+def _validate(args: argparse.Namespace, rest: list[str]) -> int:
+    from local import validate_command
+
+    return validate_command.run(rest)
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from local.openapi import openapi_json
+
+    print(openapi_json())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dispatch", description=__doc__)
+    parser.add_argument("--aws-port", type=int, default=4566)
+    parser.add_argument("--api-port", type=int, default=3000)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="serve the local stack until interrupted")
+    commands.add_parser("info", help="the local endpoints and bucket, as JSON")
+    token = commands.add_parser("token", help="a development bearer token for the local API")
+    token.add_argument("--user", required=True, help="the user's email")
+    token.add_argument("--role", required=True, choices=tokens.ROLES)
+    token.add_argument("--org", required=True, help="the organisation id")
+    outbox = commands.add_parser("outbox", help="every email and SMS the running local stack sent")
+    outbox.add_argument("--json", action="store_true")
+    commands.add_parser("demo", help="run a demo batch end to end")
+    commands.add_parser("validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False)
+    commands.add_parser("openapi", help="print the OpenAPI document of the HTTP API")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "validate":
+        return _validate(args, rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    handlers = {"up": _up, "info": _info, "token": _token, "outbox": _outbox, "demo": _demo, "openapi": _openapi}
+    return handlers[args.command](args)
+
+
+__all__ = ["LOCAL_PARAMETERS", "ROOT", "main"]

@@ -1,0 +1,180 @@
+"""Creates the emulated resources of template.yaml in moto, through the AWS APIs.
+
+Each resource type the application uses has a small creator here; the types that have no local
+meaning (logs, alarms, IAM-only, Cognito, API Gateway, layers) are listed and skipped. A type that
+is neither fails loudly, so the template can never silently drift from the local stack.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.lambdas import InProcessRuntime, LocalFunction
+from local.template import ACCOUNT_ID, REGION, Resolver
+
+SKIPPED = frozenset(
+    {
+        "AWS::Serverless::LayerVersion",  # the dispatch package and its dependencies are installed in .venv
+        "AWS::Serverless::Api",  # served by local.apigw
+        "AWS::Logs::LogGroup",
+        "AWS::CloudWatch::Alarm",
+        "AWS::S3::BucketPolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::Cognito::UserPool",  # replaced by local development tokens
+        "AWS::Cognito::UserPoolClient",
+        "AWS::Cognito::UserPoolGroup",
+        "AWS::SES::ConfigurationSetEventDestination",
+    }
+)
+LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/batch-dispatch-local-lambda"
+
+
+class Provisioner:
+    def __init__(self, root: Path, resolver: Resolver, endpoint: str, runtime: InProcessRuntime,
+                 base_environment: dict[str, str]) -> None:
+        self.root = root
+        self.resolver = resolver
+        self.runtime = runtime
+        self.base_environment = base_environment
+        self._clients: dict[str, Any] = {}
+        self._endpoint = endpoint
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, endpoint_url=self._endpoint, region_name=REGION)  # type: ignore[call-overload]
+        return self._clients[service]
+
+    def provision(self) -> None:
+        creators: dict[str, Callable[[str, dict[str, Any]], None]] = {
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::SecretsManager::Secret": self._secret,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SES::ConfigurationSet": self._configuration_set,
+            "AWS::Serverless::Function": self._function,
+            "AWS::Serverless::StateMachine": self._state_machine,
+        }
+        resources = self.resolver.resources
+        unknown = {spec["Type"] for spec in resources.values()} - set(creators) - SKIPPED
+        if unknown:
+            raise NotImplementedError(f"the local stack does not know {sorted(unknown)}")
+        self.client("iam").create_role(
+            RoleName=LAMBDA_ROLE.rsplit("/", 1)[-1],
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )
+        self.client("ses").verify_email_identity(EmailAddress=self.resolver.parameters["SenderEmail"])
+        for kind in creators:  # order matters: functions before the state machine and notifications
+            for logical_id, spec in resources.items():
+                if spec["Type"] == kind:
+                    creators[kind](logical_id, spec.get("Properties", {}))
+        self._notifications()
+
+    def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.client("s3").create_bucket(Bucket=self.resolver.physical_name(logical_id))
+
+    def _table(self, logical_id: str, props: dict[str, Any]) -> None:
+        request: dict[str, Any] = {
+            "TableName": self.resolver.physical_name(logical_id),
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        self.client("dynamodb").create_table(**request)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            self.client("dynamodb").update_time_to_live(
+                TableName=request["TableName"], TimeToLiveSpecification=ttl
+            )
+
+    def _secret(self, logical_id: str, props: dict[str, Any]) -> None:
+        length = int(props.get("GenerateSecretString", {}).get("PasswordLength", 64))
+        self.client("secretsmanager").create_secret(
+            Name=self.resolver.physical_name(logical_id), SecretString=secrets.token_urlsafe(length)[:length]
+        )
+
+    def _topic(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.client("sns").create_topic(Name=self.resolver.physical_name(logical_id))
+
+    def _configuration_set(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.client("ses").create_configuration_set(ConfigurationSet={"Name": self.resolver.physical_name(logical_id)})
+
+    def function_environment(self, props: dict[str, Any]) -> dict[str, str]:
+        globals_env = self.resolver.template.get("Globals", {}).get("Function", {}).get("Environment", {})
+        merged = {
+            **self.resolver.resolve(globals_env.get("Variables", {})),
+            **self.resolver.resolve(props.get("Environment", {}).get("Variables", {})),
+        }
+        return {key: str(value) for key, value in {**merged, **self.base_environment}.items() if key in merged}
+
+    def _function(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = self.resolver.physical_name(logical_id)
+        environment = self.function_environment(props)
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr("README", "code runs in-process from " + str(props["CodeUri"]))
+        self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=LAMBDA_ROLE,
+            Handler=props["Handler"],
+            Code={"ZipFile": archive.getvalue()},
+            Environment={"Variables": environment},
+            Timeout=int(props.get("Timeout", 60)),
+        )
+        self.runtime.register(
+            LocalFunction(
+                name=name,
+                code_dir=self.root / str(props["CodeUri"]),
+                handler=str(props["Handler"]),
+                environment=environment,
+                timeout=int(props.get("Timeout", 60)),
+            )
+        )
+
+    def _state_machine(self, logical_id: str, props: dict[str, Any]) -> None:
+        definition = (self.root / str(props["DefinitionUri"])).read_text()
+        for key, value in self.resolver.resolve(props.get("DefinitionSubstitutions", {})).items():
+            definition = definition.replace("${" + key + "}", str(value))
+        json.loads(definition)  # a substitution that broke the JSON fails here, not mid-execution
+        self.client("stepfunctions").create_state_machine(
+            name=self.resolver.physical_name(logical_id),
+            definition=definition,
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/batch-dispatch-local-states",
+            type=props.get("Type", "STANDARD"),
+        )
+
+    def _notifications(self) -> None:
+        """S3 events of the functions become the bucket's notification configuration."""
+        by_bucket: dict[str, list[dict[str, Any]]] = {}
+        for logical_id, spec in self.resolver.resources.items():
+            if spec["Type"] != "AWS::Serverless::Function":
+                continue
+            for event_id, event in spec.get("Properties", {}).get("Events", {}).items():
+                if event["Type"] != "S3":
+                    continue
+                props = event["Properties"]
+                bucket = self.resolver.resolve(props["Bucket"])
+                events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
+                config: dict[str, Any] = {
+                    "Id": f"{logical_id}-{event_id}",
+                    "LambdaFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:"
+                    + self.resolver.physical_name(logical_id),
+                    "Events": events,
+                }
+                if "Filter" in props:
+                    config["Filter"] = {"Key": {"FilterRules": props["Filter"]["S3Key"]["Rules"]}}
+                by_bucket.setdefault(bucket, []).append(config)
+        for bucket, configs in by_bucket.items():
+            self.client("s3").put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": configs}
+            )

@@ -1,0 +1,139 @@
+"""The local stack: moto in server mode, provisioned from template.yaml, plus the local API.
+
+One stack per process (moto's backends and ``os.environ`` are process-wide). Ports default to
+4566 (AWS endpoint) and 3000 (HTTP API); pass 0 to take free ones (tests do).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local.apigw import LocalApiGateway
+from local.lambdas import InProcessRuntime
+from local.outbox import Outbox
+from local.provision import Provisioner
+from local.template import REGION, Resolver, load
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".local"
+HOST = "127.0.0.1"
+LOCAL_PARAMETERS = {"Stage": "local", "SenderEmail": "no-reply@dispatch.local"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class LocalStack:
+    aws_port: int = 4566
+    api_port: int = 3000
+    root: Path = ROOT
+    parameters: dict[str, str] = field(default_factory=dict)
+    runtime: InProcessRuntime = field(default_factory=InProcessRuntime)
+
+    def __post_init__(self) -> None:
+        self.aws_port = self.aws_port or free_port()
+        self.api_port = self.api_port or free_port()
+        self.resolver = Resolver(load(self.root / "template.yaml"), {**LOCAL_PARAMETERS, **self.parameters})
+        self._server: Any = None
+        self._api: LocalApiGateway | None = None
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://{HOST}:{self.aws_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.api_port}"
+
+    @property
+    def bucket(self) -> str:
+        return self.resolver.physical_name("UploadBucket")
+
+    def function_name(self, logical_id: str) -> str:
+        return self.resolver.physical_name(logical_id)
+
+    def info(self) -> dict[str, str]:
+        return {"api": self.api_url, "aws": self.aws_endpoint, "bucket": self.bucket}
+
+    def start(self) -> None:
+        from moto.core.config import default_user_config
+        from moto.server import ThreadedMotoServer
+
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                "MOTO_PORT": str(self.aws_port),
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_DEV": "false",
+            }
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request lines from the servers
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+        self.runtime.install_into_moto()
+        self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
+        self._server.start()
+        base_environment = {
+            "DISPATCH_API_BASE_URL": self.api_url,
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("DISPATCH_LOCAL_LOG_LEVEL", "WARNING"),
+        }
+        Provisioner(self.root, self.resolver, self.aws_endpoint, self.runtime, base_environment).provision()
+        api_function = self.function_name("ApiFunction")
+        self._api = LocalApiGateway(
+            lambda event: self.runtime.invoke(api_function, event),
+            STATE_DIR,
+            self.resolver.parameters["Stage"],
+            extra_routes={"/_local/outbox": lambda: self.outbox().messages()},
+        )
+        self._api.start(HOST, self.api_port)
+
+    def outbox(self) -> Outbox:
+        return Outbox(self.resolver.physical_name("CardsTable"), self.aws_endpoint)
+
+    def stop(self) -> None:
+        if self._api is not None:
+            self._api.stop()
+        self.runtime.shutdown()
+        if self._server is not None:
+            self._server.stop()
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait for queued asynchronous work (S3 notifications) to run."""
+        self.runtime.drain(timeout)
+
+
+@contextmanager
+def running(aws_port: int = 4566, api_port: int = 3000, **kwargs: Any) -> Iterator[LocalStack]:
+    stack = LocalStack(aws_port=aws_port, api_port=api_port, **kwargs)
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
