@@ -27,7 +27,7 @@ UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "authentication req
 def proxy_event(request: Request, claims: dict[str, Any] | None, stage: str) -> dict[str, Any]:
     body = request.get_data()
     is_text = not body or request.mimetype.startswith(("text/", "application/json", "application/x-www-form"))
-    headers = {key: value for key, value in request.headers.items()}
+    headers = dict(request.headers.items())
     query = {key: request.args.getlist(key) for key in request.args}
     return {
         "resource": "/{proxy+}",
@@ -45,7 +45,10 @@ def proxy_event(request: Request, claims: dict[str, Any] | None, stage: str) -> 
             "path": f"/{stage}{request.path}",
             "stage": stage,
             "requestId": str(uuid.uuid4()),
-            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            "identity": {
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.user_agent.string,
+            },
             "authorizer": {"claims": claims} if claims else None,
         },
         "body": (body.decode() if is_text else base64.b64encode(body).decode()) if body else None,

@@ -44,17 +44,18 @@ def _token(args: argparse.Namespace) -> int:
 def _outbox(args: argparse.Namespace) -> int:
     url = f"http://127.0.0.1:{args.api_port}/_local/outbox"
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - local URL
+        with urllib.request.urlopen(url, timeout=10) as response:
             messages = json.loads(response.read())
     except OSError as exc:
-        print(f"the local stack is not running on port {args.api_port} ({exc}); start it with `make up`", file=sys.stderr)
+        print(f"no local stack on port {args.api_port} ({exc}); start one with `make up`", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(messages, indent=2))
         return 0
     for message in messages:
         what = message["subject"] if message["channel"] == "email" else message["body"]
-        print(f"{message['channel']:5} {message['recipient']:28} batch {message['batch_id']} card {message['card_id']}")
+        where = f"batch {message['batch_id']} card {message['card_id']}"
+        print(f"{message['channel']:5} {message['recipient']:28} {where}")
         print(f"      {what}")
     print(f"{len(messages)} message(s)")
     return 0
@@ -63,7 +64,8 @@ def _outbox(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from local import demo
 
-    return demo.run()
+    result: int = demo.run()
+    return result
 
 
 def _validate(args: argparse.Namespace, rest: list[str]) -> int:
@@ -93,14 +95,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     outbox = commands.add_parser("outbox", help="every email and SMS the running local stack sent")
     outbox.add_argument("--json", action="store_true")
     commands.add_parser("demo", help="run a demo batch end to end")
-    commands.add_parser("validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False)
+    commands.add_parser(
+        "validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False
+    )
     commands.add_parser("openapi", help="print the OpenAPI document of the HTTP API")
     args, rest = parser.parse_known_args(argv)
     if args.command == "validate":
         return _validate(args, rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
-    handlers = {"up": _up, "info": _info, "token": _token, "outbox": _outbox, "demo": _demo, "openapi": _openapi}
+    handlers = {
+        "up": _up,
+        "info": _info,
+        "token": _token,
+        "outbox": _outbox,
+        "demo": _demo,
+        "openapi": _openapi,
+    }
     return handlers[args.command](args)
 
 

@@ -26,7 +26,9 @@ def run(examples: Path = ROOT / "examples", out: Any = sys.stdout) -> int:
     api_port = 3000 if port_free(3000) else 0
     with running(aws_port=aws_port, api_port=api_port) as stack:
         print(f"local stack up: API {stack.api_url}, AWS {stack.aws_endpoint}", file=out)
-        admin = ApiClient(stack.api_url, tokens.issue(STATE_DIR, user="admin@demo.example", role="admin", org=ORG))
+        admin = ApiClient(
+            stack.api_url, tokens.issue(STATE_DIR, user="admin@demo.example", role="admin", org=ORG)
+        )
         approver = ApiClient(
             stack.api_url, tokens.issue(STATE_DIR, user="approver@demo.example", role="approver", org=ORG)
         )

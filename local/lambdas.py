@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import logging
-
 from dispatch import aws
 from dispatch.config import get_settings
-
 
 _log = logging.getLogger("local.lambdas")
 
@@ -87,7 +85,9 @@ class InProcessRuntime:
     def __init__(self) -> None:
         self.functions: dict[str, LocalFunction] = {}
         self._lock = threading.RLock()
-        self._async = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-async")  # FIFO: drain() is exact
+        self._async = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="lambda-async"
+        )  # FIFO: drain() is exact
         self.invocations: list[tuple[str, str]] = []  # (function, outcome), for tests and the demo
 
     def register(self, function: LocalFunction) -> None:
@@ -107,7 +107,7 @@ class InProcessRuntime:
             )
             try:
                 result = function.entry_point()(event, context)
-            except Exception as exc:  # noqa: BLE001 - every handler error becomes a Lambda error payload
+            except Exception as exc:
                 self.invocations.append((name, type(exc).__name__))
                 _log.warning("%s failed: %s", name, "".join(traceback.format_exception(exc)))
                 raise FunctionError(
@@ -124,10 +124,8 @@ class InProcessRuntime:
         """Fire and forget, as S3 notifications and ``InvocationType=Event`` are in AWS."""
 
         def run() -> None:
-            try:
+            with suppress(FunctionError):  # logged already; AWS would retry then drop, the local stack drops
                 self.invoke(name, event)
-            except FunctionError:
-                pass  # already recorded; AWS would retry then drop, the local stack just drops
 
         self._async.submit(run)
 
@@ -165,9 +163,9 @@ class InProcessRuntime:
         def notify(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
             runtime.invoke_async(fn_arn.rsplit(":", 1)[-1], event_body)
 
-        lambda_models.LambdaFunction._invoke_lambda = invoke_lambda
-        lambda_models.LambdaFunction.invoke = invoke
-        notifications._invoke_awslambda = notify
+        setattr(lambda_models.LambdaFunction, "_invoke_lambda", invoke_lambda)  # noqa: B010 - a patch
+        setattr(lambda_models.LambdaFunction, "invoke", invoke)  # noqa: B010
+        setattr(notifications, "_invoke_awslambda", notify)  # noqa: B010
 
 
 @contextmanager

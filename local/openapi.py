@@ -10,7 +10,8 @@ from local.stack import ROOT
 
 def openapi_json() -> str:
     spec = importlib.util.spec_from_file_location("_openapi_api_app", ROOT / "functions/api/app.py")
-    assert spec is not None and spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise ImportError("functions/api/app.py cannot be loaded")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     app: Any = module.app

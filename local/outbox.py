@@ -18,14 +18,19 @@ class Outbox:
         self._endpoint = endpoint
 
     def _cards_by_message(self) -> dict[str, dict[str, Any]]:
-        table = boto3.resource("dynamodb", endpoint_url=self._endpoint, region_name=REGION).Table(self._cards_table)
+        table = boto3.resource("dynamodb", endpoint_url=self._endpoint, region_name=REGION).Table(
+            self._cards_table
+        )
         found: dict[str, dict[str, Any]] = {}
         scan: dict[str, Any] = {}
         while True:
             page = table.scan(**scan)
             for item in page.get("Items", []):
                 for distribution in item.get("distributions", []):
-                    found[str(distribution["message_id"])] = {"batch_id": item["batch_id"], "card_id": item["id"]}
+                    found[str(distribution["message_id"])] = {
+                        "batch_id": item["batch_id"],
+                        "card_id": item["id"],
+                    }
             if "LastEvaluatedKey" not in page:
                 return found
             scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]

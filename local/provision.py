@@ -38,8 +38,14 @@ LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/batch-dispatch-local-lambda"
 
 
 class Provisioner:
-    def __init__(self, root: Path, resolver: Resolver, endpoint: str, runtime: InProcessRuntime,
-                 base_environment: dict[str, str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        resolver: Resolver,
+        endpoint: str,
+        runtime: InProcessRuntime,
+        base_environment: dict[str, str],
+    ) -> None:
         self.root = root
         self.resolver = resolver
         self.runtime = runtime
@@ -49,7 +55,7 @@ class Provisioner:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(service, endpoint_url=self._endpoint, region_name=REGION)  # type: ignore[call-overload]
+            self._clients[service] = boto3.client(service, endpoint_url=self._endpoint, region_name=REGION)
         return self._clients[service]
 
     def provision(self) -> None:
@@ -71,10 +77,10 @@ class Provisioner:
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )
         self.client("ses").verify_email_identity(EmailAddress=self.resolver.parameters["SenderEmail"])
-        for kind in creators:  # order matters: functions before the state machine and notifications
+        for kind, create in creators.items():  # in order: functions before the state machine
             for logical_id, spec in resources.items():
                 if spec["Type"] == kind:
-                    creators[kind](logical_id, spec.get("Properties", {}))
+                    create(logical_id, spec.get("Properties", {}))
         self._notifications()
 
     def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
@@ -106,7 +112,9 @@ class Provisioner:
         self.client("sns").create_topic(Name=self.resolver.physical_name(logical_id))
 
     def _configuration_set(self, logical_id: str, props: dict[str, Any]) -> None:
-        self.client("ses").create_configuration_set(ConfigurationSet={"Name": self.resolver.physical_name(logical_id)})
+        self.client("ses").create_configuration_set(
+            ConfigurationSet={"Name": self.resolver.physical_name(logical_id)}
+        )
 
     def function_environment(self, props: dict[str, Any]) -> dict[str, str]:
         globals_env = self.resolver.template.get("Globals", {}).get("Function", {}).get("Environment", {})
@@ -114,7 +122,9 @@ class Provisioner:
             **self.resolver.resolve(globals_env.get("Variables", {})),
             **self.resolver.resolve(props.get("Environment", {}).get("Variables", {})),
         }
-        return {key: str(value) for key, value in {**merged, **self.base_environment}.items() if key in merged}
+        return {
+            key: str(value) for key, value in {**merged, **self.base_environment}.items() if key in merged
+        }
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:
         name = self.resolver.physical_name(logical_id)

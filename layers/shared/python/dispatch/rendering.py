@@ -65,7 +65,10 @@ def check_syntax(templates: Templates) -> list[str]:
     """Compile every template; the messages of those that do not compile."""
     sources = []
     if templates.email:
-        sources += [("email subject", templates.email.subject, False), ("email text", templates.email.text, False)]
+        sources += [
+            ("email subject", templates.email.subject, False),
+            ("email text", templates.email.text, False),
+        ]
         if templates.email.html:
             sources.append(("email html", templates.email.html, True))
     if templates.sms:

@@ -40,7 +40,10 @@ def batch_service(settings: Settings | None = None) -> BatchService:
 def intake(settings: Settings | None = None) -> Intake:
     settings = settings or get_settings()
     return Intake(
-        settings, BatchStore(settings), ProcessStore(settings), OrganisationStore(settings),
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
         Executions(settings.state_machine_arn),
     )
 
@@ -52,8 +55,12 @@ def link_config(settings: Settings) -> LinkConfig:
 def workflow(settings: Settings | None = None) -> Workflow:
     settings = settings or get_settings()
     return Workflow(
-        settings, BatchStore(settings), ProcessStore(settings), OrganisationStore(settings),
-        CardStore(settings), lambda: link_config(settings),
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        CardStore(settings),
+        lambda: link_config(settings),
     )
 
 

@@ -102,7 +102,10 @@ class Intake:
             return self.batches.get(batch.org_id, batch.id)
         if process.state is not ProcessState.live:
             return self.batches.transition(
-                batch.org_id, batch.id, BatchStatus.failed, set_values={"status_reason": "the process is not live"}
+                batch.org_id,
+                batch.id,
+                BatchStatus.failed,
+                set_values={"status_reason": "the process is not live"},
             )
         return batch
 
@@ -145,13 +148,17 @@ class Intake:
                 "format": result.format,
                 "report_key": report_key(batch.id),
                 "auto_distribute": auto,
-                "auto_distribute_reason": None if auto or not batch.auto_distribute else result.auto_distribution_reason,
+                "auto_distribute_reason": None
+                if auto or not batch.auto_distribute
+                else result.auto_distribution_reason,
                 "count_rows": result.rows.data,
                 "count_accepted": result.rows.accepted,
                 "count_rejected": result.rows.rejected,
             },
         )
-        logger.info("batch validated", batch_id=batch.id, accepted=result.rows.accepted, rejected=result.rows.rejected)
+        logger.info(
+            "batch validated", batch_id=batch.id, accepted=result.rows.accepted, rejected=result.rows.rejected
+        )
         self._start(batch)
         return batch
 

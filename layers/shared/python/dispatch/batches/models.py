@@ -24,7 +24,18 @@ class BatchStatus(StrEnum):
     failed = "failed"
 
 
-COUNTERS = ("rows", "accepted", "rejected", "cards", "errors", "sent", "failed", "delivered", "bounced", "accessed")
+COUNTERS = (
+    "rows",
+    "accepted",
+    "rejected",
+    "cards",
+    "errors",
+    "sent",
+    "failed",
+    "delivered",
+    "bounced",
+    "accessed",
+)
 
 
 class Counters(BaseModel):

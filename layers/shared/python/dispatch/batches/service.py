@@ -117,7 +117,10 @@ class BatchService:
     def _decide(self, caller: Caller, batch: Batch, target: BatchStatus, reason: str | None) -> Batch:
         token = self.batches.task_token(caller.org_id, batch.id)
         approval = Approval(
-            requested_at=batch.approval.requested_at, decided_by=caller.email, decided_at=now_iso(), reason=reason
+            requested_at=batch.approval.requested_at,
+            decided_by=caller.email,
+            decided_at=now_iso(),
+            reason=reason,
         )
         decided = self.batches.transition(
             caller.org_id,

@@ -69,7 +69,9 @@ class BatchStore:
         )
         if not result.get("Items"):
             raise NotFound("no such batch", {"batch_id": batch_id})
-        return self.get(str(result["Items"][0]["pk"]).removeprefix("ORG#"), batch_id)  # the index is keys-only
+        return self.get(
+            str(result["Items"][0]["pk"]).removeprefix("ORG#"), batch_id
+        )  # the index is keys-only
 
     def transition(
         self,
@@ -148,8 +150,11 @@ class BatchStore:
                         "Update": {
                             "TableName": self._table_name,
                             "Key": {"pk": {"S": f"ORG#{org_id}"}, "sk": {"S": f"BATCH#{batch_id}"}},
-                            "UpdateExpression": "ADD " + ", ".join(f"count_{name} :{name}" for name in deltas),
-                            "ExpressionAttributeValues": {f":{name}": {"N": str(d)} for name, d in deltas.items()},
+                            "UpdateExpression": "ADD "
+                            + ", ".join(f"count_{name} :{name}" for name in deltas),
+                            "ExpressionAttributeValues": {
+                                f":{name}": {"N": str(d)} for name, d in deltas.items()
+                            },
                         }
                     },
                 ]
@@ -190,7 +195,9 @@ class BatchStore:
         if start:
             query["ExclusiveStartKey"] = start
         result = self._table.query(**query)
-        return [_batch(item) for item in result.get("Items", [])], encode_cursor(result.get("LastEvaluatedKey"))
+        return [_batch(item) for item in result.get("Items", [])], encode_cursor(
+            result.get("LastEvaluatedKey")
+        )
 
 
 def _batch(item: Mapping[str, Any]) -> Batch:

@@ -25,7 +25,6 @@ from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
 
 
-
 @dataclass
 class Workflow:
     settings: Settings
@@ -43,7 +42,14 @@ class Workflow:
         organisation = self.organisations.get(org_id)
         rows = list(read_chunk(self.settings.bucket, batch_id, chunk.index))
         return generate_chunk(
-            rows, batch, chunk, process, organisation.name or org_id, self.links(), self.cards, self.batches
+            rows,
+            batch=batch,
+            chunk=chunk,
+            process=process,
+            organisation=organisation.name or org_id,
+            link_config=self.links(),
+            cards=self.cards,
+            batches=self.batches,
         )
 
     def after_generation(self, org_id: str, batch_id: str) -> dict[str, Any]:
@@ -56,8 +62,15 @@ class Workflow:
             required = organisation.approval_required
         if not required:
             self.batches.transition(
-                org_id, batch_id, BatchStatus.approved, sources=[BatchStatus.generating],
-                set_values={"approval": Approval(decided_by="policy:no-approval-required", decided_at=now_iso()).model_dump()},
+                org_id,
+                batch_id,
+                BatchStatus.approved,
+                sources=[BatchStatus.generating],
+                set_values={
+                    "approval": Approval(
+                        decided_by="policy:no-approval-required", decided_at=now_iso()
+                    ).model_dump()
+                },
             )
         return {"approval_required": required}
 
@@ -81,13 +94,17 @@ class Workflow:
         if not batch.auto_distribute:
             logger.info("auto distribution off; cards stay ready", batch_id=batch_id)
             return {"send": False}
-        self.batches.transition(org_id, batch_id, BatchStatus.sending, sources=[BatchStatus.approved, BatchStatus.sending])
+        self.batches.transition(
+            org_id, batch_id, BatchStatus.sending, sources=[BatchStatus.approved, BatchStatus.sending]
+        )
         return {"send": True}
 
     def send(self, org_id: str, batch_id: str, chunk: Chunk, sender: ChunkSender) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
         if batch.status is not BatchStatus.sending:
-            logger.info("batch no longer sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
+            logger.info(
+                "batch no longer sending; chunk skipped", batch_id=batch_id, status=batch.status.value
+            )
             return {"sent": 0, "failed": 0}
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
@@ -106,4 +123,6 @@ class Workflow:
         batch = self.batches.get(org_id, batch_id)
         if BatchStatus.failed not in TRANSITIONS[batch.status]:
             return  # already finished, rejected or failed: nothing left to mark
-        self.batches.transition(org_id, batch_id, BatchStatus.failed, set_values={"status_reason": error[:500]})
+        self.batches.transition(
+            org_id, batch_id, BatchStatus.failed, set_values={"status_reason": error[:500]}
+        )

@@ -27,7 +27,9 @@ class LinkConfig:
     ttl_days: int
 
 
-def build_card(row: AcceptedRow, batch: Batch, process: Process, organisation: str, link_config: LinkConfig) -> Card:
+def build_card(
+    row: AcceptedRow, batch: Batch, process: Process, organisation: str, link_config: LinkConfig
+) -> Card:
     """A card for one accepted row; ``error`` status (with the reason) when it cannot be delivered."""
     identifier = card_id(batch.id, row.row)
     expires_at = int(utcnow().timestamp()) + link_config.ttl_days * 86400
@@ -74,6 +76,7 @@ def usable_channels(process: Process, email: str | None, phone: str | None) -> l
 
 def generate_chunk(
     rows: list[AcceptedRow],
+    *,
     batch: Batch,
     chunk: Chunk,
     process: Process,

@@ -114,7 +114,10 @@ class CardStore:
             UpdateExpression="SET #status = :ready",
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":ready": CardStatus.ready.value, ":sending": CardStatus.sending.value},
+            ExpressionAttributeValues={
+                ":ready": CardStatus.ready.value,
+                ":sending": CardStatus.sending.value,
+            },
         )
 
 

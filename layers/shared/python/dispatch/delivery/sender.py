@@ -17,7 +17,13 @@ from dispatch.cards.generation import LinkConfig
 from dispatch.cards.models import Card, CardStatus, Distribution
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso
-from dispatch.delivery.channels import AccountPaused, EmailSender, PermanentFailure, SmsSender, TemporaryFailure
+from dispatch.delivery.channels import (
+    AccountPaused,
+    EmailSender,
+    PermanentFailure,
+    SmsSender,
+    TemporaryFailure,
+)
 from dispatch.delivery.pacing import Pacer, backoff
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
@@ -47,7 +53,11 @@ class ChunkSender:
     def _deliver(self, card: Card, batch: Batch, process: Process, organisation: str) -> str:
         link, unsubscribe = card_links(self.links.api_base_url, self.links.key, card.id, card.link_expires_at)
         context = template_context(
-            card.values, link=link, unsubscribe_url=unsubscribe, batch_name=batch.name, organisation=organisation
+            card.values,
+            link=link,
+            unsubscribe_url=unsubscribe,
+            batch_name=batch.name,
+            organisation=organisation,
         )
         delivered: list[Distribution] = []
         reasons: list[str] = []
@@ -63,7 +73,9 @@ class ChunkSender:
                     raise
                 break
             delivered.append(
-                Distribution(at=now_iso(), by=SYSTEM_SENDER, channel=channel, address=address, message_id=message_id)
+                Distribution(
+                    at=now_iso(), by=SYSTEM_SENDER, channel=channel, address=address, message_id=message_id
+                )
             )
         if delivered:
             self.cards.mark_sent(card, delivered)

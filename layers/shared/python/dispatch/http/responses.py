@@ -45,12 +45,19 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response[str]:
         problems = [
-            {"location": ".".join(str(part) for part in error.get("loc", ())), "message": error.get("msg", "")}
+            {
+                "location": ".".join(str(part) for part in error.get("loc", ())),
+                "message": error.get("msg", ""),
+            }
             for error in exc.errors()
         ]
-        return error_response(HTTPStatus.BAD_REQUEST, "invalid_request", "the request is not valid", {"errors": problems})
+        return error_response(
+            HTTPStatus.BAD_REQUEST, "invalid_request", "the request is not valid", {"errors": problems}
+        )
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
         logger.exception("unhandled error")
-        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side"
+        )

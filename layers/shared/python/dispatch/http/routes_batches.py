@@ -43,7 +43,9 @@ def approve_batch(batch_id: str) -> dict[str, Any]:
     return services.batch_service().approve(current_caller(router), batch_id).public()
 
 
-@router.post("/batches/<batch_id>/reject", summary="Reject a batch pending approval, with a reason (approver)")
+@router.post(
+    "/batches/<batch_id>/reject", summary="Reject a batch pending approval, with a reason (approver)"
+)
 def reject_batch(batch_id: str, body: Annotated[Decision, Body()]) -> dict[str, Any]:
     return services.batch_service().reject(current_caller(router), batch_id, body).public()
 

@@ -33,7 +33,9 @@ class ReportWriter:
             self.errors += 1
         else:
             self.warnings += 1
-        self._csv.writerow([issue.row, safe_cell(issue.column), issue.code, safe_cell(issue.message), safe_cell(issue.value)])
+        self._csv.writerow(
+            [issue.row, safe_cell(issue.column), issue.code, safe_cell(issue.message), safe_cell(issue.value)]
+        )
 
     def upload(self, bucket: str, key: str) -> None:
         self._file.flush()

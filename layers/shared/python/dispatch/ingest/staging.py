@@ -50,7 +50,9 @@ class ChunkWriter:
             Body=("\n".join(self._lines) + "\n").encode(),
             ContentType="application/x-ndjson",
         )
-        self.chunks.append(Chunk(index=index, first_row=self._first_row, last_row=self._last_row, rows=len(self._lines)))
+        self.chunks.append(
+            Chunk(index=index, first_row=self._first_row, last_row=self._last_row, rows=len(self._lines))
+        )
         self._lines = []
 
 

@@ -20,6 +20,10 @@ class OrganisationStore:
 
     def put(self, org_id: str, value: OrganisationSettings) -> OrganisationSettings:
         self._table.put_item(
-            Item={"pk": f"ORG#{org_id}", "sk": "SETTINGS", "settings": to_dynamo(value.model_dump(mode="json"))}
+            Item={
+                "pk": f"ORG#{org_id}",
+                "sk": "SETTINGS",
+                "settings": to_dynamo(value.model_dump(mode="json")),
+            }
         )
         return value

@@ -46,7 +46,9 @@ class ProcessStore:
         )
         if not result.get("Items"):
             raise NotFound("no such process", {"process_id": process_id})
-        return self.get(str(result["Items"][0]["pk"]).removeprefix("ORG#"), process_id)  # the index is keys-only
+        return self.get(
+            str(result["Items"][0]["pk"]).removeprefix("ORG#"), process_id
+        )  # the index is keys-only
 
     def set_state(self, org_id: str, process_id: str, state: str) -> None:
         with conflict_on_condition("the process changed meanwhile"):
@@ -68,7 +70,9 @@ class ProcessStore:
         if start:
             query["ExclusiveStartKey"] = start
         result = self._table.query(**query)
-        return [_process(item) for item in result.get("Items", [])], encode_cursor(result.get("LastEvaluatedKey"))
+        return [_process(item) for item in result.get("Items", [])], encode_cursor(
+            result.get("LastEvaluatedKey")
+        )
 
 
 def _process(item: dict[str, Any]) -> Process:
