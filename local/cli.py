@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Sequence
 
 from local import tokens
-from local.stack import LOCAL_PARAMETERS, ROOT, STATE_DIR, LocalStack
+from local.stack import STATE_DIR, LocalStack
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -115,4 +115,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return handlers[args.command](args)
 
 
-__all__ = ["LOCAL_PARAMETERS", "ROOT", "main"]
+if __name__ == "__main__":
+    sys.exit(main())

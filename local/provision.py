@@ -42,10 +42,13 @@ class Provisioner:
         self,
         root: Path,
         resolver: Resolver,
-        endpoint: str,
+        endpoint: str | None,
         runtime: InProcessRuntime,
         base_environment: dict[str, str],
+        *,
+        notifications: bool = True,
     ) -> None:
+        self.notifications = notifications
         self.root = root
         self.resolver = resolver
         self.runtime = runtime
@@ -81,7 +84,8 @@ class Provisioner:
             for logical_id, spec in resources.items():
                 if spec["Type"] == kind:
                     create(logical_id, spec.get("Properties", {}))
-        self._notifications()
+        if self.notifications:
+            self._notifications()
 
     def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
         self.client("s3").create_bucket(Bucket=self.resolver.physical_name(logical_id))

@@ -22,8 +22,18 @@ class RenderError(Exception):
     """A template could not be compiled or rendered; the message says where and why."""
 
 
-_TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-_HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+def _blank_none(value: Any) -> Any:
+    """An empty cell renders as nothing, not as the word "None"."""
+    return "" if value is None else value
+
+
+_OPTIONS: dict[str, Any] = {
+    "undefined": StrictUndefined,
+    "keep_trailing_newline": True,
+    "finalize": _blank_none,
+}
+_TEXT = ImmutableSandboxedEnvironment(autoescape=False, **_OPTIONS)
+_HTML = ImmutableSandboxedEnvironment(autoescape=True, **_OPTIONS)
 
 
 @lru_cache(maxsize=256)

@@ -51,7 +51,12 @@ def build_card(
         return card.model_copy(update={"status": CardStatus.error, "error": "no_channel"})
     link, unsubscribe = card_links(link_config.api_base_url, link_config.key, identifier, expires_at)
     context = template_context(
-        row.values, link=link, unsubscribe_url=unsubscribe, batch_name=batch.name, organisation=organisation
+        process,
+        row.values,
+        link=link,
+        unsubscribe_url=unsubscribe,
+        batch_name=batch.name,
+        organisation=organisation,
     )
     try:
         for channel in channels:

@@ -53,6 +53,7 @@ class ChunkSender:
     def _deliver(self, card: Card, batch: Batch, process: Process, organisation: str) -> str:
         link, unsubscribe = card_links(self.links.api_base_url, self.links.key, card.id, card.link_expires_at)
         context = template_context(
+            process,
             card.values,
             link=link,
             unsubscribe_url=unsubscribe,

@@ -1,0 +1,92 @@
+"""Fixtures shared by every test tier: event factories and the resets of process-wide caches."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import pytest
+from aws_lambda_powertools.utilities import parameters
+
+from dispatch import aws
+from dispatch.config import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = Path(__file__).resolve().parent / "events"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """Settings, boto3 clients and Powertools' secret cache are per process: start each test clean."""
+    get_settings.cache_clear()
+    aws.reset()
+    parameters.clear_caches()
+    yield
+    get_settings.cache_clear()
+    aws.reset()
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def s3_event() -> Callable[..., dict[str, Any]]:
+    """An S3 ObjectCreated event as AWS sends it (the key URL-encoded)."""
+
+    def build(bucket: str, key: str, size: int, sequencer: str = "0055AED6DCD90281E5") -> dict[str, Any]:
+        event = json.loads((EVENTS / "s3" / "object_created.json").read_text())
+        record = event["Records"][0]
+        record["s3"]["bucket"]["name"] = bucket
+        record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+        record["s3"]["object"].update({"key": quote_plus(key), "size": size, "sequencer": sequencer})
+        return event
+
+    return build
+
+
+@pytest.fixture
+def api_event() -> Callable[..., dict[str, Any]]:
+    """A REST API proxy event; ``claims`` are what the Cognito authorizer would have verified."""
+    template = json.loads((EVENTS / "apigw" / "rest_proxy.json").read_text())
+
+    def build(
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        claims: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        event = copy.deepcopy(template)
+        event.update(
+            {
+                "path": path,
+                "httpMethod": method,
+                "pathParameters": {"proxy": path.lstrip("/")},
+                "body": json.dumps(body) if body is not None else None,
+                "queryStringParameters": query,
+                "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+            }
+        )
+        event["requestContext"].update(
+            {
+                "httpMethod": method,
+                "path": f"/dev{path}",
+                "authorizer": {"claims": claims} if claims else None,
+            }
+        )
+        return event
+
+    return build
+
+
+@pytest.fixture
+def claims_for() -> Callable[[str, str, str], dict[str, Any]]:
+    """Claims shaped like a Cognito user-pool authorizer's (groups as a string, org as a custom claim)."""
+
+    def build(user: str, role: str, org: str) -> dict[str, Any]:
+        return {"sub": f"sub-{org}-{user}", "email": user, "cognito:groups": role, "custom:org_id": org}
+
+    return build

@@ -1,0 +1,56 @@
+"""The whole local stack (moto server, real handlers, real ASL) on free ports, once per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from local import tokens
+from local.client import ApiClient
+from local.stack import STATE_DIR, LocalStack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStack]:
+    saved = dict(os.environ)
+    local = LocalStack(aws_port=0, api_port=0)
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture
+def client_for(stack: LocalStack) -> Callable[[str, str, str], ApiClient]:
+    def build(user: str, role: str, org: str) -> ApiClient:
+        return ApiClient(stack.api_url, tokens.issue(STATE_DIR, user=user, role=role, org=org))
+
+    return build
+
+
+@pytest.fixture
+def org(request: pytest.FixtureRequest) -> str:
+    """An organisation of this test's own, so tests sharing the session's stack never see each other."""
+    return f"org-{request.node.name[:40]}"
+
+
+@pytest.fixture
+def admin(client_for: Callable[[str, str, str], ApiClient], org: str) -> ApiClient:
+    return client_for(f"admin@{org}.test", "admin", org)
+
+
+@pytest.fixture
+def live_process(admin: ApiClient) -> dict[str, Any]:
+    import json
+    from pathlib import Path
+
+    body = json.loads((Path(__file__).resolve().parents[2] / "examples" / "process.json").read_text())
+    process = admin.post("/processes", body)
+    admin.post(f"/processes/{process['id']}/publish")
+    return dict(process)

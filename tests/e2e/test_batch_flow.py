@@ -1,0 +1,166 @@
+"""A batch end to end on the local stack: S3 → validation → generation → approval → delivery."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local.client import ApiClient, ApiError, wait_for
+from local.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPIENTS = ROOT / "examples" / "recipients.csv"
+
+
+def _status(client: ApiClient, batch_id: str, *wanted: str) -> Any:
+    return wait_for(lambda: (b := client.get(f"/batches/{batch_id}"))["status"] in wanted and b, timeout=60)
+
+
+def _only_batch(client: ApiClient, *wanted: str) -> dict[str, Any]:
+    def ready() -> Any:
+        items = client.get("/batches")["items"]
+        return items[0] if items and items[0]["status"] in wanted else None
+
+    return dict(wait_for(ready, timeout=60))
+
+
+def test_a_dropped_file_is_approved_by_a_second_person_and_sent(
+    stack: LocalStack,
+    admin: ApiClient,
+    live_process: dict[str, Any],
+    client_for: Callable[..., ApiClient],
+    org: str,
+) -> None:
+    s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="us-east-1")
+    s3.upload_file(str(RECIPIENTS), stack.bucket, f"drop/{live_process['id']}/recipients.csv")
+
+    batch = _only_batch(admin, "pending_approval", "invalid", "failed")
+    assert batch["status"] == "pending_approval"
+    assert batch["counters"]["accepted"] == 4
+    assert batch["counters"]["cards"] == 4
+
+    sender = client_for(f"sender@{org}.test", "sender", org)
+    with pytest.raises(ApiError) as refused:
+        sender.post(f"/batches/{batch['id']}/approve")
+    assert refused.value.status == 403
+    stranger = client_for("approver@elsewhere.test", "approver", "org-elsewhere")
+    with pytest.raises(ApiError) as hidden:
+        stranger.post(f"/batches/{batch['id']}/approve")
+    assert hidden.value.status == 404
+
+    approver = client_for(f"approver@{org}.test", "approver", org)
+    approved = approver.post(f"/batches/{batch['id']}/approve")
+    assert approved["status"] == "approved"
+    assert approved["approval"]["decided_by"] == f"approver@{org}.test"
+
+    sent = _status(admin, batch["id"], "sent", "partially_sent", "failed")
+    assert sent["status"] == "sent"
+    assert sent["sent_label"] == "4/4 sent"
+    mine = [m for m in stack.outbox().messages() if m["batch_id"] == batch["id"]]
+    assert len(mine) == 4
+    assert len({m["card_id"] for m in mine}) == 4
+    assert sorted(m["channel"] for m in mine) == ["email", "email", "email", "sms"]
+
+    with pytest.raises(ApiError) as again:
+        approver.post(f"/batches/{batch['id']}/approve")
+    assert again.value.status == 409
+
+
+def _post_form(url: str, fields: dict[str, str], content: bytes) -> int:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(url, data=b"".join(parts), method="POST")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+def test_an_upload_through_the_presigned_post_can_be_rejected_and_sends_nothing(
+    stack: LocalStack,
+    admin: ApiClient,
+    live_process: dict[str, Any],
+    client_for: Callable[..., ApiClient],
+    org: str,
+) -> None:
+    created = admin.post("/batches", {"process_id": live_process["id"], "file_name": "recipients.csv"})
+    assert _post_form(created["upload"]["url"], created["upload"]["fields"], RECIPIENTS.read_bytes()) in {
+        200,
+        204,
+    }
+    batch = _status(admin, created["id"], "pending_approval", "invalid", "failed")
+    assert batch["status"] == "pending_approval"
+
+    approver = client_for(f"approver@{org}.test", "approver", org)
+    rejected = approver.post(f"/batches/{batch['id']}/reject", {"reason": "wrong list"})
+    assert rejected["status"] == "rejected"
+    assert rejected["approval"]["reason"] == "wrong list"
+    final = _status(admin, batch["id"], "rejected")
+    assert final["counters"]["sent"] == 0
+    assert [m for m in stack.outbox().messages() if m["batch_id"] == batch["id"]] == []
+
+
+def test_an_invalid_file_ends_invalid_with_its_reason(
+    stack: LocalStack, admin: ApiClient, live_process: dict[str, Any]
+) -> None:
+    s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="us-east-1")
+    s3.put_object(
+        Bucket=stack.bucket, Key=f"drop/{live_process['id']}/report.pdf", Body=b"%PDF-1.7\n\x00\x01binary"
+    )
+    batch = _only_batch(admin, "invalid", "failed", "pending_approval")
+    assert batch["status"] == "invalid"
+    assert batch["status_reason"] == "not a CSV or Excel file"
+
+
+def test_the_gateway_refuses_requests_without_a_valid_token(stack: LocalStack) -> None:
+    assert ApiClient(stack.api_url).get("/health") == {"status": "ok"}
+    for token in (None, "dev.forged.token"):
+        with pytest.raises(ApiError) as refused:
+            ApiClient(stack.api_url, token).get("/batches")
+        assert refused.value.status == 401
+        assert refused.value.body["error"]["code"] == "unauthorized"
+
+
+def test_the_dispatch_command_reports_the_stack_and_its_outbox(stack: LocalStack) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "local.cli",
+        "--api-port",
+        str(stack.api_port),
+        "--aws-port",
+        str(stack.aws_port),
+    ]
+    info = json.loads(
+        subprocess.run([*command, "info"], capture_output=True, check=True, text=True, cwd=ROOT).stdout
+    )
+    assert info == stack.info()
+    token = subprocess.run(
+        [*command, "token", "--user", "u@x.test", "--role", "sender", "--org", "o"],
+        capture_output=True,
+        check=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    assert ApiClient(stack.api_url, token).get("/batches") == {"items": [], "next_cursor": None}
+    outbox = subprocess.run(
+        [*command, "outbox", "--json"], capture_output=True, check=True, text=True, cwd=ROOT
+    )
+    assert json.loads(outbox.stdout) == stack.outbox().messages()

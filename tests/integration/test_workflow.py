@@ -1,0 +1,137 @@
+"""The state machine's Lambda steps, called as Step Functions would call them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCESS = json.loads((ROOT / "examples" / "process.json").read_text())
+ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
+FILE = (
+    b"first_name,email,phone\n"
+    b"Ada,ada@example.com,\nAlan,,+14155550103\nGrace,grace@example.com,+14155550104\n"
+)
+
+
+def _validated_batch(
+    deployed: Any, s3_event: Callable[..., dict[str, Any]], **process: Any
+) -> dict[str, Any]:
+    _, created = deployed.api("POST", "/processes", ADMIN, body={**PROCESS, **process})
+    deployed.api("POST", f"/processes/{created['id']}/publish", ADMIN)
+    key = f"drop/{created['id']}/file.csv"
+    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=FILE)
+    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(FILE)))["batches"]
+    return dict(deployed.api("GET", f"/batches/{handled['batch_id']}", ADMIN)[1])
+
+
+def _chunk_tasks(deployed: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the Map state passes to each iteration (from the execution's input)."""
+    sfn = deployed.client("stepfunctions")
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    [execution] = sfn.list_executions(stateMachineArn=machine)["executions"]
+    payload = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    return [
+        {"batch_id": payload["batch_id"], "org_id": payload["org_id"], "chunk": c} for c in payload["chunks"]
+    ]
+
+
+def _step(deployed: Any, batch: dict[str, Any], action: str, **extra: Any) -> Any:
+    return deployed.invoke(
+        "LifecycleFunction", {"action": action, "batch_id": batch["id"], "org_id": "org-a", **extra}
+    )
+
+
+def _get(deployed: Any, batch: dict[str, Any]) -> dict[str, Any]:
+    return dict(deployed.api("GET", f"/batches/{batch['id']}", ADMIN)[1])
+
+
+def test_generation_is_counted_once_however_often_a_chunk_is_retried(deployed: Any, s3_event: Any) -> None:
+    batch = _validated_batch(deployed, s3_event)
+    [task] = _chunk_tasks(deployed, batch)
+    assert deployed.invoke("GenerateFunction", task) == {"cards": 3, "errors": 0}
+    assert deployed.invoke("GenerateFunction", task) == {"cards": 3, "errors": 0}
+    counters = _get(deployed, batch)["counters"]
+    assert (counters["cards"], counters["errors"]) == (3, 0)
+    cards = deployed.client("dynamodb").scan(TableName=deployed.name("CardsTable"))["Items"]
+    assert len(cards) == 3
+
+
+def test_rows_without_a_usable_channel_for_the_process_become_error_cards(
+    deployed: Any, s3_event: Any
+) -> None:
+    email_only = {"email": PROCESS["templates"]["email"]}
+    batch = _validated_batch(deployed, s3_event, templates=email_only)
+    [task] = _chunk_tasks(deployed, batch)
+    assert deployed.invoke("GenerateFunction", task) == {"cards": 3, "errors": 1}
+
+
+def test_the_approval_policy_decides_whether_a_batch_waits(deployed: Any, s3_event: Any) -> None:
+    waiting = _validated_batch(deployed, s3_event)
+    assert _step(deployed, waiting, "after_generation") == {"approval_required": True}
+    _step(deployed, waiting, "request_approval", task_token="token-1")
+    assert _get(deployed, waiting)["status"] == "pending_approval"
+
+    straight = _validated_batch(deployed, s3_event, approval_required=False)
+    assert _step(deployed, straight, "after_generation") == {"approval_required": False}
+    approved = _get(deployed, straight)
+    assert approved["status"] == "approved"
+    assert approved["approval"]["decided_by"] == "policy:no-approval-required"
+
+
+def test_four_eyes_stops_the_creator_approving(deployed: Any, s3_event: Any) -> None:
+    batch = _validated_batch(deployed, s3_event, four_eyes=True)
+    _step(deployed, batch, "after_generation")
+    _step(deployed, batch, "request_approval", task_token="token-1")
+    creator = {**ADMIN, "email": batch["created_by"]}
+    status, body = deployed.api("POST", f"/batches/{batch['id']}/approve", creator)
+    assert status == 403
+    assert "four-eyes" in body["error"]["message"]
+
+
+def test_sending_delivers_each_card_once_by_its_channel(deployed: Any, s3_event: Any) -> None:
+    batch = _validated_batch(deployed, s3_event, approval_required=False)
+    [task] = _chunk_tasks(deployed, batch)
+    deployed.invoke("GenerateFunction", task)
+    _step(deployed, batch, "after_generation")
+    assert _step(deployed, batch, "start_sending") == {"send": True}
+    assert deployed.invoke("SendFunction", task) == {"sent": 3, "failed": 0}
+    assert deployed.invoke("SendFunction", task) == {"sent": 0, "failed": 0}  # a retried chunk sends nothing
+    assert _step(deployed, batch, "finish_sending") == {"status": "sent"}
+    emails = ses_backends["123456789012"]["us-east-1"].sent_messages
+    sms = sns_backends["123456789012"]["us-east-1"].sms_messages
+    assert sorted(m.destinations["ToAddresses"][0] for m in emails) == [
+        "ada@example.com",
+        "grace@example.com",
+    ]
+    assert [phone for phone, _ in sms.values()] == ["+14155550103"]
+    sent = _get(deployed, batch)
+    assert sent["counters"]["sent"] == 3
+    assert sent["sent_label"] == "3/3 sent"
+    [text] = [text for _, text in sms.values()]
+    assert "Hi Alan" in text
+    assert "https://api.test/c/" in text
+
+
+def test_a_repeated_event_after_validation_starts_nothing(deployed: Any, s3_event: Any) -> None:
+    batch = _validated_batch(deployed, s3_event)
+    _step(deployed, batch, "after_generation")
+    _step(deployed, batch, "request_approval", task_token="t")
+    key = f"drop/{batch['process_id']}/file.csv"
+    again = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(FILE)))
+    assert again == {"batches": []}
+
+
+def test_a_system_fault_marks_the_batch_failed_without_data_in_the_reason(
+    deployed: Any, s3_event: Any
+) -> None:
+    batch = _validated_batch(deployed, s3_event)
+    _step(deployed, batch, "fail", error={"Error": "States.TaskFailed", "Cause": "ada@example.com broke it"})
+    failed = _get(deployed, batch)
+    assert failed["status"] == "failed"
+    assert failed["status_reason"] == "States.TaskFailed"

@@ -1,0 +1,36 @@
+"""The local stack's template resolver: what it resolves is what the functions get."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from local.template import Resolver, load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def resolver() -> Resolver:
+    return Resolver(load(ROOT / "template.yaml"), {"Stage": "local"})
+
+
+def test_parameters_default_from_the_template(resolver: Resolver) -> None:
+    assert resolver.parameters["SendConcurrency"] == "4"
+    assert resolver.parameters["Stage"] == "local"
+
+
+def test_sub_ref_and_getatt(resolver: Resolver) -> None:
+    assert resolver.resolve({"Fn::Sub": "x-${Stage}-${AWS::Region}"}) == "x-local-us-east-1"
+    assert resolver.resolve({"Ref": "UploadBucket"}) == "batch-dispatch-local-123456789012-us-east-1"
+    assert resolver.resolve({"Fn::GetAtt": ["GenerateFunction", "Arn"]}).endswith(
+        ":function:batch-dispatch-local-GenerateFunction"
+    )
+    assert resolver.resolve({"Ref": "BatchStateMachine"}).endswith(":stateMachine:batch-dispatch-local")
+    assert resolver.resolve({"Fn::If": ["IsProd", 1, 5]}) == 5
+
+
+def test_an_unknown_intrinsic_fails_loudly(resolver: Resolver) -> None:
+    with pytest.raises(KeyError, match="Fn::ImportValue"):
+        resolver.resolve({"Fn::ImportValue": "x"})

@@ -1,0 +1,171 @@
+"""Static checks of template.yaml and the state machine definition."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+from samtranslator.translator.transform import transform
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    loaded, problems = decode(str(ROOT / "template.yaml"))
+    assert loaded is not None, problems
+    return dict(loaded)
+
+
+@pytest.fixture(scope="module")
+def expanded(template: dict[str, Any], monkeypatch_module: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The template after the SAM transform, as CloudFormation would receive it."""
+    import copy
+
+    local = copy.deepcopy(template)
+    for resource in local["Resources"].values():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "DefinitionUri", "ContentUri"):
+            if key in props:
+                props[key] = "s3://bucket/key"
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    monkeypatch_module.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return dict(transform(local, {}, NoManagedPolicies()))
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Any:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def _references(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item[0] if isinstance(item, list) else item.split(".")[0])
+            elif key == "Fn::Sub":
+                text = item if isinstance(item, str) else item[0]
+                found.update(re.findall(r"\$\{([^}!.]+)", text))
+                found |= _references(item)
+            else:
+                found |= _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _references(item)
+    return found
+
+
+def test_no_dependency_cycle_after_the_sam_transform(expanded: dict[str, Any]) -> None:
+    resources = expanded["Resources"]
+    graph = {name: _references(spec) & set(resources) for name, spec in resources.items()}
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        assert node not in visiting, f"dependency cycle: {' -> '.join([*path, node])}"
+        if node in done:
+            return
+        visiting.add(node)
+        for target in graph[node]:
+            visit(target, [*path, node])
+        visiting.discard(node)
+        done.add(node)
+
+    for name in graph:
+        visit(name, [])
+
+
+def _statements(expanded: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, spec in expanded["Resources"].items():
+        if spec["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in spec["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                found.append((name, statement))
+    return found
+
+
+def test_no_wildcard_actions_in_any_role(expanded: dict[str, Any]) -> None:
+    statements = _statements(expanded)
+    assert statements, "the transform produced no roles"
+    for role, statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            assert action != "*", f"{role} allows every action"
+            assert not str(action).endswith(":*"), f"{role} allows {action}"
+
+
+def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, Any]) -> None:
+    functions = {n: s for n, s in template["Resources"].items() if s["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == {
+        "ValidateFunction",
+        "GenerateFunction",
+        "SendFunction",
+        "LifecycleFunction",
+        "ApiFunction",
+    }
+    for spec in functions.values():
+        props = spec["Properties"]
+        module, _, attribute = props["Handler"].rpartition(".")
+        source = (ROOT / props["CodeUri"] / f"{module}.py").read_text()
+        assert f"def {attribute}(" in source
+        assert props["Policies"], "every function declares its own least-privilege policies"
+
+
+def test_tables_have_pitr_encryption_and_on_demand_billing(template: dict[str, Any]) -> None:
+    tables = [s for s in template["Resources"].values() if s["Type"] == "AWS::DynamoDB::Table"]
+    assert len(tables) == 2
+    for table in tables:
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert props["TimeToLiveSpecification"]["Enabled"] is True
+
+
+def test_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["UploadBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    policy = template["Resources"]["UploadBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in policy
+    )
+
+
+def _states(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, state in definition["States"].items():
+        found.append((name, state))
+        if "ItemProcessor" in state:
+            found.extend(_states(state["ItemProcessor"]))
+    return found
+
+
+def test_state_machine_substitutions_and_retries(template: dict[str, Any]) -> None:
+    machine = template["Resources"]["BatchStateMachine"]["Properties"]
+    text = (ROOT / machine["DefinitionUri"]).read_text()
+    placeholders = set(re.findall(r"\$\{(\w+)\}", text))
+    assert placeholders == set(machine["DefinitionSubstitutions"])
+    definition = json.loads(text)
+    tasks = [(name, state) for name, state in _states(definition) if state["Type"] == "Task"]
+    assert tasks
+    for name, state in tasks:
+        assert state.get("Retry"), f"task {name} has no Retry"
+    maps = [state for _, state in _states(definition) if state["Type"] == "Map"]
+    assert maps, "generation and sending run per chunk in Map states"
+    assert machine["Logging"]["Destinations"]
+    assert machine["Tracing"]["Enabled"] is True
