@@ -68,6 +68,16 @@ def test_a_dropped_file_becomes_a_validated_batch_and_starts_the_lifecycle(
     assert {line.split(",")[2] for line in lines[1:]} >= {"missing_required:first_name", "no_channel"}
 
 
+@pytest.mark.parametrize("example", ["recipients.csv", "recipients.xlsx"])
+def test_the_example_files_validate_alike(deployed: Any, s3_event: S3Event, example: str) -> None:
+    process = _live_process(deployed)
+    _drop(deployed, s3_event, f"drop/{process['id']}/{example}", (ROOT / "examples" / example).read_bytes())
+    [batch] = _batches(deployed)
+    assert batch["format"] == example.rsplit(".", 1)[1]
+    counters = batch["counters"]
+    assert (counters["rows"], counters["accepted"], counters["rejected"]) == (7, 4, 3)
+
+
 def test_a_repeated_s3_event_creates_nothing_new(deployed: Any, s3_event: S3Event) -> None:
     process = _live_process(deployed)
     key = f"drop/{process['id']}/list.csv"
