@@ -157,3 +157,20 @@ def test_large_files_are_staged_in_chunks(deployed: Any, s3_event: S3Event, chun
     [batch] = _batches(deployed)
     assert len(_staged(deployed, batch["id"])) == 3
     assert batch["counters"]["accepted"] == 250
+
+
+def test_a_fault_during_validation_fails_the_batch_and_leaves_nothing_staged(
+    deployed: Any, s3_event: S3Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dispatch.batches import intake
+
+    def explode(*args: Any, **kwargs: Any) -> None:
+        raise MemoryError("simulated")
+
+    process = _live_process(deployed)
+    monkeypatch.setattr(intake, "validate_file", explode)
+    _drop(deployed, s3_event, f"drop/{process['id']}/x.csv", b"first_name,email\nAda,a@example.com\n")
+    [batch] = _batches(deployed)
+    assert batch["status"] == "failed"
+    assert batch["status_reason"] == "validation failed (MemoryError); upload the file again"
+    assert _staged(deployed, batch["id"]) == []

@@ -62,7 +62,22 @@ class Intake:
         except Conflict:
             logger.info("batch already past validation; repeated event ignored", batch_id=batch.id)
             return None
-        return self._validate(batch, obj)
+        try:
+            return self._validate(batch, obj)
+        except Exception as exc:
+            # boto3 has already retried transient AWS errors; what remains is a fault. Leave nothing
+            # half-done and say so on the batch, instead of a batch stuck in "validating".
+            logger.exception("validation failed", batch_id=batch.id)
+            delete_staged(self.settings.bucket, batch.id)
+            return self.batches.transition(
+                batch.org_id,
+                batch.id,
+                BatchStatus.failed,
+                sources=[BatchStatus.validating],
+                set_values={
+                    "status_reason": f"validation failed ({type(exc).__name__}); upload the file again"
+                },
+            )
 
     def _batch_for(self, obj: UploadedObject) -> Batch | None:
         parts = PurePosixPath(obj.key).parts
