@@ -146,7 +146,7 @@ def test_an_uploaded_file_validates_the_batch_created_over_the_api(deployed: Any
     updated = deployed.api("GET", f"/batches/{batch['id']}", ADMIN)[1]
     assert updated["status"] == "generating"
     assert updated["auto_distribute"] is False
-    assert updated["auto_distribute_reason"] == "no email column: cards must be distributed individually"
+    assert "no email column" in updated["auto_distribute_reason"]
 
 
 @pytest.mark.parametrize("chunk_rows", ["100"])

@@ -59,6 +59,19 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return dict(to_dynamo(value))
 
 
+def owner_by_id(table: Any, id_key: str) -> str | None:
+    """The organisation owning the item whose ``gsi1pk`` is ``id_key`` (keys-only index: the
+    organisation is read from the item's ``pk``, ``ORG#<org>``); None when there is none."""
+    result = table.query(
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :pk",
+        ExpressionAttributeValues={":pk": id_key},
+        Limit=1,
+    )
+    items = result.get("Items", [])
+    return str(items[0]["pk"]).removeprefix("ORG#") if items else None
+
+
 def is_condition_failure(exc: ClientError) -> bool:
     code = exc.response.get("Error", {}).get("Code", "")
     return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}

@@ -10,7 +10,7 @@ from dispatch.batches.intake import Intake
 from dispatch.batches.service import BatchService
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
-from dispatch.cards.generation import LinkConfig
+from dispatch.cards.context import LinkConfig
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings, get_settings
 from dispatch.delivery.channels import EmailSender, SmsSender

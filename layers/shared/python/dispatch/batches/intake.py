@@ -159,16 +159,12 @@ class Intake:
             BatchStatus.generating,
             sources=[BatchStatus.validating],
             set_values={
+                **_outcome(result, report_key(batch.id)),
                 "chunks": [chunk.model_dump() for chunk in chunks.chunks],
-                "format": result.format,
-                "report_key": report_key(batch.id),
                 "auto_distribute": auto,
                 "auto_distribute_reason": None
                 if auto or not batch.auto_distribute
                 else result.auto_distribution_reason,
-                "count_rows": result.rows.data,
-                "count_accepted": result.rows.accepted,
-                "count_rejected": result.rows.rejected,
             },
         )
         logger.info(
@@ -184,14 +180,7 @@ class Intake:
             batch.id,
             BatchStatus.invalid,
             sources=[BatchStatus.validating],
-            set_values={
-                "status_reason": result.reason,
-                "format": result.format,
-                "report_key": report,
-                "count_rows": result.rows.data,
-                "count_accepted": result.rows.accepted,
-                "count_rejected": result.rows.rejected,
-            },
+            set_values={**_outcome(result, report), "status_reason": result.reason},
         )
 
     def _start(self, batch: Batch) -> None:
@@ -205,3 +194,14 @@ class Intake:
                 "send_concurrency": self.settings.send_concurrency,
             },
         )
+
+
+def _outcome(result: ValidationResult, report: str | None) -> dict[str, object]:
+    """What validation records on the batch, whatever the outcome."""
+    return {
+        "format": result.format,
+        "report_key": report,
+        "count_rows": result.rows.data,
+        "count_accepted": result.rows.accepted,
+        "count_rejected": result.rows.rejected,
+    }

@@ -20,7 +20,14 @@ from dispatch.batches.lifecycle import check_transition, sources_of
 from dispatch.batches.models import COUNTERS, Batch, BatchStatus, Counters
 from dispatch.clock import now_iso
 from dispatch.config import Settings
-from dispatch.dynamo import decode_cursor, encode_cursor, from_dynamo, is_condition_failure, to_dynamo
+from dispatch.dynamo import (
+    decode_cursor,
+    encode_cursor,
+    from_dynamo,
+    is_condition_failure,
+    owner_by_id,
+    to_dynamo,
+)
 from dispatch.errors import NotFound
 
 _INTERNAL = {"pk", "sk", "gsi1pk", "gsi1sk", "task_token"}
@@ -61,17 +68,10 @@ class BatchStore:
 
     def find(self, batch_id: str) -> Batch:
         """A batch by id alone (events that carry only the id)."""
-        result = self._table.query(
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": f"BATCH#{batch_id}"},
-            Limit=1,
-        )
-        if not result.get("Items"):
+        org_id = owner_by_id(self._table, f"BATCH#{batch_id}")
+        if org_id is None:
             raise NotFound("no such batch", {"batch_id": batch_id})
-        return self.get(
-            str(result["Items"][0]["pk"]).removeprefix("ORG#"), batch_id
-        )  # the index is keys-only
+        return self.get(org_id, batch_id)
 
     def transition(
         self,

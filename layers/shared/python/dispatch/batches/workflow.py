@@ -13,7 +13,8 @@ from typing import Any
 from dispatch.batches.lifecycle import TRANSITIONS
 from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk
 from dispatch.batches.store import BatchStore
-from dispatch.cards.generation import LinkConfig, generate_chunk
+from dispatch.cards.context import LinkConfig
+from dispatch.cards.generation import generate_chunk
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso
 from dispatch.config import Settings

@@ -1,36 +1,41 @@
 """What a card's templates see: the row's fields by name, plus link, unsubscribe_url, batch_name
-and organisation. Built the same way at generation and at send time."""
+and organisation. Built by one function, at generation and again at send time."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from dispatch.cards import links
 from dispatch.processes.models import Process
 
 
-def card_links(api_base_url: str, key: bytes, card_id: str, expires_at: int) -> tuple[str, str]:
-    token = links.sign(key, card_id, expires_at)
-    base = api_base_url.rstrip("/")
-    return f"{base}/c/{token}", f"{base}/unsubscribe/{token}"
+@dataclass(frozen=True, slots=True)
+class LinkConfig:
+    api_base_url: str
+    key: bytes
+    ttl_days: int
 
 
-def template_context(
+def card_context(
     process: Process,
     values: dict[str, Any],
     *,
-    link: str,
-    unsubscribe_url: str,
+    card_id: str,
+    expires_at: int,
+    link_config: LinkConfig,
     batch_name: str,
     organisation: str,
 ) -> dict[str, Any]:
     """Every field of the process is defined (a column the file left out is empty); only a name the
     process does not have is an undefined-variable error."""
+    token = links.sign(link_config.key, card_id, expires_at)
+    base = link_config.api_base_url.rstrip("/")
     return {
         **dict.fromkeys((field.name for field in process.fields), None),
         **values,
-        "link": link,
-        "unsubscribe_url": unsubscribe_url,
+        "link": f"{base}/c/{token}",
+        "unsubscribe_url": f"{base}/unsubscribe/{token}",
         "batch_name": batch_name,
         "organisation": organisation,
     }

@@ -6,11 +6,9 @@ counts are added once, guarded by a marker item written in the same transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dispatch.batches.models import Batch, Chunk
 from dispatch.batches.store import BatchStore
-from dispatch.cards.context import card_links, template_context
+from dispatch.cards.context import LinkConfig, card_context
 from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso, utcnow
@@ -18,13 +16,6 @@ from dispatch.ids import card_id
 from dispatch.ingest.models import AcceptedRow
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
-
-
-@dataclass(frozen=True, slots=True)
-class LinkConfig:
-    api_base_url: str
-    key: bytes
-    ttl_days: int
 
 
 def build_card(
@@ -49,12 +40,12 @@ def build_card(
     )
     if not channels:
         return card.model_copy(update={"status": CardStatus.error, "error": "no_channel"})
-    link, unsubscribe = card_links(link_config.api_base_url, link_config.key, identifier, expires_at)
-    context = template_context(
+    context = card_context(
         process,
         row.values,
-        link=link,
-        unsubscribe_url=unsubscribe,
+        card_id=identifier,
+        expires_at=expires_at,
+        link_config=link_config,
         batch_name=batch.name,
         organisation=organisation,
     )

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dispatch.batches.models import Batch, Chunk
-from dispatch.cards.context import card_links, template_context
-from dispatch.cards.generation import LinkConfig
+from dispatch.cards.context import LinkConfig, card_context
 from dispatch.cards.models import Card, CardStatus, Distribution
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso
@@ -51,12 +50,12 @@ class ChunkSender:
         return counts
 
     def _deliver(self, card: Card, batch: Batch, process: Process, organisation: str) -> str:
-        link, unsubscribe = card_links(self.links.api_base_url, self.links.key, card.id, card.link_expires_at)
-        context = template_context(
+        context = card_context(
             process,
             card.values,
-            link=link,
-            unsubscribe_url=unsubscribe,
+            card_id=card.id,
+            expires_at=card.link_expires_at,
+            link_config=self.links,
             batch_name=batch.name,
             organisation=organisation,
         )
@@ -64,7 +63,7 @@ class ChunkSender:
         reasons: list[str] = []
         for channel in card.channels:
             try:
-                message_id, address = self._send_with_retries(channel, card, process, context, unsubscribe)
+                message_id, address = self._send_with_retries(channel, card, process, context)
             except (PermanentFailure, RenderError) as exc:
                 reasons.append(f"{channel}: {exc}")
                 continue
@@ -85,7 +84,7 @@ class ChunkSender:
         return "failed"
 
     def _send_with_retries(
-        self, channel: str, card: Card, process: Process, context: dict[str, object], unsubscribe: str
+        self, channel: str, card: Card, process: Process, context: dict[str, object]
     ) -> tuple[str, str]:
         attempt = 1
         while True:
@@ -95,7 +94,9 @@ class ChunkSender:
                     assert card.email is not None
                     message = render_email(process.templates, context)
                     tags = {"batch_id": card.batch_id, "card_id": card.id}
-                    return self.email.send(card.email, message, unsubscribe, tags), card.email
+                    return self.email.send(
+                        card.email, message, str(context["unsubscribe_url"]), tags
+                    ), card.email
                 assert card.phone is not None
                 return self.sms.send(card.phone, render_sms(process.templates, context)), card.phone
             except TemporaryFailure:

@@ -10,7 +10,14 @@ from typing import Any
 
 from dispatch import aws
 from dispatch.config import Settings
-from dispatch.dynamo import conflict_on_condition, decode_cursor, encode_cursor, from_dynamo, to_dynamo
+from dispatch.dynamo import (
+    conflict_on_condition,
+    decode_cursor,
+    encode_cursor,
+    from_dynamo,
+    owner_by_id,
+    to_dynamo,
+)
 from dispatch.errors import NotFound
 from dispatch.processes.models import Process
 
@@ -38,17 +45,10 @@ class ProcessStore:
 
     def find(self, process_id: str) -> Process:
         """A process by id alone, whatever its organisation (for S3 drops)."""
-        result = self._table.query(
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": f"PROCESS#{process_id}"},
-            Limit=1,
-        )
-        if not result.get("Items"):
+        org_id = owner_by_id(self._table, f"PROCESS#{process_id}")
+        if org_id is None:
             raise NotFound("no such process", {"process_id": process_id})
-        return self.get(
-            str(result["Items"][0]["pk"]).removeprefix("ORG#"), process_id
-        )  # the index is keys-only
+        return self.get(org_id, process_id)
 
     def set_state(self, org_id: str, process_id: str, state: str) -> None:
         with conflict_on_condition("the process changed meanwhile"):
