@@ -166,3 +166,36 @@ def test_organisation_settings_are_admin_only(
     assert deployed.api("PUT", "/organisation", admin, body=changed)[1]["four_eyes"] is True
     sender = claims_for("s@org-a.test", "sender", "org-a")
     assert deployed.api("PUT", "/organisation", sender, body=changed)[0] == 403
+
+
+def test_the_example_file_has_the_process_columns_and_one_row(deployed: Any, admin: dict[str, Any]) -> None:
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    _, process = deployed.api("POST", "/processes", admin, body=PROCESS)
+    event = deployed.api_event("GET", f"/processes/{process['id']}/example-file", claims=admin)
+    result = deployed.invoke("ApiFunction", event)
+    assert result["statusCode"] == 200
+    assert result["isBase64Encoded"] is True
+    assert result["multiValueHeaders"]["Content-Type"] == ["text/csv; charset=utf-8"]
+    lines = base64.b64decode(result["body"]).decode().splitlines()
+    assert lines[0] == "first_name,last_name,email,phone,amount,due_date"
+    assert lines[1] == "Example,Example,recipient@example.com,+12015550123,100,2026-01-31"
+    assert len(lines) == 2
+
+    event = deployed.api_event(
+        "GET", f"/processes/{process['id']}/example-file", claims=admin, query={"format": "xlsx"}
+    )
+    result = deployed.invoke("ApiFunction", event)
+    assert result["isBase64Encoded"] is True
+    sheet = load_workbook(io.BytesIO(base64.b64decode(result["body"])), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("first_name", "last_name", "email", "phone", "amount", "due_date")
+    assert rows[1][3] == "+12015550123"
+
+    event = deployed.api_event(
+        "GET", f"/processes/{process['id']}/example-file", claims=admin, query={"format": "pdf"}
+    )
+    assert deployed.invoke("ApiFunction", event)["statusCode"] == 400

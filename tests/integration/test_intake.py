@@ -174,3 +174,32 @@ def test_a_fault_during_validation_fails_the_batch_and_leaves_nothing_staged(
     assert batch["status"] == "failed"
     assert batch["status_reason"] == "validation failed (MemoryError); upload the file again"
     assert _staged(deployed, batch["id"]) == []
+
+
+def test_the_row_error_report_is_a_presigned_download(deployed: Any, s3_event: S3Event) -> None:
+    import urllib.parse
+
+    process = _live_process(deployed)
+    _drop(
+        deployed, s3_event, f"drop/{process['id']}/r.csv", (ROOT / "examples" / "recipients.csv").read_bytes()
+    )
+    [batch] = _batches(deployed)
+    status, report = deployed.api("GET", f"/batches/{batch['id']}/errors", ADMIN)
+    assert status == 200
+    assert report["rows_rejected"] == 3
+    url = urllib.parse.urlparse(report["url"])
+    assert url.path.endswith(f"/reports/{batch['id']}/errors.csv")
+    assert "X-Amz-Expires=900" in url.query or "Expires=" in url.query
+    body = deployed.client("s3").get_object(Bucket=deployed.bucket, Key=f"reports/{batch['id']}/errors.csv")
+    rows = body["Body"].read().decode().splitlines()
+    assert len(rows) == 1 + 3 + 1  # the header, three rejected rows, one row warning (an unusable email)
+
+
+def test_a_batch_without_a_report_yet_is_a_404(deployed: Any) -> None:
+    process = _live_process(deployed)
+    _, batch = deployed.api(
+        "POST", "/batches", ADMIN, body={"process_id": process["id"], "file_name": "a.csv"}
+    )
+    status, body = deployed.api("GET", f"/batches/{batch['id']}/errors", ADMIN)
+    assert status == 404
+    assert body["error"]["details"] == {"status": "uploading"}

@@ -28,6 +28,7 @@ class Settings(BaseModel):
     link_ttl_days: int = 30
     chunk_rows: int = 1000
     upload_url_ttl_seconds: int = 900
+    download_url_ttl_seconds: int = 900
     max_file_bytes: int = 100 * 1024 * 1024
     email_rate_per_second: float = 14.0
     sms_rate_per_second: float = 20.0

@@ -15,7 +15,7 @@ from dispatch.batches.models import Approval, Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
-from dispatch.errors import Conflict, Forbidden, Unprocessable
+from dispatch.errors import Conflict, Forbidden, NotFound, Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.models import ProcessState
@@ -91,6 +91,29 @@ class BatchService:
 
     def get(self, caller: Caller, batch_id: str) -> Batch:
         return self.batches.get(caller.org_id, batch_id)
+
+    def error_report(self, caller: Caller, batch_id: str) -> dict[str, Any]:
+        """A pre-signed, expiring link to the row-error report; ask again for a fresh one."""
+        batch = self.batches.get(caller.org_id, batch_id)
+        if not batch.report_key:
+            raise NotFound("this batch has no row-error report yet", {"status": batch.status.value})
+        ttl = self.settings.download_url_ttl_seconds
+        url = aws.client("s3").generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.settings.bucket,
+                "Key": batch.report_key,
+                "ResponseContentType": "text/csv; charset=utf-8",
+                "ResponseContentDisposition": f'attachment; filename="{batch.id}-errors.csv"',
+            },
+            ExpiresIn=ttl,
+        )
+        return {
+            "id": batch.id,
+            "url": url,
+            "expires_at": isoformat(utcnow() + timedelta(seconds=ttl)),
+            "rows_rejected": batch.counters.rejected,
+        }
 
     def list(
         self, caller: Caller, statuses: list[BatchStatus] | None, limit: int, cursor: str | None

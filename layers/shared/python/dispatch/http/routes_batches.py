@@ -38,6 +38,11 @@ def get_batch(batch_id: str) -> dict[str, Any]:
     return services.batch_service().get(current_caller(router), batch_id).public()
 
 
+@router.get("/batches/<batch_id>/errors", summary="A pre-signed link to the row-error report (CSV)")
+def batch_errors(batch_id: str) -> dict[str, Any]:
+    return services.batch_service().error_report(current_caller(router), batch_id)
+
+
 @router.post("/batches/<batch_id>/approve", summary="Approve a batch pending approval (approver)")
 def approve_batch(batch_id: str) -> dict[str, Any]:
     return services.batch_service().approve(current_caller(router), batch_id).public()

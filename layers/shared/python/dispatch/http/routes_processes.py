@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dispatch import services
 from dispatch.http.caller import current_caller
-from dispatch.http.responses import page
+from dispatch.http.responses import file_response, page
 from dispatch.processes.models import ProcessInput
 
 router = Router()
@@ -32,6 +33,16 @@ def list_processes(
 @router.get("/processes/<process_id>", summary="Get a process")
 def get_process(process_id: str) -> dict[str, Any]:
     return services.process_service().get(current_caller(router), process_id).model_dump(mode="json")
+
+
+@router.get("/processes/<process_id>/example-file", summary="An example recipients file (CSV or XLSX)")
+def example_file(
+    process_id: str, file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv"
+) -> Response[str]:
+    body, media_type = services.process_service().example_file(
+        current_caller(router), process_id, file_format
+    )
+    return file_response(body, media_type, f"{process_id}-example.{file_format}")
 
 
 @router.post("/processes/<process_id>/publish", summary="Make a process live (admin)")

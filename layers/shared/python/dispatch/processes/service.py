@@ -6,14 +6,17 @@ from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
 from dispatch.errors import Unprocessable
 from dispatch.ids import new_id
+from dispatch.organisations.store import OrganisationStore
+from dispatch.processes.example_file import example_file
 from dispatch.processes.models import Process, ProcessInput, ProcessState
 from dispatch.processes.store import ProcessStore
 from dispatch.rendering import check_syntax
 
 
 class ProcessService:
-    def __init__(self, store: ProcessStore) -> None:
+    def __init__(self, store: ProcessStore, organisations: OrganisationStore) -> None:
         self._store = store
+        self._organisations = organisations
 
     def create(self, caller: Caller, body: ProcessInput) -> Process:
         caller.require(Role.admin)
@@ -41,6 +44,12 @@ class ProcessService:
 
     def get(self, caller: Caller, process_id: str) -> Process:
         return self._store.get(caller.org_id, process_id)
+
+    def example_file(self, caller: Caller, process_id: str, file_format: str) -> tuple[bytes, str]:
+        """The file a sender fills in: the process's columns and one row of example values."""
+        process = self._store.get(caller.org_id, process_id)
+        region = self._organisations.get(caller.org_id).default_phone_region
+        return example_file(process, file_format, region)
 
     def list(self, caller: Caller, limit: int, cursor: str | None) -> tuple[list[Process], str | None]:
         return self._store.list(caller.org_id, limit, cursor)
