@@ -23,7 +23,8 @@ from dispatch.secrets import link_signing_key
 
 
 def process_service(settings: Settings | None = None) -> ProcessService:
-    return ProcessService(ProcessStore(settings or get_settings()))
+    settings = settings or get_settings()
+    return ProcessService(ProcessStore(settings), OrganisationStore(settings))
 
 
 def batch_service(settings: Settings | None = None) -> BatchService:
