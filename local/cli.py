@@ -62,16 +62,15 @@ def _outbox(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from local import demo
+    from local.demo import run
 
-    result: int = demo.run()
-    return result
+    return run()
 
 
 def _validate(args: argparse.Namespace, rest: list[str]) -> int:
-    from local import validate_command
+    from local.validate_command import run
 
-    return validate_command.run(rest)
+    return run(rest)
 
 
 def _openapi(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from dispatch.ids import digest_entropy, time_sortable_id
 from dispatch.ingest.models import Limits, ValidationResult
 from dispatch.ingest.report import ReportWriter, report_key
 from dispatch.ingest.staging import ChunkWriter, delete_staged
-from dispatch.ingest.validator import validate_file
+from dispatch.ingest.validator import too_large, validate_file
 from dispatch.observability import logger
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.models import ProcessState
@@ -127,8 +127,7 @@ class Intake:
     def _validate(self, batch: Batch, obj: UploadedObject) -> Batch:
         limits = Limits(max_bytes=self.settings.max_file_bytes)
         if obj.size > limits.max_bytes:
-            reason = f"the file is larger than {limits.max_bytes // 1_000_000} MB"
-            return self._invalid(batch, ValidationResult("rejected", reason, None), None)
+            return self._invalid(batch, ValidationResult("rejected", too_large(limits), None), None)
         process = self.processes.get(batch.org_id, batch.process_id)
         organisation = self.organisations.get(batch.org_id)
         chunks = ChunkWriter(self.settings.bucket, batch.id, self.settings.chunk_rows)

@@ -1,20 +1,26 @@
 """Validation of a recipients file against a process (PRODUCT §2).
 
 Rows are read, checked and handed to ``on_accepted`` / ``on_issue`` one at a time, so memory does
-not grow with the file.
+not grow with the file; the only state that grows is the set of recipients already accepted,
+kept as one 64-bit hash per row.
+
+Counting (§2.7): after the header, every row is blank (skipped, counted), or a data row that
+ends as exactly one accepted row or exactly one rejected row, however many issues it has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import cast
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
+from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_email, normalise_phone
+from dispatch.ingest.header import NO_EMAIL_COLUMN, Column, Header, read_header
 from dispatch.ingest.models import (
     AcceptedRow,
+    Cell,
     FileRejected,
     Limits,
     RowIssue,
@@ -22,12 +28,26 @@ from dispatch.ingest.models import (
     ValidationResult,
     Value,
 )
-from dispatch.ingest.readers import Cell, open_table
-from dispatch.processes.models import FieldType, ProcessField, column_key
+from dispatch.ingest.readers import open_table
+from dispatch.ingest.values import cell_text
+from dispatch.processes.models import ProcessField
 
-EMAIL_COLUMNS = frozenset({"email", "emails"})
-PHONE_COLUMNS = frozenset({"phone", "phone_number", "mobile"})
 NO_RECIPIENTS = "the file has no recipients"
+NO_ROW_ACCEPTED = "no row was accepted: every data row has an error"
+_SHOWN_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Channel:
+    """How a channel's addresses are normalised, and the warning code of an unusable one."""
+
+    normalise: Callable[[str], str]
+    warning: str
+
+
+def too_large(limits: Limits) -> str:
+    """The reason given for a file over the size limit (also checked before a file is fetched)."""
+    return f"the file is larger than {limits.max_bytes / 1024**2:,.0f} MB"
 
 
 def validate_file(
@@ -39,226 +59,240 @@ def validate_file(
     on_accepted: Callable[[AcceptedRow], None],
     on_issue: Callable[[RowIssue], None],
 ) -> ValidationResult:
-    """Validate ``path`` for a process with ``fields``; rows flow to the callbacks as they are read."""
+    """Validate ``path`` for a process with ``fields``; rows flow to the callbacks as they are read.
+
+    ``region`` is the organisation's default phone region (``US``). A rejected file may already
+    have passed rows to ``on_accepted``: the caller discards them (nothing partial is kept).
+    """
+    region = region.upper()
+    if not is_supported_region(region):
+        raise ValueError(f"unknown phone region {region!r}")
     size = path.stat().st_size
     if size == 0:
         return ValidationResult("rejected", NO_RECIPIENTS, None)
     if size > limits.max_bytes:
-        return ValidationResult("rejected", f"the file is larger than {limits.max_bytes // 1_000_000} MB", None)
+        return ValidationResult("rejected", too_large(limits), None)
     try:
-        table = open_table(path)
+        table = open_table(path, limits)
     except FileRejected as exc:
         return ValidationResult("rejected", str(exc), None)
     result = ValidationResult("rejected", None, table.format, table.encoding, table.delimiter)
+    rows = _RowChecker(fields, region, limits, result, on_accepted=on_accepted, on_issue=on_issue)
     try:
-        _validate_rows(table.rows, fields, region, limits, result, on_accepted, on_issue)
+        rows.check(table.rows, typed=table.typed)
     except FileRejected as exc:
-        result.outcome, result.reason = "rejected", str(exc)
+        result.reason = str(exc)
         return result
+    finally:
+        table.rows.close()
     if result.rows.data == 0:
         result.reason = NO_RECIPIENTS
     elif result.rows.accepted == 0:
-        result.reason = "no row was accepted; see the row errors"
+        result.reason = NO_ROW_ACCEPTED
     else:
         result.outcome = "accepted"
     return result
 
 
-def _validate_rows(
-    rows: object,
-    fields: Sequence[ProcessField],
-    region: str,
-    limits: Limits,
-    result: ValidationResult,
-    on_accepted: Callable[[AcceptedRow], None],
-    on_issue: Callable[[RowIssue], None],
-) -> None:
-    columns: list[ProcessField | None] | None = None
-    email_index = phone_index = None
-    seen: set[str] = set()
-    for number, cells in rows:  # type: ignore[attr-defined]
-        texts = [_text(cell) for cell in cells]
-        if not any(texts):
-            if columns is not None:
-                result.rows.blank += 1
-            continue
-        if columns is None:
-            columns, email_index, phone_index = _header(texts, fields, limits, result)
-            continue
-        result.rows.data += 1
-        if result.rows.data > limits.max_rows:
-            raise FileRejected(f"the file has more than {limits.max_rows:,} data rows")
-        accepted = _row(number, cells, texts, columns, email_index, phone_index, region, limits, seen, on_issue)
-        if accepted is None:
-            result.rows.rejected += 1
-        else:
-            result.rows.accepted += 1
-            on_accepted(accepted)
-    if columns is None:
-        raise FileRejected(NO_RECIPIENTS)
+class _RowChecker:
+    """The header, then every data row: typed values, channels, duplicates, counts."""
 
+    def __init__(
+        self,
+        fields: Sequence[ProcessField],
+        region: str,
+        limits: Limits,
+        result: ValidationResult,
+        *,
+        on_accepted: Callable[[AcceptedRow], None],
+        on_issue: Callable[[RowIssue], None],
+    ) -> None:
+        self._fields = fields
+        self._region = region
+        self._limits = limits
+        self._result = result
+        self._on_accepted = on_accepted
+        self._on_issue = on_issue
+        self._email = _Channel(normalise_email, "invalid_email")
+        self._phone = _Channel(partial(normalise_phone, region=region), "invalid_phone")
+        self._empty_values: dict[str, Value] = {field.name: None for field in fields}
+        # Recipients already accepted: hash() of the key, 64 bits, keyed per process (SipHash), so
+        # a million rows cost tens of MB; a false duplicate is a ~1e-8 chance per million rows.
+        self._seen: set[int] = set()
 
-def _header(
-    texts: list[str], fields: Sequence[ProcessField], limits: Limits, result: ValidationResult
-) -> tuple[list[ProcessField | None], int | None, int | None]:
-    while texts and not texts[-1]:
-        texts.pop()
-    if len(texts) > limits.max_columns:
-        raise FileRejected(f"the file has more than {limits.max_columns} columns")
-    by_key = {column_key(field.name): field for field in fields}
-    keys = [column_key(name) for name in texts]
-    duplicates = sorted({name for name, key in zip(texts, keys, strict=True) if keys.count(key) > 1})
-    if duplicates:
-        raise FileRejected(f"duplicate columns: {', '.join(duplicates)}")
-    unknown = [name for name, key in zip(texts, keys, strict=True) if key not in by_key]
-    if unknown:
-        raise FileRejected(f"the file belongs to a different process: unknown columns {', '.join(unknown)}")
-    missing = [field.name for key, field in by_key.items() if field.required and key not in keys]
-    if missing:
-        raise FileRejected(f"missing required column: {', '.join(missing)}")
-    email_index = next((i for i, key in enumerate(keys) if key in EMAIL_COLUMNS), None)
-    phone_index = next((i for i, key in enumerate(keys) if key in PHONE_COLUMNS), None)
-    if email_index is None and phone_index is None:
-        raise FileRejected("no email or phone column")
-    result.columns = [by_key[key].name for key in keys]
-    result.auto_distribution_available = email_index is not None
-    if email_index is None:
-        result.auto_distribution_reason = "no email column: cards must be distributed individually"
-    return [by_key[key] for key in keys], email_index, phone_index
+    def check(self, rows: Iterator[tuple[int, Sequence[Cell]]], *, typed: bool) -> None:
+        counts = self._result.rows
+        max_rows = self._limits.max_rows
+        texts_of = _typed_texts if typed else _csv_texts
+        header: Header | None = None
+        previous = 0
+        for number, cells in rows:
+            texts = texts_of(cells)
+            if header is not None and typed and number > previous + 1:
+                counts.blank += number - previous - 1  # a workbook leaves empty rows out
+            previous = number
+            if not any(texts):
+                if header is not None:
+                    counts.blank += 1
+                continue
+            if header is None:
+                header = self._header(texts)
+                continue
+            counts.data += 1
+            if counts.data > max_rows:
+                raise FileRejected(f"the file has more than {max_rows:,} data rows")
+            if self._row(number, cells, texts, header):
+                counts.accepted += 1
+            else:
+                counts.rejected += 1
+        if header is None:
+            raise FileRejected(NO_RECIPIENTS)
 
+    def _header(self, texts: list[str]) -> Header:
+        header = read_header(texts, self._fields, self._region, self._limits)
+        self._result.columns = list(header.names)
+        self._result.auto_distribution_available = bool(header.emails)
+        if not header.emails:
+            self._result.auto_distribution_reason = NO_EMAIL_COLUMN
+        return header
 
-def _row(
-    number: int,
-    cells: list[Cell],
-    texts: list[str],
-    columns: list[ProcessField | None],
-    email_index: int | None,
-    phone_index: int | None,
-    region: str,
-    limits: Limits,
-    seen: set[str],
-    on_issue: Callable[[RowIssue], None],
-) -> AcceptedRow | None:
-    errors: list[RowIssue] = []
-    values: dict[str, Value] = {}
-    for index, field in enumerate(columns):
-        if field is None:
-            continue
-        cell = cells[index] if index < len(cells) else None
-        text = texts[index] if index < len(texts) else ""
-        if len(text) > limits.max_cell_chars:
-            errors.append(_issue(number, field.name, f"value_too_long:{field.name}", "the value is too long", text))
-            continue
-        if index in (email_index, phone_index):
-            values[field.name] = text  # replaced by the normalised channel value below
-            continue
-        if not text:
-            if field.required:
-                errors.append(_issue(number, field.name, f"missing_required:{field.name}", "a value is required", ""))
-            values[field.name] = None
-            continue
-        try:
-            values[field.name] = _typed(field.type, cell, text)
-        except ValueError as exc:
-            errors.append(_issue(number, field.name, f"invalid_value:{field.name}", str(exc), text))
-    email = _channel(number, columns, email_index, texts, _normalise_email, "invalid_email", on_issue)
-    phone = _channel(
-        number, columns, phone_index, texts, lambda v: _normalise_phone(v, region), "invalid_phone", on_issue
-    )
-    for index, normalised in ((email_index, email), (phone_index, phone)):
-        field = columns[index] if index is not None else None
-        if field is not None:
-            if field.required and not values.get(field.name):
-                errors.append(_issue(number, field.name, f"missing_required:{field.name}", "a value is required", ""))
-            values[field.name] = normalised
-    if email is None and phone is None and not errors:
-        errors.append(_issue(number, None, "no_channel", "the row has no usable email or phone", None))
-    recipient = email or phone
-    if recipient and not errors:
-        if recipient in seen:
-            errors.append(_issue(number, None, "duplicate_recipient", "an earlier row has this recipient", recipient))
-        else:
-            seen.add(recipient)
-    for issue in errors:
-        on_issue(issue)
-    if errors:
-        return None
-    return AcceptedRow(number, values, email, phone)
-
-
-def _channel(
-    number: int,
-    columns: list[ProcessField | None],
-    index: int | None,
-    texts: list[str],
-    normalise: Callable[[str], str],
-    code: str,
-    on_issue: Callable[[RowIssue], None],
-) -> str | None:
-    if index is None or index >= len(texts) or not texts[index]:
-        return None
-    try:
-        return normalise(texts[index])
-    except ValueError as exc:
-        field = columns[index]
-        on_issue(RowIssue(number, field.name if field else None, code, str(exc), texts[index], Severity.warning))
-        return None
-
-
-def _issue(row: int, column: str | None, code: str, message: str, value: str | None) -> RowIssue:
-    return RowIssue(row, column, code, message, value)
-
-
-def _text(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, datetime | date):
-        return cell.isoformat()
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
-
-
-def _normalise_email(value: str) -> str:
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address: {exc}") from exc
-
-
-def _normalise_phone(value: str, region: str) -> str:
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError("not a phone number") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _typed(kind: FieldType, cell: Cell, text: str) -> Value:
-    if kind is FieldType.number:
-        if isinstance(cell, int | float) and not isinstance(cell, bool):
-            return cell
-        try:
-            number = float(text.replace(",", "")) if "." in text or "e" in text.lower() else int(text)
-        except ValueError as exc:
-            raise ValueError("not a number") from exc
-        return number
-    if kind is FieldType.date:
-        if isinstance(cell, datetime | date):
-            return cell.date().isoformat() if isinstance(cell, datetime) else cell.isoformat()
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError as exc:
-            raise ValueError("not a date (use YYYY-MM-DD)") from exc
-    if kind is FieldType.boolean:
-        lowered = text.casefold()
-        if lowered in {"true", "yes", "y", "1"}:
-            return True
-        if lowered in {"false", "no", "n", "0"}:
+    def _row(self, number: int, cells: Sequence[Cell], texts: list[str], header: Header) -> bool:
+        """Check one data row; pass it on and return True when accepted."""
+        errors: list[RowIssue] = []
+        values = dict(self._empty_values)
+        present = len(texts)
+        max_chars = self._limits.max_cell_chars
+        for column in header.values:
+            field = column.field
+            text = texts[column.index] if column.index < present else ""
+            if not text:
+                if field.required:
+                    errors.append(_missing(number, field))
+            elif len(text) > max_chars:
+                errors.append(_too_long(number, field, text, max_chars))
+            else:
+                try:
+                    values[field.name] = column.convert(cells[column.index], text)
+                except InvalidValue as exc:
+                    errors.append(RowIssue(number, field.name, f"invalid_value:{field.name}", str(exc), text))
+        email = self._address(number, texts, header.emails, self._email, (values, errors))
+        phone = self._address(number, texts, header.phones, self._phone, (values, errors))
+        stray = _stray_value(texts, header)
+        if stray is not None:
+            errors.append(_extra_value(number, texts, stray))
+        if email is None and phone is None:
+            errors.append(RowIssue(number, None, "no_channel", "the row has no usable email or phone", None))
+        if not errors:
+            duplicate = self._duplicate(number, header, email, phone)
+            if duplicate is not None:
+                errors.append(duplicate)
+        if errors:
+            for issue in errors:
+                self._on_issue(issue)
             return False
-        raise ValueError("not true or false")
-    if kind is FieldType.email:
-        return _normalise_email(text)
-    return text
+        self._on_accepted(AcceptedRow(number, values, email, phone))
+        return True
+
+    def _address(
+        self,
+        number: int,
+        texts: list[str],
+        columns: tuple[Column, ...],
+        channel: _Channel,
+        into: tuple[dict[str, Value], list[RowIssue]],
+    ) -> str | None:
+        """The row's first usable address among the channel ``columns``; unusable ones are reported.
+
+        An invalid address is a warning (that channel is unusable), unless its field is required:
+        then the row lacks a required value and is rejected.
+        """
+        values, errors = into
+        usable = None
+        for column in columns:
+            field = column.field
+            text = texts[column.index] if column.index < len(texts) else ""
+            if not text:
+                if field.required:
+                    errors.append(_missing(number, field))
+                continue
+            if len(text) > self._limits.max_cell_chars:
+                errors.append(_too_long(number, field, text, self._limits.max_cell_chars))
+                continue
+            try:
+                address = channel.normalise(text)
+            except InvalidValue as exc:
+                values[field.name] = text
+                if field.required:
+                    errors.append(RowIssue(number, field.name, f"invalid_value:{field.name}", str(exc), text))
+                else:
+                    self._on_issue(
+                        RowIssue(number, field.name, channel.warning, str(exc), text, Severity.warning)
+                    )
+                continue
+            values[field.name] = address
+            usable = usable or address
+        return usable
+
+    def _duplicate(
+        self, number: int, header: Header, email: str | None, phone: str | None
+    ) -> RowIssue | None:
+        """``duplicate_recipient`` when an accepted row had this email (or phone, when there is no email).
+
+        Emails are compared case-insensitively: mailboxes that differ only in case are one person.
+        """
+        key = f"e:{email.lower()}" if email else f"p:{phone}"
+        fingerprint = hash(key)
+        if fingerprint not in self._seen:
+            self._seen.add(fingerprint)
+            return None
+        columns = header.emails if email else header.phones
+        return RowIssue(
+            number,
+            columns[0].field.name,
+            "duplicate_recipient",
+            "an earlier row has the same recipient",
+            email or phone,
+        )
+
+
+def _csv_texts(cells: Sequence[Cell]) -> list[str]:
+    return [cell.strip() for cell in cast("Sequence[str]", cells)]
+
+
+def _typed_texts(cells: Sequence[Cell]) -> list[str]:
+    return [cell_text(cell) for cell in cells]
+
+
+def _missing(number: int, field: ProcessField) -> RowIssue:
+    return RowIssue(number, field.name, f"missing_required:{field.name}", "a value is required", "")
+
+
+def _too_long(number: int, field: ProcessField, text: str, limit: int) -> RowIssue:
+    return RowIssue(
+        number,
+        field.name,
+        f"value_too_long:{field.name}",
+        f"the value has {len(text):,} characters; at most {limit:,} are allowed",
+        text[:_SHOWN_CHARS] + "…",
+    )
+
+
+def _stray_value(texts: list[str], header: Header) -> int | None:
+    """The index of the first value outside the header's named columns, if any."""
+    present = len(texts)
+    for index in header.unnamed:
+        if index < present and texts[index]:
+            return index
+    if present > header.width:
+        return next((index for index in range(header.width, present) if texts[index]), None)
+    return None
+
+
+def _extra_value(number: int, texts: list[str], index: int) -> RowIssue:
+    return RowIssue(
+        number,
+        None,
+        "extra_values",
+        f"column {index + 1} has a value but no name in the header (an unquoted delimiter in a value?)",
+        texts[index][:_SHOWN_CHARS],
+    )

@@ -1,0 +1,271 @@
+"""Ingest benchmark (issue 3): validation throughput against naive references, and memory at 1M rows.
+
+Generates a 100,000-row recipients file (first_name, last_name, email, phone, amount, due_date;
+a realistic mix of formats and about 2 % bad rows) as CSV and as XLSX, and measures in one run:
+
+- CSV: ``validate_file`` against ``csv.DictReader`` + email-validator + phonenumbers per row;
+- XLSX: ``validate_file`` against openpyxl read-only + the same per-row calls;
+- a 1,000,000-row CSV validated in a child process, reporting its peak RSS.
+
+Targets: both ratios >= 1.5, peak RSS < 300 MB. Exits 1 when one is missed.
+Run with ``python -m bench.ingest`` (or through ``python -m bench``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from openpyxl import Workbook, load_workbook
+
+from dispatch.ingest.models import Limits
+from dispatch.ingest.validator import validate_file
+from dispatch.processes.models import FieldType, ProcessField
+
+ROWS = 100_000
+MILLION = 1_000_000
+RATIO_TARGET = 1.5
+RSS_TARGET_MB = 300
+REGION = "US"
+FIELDS = [
+    ProcessField(name="first_name", required=True),
+    ProcessField(name="last_name"),
+    ProcessField(name="email", type=FieldType.email),
+    ProcessField(name="phone", type=FieldType.phone),
+    ProcessField(name="amount", type=FieldType.number),
+    ProcessField(name="due_date", type=FieldType.date),
+]
+HEADER = [field.name for field in FIELDS]
+_FIRST = [
+    "Ann",
+    "Bob",
+    "Chloé",
+    "Dmitri",
+    "Eve",
+    "Fatima",
+    "Guo",
+    "Hana",
+    "Ivan",
+    "José",
+    "Kai",
+    "Lena",
+    "Mia",
+]
+_LAST = ["Lee", "Smith", "García", "Müller", "O'Brien", "Nguyen", "Kowalski", "Dubois", "Rossi", "Tanaka"]
+_DOMAINS = ["example.com", "mail.example.org", "Example.NET", "corp.example.co.uk", "example.io"]
+_AREA_CODES = [201, 202, 212, 213, 305, 312, 404, 415, 512, 617, 646, 702, 713, 718, 805, 917]
+_E164 = phonenumbers.PhoneNumberFormat.E164
+
+
+def _record(generator: random.Random, index: int) -> list[object]:
+    """One recipient; about 2 % have a problem a validator must catch."""
+    first, last = generator.choice(_FIRST), generator.choice(_LAST)
+    email = f"{first}.{last}{index}@{generator.choice(_DOMAINS)}".replace("'", "").replace("é", "e")
+    area, exchange, line = (
+        generator.choice(_AREA_CODES),
+        generator.randint(200, 999),
+        generator.randint(0, 9999),
+    )
+    style = generator.random()
+    if style < 0.35:
+        phone: object = f"({area}) {exchange}-{line:04d}"
+    elif style < 0.6:
+        phone = f"{area}-{exchange}-{line:04d}"
+    elif style < 0.8:
+        phone = f"+1 {area} {exchange} {line:04d}"
+    elif style < 0.9:
+        phone = f"+44 20 79{generator.randint(10, 99)} {generator.randint(1000, 9999)}"
+    else:
+        phone = ""
+    amount: object = round(generator.uniform(5, 5000), 2)
+    due: object = date(2025, 1, 1) + timedelta(days=generator.randint(0, 700))
+    bad = generator.random()
+    if bad < 0.005:
+        email = email.replace("@", "")
+    elif bad < 0.009:
+        phone = "555-01"
+    elif bad < 0.013:
+        amount = "n/a"
+    elif bad < 0.016:
+        due = "31/12/2025"
+    elif bad < 0.018:
+        first = ""
+    elif bad < 0.020:
+        email = f"{first}.{last}{index - 1}@{_DOMAINS[0]}"  # a likely duplicate
+    return [first, last, email, phone, amount, due]
+
+
+def write_csv(path: Path, rows: int, seed: int = 1) -> None:
+    generator = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for index in range(rows):
+            record = _record(generator, index)
+            writer.writerow([value.isoformat() if isinstance(value, date) else value for value in record])
+
+
+def write_xlsx(path: Path, rows: int, seed: int = 1) -> None:
+    """Amounts and dates as Excel numbers and dates; one phone in five typed as a number."""
+    generator = random.Random(seed)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Recipients")
+    sheet.append(HEADER)
+    for index in range(rows):
+        record = _record(generator, index)
+        phone = record[3]
+        if isinstance(phone, str) and phone.startswith("+1 ") and generator.random() < 0.5:
+            record[3] = int(phone[1:].replace(" ", ""))
+        sheet.append(record)
+    book.save(path)
+
+
+def _check_channels(email: object, phone: object) -> None:
+    """The per-row calls of the naive references: email-validator, then phonenumbers."""
+    with contextlib.suppress(EmailNotValidError):
+        validate_email(str(email or ""), check_deliverability=False)
+    try:
+        number = phonenumbers.parse(str(phone or ""), REGION)
+        if phonenumbers.is_valid_number(number):
+            phonenumbers.format_number(number, _E164)
+    except phonenumbers.NumberParseException:
+        pass
+
+
+def naive_csv(path: Path) -> int:
+    rows = 0
+    with path.open(newline="", encoding="utf-8") as handle:
+        for record in csv.DictReader(handle):
+            _check_channels(record["email"], record["phone"])
+            rows += 1
+    return rows
+
+
+def naive_xlsx(path: Path) -> int:
+    book = load_workbook(path, read_only=True, data_only=True)
+    rows = 0
+    try:
+        records = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(name) for name in next(records)]
+        for values in records:
+            record = dict(zip(header, values, strict=False))
+            _check_channels(record["email"], record["phone"])
+            rows += 1
+    finally:
+        book.close()
+    return rows
+
+
+def ours(path: Path) -> int:
+    result = validate_file(
+        path,
+        FIELDS,
+        region=REGION,
+        limits=Limits(),
+        on_accepted=lambda _row: None,
+        on_issue=lambda _issue: None,
+    )
+    return result.rows.data
+
+
+def _timed(run: Callable[[Path], int], path: Path) -> float:
+    """Rows per second of ``run`` over ``path``."""
+    started = time.perf_counter()
+    rows = run(path)
+    elapsed = time.perf_counter() - started
+    assert rows == ROWS, f"{run.__name__} saw {rows} rows"
+    return rows / elapsed
+
+
+_CHILD = """
+import resource, sys, time
+from pathlib import Path
+from bench.ingest import ours
+started = time.perf_counter()
+rows = ours(Path(sys.argv[1]))
+print(rows, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def million_row_rss(folder: Path) -> tuple[int, float, float]:
+    """Validate a 1,000,000-row CSV in a child process: (rows, seconds, peak RSS in MB)."""
+    path = folder / "million.csv"
+    write_csv(path, MILLION, seed=2)
+    output = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True, timeout=900
+    ).stdout.split()
+    path.unlink()
+    return int(output[0]), float(output[1]), float(output[2])
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as folder_name:
+        folder = Path(folder_name)
+        csv_path, xlsx_path, warm = folder / "r.csv", folder / "r.xlsx", folder / "warm.csv"
+        write_csv(csv_path, ROWS)
+        write_xlsx(xlsx_path, ROWS)
+        write_csv(warm, 200, seed=3)
+        ours(warm)  # library metadata loads once, before anything is timed
+        naive_csv(warm)
+
+        figures = {
+            "csv_naive": _timed(naive_csv, csv_path),
+            "csv_ours": _timed(ours, csv_path),
+            "xlsx_naive": _timed(naive_xlsx, xlsx_path),
+            "xlsx_ours": _timed(ours, xlsx_path),
+        }
+        rows, seconds, rss = million_row_rss(folder)
+
+    csv_ratio = figures["csv_ours"] / figures["csv_naive"]
+    xlsx_ratio = figures["xlsx_ours"] / figures["xlsx_naive"]
+    print(f"ingest benchmark: {ROWS:,} rows (about 2 % bad), region {REGION}")
+    print(
+        f"  CSV   naive {figures['csv_naive']:>9,.0f} rows/s   ours {figures['csv_ours']:>9,.0f} rows/s   "
+        f"ratio {csv_ratio:.2f} (target >= {RATIO_TARGET})"
+    )
+    print(
+        f"  XLSX  naive {figures['xlsx_naive']:>9,.0f} rows/s   ours {figures['xlsx_ours']:>9,.0f} rows/s   "
+        f"ratio {xlsx_ratio:.2f} (target >= {RATIO_TARGET})"
+    )
+    print(
+        f"  1M-row CSV: {rows:,} rows in {seconds:.1f} s, peak RSS {rss:.0f} MB (target < {RSS_TARGET_MB} MB)"
+    )
+    print(
+        json.dumps(
+            {
+                **{k: round(v) for k, v in figures.items()},
+                "csv_ratio": round(csv_ratio, 2),
+                "xlsx_ratio": round(xlsx_ratio, 2),
+                "million_rows_seconds": round(seconds, 1),
+                "million_rows_peak_rss_mb": round(rss),
+            }
+        )
+    )
+    missed = [
+        name
+        for name, ok in (
+            ("CSV ratio", csv_ratio >= RATIO_TARGET),
+            ("XLSX ratio", xlsx_ratio >= RATIO_TARGET),
+            ("1M-row peak RSS", rss < RSS_TARGET_MB and rows == MILLION),
+        )
+        if not ok
+    ]
+    if missed:
+        print(f"  MISSED: {', '.join(missed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
