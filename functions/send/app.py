@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -14,6 +16,6 @@ from dispatch.observability import logger, metrics, tracer
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=ChunkTask)
-def lambda_handler(event: ChunkTask, context: LambdaContext) -> dict[str, int]:
+def lambda_handler(event: ChunkTask, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(batch_id=event.batch_id, chunk=event.chunk.index)
-    return services.workflow().send(event.org_id, event.batch_id, event.chunk, services.chunk_sender())
+    return services.workflow().send(event.org_id, event.batch_id, event.chunk, services.chunk_sender)

@@ -116,6 +116,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
         "SendFunction",
         "LifecycleFunction",
         "ApiFunction",
+        "SweepFunction",
     }
     for spec in functions.values():
         props = spec["Properties"]

@@ -21,11 +21,15 @@ def client(service: str) -> Any:
 
 
 @cache
+def dynamodb_resource() -> Any:
+    return boto3.session.Session().resource("dynamodb", config=_CONFIG)
+
+
 def dynamodb_table(name: str) -> Any:
-    return boto3.session.Session().resource("dynamodb", config=_CONFIG).Table(name)
+    return dynamodb_resource().Table(name)
 
 
 def reset() -> None:
     """Forget cached clients (tests and the local runtime change endpoints between runs)."""
     client.cache_clear()
-    dynamodb_table.cache_clear()
+    dynamodb_resource.cache_clear()

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     email_rate_per_second: float = 14.0
     sms_rate_per_second: float = 20.0
     send_concurrency: int = 4
+    sweep_stale_minutes: int = 20
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -5,8 +5,10 @@ Handlers call these instead of constructing stores themselves, so the wiring liv
 
 from __future__ import annotations
 
+from dispatch import aws
 from dispatch.batches.execution import Executions
 from dispatch.batches.intake import Intake
+from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.service import BatchService
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
@@ -14,9 +16,10 @@ from dispatch.cards.context import LinkConfig
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings, get_settings
 from dispatch.delivery.channels import EmailSender, SmsSender
-from dispatch.delivery.pacing import Pacer
+from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
 from dispatch.delivery.sender import ChunkSender
 from dispatch.organisations.store import OrganisationStore
+from dispatch.organisations.suppression import SuppressionList
 from dispatch.processes.service import ProcessService
 from dispatch.processes.store import ProcessStore
 from dispatch.secrets import link_signing_key
@@ -65,17 +68,24 @@ def workflow(settings: Settings | None = None) -> Workflow:
     )
 
 
-def chunk_sender(settings: Settings | None = None) -> ChunkSender:
-    """A sender paced to its share of each channel's rate (the Map runs ``send_concurrency`` at once)."""
+def chunk_sender(batch: Batch, settings: Settings | None = None) -> ChunkSender:
+    """A sender for one batch: each channel's slots come from the shared rate limiter, reserved in
+    blocks of this sender's share (the Map runs ``send_concurrency`` senders at once)."""
     settings = settings or get_settings()
+    table = aws.dynamodb_table(settings.main_table)
     share = max(1, settings.send_concurrency)
+    rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
+    batches = BatchStore(settings)
+    suppression = SuppressionList(settings)
     return ChunkSender(
         cards=CardStore(settings),
         email=EmailSender(settings.sender_email, settings.ses_configuration_set),
         sms=SmsSender(),
-        pacers={
-            "email": Pacer(settings.email_rate_per_second / share),
-            "sms": Pacer(settings.sms_rate_per_second / share),
+        slots={
+            channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=max(1, int(rate / share)))
+            for channel, rate in rates.items()
         },
         links=link_config(settings),
+        suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
+        still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
     )

@@ -24,22 +24,16 @@ class BatchStatus(StrEnum):
     failed = "failed"
 
 
-COUNTERS = (
-    "rows",
-    "accepted",
-    "rejected",
-    "cards",
-    "errors",
-    "sent",
-    "failed",
-    "delivered",
-    "bounced",
-    "accessed",
-)
+ROW_COUNTERS = ("rows", "accepted", "rejected", "accessed")
+SENT_STATES = ("sent", "delivered", "bounced")
 
 
 class Counters(BaseModel):
-    """Row and card counts; ``cards`` counts generated cards, ``errors`` those that failed to render."""
+    """Row counts from validation, and card counts derived from the exact per-status histogram.
+
+    ``by_status`` is kept exact per chunk (see ``BatchStore.settle_chunk``); ``cards`` is its total,
+    ``sent`` counts every card that reached a provider (sent, delivered or bounced since).
+    """
 
     rows: int = 0
     accepted: int = 0
@@ -51,6 +45,21 @@ class Counters(BaseModel):
     delivered: int = 0
     bounced: int = 0
     accessed: int = 0
+    by_status: dict[str, int] = Field(default_factory=dict)
+
+    @classmethod
+    def build(cls, rows: dict[str, int], by_status: dict[str, int]) -> Counters:
+        present = {status: count for status, count in sorted(by_status.items()) if count}
+        return cls(
+            **rows,
+            cards=sum(present.values()),
+            errors=present.get("error", 0),
+            sent=sum(present.get(state, 0) for state in SENT_STATES),
+            failed=present.get("failed", 0),
+            delivered=present.get("delivered", 0),
+            bounced=present.get("bounced", 0),
+            by_status=present,
+        )
 
 
 class Chunk(BaseModel):

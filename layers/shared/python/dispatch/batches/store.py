@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.batches.lifecycle import check_transition, sources_of
-from dispatch.batches.models import COUNTERS, Batch, BatchStatus, Counters
+from dispatch.batches.models import ROW_COUNTERS, Batch, BatchStatus, Counters
 from dispatch.clock import now_iso
 from dispatch.config import Settings
 from dispatch.dynamo import (
@@ -28,8 +28,9 @@ from dispatch.dynamo import (
     owner_by_id,
     to_dynamo,
 )
-from dispatch.errors import NotFound
+from dispatch.errors import Conflict, NotFound
 
+HISTOGRAM = "cards_"  # batch attributes cards_<status>: the exact per-status card counts
 _INTERNAL = {"pk", "sk", "gsi1pk", "gsi1sk", "task_token"}
 
 
@@ -50,7 +51,7 @@ class BatchStore:
             "gsi1pk": f"BATCH#{batch.id}",
             "gsi1sk": "BATCH",
             **to_dynamo(body),
-            **{f"count_{name}": value for name, value in batch.counters.model_dump().items()},
+            **{f"count_{name}": getattr(batch.counters, name) for name in ROW_COUNTERS},
         }
         try:
             self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
@@ -130,40 +131,63 @@ class BatchStore:
             ExpressionAttributeValues={f":{name}": delta for name, delta in deltas.items()},
         )
 
-    def record_chunk_once(self, org_id: str, batch_id: str, marker: str, deltas: Mapping[str, int]) -> bool:
-        """Add a chunk's counts exactly once: a marker item and the increment in one transaction.
+    def settle_chunk(self, org_id: str, batch_id: str, chunk_index: int, counts: Mapping[str, int]) -> None:
+        """Make the batch's per-status card counts reflect ``counts``, this chunk's exact histogram.
 
-        False when the marker exists already (the chunk was counted by an earlier attempt).
+        The chunk's last histogram lives in a marker item (``pk=BATCH#<id>``, ``sk=CHUNK#<n>``) with
+        a version; the marker and the batch's increments change in one transaction conditioned on
+        that version. Re-settling the same counts adds nothing; concurrent settlements of one chunk
+        retry on the new version. So counters stay exact under retries, crashes and concurrency.
         """
+        key = {"pk": f"BATCH#{batch_id}", "sk": f"CHUNK#{chunk_index:05d}"}
         client = aws.client("dynamodb")
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table_name,
-                            "Item": {"pk": {"S": f"BATCH#{batch_id}"}, "sk": {"S": marker}},
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table_name,
-                            "Key": {"pk": {"S": f"ORG#{org_id}"}, "sk": {"S": f"BATCH#{batch_id}"}},
-                            "UpdateExpression": "ADD "
-                            + ", ".join(f"count_{name} :{name}" for name in deltas),
-                            "ExpressionAttributeValues": {
-                                f":{name}": {"N": str(d)} for name, d in deltas.items()
-                            },
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        for _ in range(20):
+            marker = self._table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+            previous = {name: int(value) for name, value in (marker.get("counts") or {}).items()}
+            version = int(marker.get("version", 0))
+            delta = {
+                name: counts.get(name, 0) - previous.get(name, 0)
+                for name in set(counts) | set(previous)
+                if counts.get(name, 0) != previous.get(name, 0)
+            }
+            if not delta:
+                return
+            names = {f"#s{i}": f"{HISTOGRAM}{name}" for i, name in enumerate(sorted(delta))}
+            values = {f":d{i}": {"N": str(delta[name])} for i, name in enumerate(sorted(delta))}
+            try:
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table_name,
+                                "Item": {
+                                    "pk": {"S": key["pk"]},
+                                    "sk": {"S": key["sk"]},
+                                    "version": {"N": str(version + 1)},
+                                    "counts": {"M": {n: {"N": str(c)} for n, c in counts.items() if c}},
+                                },
+                                "ConditionExpression": "attribute_not_exists(pk) OR version = :v",
+                                "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self._table_name,
+                                "Key": {"pk": {"S": f"ORG#{org_id}"}, "sk": {"S": f"BATCH#{batch_id}"}},
+                                "UpdateExpression": "ADD "
+                                + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
+                                "ExpressionAttributeNames": names,
+                                "ExpressionAttributeValues": values,
+                            }
+                        },
+                    ]
+                )
+            except ClientError as exc:
+                if is_condition_failure(exc):
+                    continue  # another settlement of this chunk won: recompute against its version
+                raise
+            return
+        raise Conflict("the chunk's counters are contended; try again")
 
     def set_task_token(self, org_id: str, batch_id: str, token: str) -> None:
         self._table.update_item(
@@ -202,7 +226,11 @@ class BatchStore:
 
 def _batch(item: Mapping[str, Any]) -> Batch:
     plain = from_dynamo(dict(item))
-    counters = Counters(**{name: plain.pop(f"count_{name}", 0) for name in COUNTERS})
+    rows = {name: plain.pop(f"count_{name}", 0) for name in ROW_COUNTERS}
+    by_status = {
+        key.removeprefix(HISTOGRAM): plain.pop(key) for key in list(plain) if key.startswith(HISTOGRAM)
+    }
+    counters = Counters.build(rows, by_status)
     for name in _INTERNAL:
         plain.pop(name, None)
     return Batch.model_validate({**plain, "counters": counters})

@@ -7,7 +7,9 @@ retries is harmless, and a batch changed by a person meanwhile (rejected, say) i
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.batches.lifecycle import TRANSITIONS
@@ -15,8 +17,9 @@ from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk
 from dispatch.batches.store import BatchStore
 from dispatch.cards.context import LinkConfig
 from dispatch.cards.generation import generate_chunk
+from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
-from dispatch.clock import now_iso
+from dispatch.clock import isoformat, now_iso
 from dispatch.config import Settings
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict
@@ -24,6 +27,8 @@ from dispatch.ingest.staging import read_chunk
 from dispatch.observability import logger
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
+
+UNSENT = frozenset({CardStatus.ready, CardStatus.error})
 
 
 @dataclass
@@ -100,23 +105,76 @@ class Workflow:
         )
         return {"send": True}
 
-    def send(self, org_id: str, batch_id: str, chunk: Chunk, sender: ChunkSender) -> dict[str, int]:
+    def send(
+        self, org_id: str, batch_id: str, chunk: Chunk, sender_for: Callable[[Batch], ChunkSender]
+    ) -> dict[str, Any]:
+        """Deliver one chunk. A batch rejected meanwhile gets its unsent cards rejected instead; a
+        paused provider account stops sending with the batch ``partially_sent`` and the reason."""
         batch = self.batches.get(org_id, batch_id)
+        if batch.status is BatchStatus.rejected:
+            self.close_unsent(batch, chunk, CardStatus.rejected)
+            return {"sent": 0, "failed": 0, "stopped": True}
         if batch.status is not BatchStatus.sending:
-            logger.info(
-                "batch no longer sending; chunk skipped", batch_id=batch_id, status=batch.status.value
-            )
-            return {"sent": 0, "failed": 0}
+            logger.info("batch not sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
+            return {"sent": 0, "failed": 0, "skipped": True}
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
-        counts = sender.send_chunk(batch, process, organisation.name or org_id, chunk)
-        self.batches.add_counters(org_id, batch_id, counts)
-        return counts
+        outcome = sender_for(batch).send_chunk(batch, process, organisation.name or org_id, chunk)
+        if outcome.paused_reason:
+            with suppress(Conflict):
+                self.batches.transition(
+                    org_id,
+                    batch_id,
+                    BatchStatus.partially_sent,
+                    sources=[BatchStatus.sending],
+                    set_values={"status_reason": f"paused: {outcome.paused_reason}"},
+                )
+        if outcome.stopped and self.batches.get(org_id, batch_id).status is BatchStatus.rejected:
+            self.close_unsent(batch, chunk, CardStatus.rejected)
+        self.settle(batch, chunk)
+        return outcome.as_dict()
+
+    def close_unsent(self, batch: Batch, chunk: Chunk, target: CardStatus) -> int:
+        """Cards of the chunk never sent (``ready`` or ``error``) become ``target``; sent ones stay."""
+        closed = 0
+        for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
+            if card.status in UNSENT and self.cards.set_status(card, card.status, target, card.error):
+                closed += 1
+        self.settle(batch, chunk)
+        return closed
+
+    def settle(self, batch: Batch, chunk: Chunk) -> None:
+        counts = self.cards.status_counts(batch.id, chunk.first_row, chunk.last_row)
+        self.batches.settle_chunk(batch.org_id, batch.id, chunk.index, counts)
+
+    def sweep(self, now: datetime, stale_after: timedelta) -> int:
+        """Cards claimed longer ago than any send attempt can take, and still ``sending``, belong to
+        a sender that died after (perhaps) handing them to a provider: they become ``unconfirmed``,
+        which is never resent automatically. Returns how many."""
+        cutoff = isoformat(now - stale_after)
+        touched: dict[str, set[int]] = {}
+        for days_back in (2, 1, 0):
+            day = (now - stale_after - timedelta(days=days_back)).date().isoformat()
+            for batch_id, row, claimed_at in self.cards.stale_claims(day, cutoff):
+                if self.cards.mark_unconfirmed(batch_id, row, claimed_at):
+                    touched.setdefault(batch_id, set()).add(row)
+        for batch_id, rows in touched.items():
+            batch = self.batches.find(batch_id)
+            for chunk in batch.chunks:
+                if any(chunk.first_row <= row <= chunk.last_row for row in rows):
+                    self.settle(batch, chunk)
+            logger.warning("stale claims marked unconfirmed", batch_id=batch_id, cards=len(rows))
+        return sum(len(rows) for rows in touched.values())
 
     def finish_sending(self, org_id: str, batch_id: str) -> Batch:
+        """``sent`` when every card reached a provider, else ``partially_sent``; a batch already
+        moved on (paused, rejected) keeps its status."""
         batch = self.batches.get(org_id, batch_id)
-        reached_all = batch.counters.sent == batch.counters.cards
-        target = BatchStatus.sent if reached_all else BatchStatus.partially_sent
+        if batch.status is not BatchStatus.sending:
+            return batch
+        target = (
+            BatchStatus.sent if batch.counters.sent == batch.counters.cards else BatchStatus.partially_sent
+        )
         return self.batches.transition(org_id, batch_id, target, sources=[BatchStatus.sending])
 
     def fail(self, org_id: str, batch_id: str, error: str) -> None:

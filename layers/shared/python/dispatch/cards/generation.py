@@ -84,6 +84,5 @@ def generate_chunk(
     built = [build_card(row, batch, process, organisation, link_config) for row in rows]
     cards.put_many(built)
     errors = sum(1 for card in built if card.status is CardStatus.error)
-    counts = {"cards": len(built), "errors": errors}
-    batches.record_chunk_once(batch.org_id, batch.id, f"GEN#{chunk.index:05d}", counts)
-    return counts
+    batches.settle_chunk(batch.org_id, batch.id, chunk.index, {"ready": len(built) - errors, "error": errors})
+    return {"cards": len(built), "errors": errors}

@@ -43,6 +43,7 @@ class Card(BaseModel):
     channels: list[str] = Field(default_factory=list)
     status: CardStatus
     error: str | None = None
+    retryable: bool | None = None
     link_expires_at: int
     created_at: str
     sent_at: str | None = None

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.cards.models import Card, CardStatus, Distribution
+from dispatch.clock import now_iso
 from dispatch.config import Settings
 from dispatch.dynamo import from_dynamo, is_condition_failure, to_dynamo
 from dispatch.errors import NotFound
@@ -57,16 +58,25 @@ class CardStore:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def claim(self, card: Card, sources: Iterable[CardStatus]) -> bool:
-        """``sources`` → ``sending``, only if the card is still in one of ``sources``."""
+        """``sources`` → ``sending``, only if the card is still in one of ``sources``.
+
+        The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims.
+        """
         allowed = sorted(sources)
-        values = {f":s{i}": status.value for i, status in enumerate(allowed)}
+        values: dict[str, Any] = {f":s{i}": status.value for i, status in enumerate(allowed)}
+        moment = now_iso()
         try:
             self._table.update_item(
-                Key={"batch_id": card.batch_id, "row": card.row},
-                UpdateExpression="SET #status = :sending",
+                Key=_key(card),
+                UpdateExpression="SET #status = :sending, claimed_at = :at, claim_day = :day",
                 ConditionExpression=f"#status IN ({', '.join(values)})",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={**values, ":sending": CardStatus.sending.value},
+                ExpressionAttributeValues={
+                    **values,
+                    ":sending": CardStatus.sending.value,
+                    ":at": moment,
+                    ":day": moment[:10],
+                },
             )
         except ClientError as exc:
             if is_condition_failure(exc):
@@ -77,10 +87,11 @@ class CardStore:
     def mark_sent(self, card: Card, distributions: list[Distribution]) -> None:
         last = distributions[-1]
         self._table.update_item(
-            Key={"batch_id": card.batch_id, "row": card.row},
+            Key=_key(card),
             UpdateExpression=(
                 "SET #status = :sent, sent_at = :at, message_id = :mid, "
-                "distributions = list_append(if_not_exists(distributions, :empty), :dist) REMOVE #error"
+                "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                "REMOVE #error, retryable, claimed_at, claim_day"
             ),
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
@@ -94,31 +105,107 @@ class CardStore:
             },
         )
 
-    def mark_failed(self, card: Card, reason: str) -> None:
+    def mark_failed(self, card: Card, reason: str, *, retryable: bool) -> None:
         self._table.update_item(
-            Key={"batch_id": card.batch_id, "row": card.row},
-            UpdateExpression="SET #status = :failed, #error = :reason",
+            Key=_key(card),
+            UpdateExpression=(
+                "SET #status = :failed, #error = :reason, retryable = :retryable REMOVE claimed_at, claim_day"
+            ),
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
             ExpressionAttributeValues={
                 ":failed": CardStatus.failed.value,
                 ":sending": CardStatus.sending.value,
                 ":reason": reason[:1000],
+                ":retryable": retryable,
             },
         )
 
     def release(self, card: Card) -> None:
-        """``sending`` → ``ready`` when nothing was handed to a provider (e.g. the batch was paused)."""
-        self._table.update_item(
-            Key={"batch_id": card.batch_id, "row": card.row},
-            UpdateExpression="SET #status = :ready",
-            ConditionExpression="#status = :sending",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":ready": CardStatus.ready.value,
-                ":sending": CardStatus.sending.value,
-            },
-        )
+        """``sending`` → ``ready`` when nothing was handed to a provider (e.g. the account paused)."""
+        self.set_status(card, CardStatus.sending, CardStatus.ready)
+
+    def set_status(
+        self, card: Card, source: CardStatus, target: CardStatus, reason: str | None = None
+    ) -> bool:
+        """One conditional status change; False when the card was no longer ``source``."""
+        names = {"#status": "status", "#error": "error"}
+        values: dict[str, Any] = {":source": source.value, ":target": target.value}
+        update = "SET #status = :target"
+        if reason is not None:
+            update += ", #error = :reason"
+            values[":reason"] = reason
+        update += " REMOVE claimed_at, claim_day" + ("" if reason is not None else ", #error")
+        try:
+            self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=update,
+                ConditionExpression="#status = :source",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def status_counts(self, batch_id: str, first_row: int, last_row: int) -> dict[str, int]:
+        """How many cards of the rows are in each status (the exact source of batch counters)."""
+        counts: dict[str, int] = {}
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "batch_id = :b AND #row BETWEEN :first AND :last",
+            "ProjectionExpression": "#status",
+            "ExpressionAttributeNames": {"#row": "row", "#status": "status"},
+            "ExpressionAttributeValues": {":b": batch_id, ":first": first_row, ":last": last_row},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._table.query(**query)
+            for item in page.get("Items", []):
+                counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
+            if "LastEvaluatedKey" not in page:
+                return counts
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def stale_claims(self, day: str, before: str) -> Iterator[tuple[str, int, str]]:
+        """(batch id, row, claimed_at) of cards claimed on ``day`` before ``before`` and still sending."""
+        query: dict[str, Any] = {
+            "IndexName": "claims",
+            "KeyConditionExpression": "claim_day = :day AND claimed_at < :before",
+            "ExpressionAttributeValues": {":day": day, ":before": before},
+        }
+        while True:
+            page = self._table.query(**query)
+            for item in page.get("Items", []):
+                yield str(item["batch_id"]), int(item["row"]), str(item["claimed_at"])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def mark_unconfirmed(self, batch_id: str, row: int, claimed_at: str) -> bool:
+        """A claim that outlived any send attempt: the provider may or may not have the message."""
+        try:
+            self._table.update_item(
+                Key={"batch_id": batch_id, "row": row},
+                UpdateExpression="SET #status = :unconfirmed REMOVE claimed_at, claim_day",
+                ConditionExpression="#status = :sending AND claimed_at = :at",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":unconfirmed": CardStatus.unconfirmed.value,
+                    ":sending": CardStatus.sending.value,
+                    ":at": claimed_at,
+                },
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+
+def _key(card: Card) -> dict[str, Any]:
+    return {"batch_id": card.batch_id, "row": card.row}
 
 
 def _card(item: dict[str, Any]) -> Card:
