@@ -18,4 +18,6 @@ from dispatch.observability import logger, metrics, tracer
 @event_parser(model=ChunkTask)
 def lambda_handler(event: ChunkTask, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(batch_id=event.batch_id, chunk=event.chunk.index)
-    return services.workflow().send(event.org_id, event.batch_id, event.chunk, services.chunk_sender)
+    return services.workflow().send(
+        event.org_id, event.batch_id, event.chunk, services.chunk_sender, reset_failed=event.reset_failed
+    )

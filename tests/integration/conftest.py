@@ -36,6 +36,10 @@ class Deployment:
         body = json.loads(result["body"]) if result.get("body") else None
         return int(result["statusCode"]), body
 
+    def executions(self, logical_id: str = "BatchStateMachine") -> list[dict[str, Any]]:
+        arn = self.resolver.arn(logical_id)
+        return list(self.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"])
+
     @property
     def bucket(self) -> str:
         return self.name("UploadBucket")

@@ -36,9 +36,7 @@ def _staged(deployed: Any, batch_id: str) -> list[str]:
 
 
 def _executions(deployed: Any) -> list[dict[str, Any]]:
-    machines = deployed.client("stepfunctions").list_state_machines()["stateMachines"]
-    arn = machines[0]["stateMachineArn"]
-    return list(deployed.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"])
+    return list(deployed.executions())
 
 
 def test_a_dropped_file_becomes_a_validated_batch_and_starts_the_lifecycle(

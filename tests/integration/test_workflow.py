@@ -33,8 +33,7 @@ def _validated_batch(
 def _chunk_tasks(deployed: Any, batch: dict[str, Any]) -> list[dict[str, Any]]:
     """What the Map state passes to each iteration (from the execution's input)."""
     sfn = deployed.client("stepfunctions")
-    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
-    [execution] = sfn.list_executions(stateMachineArn=machine)["executions"]
+    [execution] = deployed.executions()
     payload = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     return [
         {"batch_id": payload["batch_id"], "org_id": payload["org_id"], "chunk": c} for c in payload["chunks"]

@@ -20,6 +20,8 @@ class Settings(BaseModel):
     cards_table: str = "dispatch-cards"
     bucket: str = "dispatch-uploads"
     state_machine_arn: str = ""
+    sending_state_machine_arn: str = ""
+    cleanup_state_machine_arn: str = ""
     api_base_url: str = "http://127.0.0.1:3000"
     sender_email: str = "no-reply@example.com"
     ses_configuration_set: str = "dispatch"

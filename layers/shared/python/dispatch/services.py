@@ -65,6 +65,7 @@ def workflow(settings: Settings | None = None) -> Workflow:
         OrganisationStore(settings),
         CardStore(settings),
         lambda: link_config(settings),
+        Executions(settings.sending_state_machine_arn),
     )
 
 

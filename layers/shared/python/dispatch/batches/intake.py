@@ -190,7 +190,6 @@ class Intake:
                 "org_id": batch.org_id,
                 "chunks": [chunk.model_dump() for chunk in batch.chunks],
                 "approval_timeout_seconds": self.settings.approval_timeout_seconds,
-                "send_concurrency": self.settings.send_concurrency,
             },
         )
 

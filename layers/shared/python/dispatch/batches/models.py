@@ -97,6 +97,7 @@ class Batch(BaseModel):
     approval: Approval = Field(default_factory=Approval)
     chunks: list[Chunk] = Field(default_factory=list)
     report_key: str | None = None
+    send_runs: int = 0
     format: str | None = None
 
     def public(self) -> dict[str, object]:

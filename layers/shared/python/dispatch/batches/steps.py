@@ -1,4 +1,4 @@
-"""Event models of the state machine's Lambda tasks, and the dispatch of lifecycle steps."""
+"""Event models of the state machines' Lambda tasks, and the dispatch of lifecycle steps."""
 
 from __future__ import annotations
 
@@ -8,21 +8,31 @@ from pydantic import BaseModel
 
 from dispatch.batches.models import Chunk
 from dispatch.batches.workflow import Workflow
+from dispatch.cards.models import CardStatus
 
 
 class ChunkTask(BaseModel):
     batch_id: str
     org_id: str
     chunk: Chunk
+    reset_failed: bool = False
 
 
 class LifecycleStep(BaseModel):
     action: Literal[
-        "after_generation", "request_approval", "approval_expired", "start_sending", "finish_sending", "fail"
+        "after_generation",
+        "request_approval",
+        "approval_expired",
+        "start_sending",
+        "finish_sending",
+        "close_chunk",
+        "fail",
     ]
     batch_id: str
     org_id: str
     task_token: str | None = None
+    chunk: Chunk | None = None
+    target: Literal[CardStatus.removed, CardStatus.rejected] | None = None
     error: dict[str, Any] | None = None
 
 
@@ -41,6 +51,11 @@ def run_step(workflow: Workflow, step: LifecycleStep) -> dict[str, Any]:
             return workflow.start_sending(org_id, batch_id)
         case "finish_sending":
             return {"status": workflow.finish_sending(org_id, batch_id).status.value}
+        case "close_chunk":
+            if step.chunk is None or step.target is None:
+                raise ValueError("close_chunk needs a chunk and a target")
+            batch = workflow.batches.get(org_id, batch_id)
+            return {"closed": workflow.close_unsent(batch, step.chunk, step.target)}
         case "fail":
             workflow.fail(org_id, batch_id, str((step.error or {}).get("Error", "unknown error")))
     return {}

@@ -81,7 +81,7 @@ class BatchStore:
         target: BatchStatus,
         *,
         set_values: Mapping[str, Any] | None = None,
-        add_counters: Mapping[str, int] | None = None,
+        increments: Mapping[str, int] | None = None,
         sources: Iterable[BatchStatus] | None = None,
     ) -> Batch:
         """Move a batch to ``target`` if its current status allows it (conditional write).
@@ -97,9 +97,10 @@ class BatchStore:
             values[f":s{index}"] = to_dynamo(value)
             sets.append(f"#s{index} = :s{index}")
         adds = []
-        for name, delta in (add_counters or {}).items():
-            adds.append(f"count_{name} :a_{name}")
-            values[f":a_{name}"] = delta
+        for index, (name, delta) in enumerate((increments or {}).items()):
+            names[f"#a{index}"] = name
+            adds.append(f"#a{index} :a{index}")
+            values[f":a{index}"] = delta
         placeholders = []
         for index, status in enumerate(allowed):
             values[f":from{index}"] = status.value
@@ -121,15 +122,6 @@ class BatchStore:
             check_transition(current.status, target)
             raise  # the graph allows it but the caller narrowed the sources: still a lost race
         return _batch(result["Attributes"])
-
-    def add_counters(self, org_id: str, batch_id: str, deltas: Mapping[str, int]) -> None:
-        if not any(deltas.values()):
-            return
-        self._table.update_item(
-            Key=_key(org_id, batch_id),
-            UpdateExpression="ADD " + ", ".join(f"count_{name} :{name}" for name in deltas),
-            ExpressionAttributeValues={f":{name}": delta for name, delta in deltas.items()},
-        )
 
     def settle_chunk(self, org_id: str, batch_id: str, chunk_index: int, counts: Mapping[str, int]) -> None:
         """Make the batch's per-status card counts reflect ``counts``, this chunk's exact histogram.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dispatch.batches.execution import Executions
 from dispatch.batches.lifecycle import TRANSITIONS
 from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk
 from dispatch.batches.store import BatchStore
@@ -39,6 +40,7 @@ class Workflow:
     organisations: OrganisationStore
     cards: CardStore
     links: Callable[[], LinkConfig]
+    sending: Executions
 
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
@@ -96,17 +98,48 @@ class Workflow:
         )
 
     def start_sending(self, org_id: str, batch_id: str) -> dict[str, Any]:
+        """After approval: with auto distribution on, send every ready card; off, they wait."""
         batch = self.batches.get(org_id, batch_id)
         if not batch.auto_distribute:
             logger.info("auto distribution off; cards stay ready", batch_id=batch_id)
             return {"send": False}
-        self.batches.transition(
-            org_id, batch_id, BatchStatus.sending, sources=[BatchStatus.approved, BatchStatus.sending]
-        )
+        self.begin_sending(batch, sources=[BatchStatus.approved])
         return {"send": True}
 
+    def begin_sending(self, batch: Batch, *, sources: list[BatchStatus], reset_failed: bool = False) -> Batch:
+        """Move the batch to ``sending`` and start a sending execution over all its chunks.
+
+        Each run is numbered on the batch, so the execution name is unique per run and a repeated
+        start of the same run is a no-op.
+        """
+        sending = self.batches.transition(
+            batch.org_id,
+            batch.id,
+            BatchStatus.sending,
+            sources=sources,
+            set_values={"status_reason": None},
+            increments={"send_runs": 1},
+        )
+        self.sending.start(
+            f"{batch.id}-send-{sending.send_runs}",
+            {
+                "batch_id": batch.id,
+                "org_id": batch.org_id,
+                "chunks": [chunk.model_dump() for chunk in batch.chunks],
+                "send_concurrency": self.settings.send_concurrency,
+                "reset_failed": reset_failed,
+            },
+        )
+        return sending
+
     def send(
-        self, org_id: str, batch_id: str, chunk: Chunk, sender_for: Callable[[Batch], ChunkSender]
+        self,
+        org_id: str,
+        batch_id: str,
+        chunk: Chunk,
+        sender_for: Callable[[Batch], ChunkSender],
+        *,
+        reset_failed: bool = False,
     ) -> dict[str, Any]:
         """Deliver one chunk. A batch rejected meanwhile gets its unsent cards rejected instead; a
         paused provider account stops sending with the batch ``partially_sent`` and the reason."""
@@ -117,6 +150,10 @@ class Workflow:
         if batch.status is not BatchStatus.sending:
             logger.info("batch not sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
             return {"sent": 0, "failed": 0, "skipped": True}
+        if reset_failed:  # "retry failed only": cards that failed with a temporary error go again
+            for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
+                if card.status is CardStatus.failed and card.retryable:
+                    self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
         outcome = sender_for(batch).send_chunk(batch, process, organisation.name or org_id, chunk)

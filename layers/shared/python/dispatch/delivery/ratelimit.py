@@ -88,13 +88,17 @@ class SlotQueue:
     block: int
     _slots: deque[float] = field(default_factory=deque)
 
-    def next_slot(self) -> float:
-        """The next slot this sender may still use (slots it is already too late for are dropped)."""
+    def next_slot(self, wanted: int) -> float:
+        """The next slot this sender may still use (slots it is already too late for are dropped).
+
+        A new block is no larger than the ``wanted`` sends the sender has left, so a sender near the
+        end of its work does not hold slots it will leave unused.
+        """
         now = self.limiter.clock()
         while self._slots and self._slots[0] + self.limiter.tolerance < now:
             self._slots.popleft()
         if not self._slots:
-            self._slots.extend(self.limiter.reserve(self.block))
+            self._slots.extend(self.limiter.reserve(max(1, min(self.block, wanted))))
         return self._slots.popleft()
 
     def on_time(self, slot: float) -> bool:

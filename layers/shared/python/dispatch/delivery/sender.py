@@ -89,6 +89,7 @@ class ChunkSender:
     still_sending: Callable[[], bool]
     by: str = SYSTEM_SENDER
     workers: int = 8
+    backoff_base: float = 0.2
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
 
@@ -153,7 +154,8 @@ class ChunkSender:
                 delivery.claimed = True
                 claimed.append(delivery)
             channel = delivery.pending.popleft()
-            slot = self._wait_for_slot(channel)
+            wanted = 1 + sum(1 for waiting in queue if channel in waiting.pending)
+            slot = self._wait_for_slot(channel, wanted)
             delivery.in_flight = True
             in_flight[pool.submit(self._provider_call, channel, slot, delivery, process)] = (
                 delivery,
@@ -164,10 +166,10 @@ class ChunkSender:
             if not delivery.done:  # paused or stopped before this card was through
                 self._finish(delivery, outcome, interrupted=True)
 
-    def _wait_for_slot(self, channel: str) -> float:
+    def _wait_for_slot(self, channel: str, wanted: int) -> float:
         source = self.slots[channel]
         while True:
-            slot = source.next_slot()
+            slot = source.next_slot(wanted)
             delay = slot - self.clock()
             if delay > 0:
                 self.sleep(delay)
@@ -227,7 +229,7 @@ class ChunkSender:
             delivery.attempts[channel] = attempt
             if attempt < MAX_ATTEMPTS:
                 delivery.pending.appendleft(channel)
-                delivery.not_before = self.clock() + backoff(attempt)
+                delivery.not_before = self.clock() + backoff(attempt, base=self.backoff_base)
                 queue.append(delivery)
                 return
             delivery.reasons.append(f"{channel}: {exc} (after {attempt} attempts)")

@@ -1,0 +1,256 @@
+"""Fault injection on the delivery engine (real stores on moto, simulated providers).
+
+After every scenario: no recipient got a message twice, and every card is in exactly one state,
+with ``cards = sent + failed + unconfirmed + rejected + suppressed + ready + error`` (nothing lost).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dispatch import services
+from dispatch.batches.execution import Executions
+from dispatch.batches.models import Batch, BatchStatus
+from dispatch.batches.store import BatchStore
+from dispatch.cards.store import CardStore
+from dispatch.clock import utcnow
+from dispatch.config import Settings
+from dispatch.delivery.channels import AccountPaused, PermanentFailure, TemporaryFailure
+from dispatch.delivery.sender import ChunkSender
+from dispatch.organisations.suppression import SuppressionList
+from dispatch.rendering import EmailMessage
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCESS = json.loads((ROOT / "examples" / "process.json").read_text())
+ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
+RECIPIENTS = 40
+STATES = ("sent", "failed", "unconfirmed", "rejected", "suppressed", "ready", "error")
+
+
+class FakeEmail:
+    """A provider that accepts, throttles or refuses by script, and remembers what it accepted."""
+
+    def __init__(self, script: Callable[[int, str], None] = lambda call, to: None) -> None:
+        self.script = script
+        self.calls = 0
+        self.accepted: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def send(self, to: str, message: EmailMessage, unsubscribe_url: str, tags: dict[str, str]) -> str:
+        with self._lock:
+            self.calls += 1
+            call = self.calls
+        self.script(call, to)
+        with self._lock:
+            self.accepted[to] += 1
+        return f"msg-{to}-{call}"
+
+
+class Crash(Exception):
+    """Stands for the Lambda dying: nothing after it in the invocation runs."""
+
+
+@pytest.fixture
+def sending(deployed: Any, s3_event: Callable[..., dict[str, Any]]) -> tuple[Settings, Batch]:
+    """A batch of 40 email recipients, generated, approved and sending (one chunk)."""
+    _, process = deployed.api("POST", "/processes", ADMIN, body={**PROCESS, "approval_required": False})
+    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
+    body = "first_name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(RECIPIENTS))
+    key = f"drop/{process['id']}/list.csv"
+    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=body.encode())
+    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(body)))["batches"]
+    step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
+    environment = deployed.runtime.functions[deployed.name("SendFunction")].environment
+    # the rate limit is the subject of its own test; here it is out of the way
+    settings = Settings.from_env(environment).model_copy(update={"email_rate_per_second": 2000.0})
+    batch = BatchStore(settings).get("org-a", handled["batch_id"])
+    for chunk in batch.chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
+    deployed.invoke("LifecycleFunction", {**step, "action": "start_sending"})
+    return settings, BatchStore(settings).get("org-a", handled["batch_id"])
+
+
+def _sender(settings: Settings, batch: Batch, email: FakeEmail, **overrides: Any) -> ChunkSender:
+    sender = services.chunk_sender(batch, settings)
+    sender.email = email  # type: ignore[assignment]
+    sender.backoff_base = 0.001
+    for name, value in overrides.items():
+        setattr(sender, name, value)
+    return sender
+
+
+def _send(settings: Settings, batch: Batch, email: FakeEmail, **overrides: Any) -> dict[str, Any]:
+    workflow = services.workflow(settings)
+    [chunk] = batch.chunks
+    return workflow.send("org-a", batch.id, chunk, lambda b: _sender(settings, b, email, **overrides))
+
+
+def _assert_nothing_lost_or_doubled(settings: Settings, batch: Batch, email: FakeEmail) -> dict[str, int]:
+    assert all(count == 1 for count in email.accepted.values()), "a recipient got a message twice"
+    fresh = BatchStore(settings).get("org-a", batch.id)
+    by_status = fresh.counters.by_status
+    assert set(by_status) <= set(STATES)
+    assert fresh.counters.cards == RECIPIENTS == sum(by_status.get(state, 0) for state in STATES)
+    actual = Counter(card.status.value for card in CardStore(settings).in_rows(batch.id, 0, 10**7))
+    assert dict(actual) == by_status, "counters drifted from the cards"
+    sent, unconfirmed = by_status.get("sent", 0), by_status.get("unconfirmed", 0)
+    assert sent <= len(email.accepted) <= sent + unconfirmed, (
+        "only unconfirmed cards may hide an accepted message"
+    )
+    return by_status
+
+
+def test_a_throttling_storm_is_ridden_out_with_backoff(sending: tuple[Settings, Batch]) -> None:
+    settings, batch = sending
+
+    def storm(call: int, to: str) -> None:
+        if call <= 100:
+            raise TemporaryFailure("TooManyRequestsException: slow down")
+
+    email = FakeEmail(storm)
+    result = _send(settings, batch, email)
+    assert result["sent"] == RECIPIENTS
+    assert _assert_nothing_lost_or_doubled(settings, batch, email) == {"sent": RECIPIENTS}
+
+
+def test_a_provider_that_keeps_failing_fails_cards_as_retryable(sending: tuple[Settings, Batch]) -> None:
+    settings, batch = sending
+
+    def down_for_some(call: int, to: str) -> None:
+        if to.startswith(("p1", "p2")):
+            raise TemporaryFailure("500: service unavailable")
+
+    email = FakeEmail(down_for_some)
+    _send(settings, batch, email)
+    by_status = _assert_nothing_lost_or_doubled(settings, batch, email)
+    failing = sum(1 for n in range(RECIPIENTS) if str(n).startswith(("1", "2")))
+    assert by_status == {"sent": RECIPIENTS - failing, "failed": failing}
+    failed = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.status.value == "failed"]
+    assert all(card.retryable is True and "after 5 attempts" in (card.error or "") for card in failed)
+
+
+def test_a_refused_message_fails_its_card_with_the_providers_reason(sending: tuple[Settings, Batch]) -> None:
+    settings, batch = sending
+
+    def refuse(call: int, to: str) -> None:
+        if to == "p7@example.com":
+            raise PermanentFailure("MessageRejected: Email address is not verified.")
+
+    email = FakeEmail(refuse)
+    _send(settings, batch, email)
+    assert _assert_nothing_lost_or_doubled(settings, batch, email) == {"sent": RECIPIENTS - 1, "failed": 1}
+    [card] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.status.value == "failed"]
+    assert card.error == "email: MessageRejected: Email address is not verified."
+    assert card.retryable is False
+
+
+def test_a_paused_account_stops_the_batch_instead_of_failing_every_card(
+    sending: tuple[Settings, Batch],
+) -> None:
+    settings, batch = sending
+
+    def pause(call: int, to: str) -> None:
+        if call > 10:
+            raise AccountPaused("SendingPausedException: sending is paused for this account")
+
+    email = FakeEmail(pause)
+    result = _send(settings, batch, email)
+    assert result["paused_reason"].startswith("email provider account cannot send")
+    by_status = _assert_nothing_lost_or_doubled(settings, batch, email)
+    assert by_status == {"sent": 10, "ready": RECIPIENTS - 10}
+    paused = BatchStore(settings).get("org-a", batch.id)
+    assert paused.status is BatchStatus.partially_sent
+    assert paused.status_reason is not None and "SendingPaused" in paused.status_reason
+
+
+def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
+    sending: tuple[Settings, Batch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, batch = sending
+    email = FakeEmail()
+    original = CardStore.mark_sent
+
+    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any) -> None:
+        if card.email == "p11@example.com":
+            raise Crash("the function died before recording")
+        original(self, card, distributions)
+
+    monkeypatch.setattr(CardStore, "mark_sent", crash_on_the_twelfth)
+    with pytest.raises(Crash):
+        _send(settings, batch, email, workers=1)
+    monkeypatch.setattr(CardStore, "mark_sent", original)
+
+    _send(settings, batch, email)  # Step Functions retries the chunk
+    workflow = services.workflow(settings)
+    swept = workflow.sweep(utcnow(), stale_after=timedelta(0))
+    assert swept >= 1  # the crashed card, and any claimed card that was in flight with it
+    by_status = _assert_nothing_lost_or_doubled(settings, batch, email)
+    assert by_status == {"sent": RECIPIENTS - swept, "unconfirmed": swept}
+    assert email.accepted["p11@example.com"] == 1
+    [crashed] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.email == "p11@example.com"]
+    assert crashed.status.value == "unconfirmed"
+
+
+def test_suppressed_addresses_are_not_sent_to(sending: tuple[Settings, Batch]) -> None:
+    settings, batch = sending
+    SuppressionList(settings).add("org-a", "p3@example.com", "hard bounce")
+    email = FakeEmail()
+    _send(settings, batch, email)
+    assert _assert_nothing_lost_or_doubled(settings, batch, email) == {
+        "sent": RECIPIENTS - 1,
+        "suppressed": 1,
+    }
+    assert "p3@example.com" not in email.accepted
+
+
+def test_a_batch_rejected_mid_send_keeps_what_was_sent_and_rejects_the_rest(
+    sending: tuple[Settings, Batch],
+) -> None:
+    settings, batch = sending
+    store = BatchStore(settings)
+    email = FakeEmail()
+    checks = {"n": 0}
+
+    def still_sending() -> bool:
+        checks["n"] += 1
+        if checks["n"] == 1:
+            store.transition("org-a", batch.id, BatchStatus.rejected, sources=[BatchStatus.sending])
+            return False
+        return True
+
+    result = _send(settings, batch, email, still_sending=still_sending, clock=_ticking_clock())
+    assert result["stopped"] is True
+    by_status = _assert_nothing_lost_or_doubled(settings, batch, email)
+    assert by_status["rejected"] == RECIPIENTS - by_status.get("sent", 0)
+    assert by_status.get("sent", 0) < RECIPIENTS
+
+
+def test_a_repeated_execution_start_is_a_no_op(sending: tuple[Settings, Batch], deployed: Any) -> None:
+    settings, batch = sending
+    arn = deployed.resolver.arn("BatchStateMachine")
+    Executions(arn).start(batch.id, {"batch_id": batch.id})
+    Executions(arn).start(batch.id, {"batch_id": batch.id})
+    assert [execution["name"] for execution in deployed.executions()] == [batch.id]
+
+
+def _ticking_clock() -> Callable[[], float]:
+    """A clock that moves 1 s per reading past the first, so the sender checks the batch at once."""
+    import time
+
+    start = time.time()
+    ticks = {"n": 0}
+
+    def now() -> float:
+        ticks["n"] += 1
+        return start + (ticks["n"] if ticks["n"] > 3 else 0)
+
+    return now
