@@ -169,7 +169,7 @@ def test_a_paused_account_stops_the_batch_instead_of_failing_every_card(
     assert by_status == {"sent": 10, "ready": RECIPIENTS - 10}
     paused = BatchStore(settings).get("org-a", batch.id)
     assert paused.status is BatchStatus.partially_sent
-    assert paused.status_reason is not None and "SendingPaused" in paused.status_reason
+    assert "SendingPaused" in (paused.status_reason or "")
 
 
 def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
@@ -235,7 +235,7 @@ def test_a_batch_rejected_mid_send_keeps_what_was_sent_and_rejects_the_rest(
 
 
 def test_a_repeated_execution_start_is_a_no_op(sending: tuple[Settings, Batch], deployed: Any) -> None:
-    settings, batch = sending
+    _, batch = sending
     arn = deployed.resolver.arn("BatchStateMachine")
     Executions(arn).start(batch.id, {"batch_id": batch.id})
     Executions(arn).start(batch.id, {"batch_id": batch.id})
