@@ -38,6 +38,8 @@ def batch_service(settings: Settings | None = None) -> BatchService:
         ProcessStore(settings),
         OrganisationStore(settings),
         Executions(settings.state_machine_arn),
+        Executions(settings.cleanup_state_machine_arn),
+        workflow(settings),
     )
 
 

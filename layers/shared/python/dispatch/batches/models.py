@@ -98,6 +98,7 @@ class Batch(BaseModel):
     chunks: list[Chunk] = Field(default_factory=list)
     report_key: str | None = None
     send_runs: int = 0
+    closed_by: str | None = None
     format: str | None = None
 
     def public(self) -> dict[str, object]:

@@ -12,7 +12,9 @@ from dispatch import aws
 from dispatch.auth import Caller, Role
 from dispatch.batches.execution import Executions
 from dispatch.batches.models import Approval, Batch, BatchStatus
-from dispatch.batches.store import BatchStore
+from dispatch.batches.store import BatchQuery, BatchStore
+from dispatch.batches.workflow import Workflow
+from dispatch.cards.models import CardStatus
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -20,8 +22,6 @@ from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.models import ProcessState
 from dispatch.processes.store import ProcessStore
-
-DEFAULT_LIST = frozenset(BatchStatus) - {BatchStatus.archived}
 
 
 class NewBatch(BaseModel):
@@ -33,6 +33,12 @@ class NewBatch(BaseModel):
     file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     auto_distribute: bool = True
+
+
+class Rename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class Decision(BaseModel):
@@ -48,6 +54,8 @@ class BatchService:
     processes: ProcessStore
     organisations: OrganisationStore
     executions: Executions
+    cleanup: Executions
+    workflow: Workflow
 
     def create(self, caller: Caller, body: NewBatch) -> dict[str, Any]:
         """A batch waiting for its file, and a pre-signed POST that accepts only a file within limits."""
@@ -115,10 +123,8 @@ class BatchService:
             "rows_rejected": batch.counters.rejected,
         }
 
-    def list(
-        self, caller: Caller, statuses: list[BatchStatus] | None, limit: int, cursor: str | None
-    ) -> tuple[list[Batch], str | None]:
-        return self.batches.list(caller.org_id, statuses or DEFAULT_LIST, limit, cursor)
+    def list(self, caller: Caller, query: BatchQuery) -> tuple[list[Batch], str | None]:
+        return self.batches.list(caller.org_id, query)
 
     def approve(self, caller: Caller, batch_id: str) -> Batch:
         caller.require(Role.approver)
@@ -131,28 +137,105 @@ class BatchService:
         return self._decide(caller, batch, BatchStatus.approved, None)
 
     def reject(self, caller: Caller, batch_id: str, body: Decision) -> Batch:
+        """Reject with a reason. Pending: the waiting execution ends. Approved or sending: cards
+        already sent stay sent, every unsent card becomes ``rejected`` (a running send stops)."""
         caller.require(Role.approver)
         if not body.reason:
             raise Unprocessable("a rejection needs a reason")
         batch = self.batches.get(caller.org_id, batch_id)
-        return self._decide(caller, batch, BatchStatus.rejected, body.reason)
+        if batch.status is BatchStatus.pending_approval:
+            return self._decide(caller, batch, BatchStatus.rejected, body.reason)
+        rejected = self.batches.transition(
+            caller.org_id,
+            batch.id,
+            BatchStatus.rejected,
+            sources=[BatchStatus.approved, BatchStatus.sending],
+            set_values={"approval": self._decision(caller, batch, body.reason), "status_reason": body.reason},
+        )
+        if batch.status is BatchStatus.approved:  # no sender is running to close the cards
+            self._close_unsent(rejected, CardStatus.rejected)
+        return rejected
 
-    def _decide(self, caller: Caller, batch: Batch, target: BatchStatus, reason: str | None) -> Batch:
-        token = self.batches.task_token(caller.org_id, batch.id)
-        approval = Approval(
+    def send_remaining(self, caller: Caller, batch_id: str) -> Batch:
+        """Send every card still ``ready``: auto distribution was off, or sending was paused."""
+        caller.require(Role.sender)
+        batch = self.batches.get(caller.org_id, batch_id)
+        return self.workflow.begin_sending(batch, sources=[BatchStatus.approved, BatchStatus.partially_sent])
+
+    def retry_failed(self, caller: Caller, batch_id: str) -> Batch:
+        """Send again only the cards that failed with a temporary error (throttling, outages)."""
+        caller.require(Role.sender)
+        batch = self.batches.get(caller.org_id, batch_id)
+        if batch.status in {BatchStatus.sent, BatchStatus.partially_sent} and not batch.counters.failed:
+            raise Conflict("no card of this batch has failed", {"status": batch.status.value})
+        return self.workflow.begin_sending(
+            batch, sources=[BatchStatus.sent, BatchStatus.partially_sent], reset_failed=True
+        )
+
+    def complete(self, caller: Caller, batch_id: str) -> Batch:
+        """Close the batch: unsent cards are removed, the batch is kept for reference."""
+        return self._close(caller, batch_id, BatchStatus.complete)
+
+    def archive(self, caller: Caller, batch_id: str) -> Batch:
+        """Hide the batch from the default list; unsent cards are removed."""
+        return self._close(caller, batch_id, BatchStatus.archived)
+
+    def rename(self, caller: Caller, batch_id: str, body: Rename) -> Batch:
+        caller.require(Role.sender)
+        batch = self.batches.get(caller.org_id, batch_id)
+        if batch.status is BatchStatus.archived:
+            raise Conflict("an archived batch cannot be renamed", {"status": batch.status.value})
+        return self.batches.rename(caller.org_id, batch_id, body.name)
+
+    def _close(self, caller: Caller, batch_id: str, target: BatchStatus) -> Batch:
+        caller.require(Role.sender)
+        closed = self.batches.transition(
+            caller.org_id, batch_id, target, set_values={"closed_by": caller.email}
+        )
+        if closed.chunks and closed.counters.cards:
+            self._close_unsent(closed, CardStatus.removed)
+        return closed
+
+    def _close_unsent(self, batch: Batch, target: CardStatus) -> None:
+        self.cleanup.start(
+            f"{batch.id}-{target.value}",
+            {
+                "batch_id": batch.id,
+                "org_id": batch.org_id,
+                "target": target.value,
+                "chunks": [chunk.model_dump() for chunk in batch.chunks],
+            },
+        )
+
+    @staticmethod
+    def _decision(caller: Caller, batch: Batch, reason: str | None) -> dict[str, Any]:
+        return Approval(
             requested_at=batch.approval.requested_at,
             decided_by=caller.email,
             decided_at=now_iso(),
             reason=reason,
-        )
+        ).model_dump()
+
+    def _decide(self, caller: Caller, batch: Batch, target: BatchStatus, reason: str | None) -> Batch:
+        """Answer a pending approval. The conditional move decides races between approvers; the
+        waiting execution (if any) then resumes. A batch sent back to approval after a change has
+        no execution waiting: approving it resumes sending directly."""
+        token = self.batches.task_token(caller.org_id, batch.id)
         decided = self.batches.transition(
             caller.org_id,
             batch.id,
             target,
             sources=[BatchStatus.pending_approval],
-            set_values={"approval": approval.model_dump(), "status_reason": reason},
+            set_values={
+                "approval": self._decision(caller, batch, reason),
+                "status_reason": reason,
+                "task_token": None,
+            },
         )
-        if token is None:  # request_approval stores the token with the status, so this is a fault
-            raise RuntimeError("a batch pending approval has no task token")
-        self.executions.answer(token, {"decision": target.value})
+        if token is not None:
+            self.executions.answer(token, {"decision": target.value})
+        elif target is BatchStatus.approved and decided.auto_distribute:
+            return self.workflow.begin_sending(decided, sources=[BatchStatus.approved])
+        elif target is BatchStatus.rejected:
+            self._close_unsent(decided, CardStatus.rejected)
         return decided

@@ -10,8 +10,9 @@ Items (documented in docs/data-model.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
@@ -21,6 +22,7 @@ from dispatch.batches.models import ROW_COUNTERS, Batch, BatchStatus, Counters
 from dispatch.clock import now_iso
 from dispatch.config import Settings
 from dispatch.dynamo import (
+    conflict_on_condition,
     decode_cursor,
     encode_cursor,
     from_dynamo,
@@ -31,7 +33,7 @@ from dispatch.dynamo import (
 from dispatch.errors import Conflict, NotFound
 
 HISTOGRAM = "cards_"  # batch attributes cards_<status>: the exact per-status card counts
-_INTERNAL = {"pk", "sk", "gsi1pk", "gsi1sk", "task_token"}
+_INTERNAL = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "name_key", "task_token"}
 
 
 def _key(org_id: str, batch_id: str) -> dict[str, str]:
@@ -50,6 +52,7 @@ class BatchStore:
             **_key(batch.org_id, batch.id),
             "gsi1pk": f"BATCH#{batch.id}",
             "gsi1sk": "BATCH",
+            **_name_keys(batch.org_id, batch.id, batch.name),
             **to_dynamo(body),
             **{f"count_{name}": getattr(batch.counters, name) for name in ROW_COUNTERS},
         }
@@ -181,39 +184,92 @@ class BatchStore:
             return
         raise Conflict("the chunk's counters are contended; try again")
 
-    def set_task_token(self, org_id: str, batch_id: str, token: str) -> None:
-        self._table.update_item(
-            Key=_key(org_id, batch_id),
-            UpdateExpression="SET task_token = :token",
-            ExpressionAttributeValues={":token": token},
-        )
+    def rename(self, org_id: str, batch_id: str, name: str) -> Batch:
+        with conflict_on_condition("no such batch"):
+            result = self._table.update_item(
+                Key=_key(org_id, batch_id),
+                UpdateExpression="SET #name = :name, updated_at = :now, name_key = :key, gsi2sk = :sort",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#name": "name"},
+                ExpressionAttributeValues={
+                    ":name": name,
+                    ":now": now_iso(),
+                    ":key": _name_keys(org_id, batch_id, name)["name_key"],
+                    ":sort": _name_keys(org_id, batch_id, name)["gsi2sk"],
+                },
+                ReturnValues="ALL_NEW",
+            )
+        return _batch(result["Attributes"])
 
     def task_token(self, org_id: str, batch_id: str) -> str | None:
         item = self._table.get_item(Key=_key(org_id, batch_id), ConsistentRead=True).get("Item") or {}
         token = item.get("task_token")
         return str(token) if token else None
 
-    def list(
-        self, org_id: str, statuses: Iterable[BatchStatus], limit: int, cursor: str | None
-    ) -> tuple[list[Batch], str | None]:
-        wanted = sorted(statuses)
-        values: dict[str, Any] = {":pk": f"ORG#{org_id}", ":prefix": "BATCH#"}
-        values.update({f":st{index}": status.value for index, status in enumerate(wanted)})
-        query: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "FilterExpression": f"#status IN ({', '.join(f':st{i}' for i in range(len(wanted)))})",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": values,
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor)
-        if start:
-            query["ExclusiveStartKey"] = start
-        result = self._table.query(**query)
-        return [_batch(item) for item in result.get("Items", [])], encode_cursor(
-            result.get("LastEvaluatedKey")
+    def list(self, org_id: str, query: BatchQuery) -> tuple[list[Batch], str | None]:
+        """A page of the organisation's batches.
+
+        By creation time: the main key order (ids sort by time). By name: index ``gsi2``
+        (``gsi2pk=ORG#<org>#BATCH``, ``gsi2sk=<case-folded name>#<id>``). Status and name search
+        are filters, so a page may hold fewer than ``limit`` items; follow ``next_cursor``.
+        """
+        wanted = sorted(query.statuses)
+        names: dict[str, str] = {"#status": "status"}
+        values: dict[str, Any] = {f":st{index}": status.value for index, status in enumerate(wanted)}
+        filters = [f"#status IN ({', '.join(f':st{i}' for i in range(len(wanted)))})"]
+        if query.search:
+            filters.append("contains(name_key, :search)")
+            values[":search"] = query.search.casefold()
+        request: dict[str, Any] = {"ScanIndexForward": query.ascending, "Limit": query.limit}
+        if query.sort == "name":
+            request["IndexName"] = "gsi2"
+            request["KeyConditionExpression"] = "gsi2pk = :pk"
+            values[":pk"] = f"ORG#{org_id}#BATCH"
+        else:
+            request["KeyConditionExpression"] = "pk = :pk AND begins_with(sk, :prefix)"
+            values.update({":pk": f"ORG#{org_id}", ":prefix": "BATCH#"})
+        request.update(
+            FilterExpression=" AND ".join(filters),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
+        start = decode_cursor(query.cursor)
+        if start:
+            request["ExclusiveStartKey"] = start
+        result = self._table.query(**request)
+        items = result.get("Items", [])
+        if query.sort == "name":  # the index is keys-only: fetch the items themselves
+            items = self._get_many(org_id, [str(item["sk"]).removeprefix("BATCH#") for item in items])
+        return [_batch(item) for item in items], encode_cursor(result.get("LastEvaluatedKey"))
+
+    def _get_many(self, org_id: str, batch_ids: Sequence[str]) -> Sequence[dict[str, Any]]:
+        if not batch_ids:
+            return []
+        resource = aws.dynamodb_resource()
+        keys = [_key(org_id, batch_id) for batch_id in batch_ids]
+        found: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {self._table_name: {"Keys": keys}}
+        while request:
+            response = resource.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table_name, []):
+                found[str(item["sk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+        return [found[f"BATCH#{batch_id}"] for batch_id in batch_ids if f"BATCH#{batch_id}" in found]
+
+
+def _name_keys(org_id: str, batch_id: str, name: str) -> dict[str, str]:
+    key = name.casefold()
+    return {"name_key": key, "gsi2pk": f"ORG#{org_id}#BATCH", "gsi2sk": f"{key}#{batch_id}"}
+
+
+@dataclass(frozen=True)
+class BatchQuery:
+    statuses: frozenset[BatchStatus]
+    search: str | None = None
+    sort: Literal["created", "name"] = "created"
+    ascending: bool = False
+    limit: int = 25
+    cursor: str | None = None
 
 
 def _batch(item: Mapping[str, Any]) -> Batch:

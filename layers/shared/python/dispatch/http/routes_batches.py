@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from dispatch import services
 from dispatch.batches.models import BatchStatus
-from dispatch.batches.service import Decision, NewBatch
+from dispatch.batches.service import Decision, NewBatch, Rename
+from dispatch.batches.store import BatchQuery
 from dispatch.errors import InvalidRequest
 from dispatch.http.caller import current_caller
 from dispatch.http.responses import page
 
 router = Router()
+DEFAULT_LIST = frozenset(BatchStatus) - {BatchStatus.archived}
 
 
 @router.post("/batches", summary="Create a batch and a pre-signed upload for its file")
@@ -22,14 +24,27 @@ def create_batch(body: NewBatch) -> tuple[dict[str, Any], int]:
     return services.batch_service().create(current_caller(router), body), 201
 
 
-@router.get("/batches", summary="List batches, newest first (default: all but archived)")
+@router.get("/batches", summary="List batches (default: all but archived, newest first)")
 def list_batches(
+    *,
     status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="part of the name, any case")] = None,
+    sort: Annotated[Literal["created", "name"], Query()] = "created",
+    order: Annotated[
+        Literal["asc", "desc"] | None, Query(description="default: desc by time, asc by name")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
-    statuses = _statuses(status)
-    items, next_cursor = services.batch_service().list(current_caller(router), statuses, limit, cursor)
+    query = BatchQuery(
+        statuses=frozenset(_statuses(status) or DEFAULT_LIST),
+        search=q or None,
+        sort=sort,
+        ascending=(order or ("asc" if sort == "name" else "desc")) == "asc",
+        limit=limit,
+        cursor=cursor,
+    )
+    items, next_cursor = services.batch_service().list(current_caller(router), query)
     return page((item.public() for item in items), next_cursor)
 
 
@@ -53,6 +68,33 @@ def approve_batch(batch_id: str) -> dict[str, Any]:
 )
 def reject_batch(batch_id: str, body: Annotated[Decision, Body()]) -> dict[str, Any]:
     return services.batch_service().reject(current_caller(router), batch_id, body).public()
+
+
+@router.post("/batches/<batch_id>/send-remaining", summary="Send every card still ready (sender)")
+def send_remaining(batch_id: str) -> dict[str, Any]:
+    return services.batch_service().send_remaining(current_caller(router), batch_id).public()
+
+
+@router.post(
+    "/batches/<batch_id>/retry-failed", summary="Send again the cards that failed with a temporary error"
+)
+def retry_failed(batch_id: str) -> dict[str, Any]:
+    return services.batch_service().retry_failed(current_caller(router), batch_id).public()
+
+
+@router.post("/batches/<batch_id>/complete", summary="Close the batch; unsent cards are removed")
+def complete_batch(batch_id: str) -> dict[str, Any]:
+    return services.batch_service().complete(current_caller(router), batch_id).public()
+
+
+@router.post("/batches/<batch_id>/archive", summary="Archive the batch; unsent cards are removed")
+def archive_batch(batch_id: str) -> dict[str, Any]:
+    return services.batch_service().archive(current_caller(router), batch_id).public()
+
+
+@router.patch("/batches/<batch_id>", summary="Rename a batch")
+def rename_batch(batch_id: str, body: Rename) -> dict[str, Any]:
+    return services.batch_service().rename(current_caller(router), batch_id, body).public()
 
 
 def _statuses(raw: str | None) -> list[BatchStatus] | None:
