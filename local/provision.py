@@ -126,9 +126,9 @@ class Provisioner:
             **self.resolver.resolve(globals_env.get("Variables", {})),
             **self.resolver.resolve(props.get("Environment", {}).get("Variables", {})),
         }
-        return {
-            key: str(value) for key, value in {**merged, **self.base_environment}.items() if key in merged
-        }
+        # The local facts (the API's URL, the log level) apply to every function: in AWS the API
+        # function learns its URL from each request instead.
+        return {key: str(value) for key, value in {**merged, **self.base_environment}.items()}
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:
         name = self.resolver.physical_name(logical_id)

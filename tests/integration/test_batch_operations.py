@@ -145,3 +145,26 @@ def test_retry_failed_resends_only_through_a_new_run(deployed: Any, s3_event: S3
     status, body = deployed.api("POST", f"/batches/{batch['id']}/retry-failed", ADMIN)
     assert status == 409
     assert body["error"]["message"] == "no card of this batch has failed"
+
+
+def test_a_dry_run_shows_errors_rendered_cards_and_the_finish_estimate(
+    deployed: Any, s3_event: S3Event
+) -> None:
+    body = (ROOT / "examples" / "recipients.csv").read_text()
+    batch = _batch(deployed, s3_event, body)
+    _through_generation(deployed, batch)
+    status, dry = deployed.api("GET", f"/batches/{batch['id']}/dry-run", ADMIN)
+    assert status == 200
+    assert dry["row_errors"]["total"] == 3
+    assert [error["code"] for error in dry["row_errors"]["shown"]][:1] == ["missing_required:first_name"]
+    assert [sample["row"] for sample in dry["samples"]] == [2, 3, 4]
+    first = dry["samples"][0]["email"]
+    assert first["to"] == "ada@example.com"
+    assert first["subject"] == "Ada, your renewal is ready"
+    api = "https://abc123.execute-api.us-east-1.amazonaws.com/dev"  # as the request reached the API
+    assert f"{api}/c/{batch['id']}-0000002." in first["text"]
+    assert dry["samples"][2]["sms"]["text"].startswith(f"Hi Alan, your renewal is ready: {api}/c/")
+    estimate = dry["estimate"]
+    assert estimate["messages"] == {"email": 3, "sms": 1}
+    assert estimate["seconds"] == round(3 * 1.05 / 14, 1)
+    assert _status(deployed, batch) == "generating"  # nothing changed (approval not yet requested)

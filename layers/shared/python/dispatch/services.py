@@ -5,7 +5,10 @@ Handlers call these instead of constructing stores themselves, so the wiring liv
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dispatch import aws
+from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
 from dispatch.batches.intake import Intake
 from dispatch.batches.models import Batch, BatchStatus
@@ -54,8 +57,17 @@ def intake(settings: Settings | None = None) -> Intake:
     )
 
 
-def link_config(settings: Settings) -> LinkConfig:
-    return LinkConfig(settings.api_base_url, link_signing_key(settings), settings.link_ttl_days)
+def link_config(settings: Settings, api_base_url: str | None = None) -> LinkConfig:
+    base = api_base_url or settings.api_base_url
+    return LinkConfig(base, link_signing_key(settings), settings.link_ttl_days)
+
+
+def dry_runs(api_base_url: str | None, settings: Settings | None = None) -> Callable[[], DryRun]:
+    """A dry-run builder; the signing key is fetched only when a dry run is asked for."""
+    settings = settings or get_settings()
+    return lambda: DryRun(
+        settings, BatchStore(settings), CardStore(settings), link_config(settings, api_base_url)
+    )
 
 
 def workflow(settings: Settings | None = None) -> Workflow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch import aws
 from dispatch.auth import Caller, Role
+from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
 from dispatch.batches.models import Approval, Batch, BatchStatus
 from dispatch.batches.store import BatchQuery, BatchStore
@@ -155,6 +157,17 @@ class BatchService:
         if batch.status is BatchStatus.approved:  # no sender is running to close the cards
             self._close_unsent(rejected, CardStatus.rejected)
         return rejected
+
+    def dry_run(self, caller: Caller, batch_id: str, dry_runs: Callable[[], DryRun]) -> dict[str, Any]:
+        """What approving would do: row errors, a few rendered cards, and the estimated finish."""
+        batch = self.batches.get(caller.org_id, batch_id)
+        if batch.status not in {BatchStatus.generating, BatchStatus.pending_approval, BatchStatus.approved}:
+            raise Conflict(
+                "a dry run is for a batch that has not started sending", {"status": batch.status.value}
+            )
+        process = self.processes.get(caller.org_id, batch.process_id)
+        organisation = self.organisations.get(caller.org_id)
+        return dry_runs().describe(batch, process, organisation.name or caller.org_id)
 
     def send_remaining(self, caller: Caller, batch_id: str) -> Batch:
         """Send every card still ``ready``: auto distribution was off, or sending was paused."""

@@ -184,6 +184,27 @@ class BatchStore:
             return
         raise Conflict("the chunk's counters are contended; try again")
 
+    def record_deliveries(self, batch_id: str, chunk_index: int, by_channel: Mapping[str, int]) -> None:
+        """How many messages each channel will carry for a chunk (``sk=GEN#<n>``), for estimates."""
+        self._table.put_item(
+            Item={"pk": f"BATCH#{batch_id}", "sk": f"GEN#{chunk_index:05d}", "by_channel": dict(by_channel)}
+        )
+
+    def deliveries(self, batch_id: str) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :gen)",
+            "ExpressionAttributeValues": {":pk": f"BATCH#{batch_id}", ":gen": "GEN#"},
+        }
+        while True:
+            page = self._table.query(**query)
+            for item in page.get("Items", []):
+                for channel, count in (item.get("by_channel") or {}).items():
+                    totals[channel] = totals.get(channel, 0) + int(count)
+            if "LastEvaluatedKey" not in page:
+                return totals
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def rename(self, org_id: str, batch_id: str, name: str) -> Batch:
         with conflict_on_condition("no such batch"):
             result = self._table.update_item(

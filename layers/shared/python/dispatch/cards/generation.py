@@ -85,4 +85,10 @@ def generate_chunk(
     cards.put_many(built)
     errors = sum(1 for card in built if card.status is CardStatus.error)
     batches.settle_chunk(batch.org_id, batch.id, chunk.index, {"ready": len(built) - errors, "error": errors})
+    deliveries: dict[str, int] = {}
+    for card in built:
+        if card.status is CardStatus.ready:
+            for channel in card.channels:
+                deliveries[channel] = deliveries.get(channel, 0) + 1
+    batches.record_deliveries(batch.id, chunk.index, deliveries)
     return {"cards": len(built), "errors": errors}

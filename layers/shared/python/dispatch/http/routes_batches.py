@@ -12,7 +12,7 @@ from dispatch.batches.models import BatchStatus
 from dispatch.batches.service import Decision, NewBatch, Rename
 from dispatch.batches.store import BatchQuery
 from dispatch.errors import InvalidRequest
-from dispatch.http.caller import current_caller
+from dispatch.http.caller import current_caller, public_base_url
 from dispatch.http.responses import page
 
 router = Router()
@@ -68,6 +68,14 @@ def approve_batch(batch_id: str) -> dict[str, Any]:
 )
 def reject_batch(batch_id: str, body: Annotated[Decision, Body()]) -> dict[str, Any]:
     return services.batch_service().reject(current_caller(router), batch_id, body).public()
+
+
+@router.get(
+    "/batches/<batch_id>/dry-run", summary="Row errors, a few rendered cards and the estimated finish"
+)
+def dry_run(batch_id: str) -> dict[str, Any]:
+    caller = current_caller(router)
+    return services.batch_service().dry_run(caller, batch_id, services.dry_runs(public_base_url(router)))
 
 
 @router.post("/batches/<batch_id>/send-remaining", summary="Send every card still ready (sender)")

@@ -1,0 +1,102 @@
+"""The dry run shown before approval: row errors, a few rendered cards, and when sending would end.
+
+Everything is read, nothing is sent or changed. The estimate uses the configured channel rates at
+the limiter's usable share (``1 / (1 + tolerance)``); channels send in parallel.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
+from typing import Any
+
+from dispatch import aws
+from dispatch.batches.models import Batch
+from dispatch.batches.store import BatchStore
+from dispatch.cards.context import LinkConfig, card_context
+from dispatch.cards.models import CardStatus
+from dispatch.cards.store import CardStore
+from dispatch.clock import isoformat, utcnow
+from dispatch.config import Settings
+from dispatch.delivery.ratelimit import DEFAULT_TOLERANCE
+from dispatch.processes.models import Process
+from dispatch.rendering import RenderError, render_email, render_sms
+
+ROW_ERRORS_SHOWN = 20
+SAMPLES = 3
+
+
+@dataclass
+class DryRun:
+    settings: Settings
+    batches: BatchStore
+    cards: CardStore
+    links: LinkConfig
+
+    def describe(self, batch: Batch, process: Process, organisation: str) -> dict[str, Any]:
+        return {
+            "id": batch.id,
+            "status": batch.status.value,
+            "counters": batch.counters.model_dump(),
+            "row_errors": self._row_errors(batch),
+            "samples": self._samples(batch, process, organisation),
+            "estimate": self._estimate(batch),
+        }
+
+    def _row_errors(self, batch: Batch) -> dict[str, Any]:
+        shown: list[dict[str, str]] = []
+        if batch.report_key:
+            body = aws.client("s3").get_object(Bucket=self.settings.bucket, Key=batch.report_key)["Body"]
+            lines = (line.decode("utf-8") for line in body.iter_lines())
+            shown = list(islice(csv.DictReader(lines), ROW_ERRORS_SHOWN))
+        return {"total": batch.counters.rejected, "shown": shown}
+
+    def _samples(self, batch: Batch, process: Process, organisation: str) -> list[dict[str, Any]]:
+        samples: list[dict[str, Any]] = []
+        for chunk in batch.chunks:
+            for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
+                if card.status is not CardStatus.ready:
+                    continue
+                context = card_context(
+                    process,
+                    card.values,
+                    card_id=card.id,
+                    expires_at=card.link_expires_at,
+                    link_config=self.links,
+                    batch_name=batch.name,
+                    organisation=organisation,
+                )
+                sample: dict[str, Any] = {"card_id": card.id, "row": card.row}
+                try:
+                    if "email" in card.channels:
+                        message = render_email(process.templates, context)
+                        sample["email"] = {
+                            "to": card.email,
+                            "subject": message.subject,
+                            "text": message.text,
+                            "html": message.html,
+                        }
+                    if "sms" in card.channels:
+                        sample["sms"] = {"to": card.phone, "text": render_sms(process.templates, context)}
+                except RenderError as exc:
+                    sample["error"] = str(exc)
+                samples.append(sample)
+                if len(samples) == SAMPLES:
+                    return samples
+        return samples
+
+    def _estimate(self, batch: Batch) -> dict[str, Any]:
+        deliveries = self.batches.deliveries(batch.id)
+        rates = {"email": self.settings.email_rate_per_second, "sms": self.settings.sms_rate_per_second}
+        seconds = {
+            channel: count * (1 + DEFAULT_TOLERANCE) / rates[channel] for channel, count in deliveries.items()
+        }
+        longest = max(seconds.values(), default=0.0)
+        return {
+            "messages": deliveries,
+            "rates_per_second": rates,
+            "seconds": round(longest, 1),
+            "finish_at_if_approved_now": isoformat(utcnow() + timedelta(seconds=longest)),
+        }
