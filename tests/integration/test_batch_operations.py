@@ -168,3 +168,21 @@ def test_a_dry_run_shows_errors_rendered_cards_and_the_finish_estimate(
     assert estimate["messages"] == {"email": 3, "sms": 1}
     assert estimate["seconds"] == round(3 * 1.05 / 14, 1)
     assert _status(deployed, batch) == "generating"  # nothing changed (approval not yet requested)
+
+
+def test_changing_templates_after_approval_needs_a_new_approval(deployed: Any, s3_event: S3Event) -> None:
+    batch = _batch(deployed, s3_event, "first_name,phone\nAda,+14155550101\n", approval_required=False)
+    _through_generation(deployed, batch)
+    assert _status(deployed, batch) == "approved"
+    templates = {**PROCESS["templates"], "sms": {"text": "New wording, {{ first_name }}: {{ link }}"}}
+    status, body = deployed.api("PUT", f"/processes/{batch['process_id']}/templates", ADMIN, body=templates)
+    assert status == 200
+    assert body["batches_returned_to_approval"] == [batch["id"]]
+    back = deployed.api("GET", f"/batches/{batch['id']}", ADMIN)[1]
+    assert back["status"] == "pending_approval"
+    assert back["status_reason"] == "the templates changed after approval"
+    status, approved = deployed.api("POST", f"/batches/{batch['id']}/approve", APPROVER)
+    assert status == 200
+    assert approved["status"] == "approved"  # auto distribution is off: nothing starts sending
+    broken = {"sms": {"text": "{% if %}"}}
+    assert deployed.api("PUT", f"/processes/{batch['process_id']}/templates", ADMIN, body=broken)[0] == 422

@@ -10,7 +10,7 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.validating: frozenset({S.validating, S.invalid, S.generating, S.failed}),
     S.generating: frozenset({S.pending_approval, S.approved, S.failed}),
     S.pending_approval: frozenset({S.approved, S.rejected, S.expired, S.failed}),
-    S.approved: frozenset({S.sending, S.rejected, S.complete, S.archived, S.failed}),
+    S.approved: frozenset({S.sending, S.pending_approval, S.rejected, S.complete, S.archived, S.failed}),
     S.sending: frozenset({S.sent, S.partially_sent, S.rejected, S.failed}),
     S.sent: frozenset({S.complete, S.archived}),
     S.partially_sent: frozenset({S.sending, S.complete, S.archived}),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -168,6 +169,29 @@ class BatchService:
         process = self.processes.get(caller.org_id, batch.process_id)
         organisation = self.organisations.get(caller.org_id)
         return dry_runs().describe(batch, process, organisation.name or caller.org_id)
+
+    def templates_changed(self, caller: Caller, process_id: str) -> Sequence[str]:
+        """Approved batches of the process that have not started sending go back to approval: what
+        was approved is no longer what would be sent. Returns their ids."""
+        returned: list[str] = []
+        cursor: str | None = None
+        while True:
+            query = BatchQuery(
+                statuses=frozenset({BatchStatus.approved}), process_id=process_id, limit=100, cursor=cursor
+            )
+            page, cursor = self.batches.list(caller.org_id, query)
+            for batch in page:
+                with suppress(Conflict):  # it started sending meanwhile: that send was approved
+                    self.batches.transition(
+                        caller.org_id,
+                        batch.id,
+                        BatchStatus.pending_approval,
+                        sources=[BatchStatus.approved],
+                        set_values={"status_reason": "the templates changed after approval"},
+                    )
+                    returned.append(batch.id)
+            if not cursor:
+                return returned
 
     def send_remaining(self, caller: Caller, batch_id: str) -> Batch:
         """Send every card still ``ready``: auto distribution was off, or sending was paused."""

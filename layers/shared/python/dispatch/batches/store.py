@@ -241,6 +241,9 @@ class BatchStore:
         if query.search:
             filters.append("contains(name_key, :search)")
             values[":search"] = query.search.casefold()
+        if query.process_id:
+            filters.append("process_id = :process")
+            values[":process"] = query.process_id
         request: dict[str, Any] = {"ScanIndexForward": query.ascending, "Limit": query.limit}
         if query.sort == "name":
             request["IndexName"] = "gsi2"
@@ -291,6 +294,7 @@ class BatchQuery:
     ascending: bool = False
     limit: int = 25
     cursor: str | None = None
+    process_id: str | None = None
 
 
 def _batch(item: Mapping[str, Any]) -> Batch:

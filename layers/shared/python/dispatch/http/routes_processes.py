@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from dispatch import services
 from dispatch.http.caller import current_caller
 from dispatch.http.responses import file_response, page
-from dispatch.processes.models import ProcessInput
+from dispatch.processes.models import ProcessInput, Templates
 
 router = Router()
 
@@ -43,6 +43,14 @@ def example_file(
         current_caller(router), process_id, file_format
     )
     return file_response(body, media_type, f"{process_id}-example.{file_format}")
+
+
+@router.put("/processes/<process_id>/templates", summary="Replace the channel templates (admin)")
+def replace_templates(process_id: str, body: Templates) -> dict[str, Any]:
+    caller = current_caller(router)
+    process = services.process_service().replace_templates(caller, process_id, body)
+    returned = services.batch_service().templates_changed(caller, process_id)
+    return {**process.model_dump(mode="json"), "batches_returned_to_approval": returned}
 
 
 @router.post("/processes/<process_id>/publish", summary="Make a process live (admin)")

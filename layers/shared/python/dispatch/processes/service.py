@@ -8,7 +8,7 @@ from dispatch.errors import Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.example_file import example_file
-from dispatch.processes.models import Process, ProcessInput, ProcessState
+from dispatch.processes.models import Process, ProcessInput, ProcessState, Templates
 from dispatch.processes.store import ProcessStore
 from dispatch.rendering import check_syntax
 
@@ -41,6 +41,20 @@ class ProcessService:
             raise Unprocessable("a process needs an email or SMS template before it can go live")
         self._store.set_state(caller.org_id, process_id, ProcessState.live)
         return process.model_copy(update={"state": ProcessState.live})
+
+    def replace_templates(self, caller: Caller, process_id: str, templates: Templates) -> Process:
+        caller.require(Role.admin)
+        process = self._store.get(caller.org_id, process_id)
+        problems = check_syntax(templates)
+        if problems:
+            raise Unprocessable("a template does not compile", {"templates": problems})
+        if (
+            process.state is ProcessState.live
+            and not process.model_copy(update={"templates": templates}).channels()
+        ):
+            raise Unprocessable("a live process needs an email or SMS template")
+        self._store.set_templates(caller.org_id, process_id, templates)
+        return process.model_copy(update={"templates": templates})
 
     def get(self, caller: Caller, process_id: str) -> Process:
         return self._store.get(caller.org_id, process_id)

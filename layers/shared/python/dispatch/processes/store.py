@@ -19,7 +19,7 @@ from dispatch.dynamo import (
     to_dynamo,
 )
 from dispatch.errors import NotFound
-from dispatch.processes.models import Process
+from dispatch.processes.models import Process, Templates
 
 
 class ProcessStore:
@@ -49,6 +49,15 @@ class ProcessStore:
         if org_id is None:
             raise NotFound("no such process", {"process_id": process_id})
         return self.get(org_id, process_id)
+
+    def set_templates(self, org_id: str, process_id: str, templates: Templates) -> None:
+        with conflict_on_condition("no such process"):
+            self._table.update_item(
+                Key={"pk": f"ORG#{org_id}", "sk": f"PROCESS#{process_id}"},
+                UpdateExpression="SET templates = :templates",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":templates": to_dynamo(templates.model_dump(mode="json"))},
+            )
 
     def set_state(self, org_id: str, process_id: str, state: str) -> None:
         with conflict_on_condition("the process changed meanwhile"):
