@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dispatch.http import routes_batches, routes_organisation, routes_processes
+from dispatch.http import routes_batches, routes_cards, routes_organisation, routes_processes
 from dispatch.http.responses import register_error_handlers
 from dispatch.observability import logger, metrics, tracer
 
@@ -16,6 +16,7 @@ app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(routes_processes.router)
 app.include_router(routes_batches.router)
 app.include_router(routes_organisation.router)
+app.include_router(routes_cards.router)
 register_error_handlers(app)
 
 

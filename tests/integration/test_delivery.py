@@ -254,3 +254,38 @@ def _ticking_clock() -> Callable[[], float]:
         return start + (ticks["n"] if ticks["n"] > 3 else 0)
 
     return now
+
+
+def test_an_unconfirmed_card_is_resent_only_on_an_operators_explicit_word(
+    sending: tuple[Settings, Batch], deployed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, batch = sending
+    email = FakeEmail()
+    original = CardStore.mark_sent
+
+    def crash(self: CardStore, card: Any, distributions: Any) -> None:
+        raise Crash("the function died before recording")
+
+    monkeypatch.setattr(CardStore, "mark_sent", crash)
+    with pytest.raises(Crash):
+        _send(settings, batch, email, workers=1)
+    monkeypatch.setattr(CardStore, "mark_sent", original)
+    services.workflow(settings).sweep(utcnow(), stale_after=timedelta(0))
+    [card] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.status.value == "unconfirmed"][
+        :1
+    ]
+
+    sender = {**ADMIN, "cognito:groups": "sender", "email": "s@org-a.test"}
+    approver = {**ADMIN, "cognito:groups": "approver", "email": "ops@org-a.test"}
+    path = f"/cards/{card.id}/resend"
+    assert deployed.api("POST", path, sender, body={"address": card.email})[0] == 403
+    assert deployed.api("POST", path, approver, body={"address": "someone@else.test"})[0] == 422
+    status, resent = deployed.api("POST", path, approver, body={"address": (card.email or "").upper()})
+    assert status == 200
+    assert resent["status"] == "sent"
+    assert resent["distributions"][-1]["by"] == "ops@org-a.test"
+    status, body = deployed.api("POST", path, approver, body={"address": card.email})
+    assert status == 409
+    assert body["error"]["details"] == {"status": "sent"}
+    stranger = {**approver, "custom:org_id": "org-b"}
+    assert deployed.api("GET", f"/cards/{card.id}", stranger)[0] == 404

@@ -16,6 +16,7 @@ from dispatch.batches.service import BatchService
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.context import LinkConfig
+from dispatch.cards.service import CardService
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings, get_settings
 from dispatch.delivery.channels import EmailSender, SmsSender
@@ -83,7 +84,9 @@ def workflow(settings: Settings | None = None) -> Workflow:
     )
 
 
-def chunk_sender(batch: Batch, settings: Settings | None = None) -> ChunkSender:
+def chunk_sender(
+    batch: Batch, settings: Settings | None = None, api_base_url: str | None = None
+) -> ChunkSender:
     """A sender for one batch: each channel's slots come from the shared rate limiter, reserved in
     blocks of this sender's share (the Map runs ``send_concurrency`` senders at once)."""
     settings = settings or get_settings()
@@ -100,7 +103,33 @@ def chunk_sender(batch: Batch, settings: Settings | None = None) -> ChunkSender:
             channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=max(1, int(rate / share)))
             for channel, rate in rates.items()
         },
-        links=link_config(settings),
+        links=link_config(settings, api_base_url),
         suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
     )
+
+
+def card_service(settings: Settings | None = None) -> CardService:
+    settings = settings or get_settings()
+    return CardService(
+        CardStore(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        workflow(settings),
+    )
+
+
+def operator_sender(
+    api_base_url: str | None, settings: Settings | None = None
+) -> Callable[[Batch, str], ChunkSender]:
+    """A sender for an operator's own send: distributions record who sent."""
+    settings = settings or get_settings()
+
+    def build(batch: Batch, operator: str) -> ChunkSender:
+        sender = chunk_sender(batch, settings, api_base_url)
+        sender.by = operator
+        sender.still_sending = lambda: True
+        return sender
+
+    return build

@@ -88,6 +88,7 @@ class ChunkSender:
     suppressed: Callable[[Iterable[str]], set[str]]
     still_sending: Callable[[], bool]
     by: str = SYSTEM_SENDER
+    claim_from: CardStatus = CardStatus.ready
     workers: int = 8
     backoff_base: float = 0.2
     clock: Callable[[], float] = time.time
@@ -104,12 +105,13 @@ class ChunkSender:
     def send_cards(
         self, ready: list[Card], batch: Batch, process: Process, organisation: str
     ) -> ChunkOutcome:
+        """Send ``ready`` (cards in the ``claim_from`` status), each claimed first."""
         outcome = ChunkOutcome()
         blocked = self.suppressed({address for card in ready for address in _addresses(card)})
         queue: deque[_Delivery] = deque()
         for card in ready:
             if any(address in blocked for address in _addresses(card)):
-                if self.cards.set_status(card, CardStatus.ready, CardStatus.suppressed, "suppressed address"):
+                if self.cards.set_status(card, self.claim_from, CardStatus.suppressed, "suppressed address"):
                     outcome.suppressed += 1
                 continue
             context = card_context(
@@ -149,7 +151,7 @@ class ChunkSender:
                 self.sleep(min(0.05, delivery.not_before - self.clock()))
                 continue
             if not delivery.claimed:
-                if not self.cards.claim(delivery.card, [CardStatus.ready]):
+                if not self.cards.claim(delivery.card, [self.claim_from]):
                     continue  # another sender has it
                 delivery.claimed = True
                 claimed.append(delivery)
