@@ -18,4 +18,4 @@ from dispatch.observability import logger, metrics, tracer
 @event_parser(model=LifecycleStep)
 def lambda_handler(event: LifecycleStep, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(batch_id=event.batch_id, action=event.action)
-    return run_step(services.workflow(), event)
+    return run_step(services.workflow(), event, services.cloner)

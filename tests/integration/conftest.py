@@ -70,5 +70,6 @@ def deployed(
         Provisioner(
             ROOT, resolver, None, runtime, {"DISPATCH_API_BASE_URL": API_BASE}, notifications=False
         ).provision()
+        runtime.install_into_moto()  # asynchronous invokes (Event) run in-process, like the local stack
         yield Deployment(resolver, runtime, api_event)
         runtime.shutdown()

@@ -186,3 +186,46 @@ def test_changing_templates_after_approval_needs_a_new_approval(deployed: Any, s
     assert approved["status"] == "approved"  # auto distribution is off: nothing starts sending
     broken = {"sms": {"text": "{% if %}"}}
     assert deployed.api("PUT", f"/processes/{batch['process_id']}/templates", ADMIN, body=broken)[0] == 422
+
+
+def test_a_finished_batch_is_cloned_with_the_recipients_asked_for(deployed: Any, s3_event: S3Event) -> None:
+    body = "first_name,email\nAda,ada@example.com\nBob,bob@example.com\nCy,cy@example.com\n"
+    source = _batch(deployed, s3_event, body, approval_required=False)
+    _through_generation(deployed, source)
+    step = {"batch_id": source["id"], "org_id": "org-a"}
+    deployed.invoke("LifecycleFunction", {**step, "action": "start_sending"})
+    [run] = deployed.executions("BatchSendingStateMachine")
+    sfn = deployed.client("stepfunctions")
+    chunks = json.loads(sfn.describe_execution(executionArn=run["executionArn"])["input"])["chunks"]
+    suppressed = {"pk": "ORG#org-a", "sk": "SUPPRESSED#bob@example.com"}
+    deployed.client("dynamodb").put_item(
+        TableName=deployed.name("MainTable"), Item={k: {"S": v} for k, v in suppressed.items()}
+    )
+    deployed.invoke("SendFunction", {**step, "chunk": chunks[0]})
+    deployed.invoke("LifecycleFunction", {**step, "action": "finish_sending"})
+    assert deployed.api("POST", f"/batches/{source['id']}/clone", ADMIN, body={})[0] == 409  # not finished
+    deployed.api("POST", f"/batches/{source['id']}/complete", ADMIN)
+
+    status, clone = deployed.api(
+        "POST",
+        f"/batches/{source['id']}/clone",
+        ADMIN,
+        body={"recipients": "not_reached", "name": "Second try"},
+    )
+    assert status == 202
+    assert (clone["status"], clone["name"], clone["process_id"]) == (
+        "validating",
+        "Second try",
+        source["process_id"],
+    )
+    deployed.runtime.drain()
+    copied = deployed.api("GET", f"/batches/{clone['id']}", ADMIN)[1]
+    assert copied["status"] == "invalid"  # Ada and Cy were reached, Bob is suppressed: no one is left
+    assert copied["status_reason"] == "no recipient of the source batch is not_reached"
+
+    status, clone = deployed.api("POST", f"/batches/{source['id']}/clone", ADMIN, body={"recipients": "all"})
+    deployed.runtime.drain()
+    copied = deployed.api("GET", f"/batches/{clone['id']}", ADMIN)[1]
+    assert copied["status"] == "generating"
+    assert copied["counters"]["accepted"] == 2  # the suppressed recipient is not copied
+    assert [e["name"] for e in deployed.executions() if e["name"] == clone["id"]] == [clone["id"]]

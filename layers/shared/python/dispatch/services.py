@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dispatch import aws
+from dispatch.batches.clone import Cloner
 from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
 from dispatch.batches.intake import Intake
@@ -22,6 +23,7 @@ from dispatch.config import Settings, get_settings
 from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
 from dispatch.delivery.sender import ChunkSender
+from dispatch.functions import Functions
 from dispatch.organisations.store import OrganisationStore
 from dispatch.organisations.suppression import SuppressionList
 from dispatch.processes.service import ProcessService
@@ -44,6 +46,7 @@ def batch_service(settings: Settings | None = None) -> BatchService:
         Executions(settings.state_machine_arn),
         Executions(settings.cleanup_state_machine_arn),
         workflow(settings),
+        Functions(),
     )
 
 
@@ -133,3 +136,8 @@ def operator_sender(
         return sender
 
     return build
+
+
+def cloner(settings: Settings | None = None) -> Cloner:
+    settings = settings or get_settings()
+    return Cloner(settings, BatchStore(settings), CardStore(settings), Executions(settings.state_machine_arn))

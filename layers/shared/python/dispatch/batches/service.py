@@ -12,15 +12,17 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch import aws
 from dispatch.auth import Caller, Role
+from dispatch.batches.clone import CLONABLE, Recipients
 from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
-from dispatch.batches.models import Approval, Batch, BatchStatus
+from dispatch.batches.models import Approval, Batch, BatchStatus, Counters
 from dispatch.batches.store import BatchQuery, BatchStore
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.errors import Conflict, Forbidden, NotFound, Unprocessable
+from dispatch.functions import Functions
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.models import ProcessState
@@ -36,6 +38,13 @@ class NewBatch(BaseModel):
     file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     auto_distribute: bool = True
+
+
+class CloneRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recipients: Recipients = Recipients.all
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
 
 
 class Rename(BaseModel):
@@ -59,6 +68,7 @@ class BatchService:
     executions: Executions
     cleanup: Executions
     workflow: Workflow
+    functions: Functions
 
     def create(self, caller: Caller, body: NewBatch) -> dict[str, Any]:
         """A batch waiting for its file, and a pre-signed POST that accepts only a file within limits."""
@@ -192,6 +202,47 @@ class BatchService:
                     returned.append(batch.id)
             if not cursor:
                 return returned
+
+    def clone(self, caller: Caller, batch_id: str, body: CloneRequest) -> Batch:
+        """A new batch from a finished one; the recipients are copied asynchronously."""
+        caller.require(Role.sender)
+        source = self.batches.get(caller.org_id, batch_id)
+        if source.status not in CLONABLE:
+            raise Conflict(
+                "only a complete, archived, rejected or expired batch can be cloned",
+                {"status": source.status.value},
+            )
+        moment = utcnow()
+        clone = source.model_copy(
+            update={
+                "id": new_id(moment),
+                "name": body.name or f"{source.name} (copy)",
+                "source_key": f"clone:{source.id}:{body.recipients.value}",
+                "created_by": caller.email,
+                "created_at": isoformat(moment),
+                "updated_at": isoformat(moment),
+                "status": BatchStatus.validating,
+                "status_reason": None,
+                "counters": Counters(),
+                "approval": Approval(),
+                "chunks": [],
+                "report_key": None,
+                "send_runs": 0,
+                "closed_by": None,
+            }
+        )
+        self.batches.create(clone)
+        self.functions.invoke_async(
+            self.settings.lifecycle_function,
+            {
+                "action": "clone",
+                "batch_id": clone.id,
+                "org_id": caller.org_id,
+                "source_batch_id": source.id,
+                "recipients": body.recipients.value,
+            },
+        )
+        return clone
 
     def send_remaining(self, caller: Caller, batch_id: str) -> Batch:
         """Send every card still ``ready``: auto distribution was off, or sending was paused."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from dispatch.batches.clone import Cloner, Recipients
 from dispatch.batches.models import Chunk
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
@@ -26,6 +28,7 @@ class LifecycleStep(BaseModel):
         "start_sending",
         "finish_sending",
         "close_chunk",
+        "clone",
         "fail",
     ]
     batch_id: str
@@ -34,9 +37,11 @@ class LifecycleStep(BaseModel):
     chunk: Chunk | None = None
     target: Literal[CardStatus.removed, CardStatus.rejected] | None = None
     error: dict[str, Any] | None = None
+    source_batch_id: str | None = None
+    recipients: Recipients = Recipients.all
 
 
-def run_step(workflow: Workflow, step: LifecycleStep) -> dict[str, Any]:
+def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Cloner]) -> dict[str, Any]:
     org_id, batch_id = step.org_id, step.batch_id
     match step.action:
         case "after_generation":
@@ -56,6 +61,11 @@ def run_step(workflow: Workflow, step: LifecycleStep) -> dict[str, Any]:
                 raise ValueError("close_chunk needs a chunk and a target")
             batch = workflow.batches.get(org_id, batch_id)
             return {"closed": workflow.close_unsent(batch, step.chunk, step.target)}
+        case "clone":
+            if not step.source_batch_id:
+                raise ValueError("clone needs the source batch")
+            batch = cloner().copy(org_id, batch_id, step.source_batch_id, step.recipients)
+            return {"status": batch.status.value}
         case "fail":
             workflow.fail(org_id, batch_id, str((step.error or {}).get("Error", "unknown error")))
     return {}

@@ -47,4 +47,5 @@ class Card(BaseModel):
     link_expires_at: int
     created_at: str
     sent_at: str | None = None
+    accessed_at: str | None = None
     distributions: list[Distribution] = Field(default_factory=list)

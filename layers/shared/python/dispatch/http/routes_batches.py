@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from dispatch import services
 from dispatch.batches.models import BatchStatus
-from dispatch.batches.service import Decision, NewBatch, Rename
+from dispatch.batches.service import CloneRequest, Decision, NewBatch, Rename
 from dispatch.batches.store import BatchQuery
 from dispatch.errors import InvalidRequest
 from dispatch.http.caller import current_caller, public_base_url
@@ -98,6 +98,13 @@ def complete_batch(batch_id: str) -> dict[str, Any]:
 @router.post("/batches/<batch_id>/archive", summary="Archive the batch; unsent cards are removed")
 def archive_batch(batch_id: str) -> dict[str, Any]:
     return services.batch_service().archive(current_caller(router), batch_id).public()
+
+
+@router.post(
+    "/batches/<batch_id>/clone", summary="A new batch from a finished one (all, not reached, not accessed)"
+)
+def clone_batch(batch_id: str, body: CloneRequest) -> tuple[dict[str, Any], int]:
+    return services.batch_service().clone(current_caller(router), batch_id, body).public(), 202
 
 
 @router.patch("/batches/<batch_id>", summary="Rename a batch")
