@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -75,6 +75,18 @@ def owner_by_id(table: Any, id_key: str) -> str | None:
 def is_condition_failure(exc: ClientError) -> bool:
     code = exc.response.get("Error", {}).get("Code", "")
     return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+def applied(write: Callable[[], object]) -> bool:
+    """Run a conditional write; False when its condition did not hold (another writer got there
+    first), any other error is raised."""
+    try:
+        write()
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
 
 
 @contextmanager

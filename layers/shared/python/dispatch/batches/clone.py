@@ -88,13 +88,5 @@ class Cloner:
                 "count_accepted": copied,
             },
         )
-        self.lifecycle.start(
-            batch.id,
-            {
-                "batch_id": batch.id,
-                "org_id": org_id,
-                "chunks": [chunk.model_dump() for chunk in writer.chunks],
-                "approval_timeout_seconds": self.settings.approval_timeout_seconds,
-            },
-        )
+        self.lifecycle.start_lifecycle(generating, self.settings.approval_timeout_seconds)
         return generating

@@ -15,7 +15,7 @@ from typing import Any
 from dispatch import aws
 from dispatch.batches.models import Batch
 from dispatch.batches.store import BatchStore
-from dispatch.cards.context import LinkConfig, card_context
+from dispatch.cards.context import LinkConfig, stored_card_context
 from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, utcnow
@@ -59,14 +59,8 @@ class DryRun:
             for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
                 if card.status is not CardStatus.ready:
                     continue
-                context = card_context(
-                    process,
-                    card.values,
-                    card_id=card.id,
-                    expires_at=card.link_expires_at,
-                    link_config=self.links,
-                    batch_name=batch.name,
-                    organisation=organisation,
+                context = stored_card_context(
+                    card, process, link_config=self.links, batch_name=batch.name, organisation=organisation
                 )
                 sample: dict[str, Any] = {"card_id": card.id, "row": card.row}
                 try:

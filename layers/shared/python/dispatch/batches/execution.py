@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from dispatch import aws
+from dispatch.batches.models import Batch
 from dispatch.errors import Conflict
 
 
@@ -26,6 +27,18 @@ class Executions:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
                 raise
+
+    def start_lifecycle(self, batch: Batch, approval_timeout_seconds: int) -> None:
+        """The lifecycle execution of a batch whose accepted rows are staged (validation, clones)."""
+        self.start(
+            batch.id,
+            {
+                "batch_id": batch.id,
+                "org_id": batch.org_id,
+                "chunks": [chunk.model_dump() for chunk in batch.chunks],
+                "approval_timeout_seconds": approval_timeout_seconds,
+            },
+        )
 
     @staticmethod
     def answer(task_token: str, decision: dict[str, Any]) -> None:

@@ -183,15 +183,7 @@ class Intake:
         )
 
     def _start(self, batch: Batch) -> None:
-        self.executions.start(
-            batch.id,
-            {
-                "batch_id": batch.id,
-                "org_id": batch.org_id,
-                "chunks": [chunk.model_dump() for chunk in batch.chunks],
-                "approval_timeout_seconds": self.settings.approval_timeout_seconds,
-            },
-        )
+        self.executions.start_lifecycle(batch, self.settings.approval_timeout_seconds)
 
 
 def _outcome(result: ValidationResult, report: str | None) -> dict[str, object]:

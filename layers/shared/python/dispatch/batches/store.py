@@ -22,6 +22,7 @@ from dispatch.batches.models import ROW_COUNTERS, Batch, BatchStatus, Counters
 from dispatch.clock import now_iso
 from dispatch.config import Settings
 from dispatch.dynamo import (
+    applied,
     conflict_on_condition,
     decode_cursor,
     encode_cursor,
@@ -56,13 +57,9 @@ class BatchStore:
             **to_dynamo(body),
             **{f"count_{name}": getattr(batch.counters, name) for name in ROW_COUNTERS},
         }
-        try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return applied(
+            lambda: self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        )
 
     def get(self, org_id: str, batch_id: str) -> Batch:
         item = self._table.get_item(Key=_key(org_id, batch_id), ConsistentRead=True).get("Item")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dispatch.cards import links
+from dispatch.cards.models import Card
 from dispatch.processes.models import Process
 
 
@@ -39,3 +40,18 @@ def card_context(
         "batch_name": batch_name,
         "organisation": organisation,
     }
+
+
+def stored_card_context(
+    card: Card, process: Process, *, link_config: LinkConfig, batch_name: str, organisation: str
+) -> dict[str, Any]:
+    """The context of a card already stored (send time, dry runs): its own link expiry."""
+    return card_context(
+        process,
+        card.values,
+        card_id=card.id,
+        expires_at=card.link_expires_at,
+        link_config=link_config,
+        batch_name=batch_name,
+        organisation=organisation,
+    )

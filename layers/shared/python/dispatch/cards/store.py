@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from dispatch import aws
 from dispatch.cards.models import Card, CardStatus, Distribution
 from dispatch.clock import now_iso
 from dispatch.config import Settings
-from dispatch.dynamo import from_dynamo, is_condition_failure, to_dynamo
+from dispatch.dynamo import applied, from_dynamo, to_dynamo
 from dispatch.errors import NotFound
 from dispatch.ids import split_card_id
 
@@ -65,8 +63,8 @@ class CardStore:
         allowed = sorted(sources)
         values: dict[str, Any] = {f":s{i}": status.value for i, status in enumerate(allowed)}
         moment = now_iso()
-        try:
-            self._table.update_item(
+        return applied(
+            lambda: self._table.update_item(
                 Key=_key(card),
                 UpdateExpression="SET #status = :sending, claimed_at = :at, claim_day = :day",
                 ConditionExpression=f"#status IN ({', '.join(values)})",
@@ -78,11 +76,7 @@ class CardStore:
                     ":day": moment[:10],
                 },
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        )
 
     def mark_sent(self, card: Card, distributions: list[Distribution]) -> None:
         last = distributions[-1]
@@ -136,19 +130,15 @@ class CardStore:
             update += ", #error = :reason"
             values[":reason"] = reason
         update += " REMOVE claimed_at, claim_day" + ("" if reason is not None else ", #error")
-        try:
-            self._table.update_item(
+        return applied(
+            lambda: self._table.update_item(
                 Key=_key(card),
                 UpdateExpression=update,
                 ConditionExpression="#status = :source",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        )
 
     def status_counts(self, batch_id: str, first_row: int, last_row: int) -> dict[str, int]:
         """How many cards of the rows are in each status (the exact source of batch counters)."""
@@ -185,8 +175,8 @@ class CardStore:
 
     def mark_unconfirmed(self, batch_id: str, row: int, claimed_at: str) -> bool:
         """A claim that outlived any send attempt: the provider may or may not have the message."""
-        try:
-            self._table.update_item(
+        return applied(
+            lambda: self._table.update_item(
                 Key={"batch_id": batch_id, "row": row},
                 UpdateExpression="SET #status = :unconfirmed REMOVE claimed_at, claim_day",
                 ConditionExpression="#status = :sending AND claimed_at = :at",
@@ -197,11 +187,7 @@ class CardStore:
                     ":at": claimed_at,
                 },
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        )
 
 
 def _key(card: Card) -> dict[str, Any]:

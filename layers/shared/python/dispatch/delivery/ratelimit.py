@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from dispatch.dynamo import is_condition_failure
+from dispatch.dynamo import applied
 
 DEFAULT_TOLERANCE = 0.05
 
@@ -45,18 +43,14 @@ class RateState:
         values: dict[str, Any] = {":new": Decimal(repr(new))}
         if expected is not None:
             values[":expected"] = Decimal(repr(expected))
-        try:
-            self._table.update_item(
+        return applied(
+            lambda: self._table.update_item(
                 Key=self._key,
                 UpdateExpression="SET tat = :new",
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        )
 
 
 @dataclass

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch.batches.models import Batch, Chunk
-from dispatch.cards.context import LinkConfig, card_context
+from dispatch.cards.context import LinkConfig, stored_card_context
 from dispatch.cards.models import Card, CardStatus, Distribution
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso
@@ -114,14 +114,8 @@ class ChunkSender:
                 if self.cards.set_status(card, self.claim_from, CardStatus.suppressed, "suppressed address"):
                     outcome.suppressed += 1
                 continue
-            context = card_context(
-                process,
-                card.values,
-                card_id=card.id,
-                expires_at=card.link_expires_at,
-                link_config=self.links,
-                batch_name=batch.name,
-                organisation=organisation,
+            context = stored_card_context(
+                card, process, link_config=self.links, batch_name=batch.name, organisation=organisation
             )
             queue.append(_Delivery(card, context, deque(card.channels)))
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="send") as pool:
