@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 
 from local import tokens
-from local.client import ApiClient, wait_for
+from local.client import ApiClient, ApiError, wait_for
 from local.stack import STATE_DIR, running
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,8 +37,8 @@ def main() -> int:
         try:
             late.post(f"/batches/{batch['id']}/approve")
             approve_status = 200
-        except Exception as exc:
-            approve_status = getattr(exc, "status", 0)
+        except ApiError as exc:
+            approve_status = exc.status
         print(
             json.dumps(
                 {"status": batch["status"], "reason": batch["status_reason"], "late_approve": approve_status}
