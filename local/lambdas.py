@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -89,6 +90,7 @@ class InProcessRuntime:
             max_workers=1, thread_name_prefix="lambda-async"
         )  # FIFO: drain() is exact
         self.invocations: list[tuple[str, str]] = []  # (function, outcome), for tests and the demo
+        self.durations: list[tuple[str, float]] = []  # (function, seconds in the handler), for bench/cost.py
 
     def register(self, function: LocalFunction) -> None:
         self.functions[function.name] = function
@@ -105,6 +107,7 @@ class InProcessRuntime:
                 invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
                 aws_request_id=str(uuid.uuid4()),
             )
+            started = time.perf_counter()
             try:
                 result = function.entry_point()(event, context)
             except Exception as exc:
@@ -117,6 +120,8 @@ class InProcessRuntime:
                         "stackTrace": traceback.format_exception(exc),
                     }
                 ) from exc
+            finally:
+                self.durations.append((name, time.perf_counter() - started))
             self.invocations.append((name, "ok"))
             return result
 

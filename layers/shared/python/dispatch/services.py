@@ -87,6 +87,9 @@ def workflow(settings: Settings | None = None) -> Workflow:
     )
 
 
+SLOT_BLOCK_SECONDS = 5  # each reservation covers this sender's share of 5 s: one write per block
+
+
 def chunk_sender(
     batch: Batch, settings: Settings | None = None, api_base_url: str | None = None
 ) -> ChunkSender:
@@ -103,7 +106,10 @@ def chunk_sender(
         email=EmailSender(settings.sender_email, settings.ses_configuration_set),
         sms=SmsSender(),
         slots={
-            channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=max(1, int(rate / share)))
+            channel: SlotQueue(
+                RateLimiter(RateState(table, channel), rate),
+                block=max(1, int(rate * SLOT_BLOCK_SECONDS / share)),
+            )
             for channel, rate in rates.items()
         },
         links=link_config(settings, api_base_url),
