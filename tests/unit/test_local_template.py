@@ -17,7 +17,7 @@ def resolver() -> Resolver:
 
 
 def test_parameters_default_from_the_template(resolver: Resolver) -> None:
-    assert resolver.parameters["SendConcurrency"] == "4"
+    assert resolver.parameters["SendConcurrency"] == "1"
     assert resolver.parameters["Stage"] == "local"
 
 
