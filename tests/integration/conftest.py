@@ -11,6 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from dispatch.batches.models import Batch
+from dispatch.batches.store import BatchStore
+from dispatch.config import Settings
 from local.lambdas import InProcessRuntime
 from local.provision import Provisioner
 from local.stack import LOCAL_PARAMETERS, ROOT
@@ -73,3 +76,37 @@ def deployed(
         runtime.install_into_moto()  # asynchronous invokes (Event) run in-process, like the local stack
         yield Deployment(resolver, runtime, api_event)
         runtime.shutdown()
+
+
+@pytest.fixture
+def sending_batch(
+    deployed: Deployment, s3_event: Callable[..., dict[str, Any]]
+) -> Callable[..., tuple[Settings, Batch]]:
+    """A factory: an email batch of ``recipients`` rows, generated, approved and sending, with the
+    send function's settings (``email_rate`` replaces the template's rate)."""
+
+    def build(recipients: int, email_rate: float) -> tuple[Settings, Batch]:
+        admin = {
+            "sub": "sub-admin",
+            "email": "admin@org-a.test",
+            "cognito:groups": "admin",
+            "custom:org_id": "org-a",
+        }
+        body = {**json.loads((ROOT / "examples" / "process.json").read_text()), "approval_required": False}
+        _, process = deployed.api("POST", "/processes", admin, body=body)
+        deployed.api("POST", f"/processes/{process['id']}/publish", admin)
+        rows = "first_name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(recipients))
+        key = f"drop/{process['id']}/list.csv"
+        deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=rows.encode())
+        [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(rows)))["batches"]
+        step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
+        environment = deployed.runtime.functions[deployed.name("SendFunction")].environment
+        settings = Settings.from_env(environment).model_copy(update={"email_rate_per_second": email_rate})
+        batch = BatchStore(settings).get("org-a", handled["batch_id"])
+        for chunk in batch.chunks:
+            deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+        deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
+        deployed.invoke("LifecycleFunction", {**step, "action": "start_sending"})
+        return settings, BatchStore(settings).get("org-a", batch.id)
+
+    return build

@@ -6,12 +6,10 @@ with ``cards = sent + failed + unconfirmed + rejected + suppressed + ready + err
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,8 +26,6 @@ from dispatch.delivery.sender import ChunkSender
 from dispatch.organisations.suppression import SuppressionList
 from dispatch.rendering import EmailMessage
 
-ROOT = Path(__file__).resolve().parents[2]
-PROCESS = json.loads((ROOT / "examples" / "process.json").read_text())
 ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
 RECIPIENTS = 40
 STATES = ("sent", "failed", "unconfirmed", "rejected", "suppressed", "ready", "error")
@@ -59,24 +55,10 @@ class Crash(Exception):
 
 
 @pytest.fixture
-def sending(deployed: Any, s3_event: Callable[..., dict[str, Any]]) -> tuple[Settings, Batch]:
-    """A batch of 40 email recipients, generated, approved and sending (one chunk)."""
-    _, process = deployed.api("POST", "/processes", ADMIN, body={**PROCESS, "approval_required": False})
-    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
-    body = "first_name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(RECIPIENTS))
-    key = f"drop/{process['id']}/list.csv"
-    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=body.encode())
-    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(body)))["batches"]
-    step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
-    environment = deployed.runtime.functions[deployed.name("SendFunction")].environment
-    # the rate limit is the subject of its own test; here it is out of the way
-    settings = Settings.from_env(environment).model_copy(update={"email_rate_per_second": 2000.0})
-    batch = BatchStore(settings).get("org-a", handled["batch_id"])
-    for chunk in batch.chunks:
-        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
-    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
-    deployed.invoke("LifecycleFunction", {**step, "action": "start_sending"})
-    return settings, BatchStore(settings).get("org-a", handled["batch_id"])
+def sending(sending_batch: Callable[..., tuple[Settings, Batch]]) -> tuple[Settings, Batch]:
+    """A batch of 40 email recipients, sending (one chunk); the rate limit, the subject of its own
+    test, is out of the way."""
+    return sending_batch(RECIPIENTS, email_rate=2000.0)
 
 
 def _sender(settings: Settings, batch: Batch, email: FakeEmail, **overrides: Any) -> ChunkSender:

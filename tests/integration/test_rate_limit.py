@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import bisect
 import gc
-import json
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dispatch import services
-from dispatch.batches.store import BatchStore
+from dispatch.batches.models import Batch
 from dispatch.config import Settings
 from dispatch.rendering import EmailMessage
 
-ROOT = Path(__file__).resolve().parents[2]
-PROCESS = json.loads((ROOT / "examples" / "process.json").read_text())
-ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
 RATE = 50
 RECIPIENTS = 800  # four chunks of 200: four senders at once for 16 s at 50/s
 
@@ -45,24 +40,10 @@ class TimedProvider:
 
 @pytest.mark.parametrize("chunk_rows", ["200"])
 def test_concurrent_senders_share_the_rate_without_exceeding_it(
-    deployed: Any, s3_event: Callable[..., dict[str, Any]], chunk_rows: str
+    sending_batch: Callable[..., tuple[Settings, Batch]], chunk_rows: str
 ) -> None:
-    _, process = deployed.api("POST", "/processes", ADMIN, body={**PROCESS, "approval_required": False})
-    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
-    body = "first_name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(RECIPIENTS))
-    key = f"drop/{process['id']}/list.csv"
-    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=body.encode())
-    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(body)))["batches"]
-    step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
-    environment = deployed.runtime.functions[deployed.name("SendFunction")].environment
-    settings = Settings.from_env(environment).model_copy(update={"email_rate_per_second": float(RATE)})
-    batch = BatchStore(settings).get("org-a", handled["batch_id"])
+    settings, batch = sending_batch(RECIPIENTS, email_rate=float(RATE))
     assert len(batch.chunks) == 4
-    for chunk in batch.chunks:
-        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
-    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
-    deployed.invoke("LifecycleFunction", {**step, "action": "start_sending"})
-    batch = BatchStore(settings).get("org-a", batch.id)
 
     provider = TimedProvider()
 
