@@ -1,0 +1,97 @@
+"""Faults injected into the local stack's email provider while a batch goes through the real state
+machines: a throttling storm and a burst of 5xx. Every recipient still gets exactly one message."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from moto.core.exceptions import JsonRESTError
+from moto.sesv2.models import SESV2Backend
+
+from local.client import ApiClient, wait_for
+from local.stack import LocalStack
+
+RECIPIENTS = 20
+
+
+class Throttled(JsonRESTError):
+    code = 429
+
+    def __init__(self) -> None:
+        super().__init__("TooManyRequestsException", "Maximum sending rate exceeded.")
+
+
+class Unavailable(JsonRESTError):
+    code = 500
+
+    def __init__(self) -> None:
+        super().__init__("InternalFailure", "The service is unavailable.")
+
+
+@pytest.fixture
+def flaky_provider(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The first ten SendEmail calls are throttled, the next three fail with a 5xx."""
+    calls = itertools.count(1)
+    lock = threading.Lock()
+    original = SESV2Backend.send_email
+    faults: list[str] = []
+
+    def send_email(self: SESV2Backend, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            call = next(calls)
+        if call <= 10:
+            faults.append("throttled")
+            raise Throttled
+        if call <= 13:
+            faults.append("5xx")
+            raise Unavailable
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SESV2Backend, "send_email", send_email)
+    return faults
+
+
+def test_a_throttling_storm_and_a_5xx_burst_send_every_card_once(
+    stack: LocalStack,
+    admin: ApiClient,
+    live_process: dict[str, Any],
+    client_for: Callable[..., ApiClient],
+    org: str,
+    flaky_provider: list[str],
+) -> None:
+    rows = "".join(f"P{n},p{n}-{org}@example.com\n" for n in range(RECIPIENTS))
+    s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="us-east-1")
+    s3.put_object(
+        Bucket=stack.bucket, Key=f"drop/{live_process['id']}/faults.csv", Body=f"first_name,email\n{rows}"
+    )
+    batch = wait_for(
+        lambda: next(
+            iter(
+                admin.get(
+                    "/batches",
+                )["items"]
+            ),
+            None,
+        ),
+        timeout=60,
+    )
+    wait_for(lambda: admin.get(f"/batches/{batch['id']}")["status"] == "pending_approval", timeout=60)
+    client_for(f"approver@{org}.test", "approver", org).post(f"/batches/{batch['id']}/approve")
+    done = wait_for(
+        lambda: (
+            (b := admin.get(f"/batches/{batch['id']}"))["status"] in {"sent", "partially_sent", "failed"}
+            and b
+        ),
+        timeout=120,
+    )
+    assert Counter(flaky_provider) == {"throttled": 10, "5xx": 3}
+    assert done["status"] == "sent"
+    assert done["counters"]["by_status"] == {"sent": RECIPIENTS}
+    mine = [m["recipient"] for m in stack.outbox().messages() if m["batch_id"] == batch["id"]]
+    assert sorted(mine) == sorted(f"p{n}-{org}@example.com" for n in range(RECIPIENTS))
