@@ -89,7 +89,6 @@ class InProcessRuntime:
         self._async = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="lambda-async"
         )  # FIFO: drain() is exact
-        self.invocations: list[tuple[str, str]] = []  # (function, outcome), for tests and the demo
         self.durations: list[tuple[str, float]] = []  # (function, seconds in the handler), for bench/cost.py
 
     def register(self, function: LocalFunction) -> None:
@@ -111,7 +110,6 @@ class InProcessRuntime:
             try:
                 result = function.entry_point()(event, context)
             except Exception as exc:
-                self.invocations.append((name, type(exc).__name__))
                 _log.warning("%s failed: %s", name, "".join(traceback.format_exception(exc)))
                 raise FunctionError(
                     {
@@ -122,7 +120,6 @@ class InProcessRuntime:
                 ) from exc
             finally:
                 self.durations.append((name, time.perf_counter() - started))
-            self.invocations.append((name, "ok"))
             return result
 
     def invoke_async(self, name: str, event: Any) -> None:

@@ -124,10 +124,6 @@ class LocalStack:
         if self._server is not None:
             self._server.stop()
 
-    def settle(self, timeout: float = 60.0) -> None:
-        """Wait for queued asynchronous work (S3 notifications) to run."""
-        self.runtime.drain(timeout)
-
 
 @contextmanager
 def running(aws_port: int = 4566, api_port: int = 3000, **kwargs: Any) -> Iterator[LocalStack]:
