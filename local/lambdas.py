@@ -25,7 +25,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dispatch import aws
 from dispatch.config import get_settings
 
 _log = logging.getLogger("local.lambdas")
@@ -98,8 +97,7 @@ class InProcessRuntime:
         """Run the named function's handler with its environment; raises FunctionError on failure."""
         function = self.functions[name]
         with self._lock, _environment(function.environment):
-            get_settings.cache_clear()
-            aws.reset()
+            get_settings.cache_clear()  # each function has its own settings; boto3 clients are shared
             context = LambdaContext(
                 function_name=name,
                 memory_limit_in_mb=function.memory_size,
