@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -110,3 +111,20 @@ def sending_batch(
         return settings, BatchStore(settings).get("org-a", batch.id)
 
     return build
+
+
+@pytest.fixture
+def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's in-memory backends are not thread-safe (a query can iterate an item another thread is
+    updating); real DynamoDB is. Tests with concurrent senders let moto answer one request at a time,
+    which keeps the concurrency in our code and the emulator consistent."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.process_request
+
+    def process_request(self: BotocoreStubber, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)

@@ -39,6 +39,7 @@ class TimedProvider:
 
 
 @pytest.mark.parametrize("chunk_rows", ["200"])
+@pytest.mark.usefixtures("serialised_moto")
 def test_concurrent_senders_share_the_rate_without_exceeding_it(
     sending_batch: Callable[..., tuple[Settings, Batch]], chunk_rows: str
 ) -> None:
