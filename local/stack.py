@@ -18,6 +18,7 @@ from typing import Any
 
 from local.apigw import LocalApiGateway
 from local.lambdas import InProcessRuntime
+from local.moto_guard import serialise_dynamodb
 from local.outbox import Outbox
 from local.provision import Provisioner
 from local.template import REGION, Resolver, load
@@ -98,6 +99,7 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
         self.runtime.install_into_moto()
+        serialise_dynamodb()
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
         self._server.start()
         base_environment = {

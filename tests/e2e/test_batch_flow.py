@@ -63,7 +63,7 @@ def test_a_dropped_file_is_approved_by_a_second_person_and_sent(
     assert approved["approval"]["decided_by"] == f"approver@{org}.test"
 
     sent = _status(admin, batch["id"], "sent", "partially_sent", "failed")
-    assert sent["status"] == "sent"
+    assert sent["status"] == "sent", sent["status_reason"]
     assert sent["sent_label"] == "4/4 sent"
     mine = [m for m in stack.outbox().messages() if m["batch_id"] == batch["id"]]
     assert len(mine) == 4

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from dispatch.batches.models import Batch
 from dispatch.batches.store import BatchStore
 from dispatch.config import Settings
 from local.lambdas import InProcessRuntime
+from local.moto_guard import serialise_dynamodb
 from local.provision import Provisioner
 from local.stack import LOCAL_PARAMETERS, ROOT
 from local.template import REGION, Resolver, load
@@ -114,17 +114,7 @@ def sending_batch(
 
 
 @pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's in-memory backends are not thread-safe (a query can iterate an item another thread is
-    updating); real DynamoDB is. Tests with concurrent senders let moto answer one request at a time,
-    which keeps the concurrency in our code and the emulator consistent."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def process_request(self: BotocoreStubber, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+def serialised_moto() -> None:
+    """Concurrent senders in one process: moto answers one DynamoDB request at a time (see
+    local.moto_guard); the senders stay concurrent."""
+    serialise_dynamodb()
