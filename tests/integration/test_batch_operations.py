@@ -229,3 +229,13 @@ def test_a_finished_batch_is_cloned_with_the_recipients_asked_for(deployed: Any,
     assert copied["status"] == "generating"
     assert copied["counters"]["accepted"] == 2  # the suppressed recipient is not copied
     assert [e["name"] for e in deployed.executions() if e["name"] == clone["id"]] == [clone["id"]]
+
+
+def test_an_operation_from_the_wrong_status_is_a_409_even_when_the_graph_allows_the_move(
+    deployed: Any, s3_event: S3Event
+) -> None:
+    batch = _batch(deployed, s3_event, "first_name,phone\nAda,+14155550101\n", approval_required=False)
+    _through_generation(deployed, batch)  # approved; approved → sending is in the graph
+    status, body = deployed.api("POST", f"/batches/{batch['id']}/retry-failed", ADMIN)
+    assert status == 409
+    assert body["error"]["details"] == {"status": "approved", "requested": "sending"}

@@ -120,7 +120,11 @@ class BatchStore:
                 raise
             current = self.get(org_id, batch_id)
             check_transition(current.status, target)
-            raise  # the graph allows it but the caller narrowed the sources: still a lost race
+            # The graph allows the move, but this operation starts only from ``allowed``.
+            raise Conflict(
+                f"the batch is {current.status.value}; this needs it to be {' or '.join(allowed)}",
+                {"status": current.status.value, "requested": target.value},
+            ) from exc
         return _batch(result["Attributes"])
 
     def settle_chunk(self, org_id: str, batch_id: str, chunk_index: int, counts: Mapping[str, int]) -> None:
