@@ -24,11 +24,16 @@ from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
 from dispatch.delivery.sender import ChunkSender
 from dispatch.functions import Functions
+from dispatch.organisations.service import OrganisationService
 from dispatch.organisations.store import OrganisationStore
 from dispatch.organisations.suppression import SuppressionList
 from dispatch.processes.service import ProcessService
 from dispatch.processes.store import ProcessStore
 from dispatch.secrets import link_signing_key
+
+
+def organisation_service(settings: Settings | None = None) -> OrganisationService:
+    return OrganisationService(OrganisationStore(settings or get_settings()))
 
 
 def process_service(settings: Settings | None = None) -> ProcessService:
