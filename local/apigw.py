@@ -1,7 +1,9 @@
-"""A local stand-in for API Gateway: HTTP requests become REST proxy events for the API function.
+"""A local stand-in for API Gateway: HTTP requests become REST proxy events for the function whose
+``Api`` event (in template.yaml) serves the route; see ``local.api_routes`` for the matching.
 
-Like the Cognito authorizer in AWS, it rejects requests without a valid (development) token before
-the function runs, and passes the token's claims in ``requestContext.authorizer.claims``.
+Like the Cognito authorizer in AWS, it rejects requests to a route with an authorizer when they
+carry no valid (development) token, before the function runs, and passes the token's claims in
+``requestContext.authorizer.claims``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import base64
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +20,31 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local import tokens
+from local.api_routes import Match, Route, Router
 from local.lambdas import FunctionError
 
-PUBLIC_PATHS = ("/health", "/c/", "/unsubscribe/")
+# The template's gateway response for UNAUTHORIZED; MISSING_AUTHENTICATION_TOKEN keeps AWS's default.
 UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "authentication required", "details": {}}}
+MISSING_AUTHENTICATION_TOKEN = {"message": "Missing Authentication Token"}
 
 
-def proxy_event(request: Request, claims: dict[str, Any] | None, stage: str) -> dict[str, Any]:
+def proxy_event(request: Request, match: Match, claims: dict[str, Any] | None, stage: str) -> dict[str, Any]:
     body = request.get_data()
     is_text = not body or request.mimetype.startswith(("text/", "application/json", "application/x-www-form"))
     headers = dict(request.headers.items())
     query = {key: request.args.getlist(key) for key in request.args}
     return {
-        "resource": "/{proxy+}",
+        "resource": match.route.path,
         "path": request.path,
         "httpMethod": request.method,
         "headers": headers,
         "multiValueHeaders": {key: [value] for key, value in headers.items()},
         "queryStringParameters": {key: values[-1] for key, values in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": {"proxy": request.path.lstrip("/")},
+        "pathParameters": match.path_parameters or None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": "/{proxy+}",
+            "resourcePath": match.route.path,
             "httpMethod": request.method,
             "path": f"/{stage}{request.path}",
             "stage": stage,
@@ -71,11 +75,13 @@ def to_response(result: dict[str, Any]) -> Response:
 class LocalApiGateway:
     def __init__(
         self,
-        invoke: Callable[[dict[str, Any]], dict[str, Any]],
+        routes: Sequence[Route],
+        invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
         state_dir: Path,
         stage: str,
         extra_routes: dict[str, Callable[[], Any]] | None = None,
     ) -> None:
+        self._router = Router(routes)
         self._invoke = invoke
         self._state_dir = state_dir
         self._stage = stage
@@ -90,15 +96,22 @@ class LocalApiGateway:
     def handle(self, request: Request) -> Response:
         if request.path in self._extra:
             return _json(200, self._extra[request.path]())
+        match = self._router.match(request.method, request.path)
+        if match is None:
+            response = _json(403, MISSING_AUTHENTICATION_TOKEN)
+            response.headers["x-amzn-ErrorType"] = "MissingAuthenticationTokenException"
+            return response
         claims = None
-        if not request.path.startswith(PUBLIC_PATHS):
+        if not match.route.public:
             header = request.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ").strip()
             claims = tokens.verify(self._state_dir, token) if token else None
             if claims is None:
                 return _json(401, UNAUTHORIZED)
         try:
-            return to_response(self._invoke(proxy_event(request, claims, self._stage)))
+            return to_response(
+                self._invoke(match.route.function, proxy_event(request, match, claims, self._stage))
+            )
         except FunctionError:
             return _json(502, {"message": "Internal server error"})
 

@@ -2,7 +2,8 @@
 
 Each resource type the application uses has a small creator here; the types that have no local
 meaning (logs, alarms, IAM-only, Cognito, API Gateway, layers) are listed and skipped. A type that
-is neither fails loudly, so the template can never silently drift from the local stack.
+is neither fails loudly, so the template can never silently drift from the local stack. Creators run
+type by type in the order of ``provision``, so what a resource points at exists before it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import boto3
 
+from local import ses_events
 from local.lambdas import InProcessRuntime, LocalFunction
 from local.template import ACCOUNT_ID, REGION, Resolver
 
@@ -31,9 +33,12 @@ SKIPPED = frozenset(
         "AWS::Cognito::UserPool",  # replaced by local development tokens
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolGroup",
-        "AWS::SES::ConfigurationSetEventDestination",
+        "AWS::SES::ConfigurationSetEventDestination",  # emulated from the template by local.ses_events
+        "AWS::SQS::QueuePolicy",  # moto enforces no resource policies: SNS delivers to the queue without it
     }
 )
+# Queue properties that are SQS attributes of the same name (the redrive policy is resolved apart).
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MessageRetentionPeriod", "SqsManagedSseEnabled", "VisibilityTimeout")
 LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/batch-dispatch-local-lambda"
 
 
@@ -55,6 +60,7 @@ class Provisioner:
         self.base_environment = base_environment
         self._clients: dict[str, Any] = {}
         self._endpoint = endpoint
+        self._queues: set[str] = set()
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -67,6 +73,8 @@ class Provisioner:
             "AWS::DynamoDB::Table": self._table,
             "AWS::SecretsManager::Secret": self._secret,
             "AWS::SNS::Topic": self._topic,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::SNS::Subscription": self._subscription,  # after the topics and queues it joins
             "AWS::SES::ConfigurationSet": self._configuration_set,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::StateMachine": self._state_machine,
@@ -80,6 +88,8 @@ class Provisioner:
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )
         self.client("ses").verify_email_identity(EmailAddress=self.resolver.parameters["SenderEmail"])
+        # From now on, emails keep what their SES events need, whenever a simulator publishes them.
+        ses_events.install()
         for kind, create in creators.items():  # in order: functions before the state machine
             for logical_id, spec in resources.items():
                 if spec["Type"] == kind:
@@ -114,6 +124,37 @@ class Provisioner:
 
     def _topic(self, logical_id: str, props: dict[str, Any]) -> None:
         self.client("sns").create_topic(Name=self.resolver.physical_name(logical_id))
+
+    def _queue(self, logical_id: str, props: dict[str, Any]) -> None:
+        """Creates the queue, its dead-letter queue first: SQS refuses a redrive to a missing queue."""
+        if logical_id in self._queues:
+            return
+        attributes = {
+            key: _attribute(self.resolver.resolve(props[key])) for key in _QUEUE_ATTRIBUTES if key in props
+        }
+        if "RedrivePolicy" in props:
+            policy = self.resolver.resolve(props["RedrivePolicy"])
+            target = self._queue_named_by(policy["deadLetterTargetArn"])
+            self._queue(target, self.resolver.resources[target].get("Properties", {}))
+            attributes["RedrivePolicy"] = json.dumps(policy)
+        self.client("sqs").create_queue(
+            QueueName=self.resolver.physical_name(logical_id), Attributes=attributes
+        )
+        self._queues.add(logical_id)
+
+    def _queue_named_by(self, arn: str) -> str:
+        for logical_id, spec in self.resolver.resources.items():
+            if spec["Type"] == "AWS::SQS::Queue" and self.resolver.arn(logical_id) == arn:
+                return logical_id
+        raise KeyError(f"no queue of the template has the ARN {arn}")
+
+    def _subscription(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.client("sns").subscribe(
+            TopicArn=self.resolver.resolve(props["TopicArn"]),
+            Protocol=props["Protocol"],
+            Endpoint=self.resolver.resolve(props["Endpoint"]),
+            Attributes={"RawMessageDelivery": _attribute(bool(props.get("RawMessageDelivery", False)))},
+        )
 
     def _configuration_set(self, logical_id: str, props: dict[str, Any]) -> None:
         self.client("ses").create_configuration_set(
@@ -170,25 +211,23 @@ class Provisioner:
     def _notifications(self) -> None:
         """S3 events of the functions become the bucket's notification configuration."""
         by_bucket: dict[str, list[dict[str, Any]]] = {}
-        for logical_id, spec in self.resolver.resources.items():
-            if spec["Type"] != "AWS::Serverless::Function":
-                continue
-            for event_id, event in spec.get("Properties", {}).get("Events", {}).items():
-                if event["Type"] != "S3":
-                    continue
-                props = event["Properties"]
-                bucket = self.resolver.resolve(props["Bucket"])
-                events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
-                config: dict[str, Any] = {
-                    "Id": f"{logical_id}-{event_id}",
-                    "LambdaFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:"
-                    + self.resolver.physical_name(logical_id),
-                    "Events": events,
-                }
-                if "Filter" in props:
-                    config["Filter"] = {"Key": {"FilterRules": props["Filter"]["S3Key"]["Rules"]}}
-                by_bucket.setdefault(bucket, []).append(config)
+        for logical_id, event_id, props in self.resolver.function_events("S3"):
+            bucket = self.resolver.resolve(props["Bucket"])
+            events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
+            config: dict[str, Any] = {
+                "Id": f"{logical_id}-{event_id}",
+                "LambdaFunctionArn": self.resolver.arn(logical_id),
+                "Events": events,
+            }
+            if "Filter" in props:
+                config["Filter"] = {"Key": {"FilterRules": props["Filter"]["S3Key"]["Rules"]}}
+            by_bucket.setdefault(bucket, []).append(config)
         for bucket, configs in by_bucket.items():
             self.client("s3").put_bucket_notification_configuration(
                 Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": configs}
             )
+
+
+def _attribute(value: Any) -> str:
+    """An attribute value as SQS and SNS take it: strings, booleans spelled ``true``/``false``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -1,4 +1,5 @@
-"""The local stack: moto in server mode, provisioned from template.yaml, plus the local API.
+"""The local stack: moto in server mode, provisioned from template.yaml, plus the local API, the
+SQS pollers of the functions' queue events and the SES event simulator.
 
 One stack per process (moto's backends and ``os.environ`` are process-wide). Ports default to
 4566 (AWS endpoint) and 3000 (HTTP API); pass 0 to take free ones (tests do).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local.api_routes import routes_from_template
 from local.apigw import LocalApiGateway
+from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
 from local.moto_guard import serialise_dynamodb
 from local.outbox import Outbox
 from local.provision import Provisioner
+from local.ses_events import SesEventSimulator
 from local.template import REGION, Resolver, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +63,8 @@ class LocalStack:
         self.resolver = Resolver(load(self.root / "template.yaml"), {**LOCAL_PARAMETERS, **self.parameters})
         self._server: Any = None
         self._api: LocalApiGateway | None = None
+        self.event_sources: EventSources | None = None  # both exist once the stack has started
+        self.ses_events: SesEventSimulator | None = None
 
     @property
     def aws_endpoint(self) -> str:
@@ -107,9 +114,13 @@ class LocalStack:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("DISPATCH_LOCAL_LOG_LEVEL", "WARNING"),
         }
         Provisioner(self.root, self.resolver, self.aws_endpoint, self.runtime, base_environment).provision()
-        api_function = self.function_name("ApiFunction")
+        self.event_sources = EventSources(self.resolver, self.runtime, self.aws_endpoint)
+        self.event_sources.start()
+        self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint)
+        self.ses_events.start()
         self._api = LocalApiGateway(
-            lambda event: self.runtime.invoke(api_function, event),
+            routes_from_template(self.resolver),
+            self.runtime.invoke,
             STATE_DIR,
             self.resolver.parameters["Stage"],
             extra_routes={"/_local/outbox": lambda: self.outbox().messages()},
@@ -119,9 +130,29 @@ class LocalStack:
     def outbox(self) -> Outbox:
         return Outbox(self.resolver.physical_name("CardsTable"), self.aws_endpoint)
 
+    def settle(self, timeout: float = 60.0) -> None:
+        """Waits until nothing is in flight: queued asynchronous invocations have run, every sent
+        email's SES events are published, and every event queue is empty (each message handled, or
+        moved to its dead-letter queue; one that failed waits out its visibility timeout first).
+        Running state machine executions are not waited for."""
+        if self.event_sources is None or self.ses_events is None:
+            raise RuntimeError("the local stack is not started")
+        deadline = time.monotonic() + timeout
+        while True:
+            self.runtime.drain(timeout=max(deadline - time.monotonic(), 0.1))
+            if not self.ses_events.pending() and self.event_sources.idle():
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("the local stack did not settle in time")
+            time.sleep(0.1)
+
     def stop(self) -> None:
         if self._api is not None:
             self._api.stop()
+        if self.ses_events is not None:
+            self.ses_events.stop()
+        if self.event_sources is not None:  # before the server: a poller may be in a long poll
+            self.event_sources.stop()
         self.runtime.shutdown()
         if self._server is not None:
             self._server.stop()

@@ -7,6 +7,7 @@ against local parameter values and the physical names the local stack gives each
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,26 @@ class Resolver:
         """The name a resource has locally: its template Name property, or stage + logical id."""
         resource = self.resources[logical_id]
         props = resource.get("Properties", {})
-        for key in ("BucketName", "Name", "TopicName", "TableName", "FunctionName"):
+        for key in ("BucketName", "Name", "TopicName", "TableName", "FunctionName", "QueueName"):
             if key in props:
                 return str(self.resolve(props[key]))
         return f"batch-dispatch-{self.parameters['Stage']}-{logical_id}"
 
+    def function_events(self, event_type: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(function logical id, event id, unresolved properties) of each function event of a type
+        (``S3``, ``SQS``, ``Api``, …): what SAM turns into notifications, mappings and routes."""
+        for logical_id, spec in self.resources.items():
+            if spec["Type"] != "AWS::Serverless::Function":
+                continue
+            for event_id, event in spec.get("Properties", {}).get("Events", {}).items():
+                if event["Type"] == event_type:
+                    yield logical_id, event_id, dict(event.get("Properties", {}))
+
+    def kind(self, logical_id: str) -> str:
+        return str(self.resources[logical_id]["Type"])
+
     def arn(self, logical_id: str) -> str:
-        kind = self.resources[logical_id]["Type"]
+        kind = self.kind(logical_id)
         name = self.physical_name(logical_id)
         arns = {
             "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
@@ -62,6 +76,7 @@ class Resolver:
             "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
             "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}",
             "AWS::SecretsManager::Secret": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{name}",
+            "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
         }
         if kind not in arns:
             raise KeyError(f"no local ARN for {kind} ({logical_id})")
@@ -79,15 +94,21 @@ class Resolver:
             return pseudo[name]
         if name in self.parameters:
             return self.parameters[name]
-        kind = self.resources[name]["Type"]
+        kind = self.kind(name)
         if kind in {"AWS::Serverless::StateMachine", "AWS::SNS::Topic", "AWS::SecretsManager::Secret"}:
             return self.arn(name)
+        if kind == "AWS::SQS::Queue":
+            return self.queue_url(name)
         return self.physical_name(name)
+
+    def queue_url(self, logical_id: str) -> str:
+        """A queue's URL in AWS's form: moto (decorator or server mode) reads only its last segment."""
+        return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{self.physical_name(logical_id)}"
 
     def get_att(self, logical_id: str, attribute: str) -> str:
         if attribute == "Arn":
             return self.arn(logical_id)
-        if attribute == "Name":
+        if attribute == "Name" or (attribute == "QueueName" and self.kind(logical_id) == "AWS::SQS::Queue"):
             return self.physical_name(logical_id)
         raise KeyError(f"unsupported attribute {logical_id}.{attribute}")
 
