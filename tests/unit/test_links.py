@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from dispatch.cards import links
@@ -35,3 +37,49 @@ def test_another_key_does_not_verify() -> None:
     token = links.sign(KEY, "c-1", expires_at=2_000)
     with pytest.raises(NotFound):
         links.verify(b"x" * 32, token, now=1_000)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "garbage",
+        "no-dots-at-all",
+        "a.b.c.d",
+        "01batch-0000007.notanumber.sig",
+        "01batch-0000007.2000.forged",
+        "01batch-0000007.2000." + "é" * 43,
+        links.sign(b"x" * 32, "01batch-0000007", 2_000),  # another key
+        links.sign(KEY, "01batch-0000007", 2_000),  # genuine (expired at now=3_000)
+        links.sign(KEY, "01batch-0000007", 9_000),  # genuine and valid
+    ],
+)
+def test_every_token_costs_one_hmac_and_one_constant_time_comparison(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forged, tampered, malformed, expired and valid tokens do the same work before the answer,
+    so the time a refusal takes does not say which it was."""
+    calls = {"hmac": 0, "compare": 0}
+    real_new, real_compare = links.hmac.new, links.hmac.compare_digest
+
+    def counting_new(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["hmac"] += 1
+        return real_new(*args, **kwargs)
+
+    def counting_compare(a, b):  # type: ignore[no-untyped-def]
+        calls["compare"] += 1
+        return real_compare(a, b)
+
+    monkeypatch.setattr(links.hmac, "new", counting_new)
+    monkeypatch.setattr(links.hmac, "compare_digest", counting_compare)
+    with contextlib.suppress(NotFound, Gone):
+        links.verify(KEY, token, now=3_000)
+    assert calls == {"hmac": 1, "compare": 1}
+
+
+def test_an_expired_but_genuine_token_is_still_authentic() -> None:
+    """Unsubscribing must outlive the card link."""
+    token = links.sign(KEY, "01batch-0000007", expires_at=2_000)
+    assert links.authentic(KEY, token) == links.LinkToken("01batch-0000007", 2_000)
+    with pytest.raises(NotFound):
+        links.authentic(KEY, token[:-1] + ("A" if token[-1] != "A" else "B"))

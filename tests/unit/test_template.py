@@ -117,6 +117,9 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
         "LifecycleFunction",
         "ApiFunction",
         "SweepFunction",
+        "EventsFunction",
+        "LinksFunction",
+        "ExportFunction",
     }
     for spec in functions.values():
         props = spec["Properties"]
@@ -170,3 +173,42 @@ def test_state_machine_substitutions_and_retries(template: dict[str, Any]) -> No
     assert maps, "generation and sending run per chunk in Map states"
     assert machine["Logging"]["Destinations"]
     assert machine["Tracing"]["Enabled"] is True
+
+
+def test_only_the_links_function_serves_public_routes_and_it_holds_little(template: dict[str, Any]) -> None:
+    """The unauthenticated surface: card links and unsubscribe, in a function that can read cards
+    and processes, record accesses and suppress addresses — no sending, no state machines, no S3."""
+    public = {
+        (name, event["Properties"]["Path"])
+        for name, spec in template["Resources"].items()
+        if spec["Type"] == "AWS::Serverless::Function"
+        for event in spec["Properties"].get("Events", {}).values()
+        if event["Type"] == "Api" and event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    }
+    assert public == {
+        ("ApiFunction", "/health"),
+        ("LinksFunction", "/c/{token}"),
+        ("LinksFunction", "/c/{token}/data"),
+        ("LinksFunction", "/unsubscribe/{token}"),
+    }
+    policies = template["Resources"]["LinksFunction"]["Properties"]["Policies"]
+    actions = {
+        action
+        for policy in policies
+        for statement in policy.get("Statement", [])
+        for action in statement["Action"]
+    }
+    assert actions == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"}
+
+
+def test_delivery_events_are_buffered_with_a_dead_letter_queue(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    queue = resources["DeliveryEventsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    events = resources["EventsFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * events["Timeout"]  # AWS's advice for SQS event sources
+    [source] = events["Events"].values()
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    subscription = resources["DeliveryEventsSubscription"]["Properties"]
+    assert (subscription["Protocol"], subscription["RawMessageDelivery"]) == ("sqs", True)
+    assert "KmsMasterKeyId" not in resources["SesEventsTopic"]["Properties"]  # SES could not publish

@@ -23,6 +23,7 @@ class Settings(BaseModel):
     sending_state_machine_arn: str = ""
     cleanup_state_machine_arn: str = ""
     lifecycle_function: str = ""
+    export_function: str = ""
     api_base_url: str = "http://127.0.0.1:3000"
     sender_email: str = "no-reply@example.com"
     ses_configuration_set: str = "dispatch"

@@ -16,13 +16,18 @@ from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.service import BatchService
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
+from dispatch.cards.access import CardLinks
 from dispatch.cards.context import LinkConfig
+from dispatch.cards.counted import CountedChanges
 from dispatch.cards.service import CardService
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings, get_settings
 from dispatch.delivery.channels import EmailSender, SmsSender
+from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
 from dispatch.delivery.sender import ChunkSender
+from dispatch.exports.service import ExportService
+from dispatch.exports.store import ExportStore
 from dispatch.functions import Functions
 from dispatch.organisations.service import OrganisationService
 from dispatch.organisations.store import OrganisationStore
@@ -152,3 +157,36 @@ def operator_sender(
 def cloner(settings: Settings | None = None) -> Cloner:
     settings = settings or get_settings()
     return Cloner(settings, BatchStore(settings), CardStore(settings), Executions(settings.state_machine_arn))
+
+
+def feedback(settings: Settings | None = None) -> FeedbackApplier:
+    settings = settings or get_settings()
+    return FeedbackApplier(
+        CardStore(settings), BatchStore(settings), CountedChanges(settings), SuppressionList(settings)
+    )
+
+
+def card_links(settings: Settings | None = None) -> CardLinks:
+    """The public card-link service; the signing key is fetched (and cached) when first needed."""
+    settings = settings or get_settings()
+    return CardLinks(
+        CardStore(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        CountedChanges(settings),
+        SuppressionList(settings),
+        lambda: link_signing_key(settings),
+    )
+
+
+def export_service(settings: Settings | None = None) -> ExportService:
+    settings = settings or get_settings()
+    return ExportService(
+        settings,
+        ExportStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+        ProcessStore(settings),
+        Functions(),
+    )

@@ -190,6 +190,7 @@ def _outcome(result: ValidationResult, report: str | None) -> dict[str, object]:
     """What validation records on the batch, whatever the outcome."""
     return {
         "format": result.format,
+        "columns": result.columns,
         "report_key": report,
         "count_rows": result.rows.data,
         "count_accepted": result.rows.accepted,

@@ -100,6 +100,12 @@ class Batch(BaseModel):
     send_runs: int = 0
     closed_by: str | None = None
     format: str | None = None
+    columns: list[str] = Field(default_factory=list)
+    revision: int = 0
+
+    def chunk_of(self, row: int) -> Chunk | None:
+        """The chunk holding a file row (None for a row that became no card)."""
+        return next((chunk for chunk in self.chunks if chunk.first_row <= row <= chunk.last_row), None)
 
     def public(self) -> dict[str, object]:
         """The API view: everything but internal storage details."""

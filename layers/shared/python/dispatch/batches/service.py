@@ -21,6 +21,7 @@ from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
+from dispatch.downloads import download_link
 from dispatch.errors import Conflict, Forbidden, NotFound, Unprocessable
 from dispatch.functions import Functions
 from dispatch.ids import new_id
@@ -118,21 +119,12 @@ class BatchService:
         batch = self.batches.get(caller.org_id, batch_id)
         if not batch.report_key:
             raise NotFound("this batch has no row-error report yet", {"status": batch.status.value})
-        ttl = self.settings.download_url_ttl_seconds
-        url = aws.client("s3").generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.settings.bucket,
-                "Key": batch.report_key,
-                "ResponseContentType": "text/csv; charset=utf-8",
-                "ResponseContentDisposition": f'attachment; filename="{batch.id}-errors.csv"',
-            },
-            ExpiresIn=ttl,
+        link = download_link(
+            self.settings, batch.report_key, "text/csv; charset=utf-8", f"{batch.id}-errors.csv"
         )
         return {
             "id": batch.id,
-            "url": url,
-            "expires_at": isoformat(utcnow() + timedelta(seconds=ttl)),
+            **link,
             "rows_rejected": batch.counters.rejected,
         }
 

@@ -4,8 +4,10 @@ Items (documented in docs/data-model.md):
 - batch: ``pk=ORG#<org>``, ``sk=BATCH#<id>`` (ids sort by creation time, so "newest first" is a
   reverse key query); ``gsi1pk=BATCH#<id>`` finds a batch by id alone. Counters are top-level
   ``count_<name>`` numbers so they can be incremented atomically.
-- generation marker: ``pk=BATCH#<id>``, ``sk=GEN#<chunk>``, written in the same transaction as
-  the counter increment, so a retried chunk never counts twice.
+- chunk marker: ``pk=BATCH#<id>``, ``sk=CHUNK#<n>``, the chunk's last counted histogram and a
+  version (see ``settle_chunk``); delivery events move it with the batch's counters.
+- deliveries per chunk: ``pk=BATCH#<id>``, ``sk=GEN#<n>``, messages per channel (for estimates).
+- ``revision`` grows with every change to the batch's cards, so an export can tell it is current.
 """
 
 from __future__ import annotations
@@ -170,10 +172,10 @@ class BatchStore:
                             "Update": {
                                 "TableName": self._table_name,
                                 "Key": {"pk": {"S": f"ORG#{org_id}"}, "sk": {"S": f"BATCH#{batch_id}"}},
-                                "UpdateExpression": "ADD "
+                                "UpdateExpression": "ADD revision :one, "
                                 + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
                                 "ExpressionAttributeNames": names,
-                                "ExpressionAttributeValues": values,
+                                "ExpressionAttributeValues": {**values, ":one": {"N": "1"}},
                             }
                         },
                     ]
@@ -222,6 +224,15 @@ class BatchStore:
                 ReturnValues="ALL_NEW",
             )
         return _batch(result["Attributes"])
+
+    def touch(self, org_id: str, batch_id: str) -> None:
+        """A change to a card that moved no counter (a resend of a sent card): a new revision."""
+        self._table.update_item(
+            Key=_key(org_id, batch_id),
+            UpdateExpression="ADD revision :one",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":one": 1},
+        )
 
     def task_token(self, org_id: str, batch_id: str) -> str | None:
         item = self._table.get_item(Key=_key(org_id, batch_id), ConsistentRead=True).get("Item") or {}

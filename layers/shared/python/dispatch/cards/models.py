@@ -32,7 +32,19 @@ class Distribution(BaseModel):
     message_id: str
 
 
+class Access(BaseModel):
+    """One opening of the card's link (only the first ``ACCESS_HISTORY`` are itemised)."""
+
+    at: str
+
+
+ACCESS_HISTORY = 20
+
+
 class Card(BaseModel):
+    """``accessed_at`` is the first access, ``last_accessed_at`` the latest; engagement and
+    delivery-event times are the first of their kind (later duplicates do not move them)."""
+
     id: str
     batch_id: str
     org_id: str
@@ -48,4 +60,40 @@ class Card(BaseModel):
     created_at: str
     sent_at: str | None = None
     accessed_at: str | None = None
+    last_accessed_at: str | None = None
+    access_count: int = 0
+    accesses: list[Access] = Field(default_factory=list)
+    delivered_at: str | None = None
+    bounced_at: str | None = None
+    complained_at: str | None = None
+    opened_at: str | None = None
+    clicked_at: str | None = None
+    unsubscribed_at: str | None = None
     distributions: list[Distribution] = Field(default_factory=list)
+
+    @property
+    def last_distribution(self) -> Distribution | None:
+        return self.distributions[-1] if self.distributions else None
+
+    def public(self) -> dict[str, object]:
+        """The API view: the card with its last distribution called out."""
+        body = self.model_dump(mode="json")
+        last = self.last_distribution
+        body["last_distribution"] = last.model_dump() if last else None
+        return body
+
+    def summary(self) -> dict[str, object]:
+        """One line of a batch's card list."""
+        last = self.last_distribution
+        return {
+            "id": self.id,
+            "row": self.row,
+            "status": self.status.value,
+            "email": self.email,
+            "phone": self.phone,
+            "error": self.error,
+            "sent_at": self.sent_at,
+            "accessed_at": self.accessed_at,
+            "access_count": self.access_count,
+            "last_distribution": last.model_dump() if last else None,
+        }

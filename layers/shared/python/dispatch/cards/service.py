@@ -1,7 +1,16 @@
-"""Operations on single cards over the API (the explicit resend of an unconfirmed card)."""
+"""Operations on single cards over the API: read one, list a batch's, distribute one (PRODUCT §5).
+
+Individual distribution sends one card by one channel, to the address the caller confirms:
+a ``ready`` card of an approved batch, or, as an explicit resend, a ``sent``, ``delivered`` or
+``unconfirmed`` one. Resending an unconfirmed card may duplicate a message the provider did take,
+so it needs an approver; the rest a sender. Each distribution is recorded on the card (when, by
+whom, channel, address, provider message id) by the same sender code as batch sending: claimed
+first, rate-limited, retried, suppression-checked.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -12,19 +21,27 @@ from dispatch.auth import Caller, Role
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
-from dispatch.cards.models import CardStatus
+from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.delivery.sender import ChunkSender
+from dispatch.dynamo import decode_cursor, encode_cursor
 from dispatch.errors import Conflict, NotFound, Unprocessable
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
 
-RESENDABLE = frozenset({CardStatus.unconfirmed})
-RESEND_ALLOWED_IN = frozenset({BatchStatus.sending, BatchStatus.sent, BatchStatus.partially_sent})
+DISTRIBUTABLE = {
+    CardStatus.ready: Role.sender,
+    CardStatus.sent: Role.sender,
+    CardStatus.delivered: Role.sender,
+    CardStatus.unconfirmed: Role.approver,
+}
+APPROVED = frozenset(
+    {BatchStatus.approved, BatchStatus.sending, BatchStatus.sent, BatchStatus.partially_sent}
+)
 
 
-class Resend(BaseModel):
-    """The operator confirms the address: a resend of an unconfirmed card may duplicate a message."""
+class Distribute(BaseModel):
+    """The caller confirms the recipient's address; it also chooses the channel (email or SMS)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -40,34 +57,59 @@ class CardService:
     workflow: Workflow
 
     def get(self, caller: Caller, card_id: str) -> dict[str, Any]:
-        card = self.cards.get(card_id)
-        if card.org_id != caller.org_id:
-            raise NotFound("no such card")
-        return card.model_dump(mode="json")
+        return self._card(caller, card_id).public()
 
-    def resend(
-        self, caller: Caller, card_id: str, body: Resend, sender_for: Callable[[Batch, str], ChunkSender]
+    def list(
+        self, caller: Caller, batch_id: str, status: CardStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, object]], str | None]:
+        self.batches.get(caller.org_id, batch_id)  # NotFound for another organisation's batch
+        cards, last = self.cards.page(batch_id, status, limit, decode_cursor(cursor))
+        return [card.summary() for card in cards], encode_cursor(last)
+
+    def distribute(
+        self, caller: Caller, card_id: str, body: Distribute, sender_for: Callable[[Batch, str], ChunkSender]
     ) -> dict[str, Any]:
-        """Send an ``unconfirmed`` card again, on the operator's explicit word (never automatic)."""
-        caller.require(Role.approver)
-        card = self.cards.get(card_id)
-        if card.org_id != caller.org_id:
-            raise NotFound("no such card")
-        if card.status not in RESENDABLE:
-            raise Conflict("only an unconfirmed card can be resent", {"status": card.status.value})
-        if body.address.casefold() not in {(card.email or "").casefold(), card.phone or ""}:
-            raise Unprocessable("the confirmed address is not this card's recipient")
+        card = self._card(caller, card_id)
+        role = DISTRIBUTABLE.get(card.status)
+        if role is None:
+            raise Conflict(
+                "only a ready card can be distributed, or a sent, delivered or unconfirmed one resent",
+                {"status": card.status.value},
+            )
+        caller.require(role)
+        channel = _channel(card, body.address)
         batch = self.batches.get(caller.org_id, card.batch_id)
-        if batch.status not in RESEND_ALLOWED_IN:
-            raise Conflict("the batch is not sending or sent", {"status": batch.status.value})
+        if batch.status not in APPROVED:
+            raise Conflict("the batch is not approved", {"status": batch.status.value})
         process = self.processes.get(caller.org_id, batch.process_id)
         organisation = self.organisations.get(caller.org_id)
         sender = sender_for(batch, caller.email)
-        sender.claim_from = CardStatus.unconfirmed
-        outcome = sender.send_cards([card], batch, process, organisation.name or caller.org_id)
-        for chunk in batch.chunks:
-            if chunk.first_row <= card.row <= chunk.last_row:
-                self.workflow.settle(batch, chunk)
+        sender.claim_from = card.status
+        one_channel = card.model_copy(update={"channels": [channel]})
+        outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
+        chunk = batch.chunk_of(card.row)
+        if chunk is not None:
+            self.workflow.settle(batch, chunk)
+        self.batches.touch(caller.org_id, batch.id)
         if outcome.paused_reason:
             raise Conflict("the provider account cannot send now", {"reason": outcome.paused_reason})
         return self.get(caller, card_id)
+
+    def _card(self, caller: Caller, card_id: str) -> Card:
+        card = self.cards.get(card_id)
+        if card.org_id != caller.org_id:
+            raise NotFound("no such card")
+        return card
+
+
+def _channel(card: Card, address: str) -> str:
+    """The channel the confirmed address belongs to; it must be this card's own address."""
+    if card.email and address.casefold() == card.email.casefold():
+        return "email"
+    if card.phone and _digits(address) == _digits(card.phone):
+        return "sms"
+    raise Unprocessable("the confirmed address is not this card's recipient")
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)

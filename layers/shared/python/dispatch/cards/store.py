@@ -41,19 +41,14 @@ class CardStore:
 
     def in_rows(self, batch_id: str, first_row: int, last_row: int) -> Iterator[Card]:
         """The cards of one chunk, in row order (strongly consistent, paginated)."""
-        query: dict[str, Any] = {
-            "KeyConditionExpression": "batch_id = :b AND #row BETWEEN :first AND :last",
-            "ExpressionAttributeNames": {"#row": "row"},
-            "ExpressionAttributeValues": {":b": batch_id, ":first": first_row, ":last": last_row},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._table.query(**query)
-            for item in page.get("Items", []):
-                yield _card(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self._cards(
+            {
+                "KeyConditionExpression": "batch_id = :b AND #row BETWEEN :first AND :last",
+                "ExpressionAttributeNames": {"#row": "row"},
+                "ExpressionAttributeValues": {":b": batch_id, ":first": first_row, ":last": last_row},
+                "ConsistentRead": True,
+            }
+        )
 
     def claim(self, card: Card, sources: Iterable[CardStatus]) -> bool:
         """``sources`` → ``sending``, only if the card is still in one of ``sources``.
@@ -139,6 +134,74 @@ class CardStore:
                 ExpressionAttributeValues=values,
             )
         )
+
+    def change(self, card: Card, target: CardStatus, sets: dict[str, Any]) -> bool:
+        """``card.status`` → ``target`` with ``sets``; False when the card was no longer in its status."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":source": card.status.value, ":target": target.value}
+        assignments = ["#status = :target"]
+        for index, (name, value) in enumerate(sets.items()):
+            names[f"#f{index}"] = name
+            values[f":f{index}"] = value
+            assignments.append(f"#f{index} = :f{index}")
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression="SET " + ", ".join(assignments),
+                ConditionExpression="#status = :source",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        )
+
+    def set_if_absent(self, card: Card, sets: dict[str, Any]) -> bool:
+        """First-of-kind facts (``opened_at``, …): written only where absent, on an existing card."""
+        names = {f"#f{index}": name for index, name in enumerate(sets)}
+        values = {f":f{index}": value for index, value in enumerate(sets.values())}
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression="SET "
+                + ", ".join(f"#f{i} = if_not_exists(#f{i}, :f{i})" for i in range(len(sets))),
+                ConditionExpression="attribute_exists(batch_id)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        )
+
+    def page(
+        self, batch_id: str, status: CardStatus | None, limit: int, cursor: dict[str, Any] | None
+    ) -> tuple[list[Card], dict[str, Any] | None]:
+        """A page of a batch's cards in row order, optionally of one status (a filter: a page may
+        hold fewer than ``limit``; follow the returned key)."""
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "batch_id = :b",
+            "ExpressionAttributeValues": {":b": batch_id},
+            "Limit": limit,
+        }
+        if status is not None:
+            query["FilterExpression"] = "#status = :status"
+            query["ExpressionAttributeNames"] = {"#status": "status"}
+            query["ExpressionAttributeValues"][":status"] = status.value
+        if cursor:
+            query["ExclusiveStartKey"] = cursor
+        page = self._table.query(**query)
+        return [_card(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+    def all_in_batch(self, batch_id: str) -> Iterator[Card]:
+        """Every card of a batch in row order, a page at a time (flat memory for any batch size)."""
+        return self._cards(
+            {"KeyConditionExpression": "batch_id = :b", "ExpressionAttributeValues": {":b": batch_id}}
+        )
+
+    def _cards(self, query: dict[str, Any]) -> Iterator[Card]:
+        while True:
+            page = self._table.query(**query)
+            for item in page.get("Items", []):
+                yield _card(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def status_counts(self, batch_id: str, first_row: int, last_row: int) -> dict[str, int]:
         """How many cards of the rows are in each status (the exact source of batch counters)."""

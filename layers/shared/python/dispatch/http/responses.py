@@ -26,6 +26,12 @@ STATUS: dict[type[errors.DispatchError], HTTPStatus] = {
 }
 
 
+def status_of(exc: errors.DispatchError) -> HTTPStatus:
+    return next(
+        (code for kind, code in STATUS.items() if isinstance(exc, kind)), HTTPStatus.INTERNAL_SERVER_ERROR
+    )
+
+
 def error_response(status: HTTPStatus, code: str, message: str, details: Any = None) -> Response[str]:
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
@@ -51,10 +57,7 @@ def page(items: Iterable[dict[str, Any]], next_cursor: str | None) -> dict[str, 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(errors.DispatchError)
     def _domain(exc: errors.DispatchError) -> Response[str]:
-        status = next(
-            (code for kind, code in STATUS.items() if isinstance(exc, kind)), HTTPStatus.INTERNAL_SERVER_ERROR
-        )
-        return error_response(status, exc.code, exc.message, exc.details)
+        return error_response(status_of(exc), exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response[str]:

@@ -12,6 +12,7 @@ from dispatch.batches.models import BatchStatus
 from dispatch.batches.service import CloneRequest, Decision, NewBatch, Rename
 from dispatch.batches.store import BatchQuery
 from dispatch.errors import InvalidRequest
+from dispatch.exports.models import ExportRequest
 from dispatch.http.caller import current_caller, public_base_url
 from dispatch.http.responses import page
 
@@ -51,6 +52,21 @@ def list_batches(
 @router.get("/batches/<batch_id>", summary="Get a batch with its status and counters")
 def get_batch(batch_id: str) -> dict[str, Any]:
     return services.batch_service().get(current_caller(router), batch_id).public()
+
+
+@router.post(
+    "/batches/<batch_id>/exports",
+    summary="Export the batch as CSV or XLSX: 200 with a download link when ready, else 202 (ask again)",
+)
+def export_batch(batch_id: str, body: ExportRequest) -> tuple[dict[str, Any], int]:
+    return services.export_service().request(current_caller(router), batch_id, body)
+
+
+@router.get(
+    "/batches/<batch_id>/exports/<export_id>", summary="An export's status, and a fresh download link"
+)
+def get_export(batch_id: str, export_id: str) -> dict[str, Any]:
+    return services.export_service().get(current_caller(router), batch_id, export_id)
 
 
 @router.get("/batches/<batch_id>/errors", summary="A pre-signed link to the row-error report (CSV)")

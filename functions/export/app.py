@@ -1,0 +1,27 @@
+"""Asynchronous (from the API): write one batch export to S3, streaming the cards (flat memory)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from dispatch import services
+from dispatch.observability import logger, metrics, tracer
+
+
+class ExportTask(BaseModel):
+    batch_id: str
+    export_id: str
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=ExportTask)
+def lambda_handler(event: ExportTask, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(batch_id=event.batch_id, export_id=event.export_id)
+    job = services.export_service().run(event.batch_id, event.export_id)
+    return {"status": job.status.value, "rows": job.rows}

@@ -1,0 +1,29 @@
+"""Pre-signed, expiring download links to objects in the bucket (reports, exports).
+
+A link is signed with the API function's own credentials and expires after
+``download_url_ttl_seconds``; asking again gives a fresh one.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dispatch import aws
+from dispatch.clock import isoformat, utcnow
+from dispatch.config import Settings
+
+
+def download_link(settings: Settings, key: str, content_type: str, filename: str) -> dict[str, str]:
+    """``{"url", "expires_at"}`` for ``key``, downloaded as ``filename``."""
+    ttl = settings.download_url_ttl_seconds
+    url = aws.client("s3").generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings.bucket,
+            "Key": key,
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+        },
+        ExpiresIn=ttl,
+    )
+    return {"url": url, "expires_at": isoformat(utcnow() + timedelta(seconds=ttl))}

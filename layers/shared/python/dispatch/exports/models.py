@@ -1,0 +1,40 @@
+"""Batch exports: a CSV or XLSX download of a batch's cards (PRODUCT §4 "Download")."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+EXTRA_COLUMNS = ("status", "channel", "sent_at", "error", "accessed_at")
+
+
+class ExportStatus(StrEnum):
+    running = "running"
+    ready = "ready"
+    failed = "failed"
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["csv", "xlsx"]
+
+
+class ExportJob(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    batch_id: str
+    org_id: str
+    format: Literal["csv", "xlsx"]
+    status: ExportStatus
+    key: str
+    revision: int
+    requested_by: str
+    requested_at: str
+    finished_at: str | None = None
+    rows: int | None = None
+    error: str | None = None
+    expires_at: int  # TTL: the job goes with its file

@@ -1,0 +1,136 @@
+"""Individual distribution over the API: a ready card of an approved batch, or a resend; every
+distribution recorded; a batch's cards listed by status with a cursor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from dispatch.batches.store import BatchStore
+from dispatch.cards.models import CardStatus
+from dispatch.cards.store import CardStore
+from dispatch.config import Settings
+from local.stack import ROOT
+
+ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
+SENDER = {**ADMIN, "sub": "sub-s", "email": "agent@org-a.test", "cognito:groups": "sender"}
+
+
+@pytest.fixture
+def approved(deployed: Any, s3_event: Callable[..., dict[str, Any]]) -> tuple[Settings, str]:
+    """A generated and approved batch of three email cards and one SMS card, nothing sent yet
+    (auto distribution off)."""
+    body = {**json.loads((ROOT / "examples" / "process.json").read_text()), "approval_required": False}
+    _, process = deployed.api("POST", "/processes", ADMIN, body=body)
+    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
+    rows = (
+        "first_name,email,phone\nAda,ada@example.com,\nBo,bo@example.com,\nCy,cy@example.com,\n"
+        "Dee,,+14155550100\n"
+    )
+    key = f"drop/{process['id']}/list.csv"
+    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=rows.encode())
+    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(rows)))["batches"]
+    step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
+    environment = deployed.runtime.functions[deployed.name("ApiFunction")].environment
+    settings = Settings.from_env(environment)
+    batch = BatchStore(settings).get("org-a", handled["batch_id"])
+    for chunk in batch.chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
+    assert BatchStore(settings).get("org-a", batch.id).status.value == "approved"
+    return settings, batch.id
+
+
+def _cards(deployed: Any, batch_id: str, **query: str) -> dict[str, Any]:
+    status, body = deployed.api("GET", f"/batches/{batch_id}/cards", SENDER, query=query or None)
+    assert status == 200
+    return dict(body)
+
+
+def test_a_ready_card_is_distributed_to_its_confirmed_address_and_recorded(
+    deployed: Any, approved: tuple[Settings, str]
+) -> None:
+    settings, batch_id = approved
+    [first, *_] = _cards(deployed, batch_id)["items"]
+    path = f"/cards/{first['id']}/distribute"
+    status, body = deployed.api("POST", path, SENDER, body={"address": "someone@else.test"})
+    assert (status, body["error"]["code"]) == (422, "unprocessable")
+    status, card = deployed.api("POST", path, SENDER, body={"address": "ADA@example.com"})
+    assert status == 200
+    assert card["status"] == "sent"
+    last = card["last_distribution"]
+    assert (last["by"], last["channel"], last["address"]) == ("agent@org-a.test", "email", "ada@example.com")
+    assert last["message_id"]
+    status, again = deployed.api("POST", path, SENDER, body={"address": "ada@example.com"})  # a resend
+    assert status == 200
+    assert len(again["distributions"]) == 2
+    assert again["last_distribution"]["message_id"] != last["message_id"]
+    assert (
+        deployed.api("GET", f"/cards/{first['id']}", SENDER)[1]["last_distribution"]
+        == again["last_distribution"]
+    )
+    batch = BatchStore(settings).get("org-a", batch_id)
+    assert (batch.counters.sent, batch.counters.by_status) == (1, {"ready": 3, "sent": 1})
+
+
+def test_an_sms_card_is_distributed_by_its_phone_number(
+    deployed: Any, approved: tuple[Settings, str]
+) -> None:
+    _, batch_id = approved
+    dee = _cards(deployed, batch_id)["items"][3]
+    status, card = deployed.api(
+        "POST", f"/cards/{dee['id']}/distribute", SENDER, body={"address": "+1 (415) 555-0100"}
+    )
+    assert status == 200
+    assert card["last_distribution"]["channel"] == "sms"
+
+
+def test_distribution_is_refused_outside_an_approved_batch_and_for_unsendable_cards(
+    deployed: Any, approved: tuple[Settings, str]
+) -> None:
+    settings, batch_id = approved
+    [ada, bo, *_] = _cards(deployed, batch_id)["items"]
+    store = CardStore(settings)
+    store.change(store.get(bo["id"]), CardStatus.failed, {})
+    status, body = deployed.api(
+        "POST", f"/cards/{bo['id']}/distribute", SENDER, body={"address": "bo@example.com"}
+    )
+    assert (status, body["error"]["details"]) == (409, {"status": "failed"})
+    deployed.api("POST", f"/batches/{batch_id}/reject", ADMIN, body={"reason": "wrong list"})
+    status, body = deployed.api(
+        "POST", f"/cards/{ada['id']}/distribute", SENDER, body={"address": "ada@example.com"}
+    )
+    assert status == 409
+    stranger = {**SENDER, "custom:org_id": "org-b"}
+    assert (
+        deployed.api("POST", f"/cards/{ada['id']}/distribute", stranger, body={"address": "ada@example.com"})[
+            0
+        ]
+        == 404
+    )
+
+
+def test_a_batchs_cards_are_listed_by_status_with_a_cursor(
+    deployed: Any, approved: tuple[Settings, str]
+) -> None:
+    _, batch_id = approved
+    first = _cards(deployed, batch_id)["items"][0]
+    deployed.api("POST", f"/cards/{first['id']}/distribute", SENDER, body={"address": "ada@example.com"})
+    assert [card["id"] for card in _cards(deployed, batch_id, status="sent")["items"]] == [first["id"]]
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = _cards(deployed, batch_id, status="ready", limit="1", **({"cursor": cursor} if cursor else {}))
+        seen += [card["id"] for card in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 3
+    assert first["id"] not in seen
+    status, _body = deployed.api("GET", f"/batches/{batch_id}/cards", SENDER, query={"status": "nonsense"})
+    assert status == 400
+    stranger = {**SENDER, "custom:org_id": "org-b"}
+    assert deployed.api("GET", f"/batches/{batch_id}/cards", stranger)[0] == 404
