@@ -19,6 +19,12 @@ measures:
   make the 1M-row runs ten times slower. The 1M-row peak must stay within 2x the 100k one.
   Linux only, like the machines this runs on.
 
+- the whole export path: ``ExportService.run`` over 100,000 cards — each parsed from a DynamoDB
+  item (as the cards table's query pages return them) into a ``Card``, turned into its row, written
+  and uploaded by ``MultipartSink`` to S3 (moto, in memory, in a child process): rows/s, its ratio
+  to the writer alone, and the peak RSS. Only the DynamoDB query itself is not in it (moto's
+  speed, not ours).
+
 Throughput is the best of ``REPEATS`` runs over rows built beforehand, so generating them is not
 timed. Exits 1 when a target is missed.
 Run with ``python -m bench.export`` (or through ``python -m bench``).
@@ -29,15 +35,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
+from types import SimpleNamespace
 
+import boto3
+from moto import mock_aws
 from openpyxl import Workbook
 
+from dispatch import aws
+from dispatch.batches.models import Batch
+from dispatch.cards.models import Card
+from dispatch.cards.store import card_from_item
+from dispatch.config import Settings
+from dispatch.exports.models import ExportJob, ExportStatus
+from dispatch.exports.service import ExportService
 from dispatch.exports.writers import FORMATS, ExportFormat, open_writer
 
 ROWS = 100_000
@@ -177,6 +195,106 @@ print(json.dumps({"bytes": size, "seconds": seconds, "peak_kib": peak, "growth_k
 """
 
 
+_SERVICE = """
+import json, sys, time
+from bench.export import service_export, memory_kib
+fmt, count = sys.argv[1], int(sys.argv[2])
+service_export(fmt, 2_000)  # warm up
+with open("/proc/self/clear_refs", "w") as handle:
+    handle.write("5")
+result = service_export(fmt, count)
+print(json.dumps({**result, "peak_kib": memory_kib("VmHWM")}))
+"""
+
+
+class _Cards:
+    """The cards table's query pages for one batch: DynamoDB items, parsed by the store's own code."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def all_in_batch(self, batch_id: str) -> Iterator[Card]:
+        for index, row in enumerate(cards(self.count)):
+            status = str(row[10])
+            item: dict[str, object] = {
+                "id": f"{batch_id}-{index + 2:07d}",
+                "batch_id": batch_id,
+                "org_id": "org",
+                "row": Decimal(index + 2),
+                "values": dict(zip(HEADER[:10], row[:10], strict=True)),
+                "email": row[2],
+                "phone": row[3],
+                "channels": ["email"],
+                "status": status,
+                "link_expires_at": Decimal(1_900_000_000),
+                "created_at": "2026-11-23T10:00:00.000Z",
+                "sent_at": row[12],
+                "error": row[13],
+                "accessed_at": row[14],
+                "distributions": [
+                    {"at": "x", "by": "system", "channel": "email", "address": str(row[2]), "message_id": "m"}
+                ]
+                if row[12]
+                else [],
+            }
+            yield card_from_item({key: value for key, value in item.items() if value is not None})
+
+
+def service_export(fmt: ExportFormat, count: int) -> dict[str, float]:
+    """``ExportService.run`` of ``count`` cards into (moto's) S3: seconds and bytes."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    with mock_aws():
+        settings = Settings(bucket="bench-exports")
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=settings.bucket)
+        aws.reset()
+        batch = Batch.model_validate(
+            {
+                "id": "b1",
+                "org_id": "org",
+                "process_id": "p",
+                "process_name": "p",
+                "name": "Bench",
+                "file_name": "f.csv",
+                "source_key": "k",
+                "created_by": "u",
+                "created_at": "t",
+                "updated_at": "t",
+                "status": "sent",
+                "columns": HEADER[:10],
+            }
+        )
+        job = ExportJob(
+            id="e1",
+            batch_id="b1",
+            org_id="org",
+            format=fmt,
+            status=ExportStatus.running,
+            key=f"exports/b1/e1.{fmt}",
+            revision=0,
+            requested_by="u",
+            requested_at="t",
+            expires_at=0,
+        )
+        jobs = SimpleNamespace(get=lambda *_: job, finish=lambda *_, **__: None)
+        batches = SimpleNamespace(find=lambda _: batch)
+        service = ExportService(settings, jobs, batches, _Cards(count), None, None)  # type: ignore[arg-type]
+        started = time.perf_counter()
+        done = service.run("b1", "e1")
+        seconds = time.perf_counter() - started
+        size = boto3.client("s3", region_name="us-east-1").head_object(Bucket=settings.bucket, Key=job.key)
+        aws.reset()
+    if done.status is not ExportStatus.ready or done.rows != count:
+        raise RuntimeError(f"the export did not finish: {done}")
+    return {"seconds": seconds, "bytes": int(size["ContentLength"])}
+
+
+def service_memory(fmt: ExportFormat, count: int) -> dict[str, float]:
+    command = [sys.executable, "-c", _SERVICE, fmt, str(count)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=900).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
 def memory(fmt: ExportFormat, count: int) -> dict[str, float]:
     """Export ``count`` generated rows in a child process: bytes, seconds (generation included),
     the peak RSS while exporting and its growth over the RSS before, in KiB."""
@@ -196,6 +314,7 @@ def main() -> int:
         "xlsx_ours": best_rate(lambda: ours("xlsx", rows), ROWS),
     }
     peaks = {(fmt, count): memory(fmt, count) for fmt in FORMATS for count in (ROWS, MILLION)}
+    path = {fmt: service_memory(fmt, ROWS) for fmt in FORMATS}
 
     csv_ratio = figures["csv_ours"][0] / figures["csv_plain"][0]
     xlsx_ratio = figures["xlsx_ours"][0] / figures["xlsx_openpyxl"][0]
@@ -213,6 +332,17 @@ def main() -> int:
             f"  {fmt:<5}{count:>10,} rows {peak['seconds']:>6.1f} s {peak['bytes'] / 1e6:>7.1f} MB   "
             f"peak RSS {peak['peak_kib'] / 1024:>6.1f} MiB   growth {peak['growth_kib']:>+6,.0f} KiB"
         )
+    print(
+        f"  the whole export path (ExportService.run: items -> cards -> rows -> file -> S3), {ROWS:,} cards:"
+    )
+    path_ratio = {}
+    for fmt, figure in path.items():
+        rate = ROWS / figure["seconds"]
+        path_ratio[fmt] = rate / figures[f"{fmt}_ours"][0]
+        print(
+            f"  {fmt:<5}{rate:>10,.0f} rows/s  {figure['bytes'] / 1e6:>6.1f} MB  "
+            f"{path_ratio[fmt]:.2f}x the writer alone   peak RSS {figure['peak_kib'] / 1024:>6.1f} MiB"
+        )
     growth = {fmt: peaks[(fmt, MILLION)]["peak_kib"] / peaks[(fmt, ROWS)]["peak_kib"] for fmt in FORMATS}
     print(
         f"  1M/100k peak RSS: CSV {growth['csv']:.2f}x, XLSX {growth['xlsx']:.2f}x "
@@ -226,6 +356,8 @@ def main() -> int:
                 "xlsx_ratio": round(xlsx_ratio, 2),
                 **{f"{fmt}_{count}_peak_rss_kib": p["peak_kib"] for (fmt, count), p in peaks.items()},
                 **{f"{fmt}_{count}_growth_kib": p["growth_kib"] for (fmt, count), p in peaks.items()},
+                **{f"{fmt}_path_rows_per_s": round(ROWS / p["seconds"]) for fmt, p in path.items()},
+                **{f"{fmt}_path_peak_rss_kib": p["peak_kib"] for fmt, p in path.items()},
             }
         )
     )

@@ -37,7 +37,7 @@ class CardStore:
         item = self._table.get_item(Key={"batch_id": batch_id, "row": row}, ConsistentRead=True).get("Item")
         if not item:
             raise NotFound("no such card")
-        return _card(item)
+        return card_from_item(item)
 
     def in_rows(self, batch_id: str, first_row: int, last_row: int) -> Iterator[Card]:
         """The cards of one chunk, in row order (strongly consistent, paginated)."""
@@ -186,7 +186,7 @@ class CardStore:
         if cursor:
             query["ExclusiveStartKey"] = cursor
         page = self._table.query(**query)
-        return [_card(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+        return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
 
     def all_in_batch(self, batch_id: str) -> Iterator[Card]:
         """Every card of a batch in row order, a page at a time (flat memory for any batch size)."""
@@ -198,7 +198,7 @@ class CardStore:
         while True:
             page = self._table.query(**query)
             for item in page.get("Items", []):
-                yield _card(item)
+                yield card_from_item(item)
             if "LastEvaluatedKey" not in page:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -257,5 +257,6 @@ def _key(card: Card) -> dict[str, Any]:
     return {"batch_id": card.batch_id, "row": card.row}
 
 
-def _card(item: dict[str, Any]) -> Card:
+def card_from_item(item: dict[str, Any]) -> Card:
+    """A card from a table item as boto3's resource returns it (numbers as Decimal)."""
     return Card.model_validate(from_dynamo(item))
