@@ -79,13 +79,16 @@ class LocalApiGateway:
         invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
         state_dir: Path,
         stage: str,
+        *,
         extra_routes: dict[str, Callable[[], Any]] | None = None,
+        request_routes: dict[str, Callable[[Request], Any]] | None = None,
     ) -> None:
         self._router = Router(routes)
         self._invoke = invoke
         self._state_dir = state_dir
         self._stage = stage
         self._extra = extra_routes or {}
+        self._request_routes = request_routes or {}  # local routes that read the request
         self._server: BaseWSGIServer | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -96,6 +99,11 @@ class LocalApiGateway:
     def handle(self, request: Request) -> Response:
         if request.path in self._extra:
             return _json(200, self._extra[request.path]())
+        if request.path in self._request_routes:
+            try:
+                return _json(200, self._request_routes[request.path](request))
+            except ValueError as exc:  # the local route's way of saying the request is wrong
+                return _json(400, {"message": str(exc)})
         match = self._router.match(request.method, request.path)
         if match is None:
             response = _json(403, MISSING_AUTHENTICATION_TOKEN)

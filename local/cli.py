@@ -9,8 +9,11 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
 
 from local import tokens
+from local.clock import parse_duration
 from local.stack import STATE_DIR, LocalStack
 
 
@@ -41,13 +44,22 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outbox(args: argparse.Namespace) -> int:
-    url = f"http://127.0.0.1:{args.api_port}/_local/outbox"
+def _local_route(args: argparse.Namespace, path: str, body: Any = None) -> Any:
+    """A local route of the running stack's API (``/_local/…``); None (and a message) without one."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://127.0.0.1:{args.api_port}{path}", data=data)
+    request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            messages = json.loads(response.read())
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - a local URL
+            return json.loads(response.read())
     except OSError as exc:
         print(f"no local stack on port {args.api_port} ({exc}); start one with `make up`", file=sys.stderr)
+        return None
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    messages = _local_route(args, "/_local/outbox")
+    if messages is None:
         return 1
     if args.json:
         print(json.dumps(messages, indent=2))
@@ -59,6 +71,44 @@ def _outbox(args: argparse.Namespace) -> int:
         print(f"      {what}")
     print(f"{len(messages)} message(s)")
     return 0
+
+
+def _schedules(args: argparse.Namespace) -> int:
+    clock = _local_route(args, "/_local/clock")
+    schedules = _local_route(args, "/_local/schedules") if clock is not None else None
+    if schedules is None:
+        return 1
+    if args.json:
+        print(json.dumps({"clock": clock, "schedules": schedules}, indent=2))
+        return 0
+    print(f"local clock {clock['now']} ({_ahead(clock)})")
+    print(f"{'NAME':28} {'STATE':8} {'EXPRESSION':28} {'TIMEZONE':20} NEXT FIRE (local clock)")
+    for row in schedules:
+        expression, upcoming = row["expression"], row["next_fire"] or "-"
+        print(f"{row['name']:28} {row['state']:8} {expression:28} {row['timezone']:20} {upcoming}")
+    print(f"{len(schedules)} schedule(s)")
+    return 0
+
+
+def _clock(args: argparse.Namespace) -> int:
+    if args.clock_command == "advance":
+        try:
+            delta = parse_duration(args.duration)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        clock = _local_route(args, "/_local/clock", {"advance_seconds": delta.total_seconds()})
+    else:
+        clock = _local_route(args, "/_local/clock")
+    if clock is None:
+        return 1
+    fired = f"; {clock['fired']} scheduled run(s) fired" if args.clock_command == "advance" else ""
+    print(f"local clock {clock['now']} ({_ahead(clock)}){fired}")
+    return 0
+
+
+def _ahead(clock: dict[str, Any]) -> str:
+    return f"{timedelta(seconds=clock['offset_seconds'])} ahead of real time"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -93,6 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--org", required=True, help="the organisation id")
     outbox = commands.add_parser("outbox", help="every email and SMS the running local stack sent")
     outbox.add_argument("--json", action="store_true")
+    schedules = commands.add_parser("schedules", help="the running local stack's EventBridge schedules")
+    schedules.add_argument("--json", action="store_true")
+    clock = commands.add_parser("clock", help="the local scheduler's clock; `clock advance 7d` moves it")
+    clock_commands = clock.add_subparsers(dest="clock_command")
+    advance = clock_commands.add_parser("advance", help="move the clock forward and fire what is due")
+    advance.add_argument("duration", help="e.g. 7d, 1d12h, 90m, 30s")
     commands.add_parser("demo", help="run a demo batch end to end")
     commands.add_parser(
         "validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False
@@ -108,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "info": _info,
         "token": _token,
         "outbox": _outbox,
+        "schedules": _schedules,
+        "clock": _clock,
         "demo": _demo,
         "openapi": _openapi,
     }

@@ -1,7 +1,7 @@
 """Creates the emulated resources of template.yaml in moto, through the AWS APIs.
 
 Each resource type the application uses has a small creator here; the types that have no local
-meaning (logs, alarms, IAM-only, Cognito, API Gateway, layers) are listed and skipped. A type that
+meaning (logs, alarms, policies, Cognito, API Gateway, layers) are listed and skipped. A type that
 is neither fails loudly, so the template can never silently drift from the local stack. Creators run
 type by type in the order of ``provision``, so what a resource points at exists before it.
 """
@@ -76,6 +76,8 @@ class Provisioner:
             "AWS::SQS::Queue": self._queue,
             "AWS::SNS::Subscription": self._subscription,  # after the topics and queues it joins
             "AWS::SES::ConfigurationSet": self._configuration_set,
+            "AWS::IAM::Role": self._role,
+            "AWS::Scheduler::ScheduleGroup": self._schedule_group,  # its schedules: local.scheduler
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::StateMachine": self._state_machine,
         }
@@ -160,6 +162,17 @@ class Provisioner:
         self.client("ses").create_configuration_set(
             ConfigurationSet={"Name": self.resolver.physical_name(logical_id)}
         )
+
+    def _role(self, logical_id: str, props: dict[str, Any]) -> None:
+        """The role exists so that what names it resolves; its policies are not attached (moto
+        enforces no IAM policy)."""
+        self.client("iam").create_role(
+            RoleName=self.resolver.physical_name(logical_id),
+            AssumeRolePolicyDocument=json.dumps(self.resolver.resolve(props["AssumeRolePolicyDocument"])),
+        )
+
+    def _schedule_group(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.client("scheduler").create_schedule_group(Name=self.resolver.physical_name(logical_id))
 
     def function_environment(self, props: dict[str, Any]) -> dict[str, str]:
         globals_env = self.resolver.template.get("Globals", {}).get("Function", {}).get("Environment", {})

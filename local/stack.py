@@ -1,5 +1,6 @@
 """The local stack: moto in server mode, provisioned from template.yaml, plus the local API, the
-SQS pollers of the functions' queue events and the SES event simulator.
+SQS pollers of the functions' queue events, the SES event simulator and the scheduler that fires
+the EventBridge schedules by the stack's clock (``stack.clock``, which tests move forward).
 
 One stack per process (moto's backends and ``os.environ`` are process-wide). Ports default to
 4566 (AWS endpoint) and 3000 (HTTP API); pass 0 to take free ones (tests do).
@@ -15,16 +16,21 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from werkzeug.wrappers import Request
+
 from local.api_routes import routes_from_template
 from local.apigw import LocalApiGateway
+from local.clock import LocalClock
 from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
 from local.moto_guard import serialise_dynamodb
 from local.outbox import Outbox
 from local.provision import Provisioner
+from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups
 from local.ses_events import SesEventSimulator
 from local.template import REGION, Resolver, load
 
@@ -56,6 +62,7 @@ class LocalStack:
     root: Path = ROOT
     parameters: dict[str, str] = field(default_factory=dict)
     runtime: InProcessRuntime = field(default_factory=InProcessRuntime)
+    clock: LocalClock = field(default_factory=LocalClock)
 
     def __post_init__(self) -> None:
         self.aws_port = self.aws_port or free_port()
@@ -63,8 +70,9 @@ class LocalStack:
         self.resolver = Resolver(load(self.root / "template.yaml"), {**LOCAL_PARAMETERS, **self.parameters})
         self._server: Any = None
         self._api: LocalApiGateway | None = None
-        self.event_sources: EventSources | None = None  # both exist once the stack has started
+        self.event_sources: EventSources | None = None  # these exist once the stack has started
         self.ses_events: SesEventSimulator | None = None
+        self.scheduler: LocalScheduler | None = None
 
     @property
     def aws_endpoint(self) -> str:
@@ -118,27 +126,60 @@ class LocalStack:
         self.event_sources.start()
         self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint)
         self.ses_events.start()
+        schedules = SchedulerApi(schedule_groups(self.resolver), self.aws_endpoint)
+        self.scheduler = LocalScheduler(schedules, self.runtime, self.clock)
+        self.scheduler.start()
         self._api = LocalApiGateway(
             routes_from_template(self.resolver),
             self.runtime.invoke,
             STATE_DIR,
             self.resolver.parameters["Stage"],
-            extra_routes={"/_local/outbox": lambda: self.outbox().messages()},
+            extra_routes={
+                "/_local/outbox": lambda: self.outbox().messages(),
+                "/_local/schedules": self.scheduler.overview,
+            },
+            request_routes={"/_local/clock": self._clock_route},
         )
         self._api.start(HOST, self.api_port)
+
+    def _clock_route(self, request: Request) -> dict[str, Any]:
+        """``GET``: the local clock; ``POST {"advance_seconds": N}``: move it forward and fire what
+        is due, waiting for those invocations (what ``dispatch clock advance`` calls)."""
+        fired = 0
+        if request.method == "POST":
+            body = request.get_json(silent=True) or {}
+            seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                raise ValueError('expected {"advance_seconds": N} with N >= 0')
+            fired = self.advance_clock(timedelta(seconds=seconds))
+        return {
+            "now": self.clock.now().isoformat(),
+            "offset_seconds": self.clock.offset.total_seconds(),
+            "fired": fired,
+        }
+
+    def advance_clock(self, delta: timedelta) -> int:
+        """Moves the local clock forward, fires every schedule due by then and waits for those runs;
+        how many fired. (``stack.clock.advance(…)`` then ``stack.settle()`` does the same: the
+        background pass or ``settle`` fires them.)"""
+        if self.scheduler is None:
+            raise RuntimeError("the local stack is not started")
+        return self.scheduler.advance(delta)
 
     def outbox(self) -> Outbox:
         return Outbox(self.resolver.physical_name("CardsTable"), self.aws_endpoint)
 
     def settle(self, timeout: float = 60.0) -> None:
-        """Waits until nothing is in flight: queued asynchronous invocations have run, every sent
-        email's SES events are published, and every event queue is empty (each message handled, or
-        moved to its dead-letter queue; one that failed waits out its visibility timeout first).
-        Running state machine executions are not waited for."""
-        if self.event_sources is None or self.ses_events is None:
+        """Waits until nothing is in flight: the schedules due by the local clock have fired,
+        queued asynchronous invocations have run, every sent email's SES events are published, and
+        every event queue is empty (each message handled, or moved to its dead-letter queue; one
+        that failed waits out its visibility timeout first). Running state machine executions are
+        not waited for."""
+        if self.event_sources is None or self.ses_events is None or self.scheduler is None:
             raise RuntimeError("the local stack is not started")
         deadline = time.monotonic() + timeout
         while True:
+            self.scheduler.fire_due(wait=False)
             self.runtime.drain(timeout=max(deadline - time.monotonic(), 0.1))
             if not self.ses_events.pending() and self.event_sources.idle():
                 return
@@ -151,6 +192,8 @@ class LocalStack:
             self._api.stop()
         if self.ses_events is not None:
             self.ses_events.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.event_sources is not None:  # before the server: a poller may be in a long poll
             self.event_sources.stop()
         self.runtime.shutdown()

@@ -48,7 +48,7 @@ class Resolver:
         """The name a resource has locally: its template Name property, or stage + logical id."""
         resource = self.resources[logical_id]
         props = resource.get("Properties", {})
-        for key in ("BucketName", "Name", "TopicName", "TableName", "FunctionName", "QueueName"):
+        for key in ("BucketName", "Name", "TopicName", "TableName", "FunctionName", "QueueName", "RoleName"):
             if key in props:
                 return str(self.resolve(props[key]))
         return f"batch-dispatch-{self.parameters['Stage']}-{logical_id}"
@@ -77,6 +77,8 @@ class Resolver:
             "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}",
             "AWS::SecretsManager::Secret": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{name}",
             "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
+            "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+            "AWS::Scheduler::ScheduleGroup": f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/{name}",
         }
         if kind not in arns:
             raise KeyError(f"no local ARN for {kind} ({logical_id})")
