@@ -8,7 +8,13 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dispatch.http import routes_batches, routes_cards, routes_organisation, routes_processes
+from dispatch.http import (
+    routes_batches,
+    routes_cards,
+    routes_organisation,
+    routes_processes,
+    routes_schedules,
+)
 from dispatch.http.responses import register_error_handlers
 from dispatch.observability import logger, metrics, tracer
 
@@ -17,6 +23,7 @@ app.include_router(routes_processes.router)
 app.include_router(routes_batches.router)
 app.include_router(routes_organisation.router)
 app.include_router(routes_cards.router)
+app.include_router(routes_schedules.router)
 register_error_handlers(app)
 
 

@@ -120,6 +120,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
         "EventsFunction",
         "LinksFunction",
         "ExportFunction",
+        "ScheduleFunction",
     }
     for spec in functions.values():
         props = spec["Properties"]
@@ -212,3 +213,13 @@ def test_delivery_events_are_buffered_with_a_dead_letter_queue(template: dict[st
     subscription = resources["DeliveryEventsSubscription"]["Properties"]
     assert (subscription["Protocol"], subscription["RawMessageDelivery"]) == ("sqs", True)
     assert "KmsMasterKeyId" not in resources["SesEventsTopic"]["Properties"]  # SES could not publish
+
+
+def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[str, Any]) -> None:
+    role = template["Resources"]["SchedulerRole"]["Properties"]
+    [assume] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert assume["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert "aws:SourceAccount" in assume["Condition"]["StringEquals"]
+    [policy] = role["Policies"]
+    actions = sorted(a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"])
+    assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]

@@ -24,6 +24,11 @@ class Settings(BaseModel):
     cleanup_state_machine_arn: str = ""
     lifecycle_function: str = ""
     export_function: str = ""
+    schedule_group: str = "dispatch"
+    schedule_function_arn: str = ""
+    scheduler_role_arn: str = ""
+    schedule_dead_letter_arn: str = ""
+    schedule_max_lateness_seconds: int = 3600
     api_base_url: str = "http://127.0.0.1:3000"
     sender_email: str = "no-reply@example.com"
     ses_configuration_set: str = "dispatch"

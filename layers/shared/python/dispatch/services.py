@@ -34,6 +34,10 @@ from dispatch.organisations.store import OrganisationStore
 from dispatch.organisations.suppression import SuppressionList
 from dispatch.processes.service import ProcessService
 from dispatch.processes.store import ProcessStore
+from dispatch.schedules.runs import Runner
+from dispatch.schedules.scheduler import Scheduler
+from dispatch.schedules.service import ScheduleService
+from dispatch.schedules.store import ScheduleStore
 from dispatch.secrets import link_signing_key
 
 
@@ -189,4 +193,23 @@ def export_service(settings: Settings | None = None) -> ExportService:
         CardStore(settings),
         ProcessStore(settings),
         Functions(),
+    )
+
+
+def schedule_runner(settings: Settings | None = None) -> Runner:
+    settings = settings or get_settings()
+    return Runner(
+        settings, ScheduleStore(settings), BatchStore(settings), ProcessStore(settings), workflow(settings)
+    )
+
+
+def schedule_service(settings: Settings | None = None) -> ScheduleService:
+    settings = settings or get_settings()
+    return ScheduleService(
+        ScheduleStore(settings),
+        Scheduler(settings),
+        schedule_runner(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
     )

@@ -102,6 +102,43 @@ class Batch(BaseModel):
     format: str | None = None
     columns: list[str] = Field(default_factory=list)
     revision: int = 0
+    standing_approval: str | None = None  # the approver whose standing approval it carries (schedules)
+    schedule_id: str | None = None
+
+    @classmethod
+    def awaiting_upload(
+        cls,
+        *,
+        batch_id: str,
+        org_id: str,
+        process_id: str,
+        process_name: str,
+        file_name: str,
+        name: str | None,
+        created_by: str,
+        created_at: str,
+        auto_distribute: bool,
+        standing_approval: str | None = None,
+        schedule_id: str | None = None,
+    ) -> Batch:
+        """A new batch whose file is expected at ``uploads/<org>/<id>/source`` (its arrival starts
+        validation). Named after the file unless a name is given."""
+        return cls(
+            id=batch_id,
+            org_id=org_id,
+            process_id=process_id,
+            process_name=process_name,
+            name=name or file_name.rsplit(".", 1)[0] or file_name,
+            file_name=file_name,
+            source_key=f"uploads/{org_id}/{batch_id}/source",
+            created_by=created_by,
+            created_at=created_at,
+            updated_at=created_at,
+            status=BatchStatus.uploading,
+            auto_distribute=auto_distribute,
+            standing_approval=standing_approval,
+            schedule_id=schedule_id,
+        )
 
     def chunk_of(self, row: int) -> Chunk | None:
         """The chunk holding a file row (None for a row that became no card)."""

@@ -78,22 +78,18 @@ class BatchService:
         if process.state is not ProcessState.live:
             raise Conflict("only a live process accepts batches", {"process_state": process.state.value})
         moment = utcnow()
-        batch_id = new_id(moment)
-        key = f"uploads/{caller.org_id}/{batch_id}/source"
-        batch = Batch(
-            id=batch_id,
+        batch = Batch.awaiting_upload(
+            batch_id=new_id(moment),
             org_id=caller.org_id,
             process_id=process.id,
             process_name=process.name,
-            name=body.name or body.file_name.rsplit(".", 1)[0] or body.file_name,
             file_name=body.file_name,
-            source_key=key,
+            name=body.name,
             created_by=caller.email,
             created_at=isoformat(moment),
-            updated_at=isoformat(moment),
-            status=BatchStatus.uploading,
             auto_distribute=body.auto_distribute,
         )
+        key = batch.source_key
         self.batches.create(batch)
         ttl = self.settings.upload_url_ttl_seconds
         post = aws.client("s3").generate_presigned_post(

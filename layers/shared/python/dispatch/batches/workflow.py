@@ -68,17 +68,20 @@ class Workflow:
         required = process.approval_required
         if required is None:
             required = organisation.approval_required
+        decided_by = "policy:no-approval-required"
+        if required and batch.standing_approval:
+            # A scheduled run whose author, an approver, approved its batches in advance.
+            required, decided_by = (
+                False,
+                f"{batch.standing_approval} (standing approval, schedule {batch.schedule_id})",
+            )
         if not required:
             self.batches.transition(
                 org_id,
                 batch_id,
                 BatchStatus.approved,
                 sources=[BatchStatus.generating],
-                set_values={
-                    "approval": Approval(
-                        decided_by="policy:no-approval-required", decided_at=now_iso()
-                    ).model_dump()
-                },
+                set_values={"approval": Approval(decided_by=decided_by, decided_at=now_iso()).model_dump()},
             )
         return {"approval_required": required}
 

@@ -1,0 +1,31 @@
+"""EventBridge Scheduler's target: one fire of one schedule, for one scheduled time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from dispatch import services
+from dispatch.clock import utcnow
+from dispatch.observability import logger, metrics, tracer
+
+
+class Fire(BaseModel):
+    """The schedule's target input; ``scheduled_time`` is EventBridge's ``<aws.scheduler.scheduled-time>``."""
+
+    org_id: str
+    schedule_id: str
+    scheduled_time: str
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Fire)
+def lambda_handler(event: Fire, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(schedule_id=event.schedule_id, scheduled_time=event.scheduled_time)
+    run = services.schedule_runner().fire(event.org_id, event.schedule_id, event.scheduled_time, utcnow())
+    return {"run": run.model_dump() if run else None}

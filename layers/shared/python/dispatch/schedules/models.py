@@ -1,0 +1,181 @@
+"""Scheduled distributions and retrievals (PRODUCT §6): what runs, and when.
+
+A schedule is one entry of the "Upcoming" list. Its ``state`` is stored; the status shown adds
+``processing`` while the batch of its latest run is still on its way (see ``Schedule.status``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+class Kind(StrEnum):
+    send_batch = "send_batch"
+    distribution = "distribution"
+    retrieval = "retrieval"
+
+
+class State(StrEnum):
+    scheduled = "scheduled"  # one-time, not yet run
+    recurring = "recurring"
+    recurring_paused = "recurring_paused"
+    completed = "completed"  # one-time, has run
+    cancelled = "cancelled"
+
+
+UPCOMING = frozenset({"scheduled", "recurring", "recurring_paused", "processing"})
+
+
+class SendBatch(BaseModel):
+    """Send an approved batch (its ready cards) at the scheduled time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal[Kind.send_batch] = Kind.send_batch
+    batch_id: str
+
+
+class Distribution(BaseModel):
+    """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>``,
+    with the saved process and settings; ``standing_approval`` names the approver (the schedule's
+    author, who must hold the approver role) whose approval every run's batch carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal[Kind.distribution] = Kind.distribution
+    process_id: str
+    source_prefix: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    batch_name: Name | None = None
+    auto_distribute: bool = True
+    standing_approval: bool = False
+
+    @model_validator(mode="after")
+    def _safe_prefix(self) -> Self:
+        if ".." in self.source_prefix.split("/") or self.source_prefix.startswith("/"):
+            raise ValueError("source_prefix must be a relative path without '..'")
+        return self
+
+
+class Retrieval(BaseModel):
+    """Return cards assigned to agents and not worked for ``idle_days`` days to the pool."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal[Kind.retrieval] = Kind.retrieval
+    idle_days: int = Field(ge=1, le=365)
+
+
+Config = Annotated[SendBatch | Distribution | Retrieval, Field(discriminator="kind")]
+
+
+class Frequency(StrEnum):
+    hourly = "hourly"
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+    cron = "cron"
+
+
+class When(BaseModel):
+    """``immediate`` (default), ``once`` at ``start_at``, or ``recurring`` from ``start_at``.
+
+    ``start_at`` is a wall-clock time (no offset) in ``timezone`` (default: the organisation's).
+    Weekly runs on ``weekdays`` (default: the start's weekday); monthly on ``day_of_month`` 1-28 or
+    ``"last"`` (default: the start's day, if ≤ 28); ``cron`` is an EventBridge cron expression's six
+    fields, e.g. ``"0 6 ? * MON-FRI *"``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["immediate", "once", "recurring"] = "immediate"
+    start_at: str | None = None
+    timezone: str | None = None
+    frequency: Frequency | None = None
+    weekdays: list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]] | None = None
+    day_of_month: int | Literal["last"] | None = None
+    cron: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class ScheduleInput(BaseModel):
+    """The body of ``POST /schedules``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    config: Config
+    when: When = Field(default_factory=When)
+
+
+class ScheduleEdit(BaseModel):
+    """The body of ``PATCH /schedules/{id}``: any of name, configuration and timing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    config: Config | None = None
+    when: When | None = None
+
+
+class Cancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    save_as_template: bool = False
+    template_name: Name | None = None
+
+
+class Timing(BaseModel):
+    """``when``, resolved: the EventBridge Scheduler expression, its timezone and first instant."""
+
+    mode: Literal["immediate", "once", "recurring"]
+    expression: str | None = None
+    timezone: str
+    start: str | None = None  # ISO-8601 UTC of the first possible fire
+    description: str
+
+
+class Run(BaseModel):
+    """One fire of a schedule, keyed by its scheduled time (a repeated fire finds it)."""
+
+    scheduled_for: str
+    started_at: str
+    outcome: Literal[
+        "started", "skipped_late", "skipped_overlap", "skipped_inactive", "nothing_to_do", "failed"
+    ]
+    detail: str = ""
+    batch_id: str | None = None
+
+
+class Schedule(BaseModel):
+    id: str
+    org_id: str
+    name: str
+    config: Config
+    when: When
+    timing: Timing
+    state: State
+    created_by: str
+    created_at: str
+    updated_at: str
+    version: int = 1
+    standing_approval_by: str | None = None  # the approver who approved every run's batch in advance
+    active_run: Run | None = None  # the latest run whose batch may still be on its way
+    last_run: Run | None = None
+    runs: int = 0
+
+
+class ScheduleTemplate(BaseModel):
+    """A cancelled schedule's configuration, saved for later use."""
+
+    id: str
+    org_id: str
+    name: str
+    config: Config
+    when: When
+    saved_by: str
+    saved_at: str

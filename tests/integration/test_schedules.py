@@ -1,0 +1,329 @@
+"""Schedules over the API against the emulated EventBridge Scheduler (moto), and their fires
+through the schedule function: every transition, every refusal, idempotent and late fires,
+overlapping runs, and each kind's work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from dispatch.batches.store import BatchStore
+from dispatch.config import Settings
+from local.stack import ROOT
+
+ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
+SENDER = {**ADMIN, "sub": "sub-s", "email": "s@org-a.test", "cognito:groups": "sender"}
+ROWS = "first_name,email\nAda,ada@example.com\nBo,bo@example.com\n"
+NEXT_YEAR = datetime.now(UTC).year + 1
+
+
+@pytest.fixture
+def org(deployed: Any) -> dict[str, Any]:
+    """org-a in Paris time, with a live process that requires approval."""
+    deployed.api("PUT", "/organisation", ADMIN, body={"name": "Org A", "timezone": "Europe/Paris"})
+    body = {**json.loads((ROOT / "examples" / "process.json").read_text()), "approval_required": True}
+    _, process = deployed.api("POST", "/processes", ADMIN, body=body)
+    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
+    return {"process_id": process["id"]}
+
+
+def _create(deployed: Any, body: dict[str, Any], claims: dict[str, Any] = ADMIN) -> tuple[int, Any]:
+    return tuple(deployed.api("POST", "/schedules", claims, body=body))  # type: ignore[return-value]
+
+
+def _distribution(org: dict[str, Any], when: dict[str, Any], **config: Any) -> dict[str, Any]:
+    return {
+        "name": "Weekly renewals",
+        "config": {
+            "kind": "distribution",
+            "process_id": org["process_id"],
+            "source_prefix": "weekly/",
+            **config,
+        },
+        "when": when,
+    }
+
+
+def _eventbridge(deployed: Any, name: str) -> dict[str, Any] | None:
+    client = deployed.client("scheduler")
+    try:
+        return dict(client.get_schedule(Name=name, GroupName=deployed.name("ScheduleGroup")))
+    except client.exceptions.ResourceNotFoundException:
+        return None
+
+
+def _fire(deployed: Any, schedule: dict[str, Any], scheduled_time: str) -> Any:
+    event = {"org_id": "org-a", "schedule_id": schedule["id"], "scheduled_time": scheduled_time}
+    return deployed.invoke("ScheduleFunction", event)["run"]
+
+
+def _now_z(offset: timedelta = timedelta()) -> str:
+    return (datetime.now(UTC) + offset).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_one_time_run_is_an_at_schedule_that_deletes_itself(deployed: Any, org: dict[str, Any]) -> None:
+    status, schedule = _create(
+        deployed, _distribution(org, {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T22:30"})
+    )
+    assert status == 201
+    assert (schedule["status"], schedule["timing"]["expression"]) == (
+        "scheduled",
+        f"at({NEXT_YEAR}-01-10T22:30:00)",
+    )
+    assert schedule["next_fire"] == f"{NEXT_YEAR}-01-10T21:30:00.000Z"  # Paris is UTC+1 in January
+    remote = _eventbridge(deployed, schedule["id"])
+    assert remote is not None
+    assert (remote["ScheduleExpressionTimezone"], remote["ActionAfterCompletion"]) == (
+        "Europe/Paris",
+        "DELETE",
+    )
+    assert "<aws.scheduler.scheduled-time>" in remote["Target"]["Input"]
+    assert remote["Target"]["DeadLetterConfig"]["Arn"].endswith("schedule-dlq")
+    listed = deployed.api("GET", "/schedules", SENDER)[1]["items"]
+    assert [item["id"] for item in listed] == [schedule["id"]]
+
+
+def test_a_weekly_schedule_keeps_its_wall_clock_time_across_daylight_saving(
+    deployed: Any, org: dict[str, Any]
+) -> None:
+    when = {
+        "mode": "recurring",
+        "start_at": f"{NEXT_YEAR}-03-15T06:00",
+        "frequency": "weekly",
+        "weekdays": ["MON"],
+    }
+    _, schedule = _create(deployed, _distribution(org, when))
+    assert (schedule["status"], schedule["timing"]["expression"]) == ("recurring", "cron(0 6 ? * MON *)")
+    preview = deployed.api("GET", f"/schedules/{schedule['id']}/preview", ADMIN, query={"count": "4"})[1]
+    local = [fire["local"][11:16] for fire in preview["next_fires"]]
+    utc_hours = {fire["utc"][11:13] for fire in preview["next_fires"]}
+    assert local == ["06:00"] * 4  # 06:00 stays 06:00 ...
+    assert utc_hours == {"05", "04"}  # ... while the offset changes (CET, then CEST)
+    remote = _eventbridge(deployed, schedule["id"])
+    assert remote is not None
+    assert remote["State"] == "ENABLED"
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ({"mode": "once", "start_at": "2020-01-01T06:00"}, "in the past"),
+        ({"mode": "once", "start_at": f"{NEXT_YEAR}-03-28T02:30"}, "does not exist"),  # Paris springs forward
+        ({"mode": "once", "start_at": "tomorrow at six"}, "not a date and time"),
+        (
+            {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00", "timezone": "Mars/Olympus"},
+            "unknown timezone",
+        ),
+        (
+            {
+                "mode": "recurring",
+                "start_at": f"{NEXT_YEAR}-01-10T06:00",
+                "frequency": "cron",
+                "cron": "0 6 * * * *",
+            },
+            "invalid cron",
+        ),
+        (
+            {
+                "mode": "recurring",
+                "start_at": f"{NEXT_YEAR}-01-10T06:00",
+                "frequency": "cron",
+                "cron": "0 6 30 2 ? *",
+            },
+            "never fires",
+        ),
+        ({"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-31T06:00", "frequency": "monthly"}, "day 1-28"),
+        ({"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00"}, "needs a frequency"),
+    ],
+)
+def test_bad_timing_is_a_clear_400_and_changes_nothing(
+    deployed: Any, org: dict[str, Any], when: dict[str, Any], message: str
+) -> None:
+    status, body = _create(deployed, _distribution(org, when))
+    assert status == 400, body
+    assert message in body["error"]["message"]
+    assert deployed.api("GET", "/schedules", ADMIN, query={"view": "all"})[1]["items"] == []
+    assert (
+        deployed.client("scheduler").list_schedules(GroupName=deployed.name("ScheduleGroup"))["Schedules"]
+        == []
+    )
+
+
+def test_only_admins_manage_schedules(deployed: Any, org: dict[str, Any]) -> None:
+    status, _ = _create(
+        deployed, _distribution(org, {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}), SENDER
+    )
+    assert status == 403
+
+
+def test_a_one_time_run_is_edited_turned_recurring_and_cannot_change_once_it_ran(
+    deployed: Any, org: dict[str, Any]
+) -> None:
+    _, once = _create(deployed, _distribution(org, {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}))
+    path = f"/schedules/{once['id']}"
+    status, edited = deployed.api(
+        "PATCH",
+        path,
+        ADMIN,
+        body={"name": "Renamed", "when": {"mode": "once", "start_at": f"{NEXT_YEAR}-01-11T07:00"}},
+    )
+    assert (status, edited["name"], edited["timing"]["expression"]) == (
+        200,
+        "Renamed",
+        f"at({NEXT_YEAR}-01-11T07:00:00)",
+    )
+    recurring = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-11T07:00", "frequency": "daily"}
+    status, turned = deployed.api("PATCH", path, ADMIN, body={"when": recurring})
+    assert (status, turned["status"], turned["timing"]["expression"]) == (
+        200,
+        "recurring",
+        "cron(0 7 * * ? *)",
+    )
+    remote = _eventbridge(deployed, once["id"])
+    assert remote is not None
+    assert remote["ScheduleExpression"] == "cron(0 7 * * ? *)"
+
+    _, other = _create(deployed, _distribution(org, {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}))
+    run = _fire(deployed, other, _now_z())
+    assert run["outcome"] == "nothing_to_do"  # no source file yet
+    ran = deployed.api("GET", f"/schedules/{other['id']}", ADMIN)[1]
+    assert ran["status"] == "completed"
+    for method, suffix, body in (("PATCH", "", {"name": "x"}), ("POST", "/cancel", {})):
+        status, refused = deployed.api(method, f"/schedules/{other['id']}{suffix}", ADMIN, body=body)
+        assert (status, refused["error"]["details"]) == (409, {"state": "completed"})
+
+
+def test_pause_resume_cancel_and_save_as_template(deployed: Any, org: dict[str, Any]) -> None:
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    _, schedule = _create(deployed, _distribution(org, when))
+    path = f"/schedules/{schedule['id']}"
+    status, paused = deployed.api("POST", f"{path}/pause", ADMIN)
+    assert (status, paused["status"], paused["next_fire"]) == (200, "recurring_paused", None)
+    assert _eventbridge(deployed, schedule["id"])["State"] == "DISABLED"  # type: ignore[index]
+    assert [s["id"] for s in deployed.api("GET", "/schedules", ADMIN)[1]["items"]] == [schedule["id"]]
+    assert deployed.api("POST", f"{path}/pause", ADMIN)[0] == 409
+    status, resumed = deployed.api("POST", f"{path}/resume", ADMIN)
+    assert (status, resumed["status"]) == (200, "recurring")
+    assert _eventbridge(deployed, schedule["id"])["State"] == "ENABLED"  # type: ignore[index]
+    status, cancelled = deployed.api(
+        "POST", f"{path}/cancel", ADMIN, body={"save_as_template": True, "template_name": "Weekly"}
+    )
+    assert (status, cancelled["status"], cancelled["template"]["name"]) == (200, "cancelled", "Weekly")
+    assert _eventbridge(deployed, schedule["id"]) is None
+    assert deployed.api("GET", "/schedules", ADMIN)[1]["items"] == []  # cancelled leaves Upcoming
+    status, refused = deployed.api("POST", f"{path}/resume", ADMIN)
+    assert (status, refused["error"]["details"]) == (409, {"state": "cancelled"})
+    templates = deployed.api("GET", "/schedule-templates", ADMIN)[1]["items"]
+    assert [(t["name"], t["config"]["kind"]) for t in templates] == [("Weekly", "distribution")]
+
+
+def test_a_distribution_run_builds_a_batch_once_per_scheduled_time(
+    deployed: Any, org: dict[str, Any], s3_event: Callable[..., dict[str, Any]]
+) -> None:
+    s3 = deployed.client("s3")
+    s3.put_object(
+        Bucket=deployed.bucket,
+        Key="sources/org-a/weekly/2026-11-01.csv",
+        Body=b"first_name,email\nOld,o@example.com\n",
+    )
+    s3.put_object(Bucket=deployed.bucket, Key="sources/org-a/weekly/2026-11-20.csv", Body=ROWS.encode())
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    _, schedule = _create(deployed, _distribution(org, when, standing_approval=True))
+    preview = deployed.api("GET", f"/schedules/{schedule['id']}/preview", ADMIN)[1]
+    assert preview["would"]["source"]["key"] == "sources/org-a/weekly/2026-11-20.csv"
+    assert (preview["would"]["rows"]["accepted"], preview["would"]["rows"]["rejected"]) == (2, 0)
+
+    scheduled = _now_z(-timedelta(minutes=1))
+    run = _fire(deployed, schedule, scheduled)
+    assert run["outcome"] == "started"
+    assert _fire(deployed, schedule, scheduled) is None  # a repeated fire of the same time: nothing new
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+    batch = BatchStore(settings).get("org-a", run["batch_id"])
+    assert (batch.status.value, batch.created_by, batch.schedule_id) == (
+        "uploading",
+        f"schedule:{schedule['id']}",
+        schedule["id"],
+    )
+    copied = s3.get_object(Bucket=deployed.bucket, Key=batch.source_key)["Body"].read()
+    assert copied == ROWS.encode()
+    view = deployed.api("GET", f"/schedules/{schedule['id']}", ADMIN)[1]
+    assert view["status"] == "processing"
+    assert deployed.api("PATCH", f"/schedules/{schedule['id']}", ADMIN, body={"name": "x"})[0] == 409
+
+    # The next fire while that batch is still on its way is skipped, and recorded.
+    overlap = _fire(deployed, schedule, _now_z())
+    assert overlap["outcome"] == "skipped_overlap"
+
+    # The upload's S3 event validates the batch; generation; the standing approval approves it.
+    deployed.invoke("ValidateFunction", s3_event(deployed.bucket, batch.source_key, len(ROWS)))
+    step = {"batch_id": batch.id, "org_id": "org-a"}
+    for chunk in BatchStore(settings).get("org-a", batch.id).chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    assert deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"}) == {
+        "approval_required": False
+    }
+    approved = BatchStore(settings).get("org-a", batch.id)
+    assert approved.status.value == "approved"
+    assert approved.approval.decided_by is not None
+    assert approved.approval.decided_by.startswith("admin@org-a.test (standing approval")
+    runs = deployed.api("GET", f"/schedules/{schedule['id']}", ADMIN)[1]["recent_runs"]
+    assert [r["outcome"] for r in runs] == ["skipped_overlap", "started"]
+
+
+def test_a_late_fire_is_skipped_and_recorded(deployed: Any, org: dict[str, Any]) -> None:
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "hourly"}
+    _, schedule = _create(deployed, _distribution(org, when))
+    run = _fire(deployed, schedule, _now_z(-timedelta(hours=2)))
+    assert run["outcome"] == "skipped_late"
+    assert (
+        deployed.api("GET", f"/schedules/{schedule['id']}", ADMIN)[1]["last_run"]["outcome"] == "skipped_late"
+    )
+
+
+def test_a_paused_schedule_that_fires_anyway_does_nothing(deployed: Any, org: dict[str, Any]) -> None:
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    _, schedule = _create(deployed, _distribution(org, when))
+    deployed.api("POST", f"/schedules/{schedule['id']}/pause", ADMIN)
+    assert _fire(deployed, schedule, _now_z())["outcome"] == "skipped_inactive"
+
+
+def test_retrieval_runs_immediately_and_finds_nothing_to_retrieve(deployed: Any, org: dict[str, Any]) -> None:
+    retrieval = {"name": "Take back", "config": {"kind": "retrieval", "idle_days": 14}}
+    status, done = _create(deployed, retrieval)  # immediately, by default
+    assert (status, done["status"], done["last_run"]["outcome"]) == (201, "completed", "nothing_to_do")
+    assert "nothing to retrieve" in done["last_run"]["detail"]
+
+
+def test_a_send_batch_schedule_sends_an_approved_batch_at_its_time(
+    deployed: Any, org: dict[str, Any], s3_event: Callable[..., dict[str, Any]]
+) -> None:
+    status, refused = _create(
+        deployed, {"name": "Send", "config": {"kind": "send_batch", "batch_id": "nope"}}
+    )
+    assert (status, refused["error"]["code"]) == (404, "not_found")
+    body = {**json.loads((ROOT / "examples" / "process.json").read_text()), "approval_required": False}
+    _, process = deployed.api("POST", "/processes", ADMIN, body=body)
+    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
+    key = f"drop/{process['id']}/list.csv"
+    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=ROWS.encode())
+    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(ROWS)))["batches"]
+    step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+    for chunk in BatchStore(settings).get("org-a", handled["batch_id"]).chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})  # approved, not sending
+
+    when = {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}
+    status, schedule = _create(
+        deployed,
+        {"name": "Send", "config": {"kind": "send_batch", "batch_id": handled["batch_id"]}, "when": when},
+    )
+    assert status == 201
+    run = _fire(deployed, schedule, _now_z())
+    assert (run["outcome"], run["batch_id"]) == ("started", handled["batch_id"])
+    assert BatchStore(settings).get("org-a", handled["batch_id"]).status.value == "sending"
+    assert deployed.api("GET", f"/schedules/{schedule['id']}", ADMIN)[1]["status"] == "processing"
