@@ -327,3 +327,15 @@ def test_a_send_batch_schedule_sends_an_approved_batch_at_its_time(
     assert (run["outcome"], run["batch_id"]) == ("started", handled["batch_id"])
     assert BatchStore(settings).get("org-a", handled["batch_id"]).status.value == "sending"
     assert deployed.api("GET", f"/schedules/{schedule['id']}", ADMIN)[1]["status"] == "processing"
+
+
+def test_a_one_time_run_is_cancelled_until_it_runs_and_cannot_be_paused(
+    deployed: Any, org: dict[str, Any]
+) -> None:
+    _, once = _create(deployed, _distribution(org, {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}))
+    status, refused = deployed.api("POST", f"/schedules/{once['id']}/pause", ADMIN)
+    assert (status, refused["error"]["details"]) == (409, {"state": "scheduled"})
+    status, cancelled = deployed.api("POST", f"/schedules/{once['id']}/cancel", ADMIN, body={})
+    assert (status, cancelled["status"], cancelled["next_fire"]) == (200, "cancelled", None)
+    assert _eventbridge(deployed, once["id"]) is None
+    assert _fire(deployed, once, _now_z())["outcome"] == "skipped_inactive"  # a fire already on its way
