@@ -11,6 +11,7 @@ from typing import Any
 
 _LOCK = threading.RLock()
 _installed = False
+_transactions_patched = False
 
 
 def serialise_dynamodb() -> None:
@@ -28,3 +29,55 @@ def serialise_dynamodb() -> None:
 
     setattr(DynamoHandler, "call_action", call_action)  # noqa: B010 - a patch
     _installed = True
+
+
+def item_level_transactions() -> None:
+    """Idempotent: moto rolls a failed TransactWriteItems back by deep-copying every table it
+    touches before each transaction — a cost proportional to the table (seconds per transaction
+    once a table holds 10,000 cards). This keeps moto's own logic but snapshots only the items the
+    transaction names, and restores those on failure: the same outcome, at the cost of the items."""
+    global _transactions_patched  # noqa: PLW0603 - a process-wide patch, applied once
+    if _transactions_patched:
+        return
+    import copy
+    import types
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    def shallow_for_tables(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    # The module's own name for ``copy``: only its table snapshots become references.
+    setattr(models, "copy", types.SimpleNamespace(deepcopy=shallow_for_tables))  # noqa: B010 - a patch
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved: list[tuple[Any, DynamoType, DynamoType | None, Any]] = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            key = op.get("Key") or {
+                name: op["Item"][name] for name in (table.hash_key_attr, table.range_key_attr) if name
+            }
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            current = table.get_item(hash_value, range_value)
+            saved.append((table, hash_value, range_value, copy.deepcopy(current)))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, item in reversed(saved):
+                if item is None:
+                    table.delete_item(hash_value, range_value)
+                elif range_value is not None:
+                    table.items[hash_value][range_value] = item
+                else:
+                    table.items[hash_value] = item
+            raise
+
+    setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010 - a patch
+    _transactions_patched = True

@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch.http import (
+    routes_agents,
     routes_batches,
     routes_cards,
     routes_organisation,
@@ -24,6 +25,7 @@ app.include_router(routes_batches.router)
 app.include_router(routes_organisation.router)
 app.include_router(routes_cards.router)
 app.include_router(routes_schedules.router)
+app.include_router(routes_agents.router)
 register_error_handlers(app)
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dispatch import aws
+from dispatch.assignment.rotation import Assigner
+from dispatch.assignment.service import AssignmentService
+from dispatch.assignment.store import AgentStore
 from dispatch.batches.clone import Cloner
 from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
@@ -213,3 +216,9 @@ def schedule_service(settings: Settings | None = None) -> ScheduleService:
         ProcessStore(settings),
         OrganisationStore(settings),
     )
+
+
+def assignment_service(settings: Settings | None = None) -> AssignmentService:
+    settings = settings or get_settings()
+    agents = AgentStore(settings)
+    return AssignmentService(agents, Assigner(settings, agents), CardStore(settings))

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from dispatch.assignment.models import Assignment
+
 
 class CardStatus(StrEnum):
     error = "error"
@@ -70,6 +72,7 @@ class Card(BaseModel):
     clicked_at: str | None = None
     unsubscribed_at: str | None = None
     distributions: list[Distribution] = Field(default_factory=list)
+    assignment: Assignment | None = None
 
     @property
     def last_distribution(self) -> Distribution | None:

@@ -188,6 +188,22 @@ class CardStore:
         page = self._table.query(**query)
         return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
 
+    def in_pool(
+        self, pool: str, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[Card], dict[str, Any] | None]:
+        """A page of the cards waiting in an assignment queue (sparse index ``pool``, oldest first)."""
+        query: dict[str, Any] = {
+            "IndexName": "pool",
+            "KeyConditionExpression": "#pool = :pool",
+            "ExpressionAttributeNames": {"#pool": "pool"},
+            "ExpressionAttributeValues": {":pool": pool},
+            "Limit": limit,
+        }
+        if start:
+            query["ExclusiveStartKey"] = start
+        page = self._table.query(**query)
+        return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+
     def all_in_batch(self, batch_id: str) -> Iterator[Card]:
         """Every card of a batch in row order, a page at a time (flat memory for any batch size)."""
         return self._cards(

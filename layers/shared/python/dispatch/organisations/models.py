@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 
+from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
+
 
 class OrganisationSettings(BaseModel):
     """Defaults apply until an admin saves settings: approval on, four-eyes off, US numbers."""
@@ -18,3 +20,4 @@ class OrganisationSettings(BaseModel):
     sender_email: EmailStr | None = None
     approval_required: bool = True
     four_eyes: bool = False
+    business_hours: BusinessHours = ALWAYS_OPEN  # when cards may be distributed to agents

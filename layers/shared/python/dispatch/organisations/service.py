@@ -13,6 +13,9 @@ class OrganisationService:
     def __init__(self, store: OrganisationStore) -> None:
         self._store = store
 
+    def settings(self, caller: Caller) -> OrganisationSettings:
+        return self._store.get(caller.org_id)
+
     def get(self, caller: Caller) -> dict[str, Any]:
         return {"id": caller.org_id, **self._store.get(caller.org_id).model_dump(mode="json")}
 

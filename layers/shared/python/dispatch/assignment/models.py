@@ -1,0 +1,153 @@
+"""Agents, distribution groups and how a card is assigned (PRODUCT §7)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Filter(BaseModel):
+    """An eligibility condition on one card field: ``equals`` a value, ``in`` a list, or a range
+    (``min`` and/or ``max``, inclusive; numbers, or ISO dates compared as text)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    equals: str | int | float | bool | None = None
+    in_: list[str | int | float] | None = Field(default=None, alias="in")
+    min: str | int | float | None = None
+    max: str | int | float | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        kinds = [self.equals is not None, self.in_ is not None, self.min is not None or self.max is not None]
+        if sum(kinds) != 1:
+            raise ValueError("a filter is one of: equals, in, or a range (min and/or max)")
+        return self
+
+    def matches(self, value: Any) -> bool:
+        if value is None:
+            return False
+        if self.equals is not None:
+            return _same(value, self.equals)
+        if self.in_ is not None:
+            return any(_same(value, option) for option in self.in_)
+        try:
+            if self.min is not None and value < self.min:
+                return False
+            return not (self.max is not None and value > self.max)
+        except TypeError:
+            return False
+
+
+def eligible(filters: dict[str, Filter], values: dict[str, Any]) -> bool:
+    """Every filter holds for the card's values (no filter: every card)."""
+    return all(condition.matches(values.get(name)) for name, condition in filters.items())
+
+
+def _same(value: Any, expected: Any) -> bool:
+    if isinstance(value, str) and isinstance(expected, str):
+        return value.strip().casefold() == expected.strip().casefold()
+    return bool(value == expected)
+
+
+class AgentInput(BaseModel):
+    """The body of ``POST /agents`` (and one row of an agents file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr  # the agent's login (matches AssignToEmail)
+    name: Name
+    user_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
+    work_phone: str | None = None  # E.164, for ring-all offers and notifications
+    work_email: EmailStr | None = None  # notifications; the login email when absent
+    available: bool = True
+    groups: list[str] = Field(default_factory=list)
+    filters: dict[FieldName, Filter] = Field(default_factory=dict)
+
+
+class Agent(AgentInput):
+    id: str
+    org_id: str
+    created_at: str
+    updated_at: str
+
+    def eligible_for(self, values: dict[str, Any]) -> bool:
+        return eligible(self.filters, values)
+
+    def filter_specs(self) -> dict[str, dict[str, Any]]:
+        """The filters as written (``{"in": [...]}``), without the unused kinds."""
+        return {
+            name: condition.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for name, condition in self.filters.items()
+        }
+
+    def view(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json", by_alias=True), "filters": self.filter_specs()}
+
+
+class GroupInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    default_agent_id: str | None = None
+
+
+class Group(GroupInput):
+    id: str
+    org_id: str
+    created_at: str
+
+
+class AssignmentType(StrEnum):
+    none = "none"
+    distribute_all = "distribute_all"
+    round_robin = "round_robin"
+    direct = "direct"
+    ring_all = "ring_all"
+
+
+class AssignmentState(StrEnum):
+    prospect = "prospect"  # not assigned (type none, or direct without a match)
+    assigned = "assigned"
+    available = "available"  # distribute_all: waiting for the first eligible agent to claim it
+    offered = "offered"  # ring_all: offered to up to ten agents, waiting for an accept
+    unassigned = "unassigned"  # outside business hours: distributed when hours open
+    lead_exception = "lead_exception"  # no eligible or available agent and no default agent
+
+
+class AssignmentConfig(BaseModel):
+    """How a process's cards are assigned: the type, the group, and what an assigned card starts as."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: AssignmentType = AssignmentType.none
+    group_id: str | None = None
+    initial_status: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = "new"
+    initial_activity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = "assigned"
+    ring_timeout_seconds: int = Field(default=120, ge=30, le=3600)
+
+    @model_validator(mode="after")
+    def _group_when_distributing(self) -> Self:
+        if self.type not in {AssignmentType.none, AssignmentType.direct} and not self.group_id:
+            raise ValueError(f"assignment type {self.type.value} needs a group_id")
+        return self
+
+
+class Assignment(BaseModel):
+    """Where a card stands with agents."""
+
+    state: AssignmentState
+    group_id: str | None = None
+    agent_id: str | None = None
+    by: str | None = None  # round_robin, direct, claim, manual, default_agent, ring_all
+    at: str | None = None
+    work_status: str | None = None
+    activity: list[dict[str, str]] = Field(default_factory=list)
+    offered_to: list[str] = Field(default_factory=list)
+    offer_round: int = 0
+    reason: str | None = None

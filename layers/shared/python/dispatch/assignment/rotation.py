@@ -1,0 +1,198 @@
+"""Assignment writes that must hold under parallel workers (PRODUCT §7 "Concurrency").
+
+- Every member of a group is one serial point: parallel workers of one group conflict and retry
+  (with jittered back-off); a block of up to 50 cards per transaction keeps that cheap.
+- A card is assigned with a conditional write on the state it was read in: it is never assigned
+  twice, and a claim race has exactly one winner.
+- Round robin picks, among a group's available and eligible members, the one with the lowest
+  ``rank`` (ties: the agent id), and moves it to the top (``max rank + 1``) in the same
+  transaction as the card, conditioned on the rank it read. Ranks only grow, so a pick that
+  commits was the least recently assigned of the eligible members at commit time: over any run,
+  equally eligible agents' counts differ by at most one, whatever the interleaving. Ranks are
+  numbers, not clock times, so workers' clocks do not matter. A lost race (another worker moved
+  that member) re-reads and picks again; a card someone else assigned meanwhile is CardTaken.
+- Manual, direct and default-agent assignments move the agent to the top the same way
+  ("the last lead assigned time is affected by manual assignment and distribution").
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+
+from dispatch import aws
+from dispatch.assignment.models import Assignment, AssignmentState
+from dispatch.assignment.store import AgentStore, Member
+from dispatch.cards.models import Card
+from dispatch.clock import now_iso
+from dispatch.config import Settings
+from dispatch.delivery.backoff import backoff
+from dispatch.dynamo import is_condition_failure, to_dynamo
+from dispatch.errors import Conflict
+
+POOLED = frozenset(
+    {
+        AssignmentState.available,
+        AssignmentState.offered,
+        AssignmentState.unassigned,
+        AssignmentState.lead_exception,
+    }
+)
+MAX_ATTEMPTS = 200  # workers of one group contend for its rotation; each retry backs off with jitter
+BLOCK = 50  # cards per transaction (with at most 50 members moved: within the 100-item limit)
+_serializer = TypeSerializer()
+
+
+class CardTaken(Exception):
+    """The card is no longer in the state it was read in (another worker or agent got it)."""
+
+
+def pool_key(org_id: str, group_id: str | None, state: AssignmentState) -> str:
+    """The sparse ``pool`` index key of a card waiting in a queue."""
+    return f"{org_id}#{group_id or '-'}#{state.value}"
+
+
+class Assigner:
+    def __init__(self, settings: Settings, agents: AgentStore) -> None:
+        self._main = settings.main_table
+        self._cards = settings.cards_table
+        self.agents = agents
+
+    def round_robin(
+        self,
+        cards: list[tuple[Card, dict[str, Any]]],
+        group_id: str,
+        make: Callable[[str], Assignment],
+        expected: AssignmentState | None,
+    ) -> dict[str, str | None]:
+        """Assign up to ``BLOCK`` cards (each with its field values) in rotation order, in one
+        transaction: every pick as if one at a time, the picked members moved to the top,
+        conditioned on the ranks read. Returns card id → agent id (None: no member available and
+        eligible for that card; the caller falls back). Cards taken meanwhile are left out."""
+        pending = list(cards[:BLOCK])
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(backoff(min(attempt, 5), base=0.002))
+            members = self.agents.members(group_id)
+            ranks = {member.agent_id: member.rank for member in members}
+            top = max(ranks.values(), default=0)
+            picks: dict[str, str | None] = {}
+            moved: dict[str, Member] = {}
+            for card, values in pending:
+                candidates = [m for m in members if m.available and m.eligible_for(values)]
+                if not candidates:
+                    picks[card.id] = None
+                    continue
+                pick = min(candidates, key=lambda member: (ranks[member.agent_id], member.agent_id))
+                top += 1
+                ranks[pick.agent_id] = top
+                moved[pick.agent_id] = pick
+                picks[card.id] = pick.agent_id
+            assigned = [(card, picks[card.id]) for card, _ in pending if picks[card.id] is not None]
+            if not assigned:
+                return picks
+            counts = Counter(agent for _, agent in assigned)
+            items = [
+                self._member_bump(group_id, member, ranks[agent_id], counts[agent_id])
+                for agent_id, member in moved.items()
+            ]
+            items += [self._card_update(card, make(str(agent)), expected) for card, agent in assigned]
+            failed = self._transact(items)
+            if failed is None:
+                return picks
+            if failed >= len(moved):  # a card was taken meanwhile: leave it out, pick again
+                taken = assigned[failed - len(moved)][0].id
+                pending = [(card, values) for card, values in pending if card.id != taken]
+            # else another worker moved a member first: read the ranks again
+        raise Conflict("the group's rotation is too contended; try again")
+
+    def assign(
+        self,
+        card: Card,
+        assignment: Assignment,
+        expected: AssignmentState | None,
+        *,
+        group_id: str | None = None,
+    ) -> None:
+        """Set one card's assignment (conditional on ``expected``: CardTaken when it no longer
+        holds); an assignment to a member of a group also moves it to the top of the rotation."""
+        for _ in range(MAX_ATTEMPTS):
+            items: list[dict[str, Any]] = []
+            if assignment.agent_id and group_id:
+                members = self.agents.members(group_id)
+                member = next((m for m in members if m.agent_id == assignment.agent_id), None)
+                if member is not None:
+                    items.append(self._member_bump(group_id, member, max(m.rank for m in members) + 1))
+            items.append(self._card_update(card, assignment, expected))
+            failed = self._transact(items)
+            if failed is None:
+                return
+            if failed == len(items) - 1:
+                raise CardTaken(card.id)
+        raise Conflict("the group's rotation is too contended; try again")
+
+    def _member_bump(self, group_id: str, member: Member, rank: int, times: int = 1) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._main,
+                "Key": _typed({"pk": f"GROUP#{group_id}", "sk": f"MEMBER#{member.agent_id}"}),
+                "UpdateExpression": "SET #rank = :rank, last_assigned_at = :at ADD assigned :times",
+                "ConditionExpression": "#rank = :read",
+                "ExpressionAttributeNames": {"#rank": "rank"},
+                "ExpressionAttributeValues": _typed(
+                    {":rank": rank, ":read": member.rank, ":at": now_iso(), ":times": times}
+                ),
+            }
+        }
+
+    def _transact(self, items: list[dict[str, Any]]) -> int | None:
+        """None when written; else the index of the first item whose condition failed."""
+        try:
+            aws.client("dynamodb").transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            return next((i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"), 0)
+        return None
+
+    def _card_update(
+        self, card: Card, assignment: Assignment, expected: AssignmentState | None
+    ) -> dict[str, Any]:
+        names = {"#a": "assignment", "#s": "state", "#pool": "pool"}
+        values: dict[str, Any] = {":a": to_dynamo(assignment.model_dump(mode="json", exclude_none=True))}
+        sets = ["#a = :a"]
+        removes = []
+        if assignment.state in POOLED:
+            sets += ["#pool = :pool", "pooled_at = :at"]
+            values[":pool"] = pool_key(card.org_id, assignment.group_id, assignment.state)
+            values[":at"] = now_iso()
+        else:
+            removes += ["#pool", "pooled_at"]
+        if expected is None:
+            condition = "attribute_exists(batch_id) AND attribute_not_exists(#a)"
+        else:
+            condition = "#a.#s = :expected"
+            values[":expected"] = expected.value
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        return {
+            "Update": {
+                "TableName": self._cards,
+                "Key": _typed({"batch_id": card.batch_id, "row": card.row}),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names
+                if expected is not None
+                else {"#a": "assignment", "#pool": "pool"},
+                "ExpressionAttributeValues": _typed(values),
+            }
+        }
+
+
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in values.items()}

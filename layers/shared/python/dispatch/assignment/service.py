@@ -1,0 +1,262 @@
+"""Agents, groups, and the agent-facing card operations over the API (PRODUCT §7).
+
+Admins manage agents and groups. An agent is a user whose login email is an agent's email: they
+see the cards offered to every eligible agent of their groups (``distribute_all``) and claim one —
+the first claim wins, the rest get 409. Anyone with the sender role can assign a card by hand,
+which moves the agent to the top of the group's rotation like an automatic assignment.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from dispatch.assignment.agent_file import read_agent_file
+from dispatch.assignment.models import Agent, AgentInput, Assignment, AssignmentState, Group, GroupInput
+from dispatch.assignment.rotation import Assigner, CardTaken, pool_key
+from dispatch.assignment.store import AgentStore
+from dispatch.auth import Caller, Role
+from dispatch.cards.models import Card
+from dispatch.cards.store import CardStore
+from dispatch.clock import now_iso, utcnow
+from dispatch.dynamo import decode_cursor, encode_cursor
+from dispatch.errors import Conflict, DispatchError, Forbidden, InvalidRequest, NotFound, Unprocessable
+from dispatch.ids import new_id
+
+MAX_IMPORT_BASE64 = 7_000_000  # a 5 MiB file, base64-encoded, within API Gateway's 10 MB
+
+
+class AgentImport(BaseModel):
+    """An agents file (CSV/TSV or XLSX), base64-encoded in the JSON body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_base64: Annotated[str, StringConstraints(max_length=MAX_IMPORT_BASE64)]
+
+
+class ManualAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str
+
+
+@dataclass
+class AssignmentService:
+    agents: AgentStore
+    assigner: Assigner
+    cards: CardStore
+
+    # ---- agents ---------------------------------------------------------------------------------
+    def create_agent(self, caller: Caller, body: AgentInput) -> dict[str, Any]:
+        caller.require(Role.admin)
+        self._groups_exist(caller, body.groups)
+        moment = now_iso()
+        agent = Agent(
+            id=new_id(utcnow()),
+            org_id=caller.org_id,
+            created_at=moment,
+            updated_at=moment,
+            **body.model_dump(),
+        )
+        self.agents.create_agent(agent)
+        return agent.view()
+
+    def replace_agent(self, caller: Caller, agent_id: str, body: AgentInput) -> dict[str, Any]:
+        caller.require(Role.admin)
+        self._groups_exist(caller, body.groups)
+        before = self.agents.agent(caller.org_id, agent_id)
+        after = Agent(
+            id=before.id,
+            org_id=before.org_id,
+            created_at=before.created_at,
+            updated_at=now_iso(),
+            **body.model_dump(),
+        )
+        self.agents.update_agent(before, after)
+        return after.view()
+
+    def set_my_availability(self, caller: Caller, available: bool) -> dict[str, Any]:
+        """An agent switches themself on or off (an admin can do it through the agent)."""
+        me = self._me(caller)
+        after = me.model_copy(update={"available": available, "updated_at": now_iso()})
+        self.agents.update_agent(me, after)
+        return after.view()
+
+    def import_agents(self, caller: Caller, body: AgentImport, region: str) -> dict[str, Any]:
+        """Create or update (by email) every valid row; rows with errors are reported, not applied."""
+        caller.require(Role.admin)
+        try:
+            raw = base64.b64decode(body.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidRequest("content_base64 is not base64") from exc
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "agents"
+            path.write_bytes(raw)
+            result = read_agent_file(path, default_phone_region=region)
+        if result.rejected_reason:
+            raise Unprocessable(result.rejected_reason, {"file_name": body.file_name})
+        errors = [asdict(error) for error in result.errors]
+        created = updated = 0
+        for row, agent in result.agents:
+            try:
+                self._groups_exist(caller, agent.groups)
+                existing = self.agents.agent_by(caller.org_id, email=agent.email)
+                if existing is None:
+                    self.create_agent(caller, agent)
+                    created += 1
+                else:
+                    self.replace_agent(caller, existing.id, agent)
+                    updated += 1
+            except DispatchError as exc:
+                errors.append({"row": row, "column": None, "code": exc.code, "message": exc.message})
+        return {
+            "rows": result.rows,
+            "created": created,
+            "updated": updated,
+            "errors": sorted(errors, key=lambda e: e["row"]),
+        }
+
+    def delete_agent(self, caller: Caller, agent_id: str) -> None:
+        caller.require(Role.admin)
+        self.agents.delete_agent(self.agents.agent(caller.org_id, agent_id))
+
+    def get_agent(self, caller: Caller, agent_id: str) -> dict[str, Any]:
+        return self.agents.agent(caller.org_id, agent_id).view()
+
+    def list_agents(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        agents, next_cursor = self.agents.agents(caller.org_id, limit, cursor)
+        return [agent.view() for agent in agents], next_cursor
+
+    # ---- groups ---------------------------------------------------------------------------------
+    def create_group(self, caller: Caller, body: GroupInput) -> dict[str, Any]:
+        caller.require(Role.admin)
+        if body.default_agent_id:
+            self.agents.agent(caller.org_id, body.default_agent_id)
+        group = Group(id=new_id(utcnow()), org_id=caller.org_id, created_at=now_iso(), **body.model_dump())
+        self.agents.put_group(group, new=True)
+        return group.model_dump(mode="json")
+
+    def replace_group(self, caller: Caller, group_id: str, body: GroupInput) -> dict[str, Any]:
+        caller.require(Role.admin)
+        before = self.agents.group(caller.org_id, group_id)
+        if body.default_agent_id:
+            self.agents.agent(caller.org_id, body.default_agent_id)
+        group = before.model_copy(update=body.model_dump())
+        self.agents.put_group(group, new=False)
+        return group.model_dump(mode="json")
+
+    def get_group(self, caller: Caller, group_id: str) -> dict[str, Any]:
+        """The group, and its members in rotation order (next to be assigned first)."""
+        group = self.agents.group(caller.org_id, group_id)
+        members = sorted(self.agents.members(group.id), key=lambda m: (m.rank, m.agent_id))
+        rotation = [
+            {"agent_id": m.agent_id, "available": m.available, "assigned": m.assigned} for m in members
+        ]
+        return {**group.model_dump(mode="json"), "rotation": rotation}
+
+    def list_groups(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        groups, next_cursor = self.agents.groups(caller.org_id, limit, cursor)
+        return [group.model_dump(mode="json") for group in groups], next_cursor
+
+    def delete_group(self, caller: Caller, group_id: str) -> None:
+        caller.require(Role.admin)
+        self.agents.group(caller.org_id, group_id)
+        self.agents.delete_group(caller.org_id, group_id)
+
+    # ---- cards ----------------------------------------------------------------------------------
+    def available_to_me(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Cards waiting for the first claim in the caller's groups that the caller is eligible
+        for, group after group (the cursor says which group and where in it)."""
+        me = self._me(caller)
+        groups = sorted(me.groups)
+        position = decode_cursor(cursor) or {}
+        index, key = int(position.get("g", 0)), position.get("k")
+        found: list[dict[str, Any]] = []
+        while index < len(groups) and len(found) < limit:
+            pool = pool_key(caller.org_id, groups[index], AssignmentState.available)
+            cards, last = self.cards.in_pool(pool, limit, key)
+            found += [card.summary() for card in cards if me.eligible_for(card.values)]
+            if last is not None:
+                return found, encode_cursor({"g": index, "k": last})
+            index, key = index + 1, None
+        return found, encode_cursor({"g": index}) if index < len(groups) else None
+
+    def claim(self, caller: Caller, card_id: str) -> dict[str, Any]:
+        """The first eligible agent to claim an offered card gets it; later claims are 409."""
+        me = self._me(caller)
+        card = self._card(caller, card_id)
+        offer = card.assignment
+        if offer is None or offer.state is not AssignmentState.available:
+            raise Conflict("this card is not waiting to be claimed", _state(card))
+        if offer.group_id not in me.groups or not me.eligible_for(card.values):
+            raise Forbidden("this card is not offered to you")
+        claimed = offer.model_copy(
+            update={"state": AssignmentState.assigned, "agent_id": me.id, "by": "claim", "at": now_iso()}
+        )
+        try:
+            self.assigner.assign(card, claimed, AssignmentState.available, group_id=offer.group_id)
+        except CardTaken as exc:
+            raise Conflict("another agent claimed this card first", _state(self.cards.get(card_id))) from exc
+        return self.cards.get(card_id).public()
+
+    def assign(self, caller: Caller, card_id: str, body: ManualAssignment) -> dict[str, Any]:
+        """Assign (or reassign) a card by hand; the agent moves to the top of its group's rotation."""
+        caller.require(Role.sender)
+        card = self._card(caller, card_id)
+        agent = self.agents.agent(caller.org_id, body.agent_id)
+        current = card.assignment
+        group_id = current.group_id if current and current.group_id in agent.groups else None
+        if group_id is None and agent.groups:
+            group_id = agent.groups[0]
+        assignment = Assignment(
+            state=AssignmentState.assigned,
+            group_id=group_id,
+            agent_id=agent.id,
+            by=f"manual:{caller.email}",
+            at=now_iso(),
+            work_status=current.work_status if current else None,
+            activity=current.activity if current else [],
+        )
+        try:
+            self.assigner.assign(card, assignment, current.state if current else None, group_id=group_id)
+        except CardTaken as exc:
+            raise Conflict(
+                "the card changed meanwhile; read it again", _state(self.cards.get(card_id))
+            ) from exc
+        return self.cards.get(card_id).public()
+
+    def _me(self, caller: Caller) -> Agent:
+        agent = self.agents.agent_by(caller.org_id, email=caller.email)
+        if agent is None:
+            raise Forbidden("you are not an agent of this organisation")
+        return agent
+
+    def _card(self, caller: Caller, card_id: str) -> Card:
+        card = self.cards.get(card_id)
+        if card.org_id != caller.org_id:
+            raise NotFound("no such card")
+        return card
+
+    def _groups_exist(self, caller: Caller, groups: list[str]) -> None:
+        for group_id in groups:
+            try:
+                self.agents.group(caller.org_id, group_id)
+            except NotFound as exc:
+                raise InvalidRequest(f"no such group {group_id!r}", {"group_id": group_id}) from exc
+
+
+def _state(card: Card) -> dict[str, Any]:
+    return {"assignment": card.assignment.state.value if card.assignment else None}

@@ -1,0 +1,248 @@
+"""Agents and groups in the main table (docs/data-model.md).
+
+Items:
+- agent: ``pk=ORG#<org>``, ``sk=AGENT#<id>``; its login email and user id are unique in the
+  organisation: ``sk=AGENTEMAIL#<email>`` and ``sk=AGENTUSER#<user id>`` point at it, written in
+  the same transaction (a second agent with the same email is a 409), and are how ``direct``
+  assignment finds an agent;
+- group: ``pk=ORG#<org>``, ``sk=GROUP#<id>``;
+- membership: ``pk=GROUP#<id>``, ``sk=MEMBER#<agent id>`` — the agent's rotation state in that
+  group (``rank``: the higher, the more recently assigned; ``assigned``; ``last_assigned_at``) and a
+  copy of what choosing needs (availability, filters), so a round-robin choice is one query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+
+from dispatch import aws
+from dispatch.assignment.models import Agent, Filter, Group, eligible
+from dispatch.config import Settings
+from dispatch.dynamo import decode_cursor, encode_cursor, from_dynamo, is_condition_failure, to_dynamo
+from dispatch.errors import Conflict, NotFound
+
+_INTERNAL = {"pk", "sk"}
+_serializer = TypeSerializer()
+
+
+def _org(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+class Member:
+    """An agent as one group's rotation sees it."""
+
+    __slots__ = ("agent_id", "assigned", "available", "email", "filters", "rank")
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        plain = from_dynamo(item)
+        self.agent_id: str = plain["agent_id"]
+        self.email: str = plain.get("email", "")
+        self.available: bool = bool(plain.get("available", True))
+        self.rank: int = int(plain.get("rank", 0))
+        self.assigned: int = int(plain.get("assigned", 0))
+        self.filters = {
+            name: Filter.model_validate(spec) for name, spec in (plain.get("filters") or {}).items()
+        }
+
+    def eligible_for(self, values: dict[str, Any]) -> bool:
+        return eligible(self.filters, values)
+
+
+class AgentStore:
+    def __init__(self, settings: Settings) -> None:
+        self._name = settings.main_table
+        self._table = aws.dynamodb_table(settings.main_table)
+
+    # ---- agents ---------------------------------------------------------------------------------
+    def create_agent(self, agent: Agent) -> None:
+        """The agent, its unique email (and user id) pointers and its group memberships, at once."""
+        items = [self._put(_org(agent.org_id), f"AGENT#{agent.id}", _agent_item(agent), new=True)]
+        items += self._pointers(agent)
+        items += [
+            self._put(f"GROUP#{group}", f"MEMBER#{agent.id}", _member_item(agent), new=True)
+            for group in agent.groups
+        ]
+        self._transact(items, "an agent with this email or user id already exists")
+
+    def update_agent(self, before: Agent, after: Agent) -> None:
+        """Replace an agent; pointers and memberships follow (a rotation rank is kept)."""
+        items: list[dict[str, Any]] = [self._put(_org(after.org_id), f"AGENT#{after.id}", _agent_item(after))]
+        if (before.email, before.user_id) != (after.email, after.user_id):
+            items += [self._delete(_org(before.org_id), key) for key in _pointer_keys(before)]
+            items += self._pointers(after)
+        for group in set(before.groups) - set(after.groups):
+            items.append(self._delete(f"GROUP#{group}", f"MEMBER#{after.id}"))
+        for group in after.groups:
+            items.append(self._member_update(group, after))
+        self._transact(items, "an agent with this email or user id already exists")
+
+    def delete_agent(self, agent: Agent) -> None:
+        items = [self._delete(_org(agent.org_id), f"AGENT#{agent.id}")]
+        items += [self._delete(_org(agent.org_id), key) for key in _pointer_keys(agent)]
+        items += [self._delete(f"GROUP#{group}", f"MEMBER#{agent.id}") for group in agent.groups]
+        self._transact(items, "the agent changed meanwhile")
+
+    def agent(self, org_id: str, agent_id: str) -> Agent:
+        item = self._table.get_item(
+            Key={"pk": _org(org_id), "sk": f"AGENT#{agent_id}"}, ConsistentRead=True
+        ).get("Item")
+        if not item:
+            raise NotFound("no such agent", {"agent_id": agent_id})
+        return Agent.model_validate(from_dynamo(_public(item)))
+
+    def agent_by(self, org_id: str, *, email: str | None = None, user_id: str | None = None) -> Agent | None:
+        key = f"AGENTEMAIL#{email.lower()}" if email else f"AGENTUSER#{user_id}"
+        item = self._table.get_item(Key={"pk": _org(org_id), "sk": key}, ConsistentRead=True).get("Item")
+        return self.agent(org_id, str(item["agent_id"])) if item else None
+
+    def agents(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Agent], str | None]:
+        return self._page(org_id, "AGENT#", Agent, limit, cursor)
+
+    # ---- groups ---------------------------------------------------------------------------------
+    def put_group(self, group: Group, *, new: bool) -> None:
+        body = to_dynamo(group.model_dump(mode="json"))
+        try:
+            if new:
+                self._table.put_item(
+                    Item={"pk": _org(group.org_id), "sk": f"GROUP#{group.id}", **body},
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            else:
+                self._table.put_item(
+                    Item={"pk": _org(group.org_id), "sk": f"GROUP#{group.id}", **body},
+                    ConditionExpression="attribute_exists(pk)",
+                )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise Conflict("the group changed meanwhile") from exc
+            raise
+
+    def group(self, org_id: str, group_id: str) -> Group:
+        item = self._table.get_item(
+            Key={"pk": _org(org_id), "sk": f"GROUP#{group_id}"}, ConsistentRead=True
+        ).get("Item")
+        if not item:
+            raise NotFound("no such group", {"group_id": group_id})
+        return Group.model_validate(from_dynamo(_public(item)))
+
+    def groups(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Group], str | None]:
+        return self._page(org_id, "GROUP#", Group, limit, cursor)
+
+    def delete_group(self, org_id: str, group_id: str) -> None:
+        if self.members(group_id):
+            raise Conflict("the group still has agents; remove them from it first", {"group_id": group_id})
+        self._table.delete_item(Key={"pk": _org(org_id), "sk": f"GROUP#{group_id}"})
+
+    def members(self, group_id: str) -> list[Member]:
+        """Every member of a group with its rotation state (strongly consistent)."""
+        found: list[Member] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
+            "ExpressionAttributeValues": {":pk": f"GROUP#{group_id}", ":m": "MEMBER#"},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._table.query(**query)
+            found += [Member(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return found
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # ---- helpers --------------------------------------------------------------------------------
+    def _page(
+        self, org_id: str, prefix: str, model: Any, limit: int, cursor: str | None
+    ) -> tuple[list[Any], str | None]:
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": _org(org_id), ":prefix": prefix},
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self._table.query(**request)
+        items = [model.model_validate(from_dynamo(_public(item))) for item in page.get("Items", [])]
+        return items, encode_cursor(page.get("LastEvaluatedKey"))
+
+    def _pointers(self, agent: Agent) -> list[dict[str, Any]]:
+        return [
+            self._put(_org(agent.org_id), key, {"agent_id": agent.id}, new=True)
+            for key in _pointer_keys(agent)
+        ]
+
+    def _put(self, pk: str, sk: str, body: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
+        put: dict[str, Any] = {
+            "TableName": self._name,
+            "Item": _typed({"pk": pk, "sk": sk, **to_dynamo(body)}),
+        }
+        if new:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        return {"Put": put}
+
+    def _delete(self, pk: str, sk: str) -> dict[str, Any]:
+        return {"Delete": {"TableName": self._name, "Key": _typed({"pk": pk, "sk": sk})}}
+
+    def _member_update(self, group: str, agent: Agent) -> dict[str, Any]:
+        """Availability and filters change; the rotation state (rank, counts) stays."""
+        return {
+            "Update": {
+                "TableName": self._name,
+                "Key": _typed({"pk": f"GROUP#{group}", "sk": f"MEMBER#{agent.id}"}),
+                "UpdateExpression": (
+                    "SET agent_id = :id, email = :email, available = :available, filters = :filters, "
+                    "#rank = if_not_exists(#rank, :zero), assigned = if_not_exists(assigned, :zero)"
+                ),
+                "ExpressionAttributeNames": {"#rank": "rank"},
+                "ExpressionAttributeValues": _typed(
+                    {
+                        ":id": agent.id,
+                        ":email": agent.email,
+                        ":available": agent.available,
+                        ":filters": to_dynamo(agent.filter_specs()),
+                        ":zero": 0,
+                    }
+                ),
+            }
+        }
+
+    def _transact(self, items: list[dict[str, Any]], conflict: str) -> None:
+        try:
+            aws.client("dynamodb").transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                raise Conflict(conflict) from exc
+            raise
+
+
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in values.items()}
+
+
+def _pointer_keys(agent: Agent) -> list[str]:
+    keys = [f"AGENTEMAIL#{agent.email.lower()}"]
+    if agent.user_id:
+        keys.append(f"AGENTUSER#{agent.user_id}")
+    return keys
+
+
+def _agent_item(agent: Agent) -> dict[str, Any]:
+    return agent.view()
+
+
+def _member_item(agent: Agent) -> dict[str, Any]:
+    return {
+        "agent_id": agent.id,
+        "email": agent.email,
+        "available": agent.available,
+        "filters": agent.filter_specs(),
+        "rank": 0,
+        "assigned": 0,
+    }
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in _INTERNAL}

@@ -1,0 +1,206 @@
+"""Agents and groups over the API; cards offered to every eligible agent and claimed (first wins,
+also with 20 concurrent claimers); manual assignment moving the rotation."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections import Counter
+from typing import Any
+
+from dispatch import services
+from dispatch.assignment.models import Assignment, AssignmentState
+from dispatch.assignment.rotation import Assigner
+from dispatch.assignment.store import AgentStore
+from dispatch.auth import caller_from_claims
+from dispatch.cards.models import Card, CardStatus
+from dispatch.cards.store import CardStore
+from dispatch.config import Settings
+
+ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
+
+
+def _agent_claims(n: int) -> dict[str, Any]:
+    return {
+        "sub": f"sub-{n}",
+        "email": f"agent{n}@example.com",
+        "cognito:groups": "sender",
+        "custom:org_id": "org-a",
+    }
+
+
+def _settings(deployed: Any) -> Settings:
+    return Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+
+
+def _group_with_agents(deployed: Any, count: int, **extra: Any) -> tuple[str, list[dict[str, Any]]]:
+    status, group = deployed.api("POST", "/groups", ADMIN, body={"name": "Sales"})
+    assert status == 201
+    agents = []
+    for n in range(count):
+        body = {"email": f"agent{n}@example.com", "name": f"Agent {n}", "groups": [group["id"]], **extra}
+        status, agent = deployed.api("POST", "/agents", ADMIN, body=body)
+        assert status == 201, agent
+        agents.append(agent)
+    return group["id"], agents
+
+
+def _offered_card(deployed: Any, group_id: str, row: int = 2, values: dict[str, Any] | None = None) -> Card:
+    settings = _settings(deployed)
+    card = Card(
+        id=f"b1-{row:07d}",
+        batch_id="b1",
+        org_id="org-a",
+        row=row,
+        values=values or {"state": "CA"},
+        status=CardStatus.sent,
+        link_expires_at=0,
+        created_at="t",
+    )
+    CardStore(settings).put_many([card])
+    offer = Assignment(state=AssignmentState.available, group_id=group_id, by="distribute_all")
+    Assigner(settings, AgentStore(settings)).assign(card, offer, None)
+    return card
+
+
+def test_agents_and_groups_are_managed_by_admins_and_scoped(deployed: Any) -> None:
+    group_id, [agent] = _group_with_agents(
+        deployed, 1, filters={"state": {"in": ["CA", "NV"]}}, work_phone="+14155550100"
+    )
+    assert agent["filters"] == {"state": {"in": ["CA", "NV"]}}
+    status, _dup = deployed.api(
+        "POST", "/agents", ADMIN, body={"email": "AGENT0@example.com", "name": "Twin"}
+    )
+    assert status == 409  # the login email is unique in the organisation
+    assert (
+        deployed.api("POST", "/agents", _agent_claims(0), body={"email": "x@example.com", "name": "X"})[0]
+        == 403
+    )
+    status, _ = deployed.api(
+        "POST", "/agents", ADMIN, body={"email": "y@example.com", "name": "Y", "groups": ["nope"]}
+    )
+    assert status == 400
+    body = {"email": "agent0@example.com", "name": "Agent Zero", "groups": [group_id], "available": False}
+    status, replaced = deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body=body)
+    assert (status, replaced["name"], replaced["available"]) == (200, "Agent Zero", False)
+    status, group = deployed.api("GET", f"/groups/{group_id}", ADMIN)
+    assert group["rotation"] == [{"agent_id": agent["id"], "available": False, "assigned": 0}]
+    assert deployed.api("PUT", "/agents/me/availability", _agent_claims(0), body={"available": True})[1][
+        "available"
+    ]
+    assert deployed.api("DELETE", f"/groups/{group_id}", ADMIN)[0] == 409  # it still has an agent
+    stranger = {**ADMIN, "custom:org_id": "org-b"}
+    assert deployed.api("GET", f"/agents/{agent['id']}", stranger)[0] == 404
+    assert deployed.api("DELETE", f"/agents/{agent['id']}", ADMIN)[0] == 204
+    assert deployed.api("DELETE", f"/groups/{group_id}", ADMIN)[0] == 204
+
+
+def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: Any) -> None:
+    group_id, _ = _group_with_agents(deployed, 2)
+    status, _picky = deployed.api(
+        "POST",
+        "/agents",
+        ADMIN,
+        body={
+            "email": "agent2@example.com",
+            "name": "Picky",
+            "groups": [group_id],
+            "filters": {"state": {"equals": "TX"}},
+        },
+    )
+    assert status == 201
+    card = _offered_card(deployed, group_id)
+    assert [c["id"] for c in deployed.api("GET", "/agents/me/available", _agent_claims(0))[1]["items"]] == [
+        card.id
+    ]
+    assert deployed.api("GET", "/agents/me/available", _agent_claims(2))[1]["items"] == []  # not eligible
+    assert deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(2))[0] == 403
+    status, claimed = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(1))
+    assert (status, claimed["assignment"]["state"], claimed["assignment"]["by"]) == (200, "assigned", "claim")
+    status, late = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(0))
+    assert (status, late["error"]["details"]) == (409, {"assignment": "assigned"})
+    assert deployed.api("GET", "/agents/me/available", _agent_claims(0))[1]["items"] == []
+
+
+def test_twenty_concurrent_claimers_exactly_one_wins(deployed: Any, serialised_moto: None) -> None:
+    group_id, _ = _group_with_agents(deployed, 20)
+    card = _offered_card(deployed, group_id)
+    service = services.assignment_service(_settings(deployed))
+    start = threading.Barrier(20)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def claim(n: int) -> None:
+        caller = caller_from_claims(_agent_claims(n))
+        start.wait()
+        try:
+            service.claim(caller, card.id)
+            result = "won"
+        except Exception as exc:  # the losers' Conflict
+            result = type(exc).__name__
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counter(outcomes) == {"won": 1, "Conflict": 19}
+    stored = CardStore(_settings(deployed)).get(card.id).assignment
+    assert stored is not None
+    assert stored.state is AssignmentState.assigned
+    rotation = AgentStore(_settings(deployed)).members(group_id)
+    assert sum(member.assigned for member in rotation) == 1
+
+
+def test_a_manual_assignment_moves_the_agent_to_the_back_of_the_rotation(deployed: Any) -> None:
+    group_id, agents = _group_with_agents(deployed, 3)
+    card = _offered_card(deployed, group_id)
+    first = sorted(agents, key=lambda a: a["id"])[0]
+    status, assigned = deployed.api("POST", f"/cards/{card.id}/assign", ADMIN, body={"agent_id": first["id"]})
+    assert (status, assigned["assignment"]["agent_id"]) == (200, first["id"])
+    rotation = deployed.api("GET", f"/groups/{group_id}", ADMIN)[1]["rotation"]
+    assert rotation[-1] == {"agent_id": first["id"], "available": True, "assigned": 1}
+
+
+def test_agents_are_imported_from_a_file_created_or_updated_by_email(deployed: Any) -> None:
+    status, group = deployed.api("POST", "/groups", ADMIN, body={"name": "Sales"})
+    rows = (
+        "email,name,work_phone,available,groups,filter:state\n"
+        f"ann@example.com,Ann,(415) 555-0101,yes,{group['id']},in:CA|NV\n"
+        "bob@example.com,Bob,not a phone,no,,\n"
+        "ann@example.com,Ann again,,,,\n"
+    )
+    body = {"file_name": "agents.csv", "content_base64": base64.b64encode(rows.encode()).decode()}
+    status, report = deployed.api("POST", "/agents/import", ADMIN, body=body)
+    assert status == 200, report
+    assert (report["rows"], report["created"], report["updated"]) == (3, 1, 0)
+    assert sorted(error["code"] for error in report["errors"]) == ["duplicate_agent", "invalid_phone"]
+    [ann] = deployed.api("GET", "/agents", ADMIN)[1]["items"]
+    assert (ann["work_phone"], ann["groups"], ann["filters"]) == (
+        "+14155550101",
+        [group["id"]],
+        {"state": {"in": ["CA", "NV"]}},
+    )
+    again = {
+        "file_name": "a.csv",
+        "content_base64": base64.b64encode(b"email,name\nann@example.com,Ann B\n").decode(),
+    }
+    assert deployed.api("POST", "/agents/import", ADMIN, body=again)[1]["updated"] == 1
+    garbage = {"file_name": "x.pdf", "content_base64": base64.b64encode(b"%PDF-1.4 binary").decode()}
+    assert deployed.api("POST", "/agents/import", ADMIN, body=garbage)[0] == 422
+
+
+def test_business_hours_are_organisation_settings(deployed: Any) -> None:
+    hours = {
+        "timezone": "America/New_York",
+        "weekly": {"MON": [{"start": "09:00", "end": "17:00"}]},
+        "holidays": ["2026-12-25"],
+    }
+    status, saved = deployed.api(
+        "PUT", "/organisation", ADMIN, body={"name": "Org A", "business_hours": hours}
+    )
+    assert (status, saved["business_hours"]["weekly"]["MON"]) == (200, [{"start": "09:00", "end": "17:00"}])
+    bad = {**hours, "weekly": {"MON": [{"start": "18:00", "end": "09:00"}]}}
+    assert deployed.api("PUT", "/organisation", ADMIN, body={"business_hours": bad})[0] == 400
