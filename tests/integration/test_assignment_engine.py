@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from dispatch import services
 from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
 from dispatch.assignment.models import Agent, AssignmentConfig, AssignmentType, Group
@@ -14,6 +16,7 @@ from dispatch.assignment.store import AgentStore
 from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings
+from local.stack import ROOT
 
 MONDAY_NOON = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
 NIGHT = datetime(2027, 3, 15, 23, 0, tzinfo=UTC)
@@ -176,3 +179,48 @@ def test_distribute_all_offers_the_card_to_the_eligible_agents(deployed: Any) ->
     assert engine.assign(cards, _config(AssignmentType.distribute_all), ALWAYS_OPEN, MONDAY_NOON) == Counter(
         {"available": 1}
     )
+
+
+def test_sending_a_batch_assigns_its_delivered_cards(deployed: Any, s3_event: Any) -> None:
+    admin = {
+        "sub": "sub-admin",
+        "email": "admin@org-a.test",
+        "cognito:groups": "admin",
+        "custom:org_id": "org-a",
+    }
+    _, group = deployed.api("POST", "/groups", admin, body={"name": "Sales"})
+    for n in range(2):
+        deployed.api(
+            "POST",
+            "/agents",
+            admin,
+            body={"email": f"a{n}@example.com", "name": f"A{n}", "groups": [group["id"]]},
+        )
+    body = {
+        **json.loads((ROOT / "examples" / "process.json").read_text()),
+        "approval_required": False,
+        "assignment": {"type": "round_robin", "group_id": group["id"], "initial_status": "new"},
+    }
+    status, process = deployed.api("POST", "/processes", admin, body=body)
+    assert status == 201, process
+    bad = {**body, "assignment": {"type": "round_robin", "group_id": "nope"}}
+    assert deployed.api("POST", "/processes", admin, body=bad)[0] == 400
+    deployed.api("POST", f"/processes/{process['id']}/publish", admin)
+    rows = "first_name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(6))
+    key = f"drop/{process['id']}/list.csv"
+    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=rows.encode())
+    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(rows)))["batches"]
+    step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("SendFunction")].environment)
+    settings = settings.model_copy(update={"email_rate_per_second": 2000.0})
+    [chunk] = services.batch_service(settings).batches.get("org-a", handled["batch_id"]).chunks
+    deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
+    deployed.invoke("LifecycleFunction", {**step, "action": "start_sending"})
+    outcome = services.workflow(settings).send(
+        "org-a", handled["batch_id"], chunk, lambda b: services.chunk_sender(b, settings)
+    )
+    assert (outcome["sent"], outcome["assignment"]) == (6, {"assigned": 6})
+    cards = list(CardStore(settings).all_in_batch(handled["batch_id"]))
+    assert Counter(c.assignment.agent_id for c in cards if c.assignment).most_common()[0][1] == 3
+    assert {c.assignment.work_status for c in cards if c.assignment} == {"new"}

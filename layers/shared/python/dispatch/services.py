@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dispatch import aws
+from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.service import AssignmentService
 from dispatch.assignment.store import AgentStore
@@ -50,7 +51,7 @@ def organisation_service(settings: Settings | None = None) -> OrganisationServic
 
 def process_service(settings: Settings | None = None) -> ProcessService:
     settings = settings or get_settings()
-    return ProcessService(ProcessStore(settings), OrganisationStore(settings))
+    return ProcessService(ProcessStore(settings), OrganisationStore(settings), AgentStore(settings))
 
 
 def batch_service(settings: Settings | None = None) -> BatchService:
@@ -101,6 +102,7 @@ def workflow(settings: Settings | None = None) -> Workflow:
         CardStore(settings),
         lambda: link_config(settings),
         Executions(settings.sending_state_machine_arn),
+        assignment_engine(settings),
     )
 
 
@@ -222,3 +224,9 @@ def assignment_service(settings: Settings | None = None) -> AssignmentService:
     settings = settings or get_settings()
     agents = AgentStore(settings)
     return AssignmentService(agents, Assigner(settings, agents), CardStore(settings))
+
+
+def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
+    settings = settings or get_settings()
+    agents = AgentStore(settings)
+    return AssignmentEngine(agents, Assigner(settings, agents))

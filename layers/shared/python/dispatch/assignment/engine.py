@@ -42,9 +42,7 @@ class AssignmentEngine:
         moment = isoformat(now)
         waiting = [card for card in cards if card.assignment is None]
         if config.type is AssignmentType.none:
-            for card in waiting:
-                self._set(card, Assignment(state=AssignmentState.prospect, at=moment), outcomes)
-            return outcomes
+            return Counter({AssignmentState.prospect.value: len(waiting)})  # a card without one is a prospect
         if not hours.is_open(now):
             for card in waiting:
                 self._set(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dispatch.assignment.engine import AssignmentEngine
+from dispatch.assignment.models import AssignmentType
 from dispatch.batches.execution import Executions
 from dispatch.batches.lifecycle import TRANSITIONS
 from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk
@@ -20,16 +22,19 @@ from dispatch.cards.context import LinkConfig
 from dispatch.cards.generation import generate_chunk
 from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
-from dispatch.clock import isoformat, now_iso
+from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict
 from dispatch.ingest.staging import read_chunk
 from dispatch.observability import logger
+from dispatch.organisations.models import OrganisationSettings
 from dispatch.organisations.store import OrganisationStore
+from dispatch.processes.models import Process
 from dispatch.processes.store import ProcessStore
 
 UNSENT = frozenset({CardStatus.ready, CardStatus.error})
+ASSIGNABLE = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconfirmed})
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Workflow:
     cards: CardStore
     links: Callable[[], LinkConfig]
     sending: Executions
+    assignments: AssignmentEngine
 
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
@@ -172,7 +178,21 @@ class Workflow:
         if outcome.stopped and self.batches.get(org_id, batch_id).status is BatchStatus.rejected:
             self.close_unsent(batch, chunk, CardStatus.rejected)
         self.settle(batch, chunk)
-        return outcome.as_dict()
+        return {**outcome.as_dict(), "assignment": self._assign(batch, process, organisation, chunk)}
+
+    def _assign(
+        self, batch: Batch, process: Process, organisation: OrganisationSettings, chunk: Chunk
+    ) -> dict[str, int]:
+        """The chunk's delivered cards go to agents by the process's assignment type (PRODUCT §7)."""
+        if process.assignment.type is AssignmentType.none:
+            return {}
+        cards = [
+            card
+            for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row)
+            if card.status in ASSIGNABLE
+        ]
+        outcomes = self.assignments.assign(cards, process.assignment, organisation.business_hours, utcnow())
+        return dict(outcomes)
 
     def close_unsent(self, batch: Batch, chunk: Chunk, target: CardStatus) -> int:
         """Cards of the chunk never sent (``ready`` or ``error``) become ``target``; sent ones stay."""

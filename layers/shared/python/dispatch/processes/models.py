@@ -8,6 +8,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
+from dispatch.assignment.models import AssignmentConfig
+
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,63}$")
 
 
@@ -77,6 +79,7 @@ class ProcessInput(BaseModel):
     channel_order: ChannelOrder = ChannelOrder.email_first
     approval_required: bool | None = None
     four_eyes: bool | None = None
+    assignment: AssignmentConfig = Field(default_factory=AssignmentConfig)  # to agents, when distributed
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Self:

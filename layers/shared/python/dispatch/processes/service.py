@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dispatch.assignment.models import AssignmentType
+from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
-from dispatch.errors import Unprocessable
+from dispatch.errors import InvalidRequest, NotFound, Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.example_file import example_file
@@ -14,15 +16,26 @@ from dispatch.rendering import check_syntax
 
 
 class ProcessService:
-    def __init__(self, store: ProcessStore, organisations: OrganisationStore) -> None:
+    def __init__(self, store: ProcessStore, organisations: OrganisationStore, agents: AgentStore) -> None:
         self._store = store
         self._organisations = organisations
+        self._agents = agents
 
     def create(self, caller: Caller, body: ProcessInput) -> Process:
         caller.require(Role.admin)
         problems = check_syntax(body.templates)
         if problems:
             raise Unprocessable("a template does not compile", {"templates": problems})
+        group_id = body.assignment.group_id
+        if group_id:
+            try:
+                self._agents.group(caller.org_id, group_id)
+            except NotFound as exc:
+                raise InvalidRequest(
+                    f"no such distribution group {group_id!r}", {"group_id": group_id}
+                ) from exc
+        if body.assignment.type is AssignmentType.ring_all:
+            raise InvalidRequest("ring_all assignment is not available yet; choose another type")
         process = Process(
             **body.model_dump(),
             id=new_id(utcnow()),
