@@ -1,4 +1,5 @@
-"""Scheduled: cards left ``sending`` by a sender that died become ``unconfirmed`` (never resent)."""
+"""Scheduled (every 5 minutes): cards left ``sending`` by a sender that died become ``unconfirmed``
+(never resent); cards waiting in the Unassigned queue go to agents once business hours open."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from dispatch.observability import logger, metrics, tracer
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     stale_after = timedelta(minutes=get_settings().sweep_stale_minutes)
-    return {"unconfirmed": services.workflow().sweep(utcnow(), stale_after)}
+    now = utcnow()
+    return {
+        "unconfirmed": services.workflow().sweep(now, stale_after),
+        "drained": dict(services.unassigned_drain().run(now)),
+    }

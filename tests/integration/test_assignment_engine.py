@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dispatch import services
@@ -181,13 +181,18 @@ def test_distribute_all_offers_the_card_to_the_eligible_agents(deployed: Any) ->
     )
 
 
-def test_sending_a_batch_assigns_its_delivered_cards(deployed: Any, s3_event: Any) -> None:
+def _sent_batch(
+    deployed: Any, s3_event: Any, assignment: dict[str, Any], hours: dict[str, Any] | None = None
+) -> tuple[Settings, str, dict[str, Any]]:
+    """A six-card batch of a round-robin process, generated and sent; the send step's outcome."""
     admin = {
         "sub": "sub-admin",
         "email": "admin@org-a.test",
         "cognito:groups": "admin",
         "custom:org_id": "org-a",
     }
+    if hours is not None:
+        deployed.api("PUT", "/organisation", admin, body={"name": "Org A", "business_hours": hours})
     _, group = deployed.api("POST", "/groups", admin, body={"name": "Sales"})
     for n in range(2):
         deployed.api(
@@ -199,7 +204,7 @@ def test_sending_a_batch_assigns_its_delivered_cards(deployed: Any, s3_event: An
     body = {
         **json.loads((ROOT / "examples" / "process.json").read_text()),
         "approval_required": False,
-        "assignment": {"type": "round_robin", "group_id": group["id"], "initial_status": "new"},
+        "assignment": {**assignment, "group_id": group["id"]},
     }
     status, process = deployed.api("POST", "/processes", admin, body=body)
     assert status == 201, process
@@ -220,7 +225,33 @@ def test_sending_a_batch_assigns_its_delivered_cards(deployed: Any, s3_event: An
     outcome = services.workflow(settings).send(
         "org-a", handled["batch_id"], chunk, lambda b: services.chunk_sender(b, settings)
     )
+    return settings, handled["batch_id"], outcome
+
+
+def test_sending_a_batch_assigns_its_delivered_cards(deployed: Any, s3_event: Any) -> None:
+    settings, batch_id, outcome = _sent_batch(
+        deployed, s3_event, {"type": "round_robin", "initial_status": "new"}
+    )
     assert (outcome["sent"], outcome["assignment"]) == (6, {"assigned": 6})
-    cards = list(CardStore(settings).all_in_batch(handled["batch_id"]))
+    cards = list(CardStore(settings).all_in_batch(batch_id))
     assert Counter(c.assignment.agent_id for c in cards if c.assignment).most_common()[0][1] == 3
     assert {c.assignment.work_status for c in cards if c.assignment} == {"new"}
+
+
+def test_cards_sent_after_hours_wait_and_are_drained_when_hours_open(deployed: Any, s3_event: Any) -> None:
+    today = datetime.now(UTC).date()
+    every_day = {
+        day: [{"start": "00:00", "end": "24:00"}] for day in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+    }
+    hours = {"timezone": "UTC", "weekly": every_day, "holidays": [today.isoformat()]}  # closed all of today
+    settings, batch_id, outcome = _sent_batch(deployed, s3_event, {"type": "round_robin"}, hours)
+    assert outcome["assignment"] == {"unassigned": 6}
+    drain = services.unassigned_drain(settings)
+    assert drain.run(datetime.now(UTC)) == Counter()  # still closed: nothing moves
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=9
+    )
+    assert drain.run(tomorrow) == Counter({"assigned": 6})
+    cards = list(CardStore(settings).all_in_batch(batch_id))
+    assert {c.assignment.state.value for c in cards if c.assignment} == {"assigned"}
+    assert drain.run(tomorrow) == Counter()  # the batch's mark is gone

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dispatch import aws
+from dispatch.assignment.drain import UnassignedDrain
 from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.service import AssignmentService
@@ -230,3 +231,15 @@ def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
     settings = settings or get_settings()
     agents = AgentStore(settings)
     return AssignmentEngine(agents, Assigner(settings, agents))
+
+
+def unassigned_drain(settings: Settings | None = None) -> UnassignedDrain:
+    settings = settings or get_settings()
+    return UnassignedDrain(
+        AgentStore(settings),
+        assignment_engine(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        CardStore(settings),
+    )

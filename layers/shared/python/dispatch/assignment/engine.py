@@ -35,46 +35,56 @@ class AssignmentEngine:
     assigner: Assigner
 
     def assign(
-        self, cards: list[Card], config: AssignmentConfig, hours: BusinessHours, now: datetime
+        self,
+        cards: list[Card],
+        config: AssignmentConfig,
+        hours: BusinessHours,
+        now: datetime,
+        *,
+        waiting_in: AssignmentState | None = None,
     ) -> Counter[str]:
-        """Assign every card not assigned yet; returns how many ended in each state (or fallback)."""
+        """Assign the cards still waiting — not assigned yet, or (``waiting_in``) in that queue —
+        and return how many ended in each state (``default_agent`` for the fallback, ``taken``
+        for cards another worker got first)."""
         outcomes: Counter[str] = Counter()
         moment = isoformat(now)
-        waiting = [card for card in cards if card.assignment is None]
+        waiting = [c for c in cards if (c.assignment.state if c.assignment else None) == waiting_in]
         if config.type is AssignmentType.none:
-            return Counter({AssignmentState.prospect.value: len(waiting)})  # a card without one is a prospect
+            return Counter({AssignmentState.prospect.value: len(waiting)})  # no assignment: a prospect
         if not hours.is_open(now):
-            for card in waiting:
-                self._set(
-                    card,
-                    Assignment(state=AssignmentState.unassigned, group_id=config.group_id, at=moment),
-                    outcomes,
-                )
+            if waiting_in is None:
+                queued = Assignment(state=AssignmentState.unassigned, group_id=config.group_id, at=moment)
+                for card in waiting:
+                    self._set(card, queued, outcomes, None)
+                if waiting:
+                    self.agents.mark_waiting(waiting[0].org_id, waiting[0].batch_id)
             return outcomes
         if config.type is AssignmentType.round_robin:
-            self._round_robin(waiting, config, moment, outcomes)
+            self._round_robin(waiting, config, moment, outcomes, waiting_in)
         elif config.type is AssignmentType.direct:
             for card in waiting:
-                self._direct(card, config, moment, outcomes)
+                self._direct(card, config, moment, outcomes, waiting_in)
         elif config.type is AssignmentType.distribute_all:
             members = self.agents.members(str(config.group_id))
+            offer = Assignment(
+                state=AssignmentState.available, group_id=config.group_id, by="distribute_all", at=moment
+            )
             for card in waiting:
                 if any(m.available and m.eligible_for(card.values) for m in members):
-                    offer = Assignment(
-                        state=AssignmentState.available,
-                        group_id=config.group_id,
-                        by="distribute_all",
-                        at=moment,
-                    )
-                    self._set(card, offer, outcomes)
+                    self._set(card, offer, outcomes, waiting_in)
                 else:
-                    self._fallback(card, config, moment, outcomes)
+                    self._fallback(card, config, moment, outcomes, waiting_in)
         else:
             raise ValueError(f"assignment type {config.type.value} is not supported")
         return outcomes
 
     def _round_robin(
-        self, cards: list[Card], config: AssignmentConfig, moment: str, outcomes: Counter[str]
+        self,
+        cards: list[Card],
+        config: AssignmentConfig,
+        moment: str,
+        outcomes: Counter[str],
+        expected: AssignmentState | None,
     ) -> None:
         group_id = str(config.group_id)
 
@@ -83,16 +93,25 @@ class AssignmentEngine:
 
         for start in range(0, len(cards), BLOCK):
             block = cards[start : start + BLOCK]
-            picks = self.assigner.round_robin([(card, card.values) for card in block], group_id, make, None)
+            picks = self.assigner.round_robin(
+                [(card, card.values) for card in block], group_id, make, expected
+            )
             for card in block:
                 if card.id not in picks:
                     outcomes["taken"] += 1
                 elif picks[card.id] is None:
-                    self._fallback(card, config, moment, outcomes)
+                    self._fallback(card, config, moment, outcomes, expected)
                 else:
                     outcomes[AssignmentState.assigned.value] += 1
 
-    def _direct(self, card: Card, config: AssignmentConfig, moment: str, outcomes: Counter[str]) -> None:
+    def _direct(
+        self,
+        card: Card,
+        config: AssignmentConfig,
+        moment: str,
+        outcomes: Counter[str],
+        expected: AssignmentState | None,
+    ) -> None:
         email, user_id = _field(card.values, DIRECT_EMAIL), _field(card.values, DIRECT_USER)
         agent: Agent | None = None
         if email:
@@ -100,20 +119,28 @@ class AssignmentEngine:
         if agent is None and user_id:
             agent = self.agents.agent_by(card.org_id, user_id=str(user_id))
         if agent is None:
-            self._set(
-                card, Assignment(state=AssignmentState.prospect, at=moment, reason="no agent named"), outcomes
-            )
+            prospect = Assignment(state=AssignmentState.prospect, at=moment, reason="no agent named")
+            self._set(card, prospect, outcomes, expected)
         elif not agent.available or not agent.eligible_for(card.values):
-            self._fallback(card, config, moment, outcomes)
+            self._fallback(card, config, moment, outcomes, expected)
         else:
             group = config.group_id if config.group_id in agent.groups else None
-            self._set(card, _assigned(config, agent.id, "direct", moment, group), outcomes, group_id=group)
+            self._set(
+                card, _assigned(config, agent.id, "direct", moment, group), outcomes, expected, group_id=group
+            )
 
-    def _fallback(self, card: Card, config: AssignmentConfig, moment: str, outcomes: Counter[str]) -> None:
+    def _fallback(
+        self,
+        card: Card,
+        config: AssignmentConfig,
+        moment: str,
+        outcomes: Counter[str],
+        expected: AssignmentState | None,
+    ) -> None:
         group = self.agents.group(card.org_id, str(config.group_id)) if config.group_id else None
         if group is not None and group.default_agent_id:
             assignment = _assigned(config, group.default_agent_id, "default_agent", moment)
-            self._set(card, assignment, outcomes, group_id=group.id, label="default_agent")
+            self._set(card, assignment, outcomes, expected, group_id=group.id, label="default_agent")
         else:
             exception = Assignment(
                 state=AssignmentState.lead_exception,
@@ -121,19 +148,20 @@ class AssignmentEngine:
                 at=moment,
                 reason="no eligible or available agent, and no default agent",
             )
-            self._set(card, exception, outcomes)
+            self._set(card, exception, outcomes, expected)
 
     def _set(
         self,
         card: Card,
         assignment: Assignment,
         outcomes: Counter[str],
+        expected: AssignmentState | None,
         *,
         group_id: str | None = None,
         label: str | None = None,
     ) -> None:
         try:
-            self.assigner.assign(card, assignment, None, group_id=group_id)
+            self.assigner.assign(card, assignment, expected, group_id=group_id)
         except CardTaken:
             outcomes["taken"] += 1
             return

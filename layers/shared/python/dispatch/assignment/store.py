@@ -152,6 +152,30 @@ class AgentStore:
                 return found
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    # ---- the Unassigned queue ---------------------------------------------------------------------
+    def mark_waiting(self, org_id: str, batch_id: str) -> None:
+        """A batch has cards in the Unassigned queue (outside business hours): the drain looks here."""
+        self._table.put_item(Item={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"})
+
+    def waiting(self) -> list[tuple[str, str]]:
+        """(organisation, batch) of every batch with cards waiting for business hours."""
+        found: list[tuple[str, str]] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": "UNASSIGNED"},
+        }
+        while True:
+            page = self._table.query(**query)
+            for item in page.get("Items", []):
+                org_id, _, batch_id = str(item["sk"]).partition("#")
+                found.append((org_id, batch_id))
+            if "LastEvaluatedKey" not in page:
+                return found
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def drained(self, org_id: str, batch_id: str) -> None:
+        self._table.delete_item(Key={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"})
+
     # ---- helpers --------------------------------------------------------------------------------
     def _page(
         self, org_id: str, prefix: str, model: Any, limit: int, cursor: str | None

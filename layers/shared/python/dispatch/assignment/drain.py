@@ -1,0 +1,62 @@
+"""The Unassigned queue, drained when business hours open (PRODUCT §7).
+
+Cards that arrive outside the organisation's business hours wait as ``unassigned``; the batch is
+marked. The sweep (every five minutes) drains each marked batch whose organisation is open now:
+its waiting cards go through the engine as if they had just arrived, each conditioned on still
+being ``unassigned`` (a card assigned by hand meanwhile is left alone).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from dispatch.assignment.engine import AssignmentEngine
+from dispatch.assignment.models import AssignmentState
+from dispatch.assignment.rotation import pool_key
+from dispatch.assignment.store import AgentStore
+from dispatch.batches.store import BatchStore
+from dispatch.cards.models import Card
+from dispatch.cards.store import CardStore
+from dispatch.observability import logger
+from dispatch.organisations.store import OrganisationStore
+from dispatch.processes.store import ProcessStore
+
+PAGE = 100
+
+
+@dataclass
+class UnassignedDrain:
+    agents: AgentStore
+    engine: AssignmentEngine
+    batches: BatchStore
+    processes: ProcessStore
+    organisations: OrganisationStore
+    cards: CardStore
+
+    def run(self, now: datetime) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        for org_id, batch_id in self.agents.waiting():
+            hours = self.organisations.get(org_id).business_hours
+            if not hours.is_open(now):
+                continue
+            batch = self.batches.get(org_id, batch_id)
+            config = self.processes.get(org_id, batch.process_id).assignment
+            for cards in self._waiting_cards(org_id, config.group_id, batch_id):
+                outcomes += self.engine.assign(
+                    cards, config, hours, now, waiting_in=AssignmentState.unassigned
+                )
+            self.agents.drained(org_id, batch_id)
+            logger.info("unassigned queue drained", batch_id=batch_id)
+        return outcomes
+
+    def _waiting_cards(self, org_id: str, group_id: str | None, batch_id: str) -> list[list[Card]]:
+        pool = pool_key(org_id, group_id, AssignmentState.unassigned)
+        pages: list[list[Card]] = []
+        start = None
+        while True:
+            cards, start = self.cards.in_pool(pool, PAGE, start)
+            pages.append([card for card in cards if card.batch_id == batch_id])
+            if start is None:
+                return pages
