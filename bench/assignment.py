@@ -2,7 +2,8 @@
 workers on the emulated tables (moto, one DynamoDB request at a time, item-level transaction
 rollback as in the local stack).
 
-Ours assigns a block of up to 50 cards per transaction (picks made as if one at a time, the moved
+Ours assigns a block of up to 50 cards per transaction (measured with 8 contending workers, and
+with one worker — the default, one sender per batch) (picks made as if one at a time, the moved
 members' ranks conditioned); the reference, measured in the same run, assigns one card per
 transaction — the straightforward way. Both must leave every card assigned exactly once and the
 agents' counts within one of each other. Printed: assignments per second, DynamoDB calls and
@@ -84,7 +85,7 @@ def _tables() -> Settings:
     return Settings(main_table="main", cards_table="cards")
 
 
-def _run(block: int, count: int) -> dict[str, Any]:
+def _run(block: int, count: int, workers: int = WORKERS) -> dict[str, Any]:
     with mock_aws():
         settings = _tables()
         agents = AgentStore(settings)
@@ -134,7 +135,7 @@ def _run(block: int, count: int) -> dict[str, Any]:
 
         with _Meter() as meter:
             started = time.perf_counter()
-            _threads(work)
+            _threads(work, workers)
             seconds = time.perf_counter() - started
         stored = list(CardStore(settings).all_in_batch("b"))
         by_agent = Counter(card.assignment.agent_id for card in stored if card.assignment)
@@ -153,8 +154,8 @@ def _run(block: int, count: int) -> dict[str, Any]:
     }
 
 
-def _threads(work: Callable[[], None]) -> None:
-    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
+def _threads(work: Callable[[], None], workers: int) -> None:
+    threads = [threading.Thread(target=work) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -168,12 +169,18 @@ def main() -> int:
     item_level_transactions()
     reference = _run(1, REFERENCE_CARDS)
     ours = _run(BLOCK, CARDS)
+    alone = _run(BLOCK, CARDS, workers=1)  # the default: SendConcurrency 1, one sender per batch
     ratio = ours["rate"] / reference["rate"]
     print(f"assignment benchmark: {CARDS:,} cards, {AGENTS} agents, {WORKERS} workers, round robin on moto")
-    print(f"  {'':<28}{'cards':>7}{'assign/s':>10}{'calls/card':>12}{'WCU/card':>10}{'spread':>8}  once")
-    for name, figure in (("one card per transaction", reference), (f"{BLOCK} cards per transaction", ours)):
+    print(f"  {'':<32}{'cards':>7}{'assign/s':>10}{'calls/card':>12}{'WCU/card':>10}{'spread':>8}  once")
+    rows = (
+        (f"1 card/transaction, {WORKERS} workers", reference),
+        (f"{BLOCK} cards/transaction, {WORKERS} workers", ours),
+        (f"{BLOCK} cards/transaction, 1 worker", alone),
+    )
+    for name, figure in rows:
         print(
-            f"  {name:<28}{figure['cards']:>7,}{figure['rate']:>10,.0f}"
+            f"  {name:<32}{figure['cards']:>7,}{figure['rate']:>10,.0f}"
             f"{figure['calls']:>12.3f}{figure['write_units']:>10.2f}"
             f"{figure['spread']:>8}  {figure['counted_once'] and figure['assigned'] == figure['cards']}"
         )
