@@ -106,7 +106,6 @@ class AssignmentService:
         created = updated = 0
         for row, agent in result.agents:
             try:
-                self._groups_exist(caller, agent.groups)
                 existing = self.agents.agent_by(caller.org_id, email=agent.email)
                 if existing is None:
                     self.create_agent(caller, agent)
