@@ -59,6 +59,17 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return dict(to_dynamo(value))
 
 
+def query_all(table: Any, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item a query matches, page after page (1 MB each): memory stays flat."""
+    request = dict(query)
+    while True:
+        page = table.query(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def owner_by_id(table: Any, id_key: str) -> str | None:
     """The organisation owning the item whose ``gsi1pk`` is ``id_key`` (keys-only index: the
     organisation is read from the item's ``pk``, ``ORG#<org>``); None when there is none."""

@@ -21,7 +21,14 @@ from botocore.exceptions import ClientError
 from dispatch import aws
 from dispatch.assignment.models import Agent, Filter, Group, eligible
 from dispatch.config import Settings
-from dispatch.dynamo import decode_cursor, encode_cursor, from_dynamo, is_condition_failure, to_dynamo
+from dispatch.dynamo import (
+    decode_cursor,
+    encode_cursor,
+    from_dynamo,
+    is_condition_failure,
+    query_all,
+    to_dynamo,
+)
 from dispatch.errors import Conflict, NotFound
 
 _INTERNAL = {"pk", "sk"}
@@ -139,18 +146,12 @@ class AgentStore:
 
     def members(self, group_id: str) -> list[Member]:
         """Every member of a group with its rotation state (strongly consistent)."""
-        found: list[Member] = []
-        query: dict[str, Any] = {
+        query = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
             "ExpressionAttributeValues": {":pk": f"GROUP#{group_id}", ":m": "MEMBER#"},
             "ConsistentRead": True,
         }
-        while True:
-            page = self._table.query(**query)
-            found += [Member(item) for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return found
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [Member(item) for item in query_all(self._table, query)]
 
     # ---- the Unassigned queue ---------------------------------------------------------------------
     def mark_waiting(self, org_id: str, batch_id: str) -> None:
@@ -159,19 +160,8 @@ class AgentStore:
 
     def waiting(self) -> list[tuple[str, str]]:
         """(organisation, batch) of every batch with cards waiting for business hours."""
-        found: list[tuple[str, str]] = []
-        query: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": "UNASSIGNED"},
-        }
-        while True:
-            page = self._table.query(**query)
-            for item in page.get("Items", []):
-                org_id, _, batch_id = str(item["sk"]).partition("#")
-                found.append((org_id, batch_id))
-            if "LastEvaluatedKey" not in page:
-                return found
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        query = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": "UNASSIGNED"}}
+        return [_split_batch(str(item["sk"])) for item in query_all(self._table, query)]
 
     def drained(self, org_id: str, batch_id: str) -> None:
         self._table.delete_item(Key={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"})
@@ -266,6 +256,11 @@ def _member_item(agent: Agent) -> dict[str, Any]:
         "rank": 0,
         "assigned": 0,
     }
+
+
+def _split_batch(sort_key: str) -> tuple[str, str]:
+    org_id, _, batch_id = sort_key.partition("#")
+    return org_id, batch_id
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from dispatch.dynamo import (
     from_dynamo,
     is_condition_failure,
     owner_by_id,
+    query_all,
     to_dynamo,
 )
 from dispatch.errors import Conflict, NotFound
@@ -199,14 +200,10 @@ class BatchStore:
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :gen)",
             "ExpressionAttributeValues": {":pk": f"BATCH#{batch_id}", ":gen": "GEN#"},
         }
-        while True:
-            page = self._table.query(**query)
-            for item in page.get("Items", []):
-                for channel, count in (item.get("by_channel") or {}).items():
-                    totals[channel] = totals.get(channel, 0) + int(count)
-            if "LastEvaluatedKey" not in page:
-                return totals
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in query_all(self._table, query):
+            for channel, count in (item.get("by_channel") or {}).items():
+                totals[channel] = totals.get(channel, 0) + int(count)
+        return totals
 
     def rename(self, org_id: str, batch_id: str, name: str) -> Batch:
         with conflict_on_condition("no such batch"):

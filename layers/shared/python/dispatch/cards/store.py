@@ -14,7 +14,7 @@ from dispatch import aws
 from dispatch.cards.models import Card, CardStatus, Distribution
 from dispatch.clock import now_iso
 from dispatch.config import Settings
-from dispatch.dynamo import applied, from_dynamo, to_dynamo
+from dispatch.dynamo import applied, from_dynamo, query_all, to_dynamo
 from dispatch.errors import NotFound
 from dispatch.ids import split_card_id
 
@@ -211,13 +211,7 @@ class CardStore:
         )
 
     def _cards(self, query: dict[str, Any]) -> Iterator[Card]:
-        while True:
-            page = self._table.query(**query)
-            for item in page.get("Items", []):
-                yield card_from_item(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return (card_from_item(item) for item in query_all(self._table, query))
 
     def status_counts(self, batch_id: str, first_row: int, last_row: int) -> dict[str, int]:
         """How many cards of the rows are in each status (the exact source of batch counters)."""
@@ -229,13 +223,9 @@ class CardStore:
             "ExpressionAttributeValues": {":b": batch_id, ":first": first_row, ":last": last_row},
             "ConsistentRead": True,
         }
-        while True:
-            page = self._table.query(**query)
-            for item in page.get("Items", []):
-                counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
-            if "LastEvaluatedKey" not in page:
-                return counts
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in query_all(self._table, query):
+            counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
+        return counts
 
     def stale_claims(self, day: str, before: str) -> Iterator[tuple[str, int, str]]:
         """(batch id, row, claimed_at) of cards claimed on ``day`` before ``before`` and still sending."""
@@ -244,13 +234,8 @@ class CardStore:
             "KeyConditionExpression": "claim_day = :day AND claimed_at < :before",
             "ExpressionAttributeValues": {":day": day, ":before": before},
         }
-        while True:
-            page = self._table.query(**query)
-            for item in page.get("Items", []):
-                yield str(item["batch_id"]), int(item["row"]), str(item["claimed_at"])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in query_all(self._table, query):
+            yield str(item["batch_id"]), int(item["row"]), str(item["claimed_at"])
 
     def mark_unconfirmed(self, batch_id: str, row: int, claimed_at: str) -> bool:
         """A claim that outlived any send attempt: the provider may or may not have the message."""
