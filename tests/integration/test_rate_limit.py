@@ -38,6 +38,7 @@ class TimedProvider:
         return f"msg-{to}"
 
 
+@pytest.mark.serial  # it measures a rate: no other test may share the cores meanwhile
 @pytest.mark.parametrize("chunk_rows", ["200"])
 @pytest.mark.usefixtures("serialised_moto")
 def test_concurrent_senders_share_the_rate_without_exceeding_it(
