@@ -70,6 +70,18 @@ def query_all(table: Any, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def query_page(
+    table: Any, query: dict[str, Any], cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a query from an opaque cursor (None: the first page), and the next page's cursor."""
+    request = dict(query)
+    start = decode_cursor(cursor)
+    if start:
+        request["ExclusiveStartKey"] = start
+    page = table.query(**request)
+    return list(page.get("Items", [])), encode_cursor(page.get("LastEvaluatedKey"))
+
+
 def owner_by_id(table: Any, id_key: str) -> str | None:
     """The organisation owning the item whose ``gsi1pk`` is ``id_key`` (keys-only index: the
     organisation is read from the item's ``pk``, ``ORG#<org>``); None when there is none."""

@@ -22,11 +22,11 @@ from dispatch import aws
 from dispatch.assignment.models import Agent, Filter, Group, eligible
 from dispatch.config import Settings
 from dispatch.dynamo import (
-    decode_cursor,
-    encode_cursor,
+    conflict_on_condition,
     from_dynamo,
     is_condition_failure,
     query_all,
+    query_page,
     to_dynamo,
 )
 from dispatch.errors import Conflict, NotFound
@@ -111,22 +111,16 @@ class AgentStore:
 
     # ---- groups ---------------------------------------------------------------------------------
     def put_group(self, group: Group, *, new: bool) -> None:
-        body = to_dynamo(group.model_dump(mode="json"))
-        try:
-            if new:
-                self._table.put_item(
-                    Item={"pk": _org(group.org_id), "sk": f"GROUP#{group.id}", **body},
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-            else:
-                self._table.put_item(
-                    Item={"pk": _org(group.org_id), "sk": f"GROUP#{group.id}", **body},
-                    ConditionExpression="attribute_exists(pk)",
-                )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise Conflict("the group changed meanwhile") from exc
-            raise
+        """A new group (``new``), or a replacement of one that exists; Conflict otherwise."""
+        with conflict_on_condition("the group changed meanwhile"):
+            self._table.put_item(
+                Item={
+                    "pk": _org(group.org_id),
+                    "sk": f"GROUP#{group.id}",
+                    **to_dynamo(group.model_dump(mode="json")),
+                },
+                ConditionExpression="attribute_not_exists(pk)" if new else "attribute_exists(pk)",
+            )
 
     def group(self, org_id: str, group_id: str) -> Group:
         item = self._table.get_item(
@@ -175,12 +169,8 @@ class AgentStore:
             "ExpressionAttributeValues": {":pk": _org(org_id), ":prefix": prefix},
             "Limit": limit,
         }
-        start = decode_cursor(cursor)
-        if start:
-            request["ExclusiveStartKey"] = start
-        page = self._table.query(**request)
-        items = [model.model_validate(from_dynamo(_public(item))) for item in page.get("Items", [])]
-        return items, encode_cursor(page.get("LastEvaluatedKey"))
+        items, next_cursor = query_page(self._table, request, cursor)
+        return [model.model_validate(from_dynamo(_public(item))) for item in items], next_cursor
 
     def _pointers(self, agent: Agent) -> list[dict[str, Any]]:
         return [

@@ -24,7 +24,6 @@ from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.delivery.sender import ChunkSender
-from dispatch.dynamo import decode_cursor, encode_cursor
 from dispatch.errors import Conflict, NotFound, Unprocessable
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
@@ -63,8 +62,8 @@ class CardService:
         self, caller: Caller, batch_id: str, status: CardStatus | None, limit: int, cursor: str | None
     ) -> tuple[list[dict[str, object]], str | None]:
         self.batches.get(caller.org_id, batch_id)  # NotFound for another organisation's batch
-        cards, last = self.cards.page(batch_id, status, limit, decode_cursor(cursor))
-        return [card.summary() for card in cards], encode_cursor(last)
+        cards, next_cursor = self.cards.page(batch_id, status, limit, cursor)
+        return [card.summary() for card in cards], next_cursor
 
     def distribute(
         self, caller: Caller, card_id: str, body: Distribute, sender_for: Callable[[Batch, str], ChunkSender]

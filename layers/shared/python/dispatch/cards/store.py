@@ -14,7 +14,7 @@ from dispatch import aws
 from dispatch.cards.models import Card, CardStatus, Distribution
 from dispatch.clock import now_iso
 from dispatch.config import Settings
-from dispatch.dynamo import applied, from_dynamo, query_all, to_dynamo
+from dispatch.dynamo import applied, from_dynamo, query_all, query_page, to_dynamo
 from dispatch.errors import NotFound
 from dispatch.ids import split_card_id
 
@@ -170,10 +170,10 @@ class CardStore:
         )
 
     def page(
-        self, batch_id: str, status: CardStatus | None, limit: int, cursor: dict[str, Any] | None
-    ) -> tuple[list[Card], dict[str, Any] | None]:
+        self, batch_id: str, status: CardStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[Card], str | None]:
         """A page of a batch's cards in row order, optionally of one status (a filter: a page may
-        hold fewer than ``limit``; follow the returned key)."""
+        hold fewer than ``limit``; follow the cursor)."""
         query: dict[str, Any] = {
             "KeyConditionExpression": "batch_id = :b",
             "ExpressionAttributeValues": {":b": batch_id},
@@ -183,10 +183,8 @@ class CardStore:
             query["FilterExpression"] = "#status = :status"
             query["ExpressionAttributeNames"] = {"#status": "status"}
             query["ExpressionAttributeValues"][":status"] = status.value
-        if cursor:
-            query["ExclusiveStartKey"] = cursor
-        page = self._table.query(**query)
-        return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+        items, next_cursor = query_page(self._table, query, cursor)
+        return [card_from_item(item) for item in items], next_cursor
 
     def in_pool(
         self, pool: str, limit: int, start: dict[str, Any] | None

@@ -12,10 +12,9 @@ from dispatch import aws
 from dispatch.config import Settings
 from dispatch.dynamo import (
     conflict_on_condition,
-    decode_cursor,
-    encode_cursor,
     from_dynamo,
     owner_by_id,
+    query_page,
     to_dynamo,
 )
 from dispatch.errors import NotFound
@@ -75,13 +74,8 @@ class ProcessStore:
             "ExpressionAttributeValues": {":pk": f"ORG#{org_id}", ":prefix": "PROCESS#"},
             "Limit": limit,
         }
-        start = decode_cursor(cursor)
-        if start:
-            query["ExclusiveStartKey"] = start
-        result = self._table.query(**query)
-        return [_process(item) for item in result.get("Items", [])], encode_cursor(
-            result.get("LastEvaluatedKey")
-        )
+        items, next_cursor = query_page(self._table, query, cursor)
+        return [_process(item) for item in items], next_cursor
 
 
 def _process(item: dict[str, Any]) -> Process:

@@ -14,7 +14,7 @@ from typing import Any
 
 from dispatch import aws
 from dispatch.config import Settings
-from dispatch.dynamo import applied, decode_cursor, encode_cursor, from_dynamo, to_dynamo
+from dispatch.dynamo import applied, from_dynamo, query_page, to_dynamo
 from dispatch.errors import Conflict, NotFound
 from dispatch.schedules.models import UPCOMING, Run, Schedule, ScheduleTemplate, State
 
@@ -71,13 +71,8 @@ class ScheduleStore:
             request["FilterExpression"] = f"#state IN ({placeholders}) OR attribute_exists(active_run)"
             request["ExpressionAttributeNames"] = {"#state": "state"}
             request["ExpressionAttributeValues"].update({f":s{i}": state for i, state in enumerate(states)})
-        start = decode_cursor(cursor)
-        if start:
-            request["ExclusiveStartKey"] = start
-        page = self._table.query(**request)
-        return [_schedule(item) for item in page.get("Items", [])], encode_cursor(
-            page.get("LastEvaluatedKey")
-        )
+        items, next_cursor = query_page(self._table, request, cursor)
+        return [_schedule(item) for item in items], next_cursor
 
     def record_run(self, schedule_id: str, run: Run) -> bool:
         """Claim a scheduled time for a run; False when it was already claimed (a repeated fire)."""
