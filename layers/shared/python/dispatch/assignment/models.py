@@ -129,7 +129,8 @@ class AssignmentConfig(BaseModel):
     group_id: str | None = None
     initial_status: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = "new"
     initial_activity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = "assigned"
-    ring_timeout_seconds: int = Field(default=120, ge=30, le=3600)
+    # How long each round of ring_all offers waits for an accept (SQS's longest message delay).
+    ring_timeout_seconds: int = Field(default=120, ge=30, le=900)
 
     @model_validator(mode="after")
     def _group_when_distributing(self) -> Self:
@@ -148,6 +149,8 @@ class Assignment(BaseModel):
     at: str | None = None
     work_status: str | None = None
     activity: list[dict[str, str]] = Field(default_factory=list)
-    offered_to: list[str] = Field(default_factory=list)
+    offered_to: list[str] = Field(default_factory=list)  # ring_all: this round's agents
+    offered_before: list[str] = Field(default_factory=list)  # ring_all: earlier rounds' agents
     offer_round: int = 0
+    offer_expires_at: str | None = None  # ring_all: when this round's offers lapse
     reason: str | None = None

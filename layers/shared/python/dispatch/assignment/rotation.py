@@ -57,6 +57,12 @@ def pool_key(org_id: str, group_id: str | None, state: AssignmentState) -> str:
     return f"{org_id}#{group_id or '-'}#{state.value}"
 
 
+def agent_pool(org_id: str, agent_id: str) -> str:
+    """The ``pool`` index key of the cards assigned to one agent; their ``pooled_at`` is when the
+    card was last assigned or worked, so idle cards are a range of it (retrieval)."""
+    return f"{org_id}#agent:{agent_id}#{AssignmentState.assigned.value}"
+
+
 class Assigner:
     def __init__(self, settings: Settings, agents: AgentStore) -> None:
         self._main = settings.main_table
@@ -118,9 +124,11 @@ class Assigner:
         expected: AssignmentState | None,
         *,
         group_id: str | None = None,
+        offer_round: int | None = None,
     ) -> None:
-        """Set one card's assignment (conditional on ``expected``: CardTaken when it no longer
-        holds); an assignment to a member of a group also moves it to the top of the rotation."""
+        """Set one card's assignment (conditional on ``expected`` — and on ``offer_round``, for a
+        ring_all offer — CardTaken when it no longer holds); an assignment to a member of a group
+        also moves it to the top of the rotation."""
         for _ in range(MAX_ATTEMPTS):
             items: list[dict[str, Any]] = []
             if assignment.agent_id and group_id:
@@ -128,7 +136,7 @@ class Assigner:
                 member = next((m for m in members if m.agent_id == assignment.agent_id), None)
                 if member is not None:
                     items.append(self._member_bump(group_id, member, max(m.rank for m in members) + 1))
-            items.append(self._card_update(card, assignment, expected))
+            items.append(self._card_update(card, assignment, expected, offer_round))
             failed = self._transact(items)
             if failed is None:
                 return
@@ -162,15 +170,23 @@ class Assigner:
         return None
 
     def _card_update(
-        self, card: Card, assignment: Assignment, expected: AssignmentState | None
+        self,
+        card: Card,
+        assignment: Assignment,
+        expected: AssignmentState | None,
+        offer_round: int | None = None,
     ) -> dict[str, Any]:
         names = {"#a": "assignment", "#s": "state", "#pool": "pool"}
         values: dict[str, Any] = {":a": to_dynamo(assignment.model_dump(mode="json", exclude_none=True))}
         sets = ["#a = :a"]
         removes = []
-        if assignment.state in POOLED:
+        if assignment.state in POOLED or assignment.state is AssignmentState.assigned:
             sets += ["#pool = :pool", "pooled_at = :at"]
-            values[":pool"] = pool_key(card.org_id, assignment.group_id, assignment.state)
+            values[":pool"] = (
+                agent_pool(card.org_id, str(assignment.agent_id))
+                if assignment.state is AssignmentState.assigned
+                else pool_key(card.org_id, assignment.group_id, assignment.state)
+            )
             values[":at"] = now_iso()
         else:
             removes += ["#pool", "pooled_at"]
@@ -179,6 +195,9 @@ class Assigner:
         else:
             condition = "#a.#s = :expected"
             values[":expected"] = expected.value
+            if offer_round is not None:
+                condition += " AND #a.offer_round = :round"
+                values[":round"] = offer_round
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         return {
             "Update": {
