@@ -292,10 +292,16 @@ def test_a_paused_schedule_that_fires_anyway_does_nothing(deployed: Any, org: di
 
 
 def test_retrieval_runs_immediately_and_finds_nothing_to_retrieve(deployed: Any, org: dict[str, Any]) -> None:
+    """No card is assigned to an agent: nothing is idle (test_agent_work.py retrieves real cards)."""
     retrieval = {"name": "Take back", "config": {"kind": "retrieval", "idle_days": 14}}
     status, done = _create(deployed, retrieval)  # immediately, by default
     assert (status, done["status"], done["last_run"]["outcome"]) == (201, "completed", "nothing_to_do")
-    assert "nothing to retrieve" in done["last_run"]["detail"]
+    assert (done["last_run"]["cards"], done["last_run"]["detail"]) == (
+        0,
+        "0 card(s) not worked for 14 days returned to the pool",
+    )
+    would = deployed.api("GET", f"/schedules/{done['id']}/preview", ADMIN)[1]["would"]
+    assert (would["action"], would["idle_days"], would["cards"]) == ("retrieval", 14, 0)
 
 
 def test_a_send_batch_schedule_sends_an_approved_batch_at_its_time(

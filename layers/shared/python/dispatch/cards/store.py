@@ -8,15 +8,21 @@ conditional writes: a card is claimed (``ready`` → ``sending``) before anythin
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from dispatch import aws
+from dispatch.assignment.models import Assignment
 from dispatch.cards.models import Card, CardStatus, Distribution
-from dispatch.clock import now_iso
+from dispatch.clock import isoformat, now_iso
 from dispatch.config import Settings
-from dispatch.dynamo import applied, from_dynamo, query_all, query_page, to_dynamo
-from dispatch.errors import NotFound
+from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
+from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import split_card_id
+
+WORK_ATTEMPTS = 10  # concurrent work on one card: each writer re-reads and tries again
 
 
 class CardStore:
@@ -187,9 +193,12 @@ class CardStore:
         return [card_from_item(item) for item in items], next_cursor
 
     def in_pool(
-        self, pool: str, limit: int, start: dict[str, Any] | None
+        self, pool: str, limit: int, start: dict[str, Any] | None, *, before: str | None = None
     ) -> tuple[list[Card], dict[str, Any] | None]:
-        """A page of the cards waiting in an assignment queue (sparse index ``pool``, oldest first)."""
+        """A page of the cards under one key of the sparse index ``pool`` — an assignment queue, or
+        one agent's assigned cards — least recently pooled (queued, assigned or worked) first;
+        ``before``: only those pooled before that time. ``start`` is the previous page's last key
+        (a key of another pool is an invalid cursor)."""
         query: dict[str, Any] = {
             "IndexName": "pool",
             "KeyConditionExpression": "#pool = :pool",
@@ -197,10 +206,81 @@ class CardStore:
             "ExpressionAttributeValues": {":pool": pool},
             "Limit": limit,
         }
+        if before is not None:
+            query["KeyConditionExpression"] += " AND pooled_at < :before"
+            query["ExpressionAttributeValues"][":before"] = before
         if start:
+            if start.get("pool") != pool:
+                raise InvalidRequest("the cursor is not valid")
             query["ExclusiveStartKey"] = start
         page = self._table.query(**query)
         return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+    def record_work(
+        self, card: Card, pool: str, entry: dict[str, str], work_status: str | None, keep: int
+    ) -> Card | None:
+        """Work on an assigned card: ``entry`` appended to its activity (only the last ``keep``
+        entries are kept), its work status set when given, and ``pooled_at`` moved to the entry's
+        time (it was worked then) — only while the card is still under ``pool`` (its agent's
+        assigned cards). ``pooled_at`` is the card's version: every piece of work moves it forward
+        (by a millisecond past the one read if the clock has not), and the list is rewritten on the
+        value read, so concurrent work is retried on a fresh read, never lost. Returns the card as
+        written; None when it is no longer under ``pool`` (reassigned or taken back meanwhile)."""
+        for _ in range(WORK_ATTEMPTS):
+            item = self._table.get_item(Key=_key(card), ConsistentRead=True).get("Item")
+            if not item or item.get("pool") != pool:
+                return None
+            read = str(item["pooled_at"])
+            worked = {**entry, "at": max(entry["at"], _just_after(read))}
+            activity = [*item.get("assignment", {}).get("activity", []), worked][-keep:]
+            update = "SET #a.activity = :activity, pooled_at = :at"
+            values: dict[str, Any] = {
+                ":activity": activity,
+                ":at": worked["at"],
+                ":pool": pool,
+                ":read": read,
+            }
+            if work_status is not None:
+                update += ", #a.work_status = :status"
+                values[":status"] = work_status
+            try:
+                written = self._table.update_item(
+                    Key=_key(card),
+                    UpdateExpression=update,
+                    ConditionExpression="#pool = :pool AND pooled_at = :read",
+                    ExpressionAttributeNames={"#a": "assignment", "#pool": "pool"},
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )
+            except ClientError as exc:
+                if is_condition_failure(exc):
+                    continue  # worked, reassigned or taken back meanwhile: read it again
+                raise
+            return card_from_item(written["Attributes"])
+        raise Conflict("the card is being worked on by someone else right now; try again")
+
+    def return_to_pool(
+        self, card: Card, assignment: Assignment, pool: str, *, taken_from: str, idle_before: str
+    ) -> bool:
+        """Take a card back from an agent's assigned cards (the ``taken_from`` pool) into the queue
+        ``pool`` with ``assignment`` (``pooled_at``: the assignment's time), only while it is still
+        under ``taken_from`` and not worked since ``idle_before`` (work moves ``pooled_at``).
+        False when a condition no longer held: the card was worked or reassigned meanwhile."""
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression="SET #a = :a, #pool = :pool, pooled_at = :at",
+                ConditionExpression="#pool = :from AND pooled_at < :idle",
+                ExpressionAttributeNames={"#a": "assignment", "#pool": "pool"},
+                ExpressionAttributeValues={
+                    ":a": to_dynamo(assignment.model_dump(mode="json", exclude_none=True)),
+                    ":pool": pool,
+                    ":at": assignment.at or now_iso(),
+                    ":from": taken_from,
+                    ":idle": idle_before,
+                },
+            )
+        )
 
     def all_in_batch(self, batch_id: str) -> Iterator[Card]:
         """Every card of a batch in row order, a page at a time (flat memory for any batch size)."""
@@ -250,6 +330,11 @@ class CardStore:
                 },
             )
         )
+
+
+def _just_after(moment: str) -> str:
+    """One millisecond after an ISO time written by :func:`dispatch.clock.isoformat`."""
+    return isoformat(datetime.fromisoformat(moment.replace("Z", "+00:00")) + timedelta(milliseconds=1))
 
 
 def _key(card: Card) -> dict[str, Any]:

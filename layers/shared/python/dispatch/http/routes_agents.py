@@ -1,4 +1,5 @@
-"""Routes: /agents, /groups, and the agent-facing card routes (claim, assign, my available cards)."""
+"""Routes: /agents, /groups, and the agent-facing card routes (claim, assign, my available cards,
+my assigned cards, recording work on a card)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dispatch import services
 from dispatch.assignment.models import AgentInput, GroupInput
-from dispatch.assignment.service import AgentImport, ManualAssignment
+from dispatch.assignment.service import Activity, AgentImport, ManualAssignment
 from dispatch.http.caller import current_caller
 from dispatch.http.responses import page
 
@@ -45,6 +46,14 @@ def list_agents(limit: Limit = 50, cursor: Annotated[str | None, Query()] = None
 @router.get("/agents/me/available", summary="Cards offered to every eligible agent, that I may claim")
 def my_available_cards(limit: Limit = 50, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
     items, next_cursor = services.assignment_service().available_to_me(current_caller(router), limit, cursor)
+    return page(items, next_cursor)
+
+
+@router.get(
+    "/agents/me/cards", summary="Cards assigned to me, least recently worked first (next to be retrieved)"
+)
+def my_cards(limit: Limit = 50, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
+    items, next_cursor = services.assignment_service().my_cards(current_caller(router), limit, cursor)
     return page(items, next_cursor)
 
 
@@ -104,3 +113,10 @@ def claim_card(card_id: str) -> dict[str, Any]:
 @router.post("/cards/<card_id>/assign", summary="Assign a card to an agent by hand (moves the rotation)")
 def assign_card(card_id: str, body: ManualAssignment) -> dict[str, Any]:
     return services.assignment_service().assign(current_caller(router), card_id, body)
+
+
+@router.post(
+    "/cards/<card_id>/activity", summary="Record work on a card assigned to me (admin: to any agent)"
+)
+def record_activity(card_id: str, body: Activity) -> dict[str, Any]:
+    return services.assignment_service().record_activity(current_caller(router), card_id, body)

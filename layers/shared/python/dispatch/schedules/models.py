@@ -140,15 +140,23 @@ class Timing(BaseModel):
 
 
 class Run(BaseModel):
-    """One fire of a schedule, keyed by its scheduled time (a repeated fire finds it)."""
+    """One fire of a schedule, keyed by its scheduled time (a repeated fire finds it). ``started``:
+    its batch is on its way; ``completed``: the run did its work itself (a retrieval)."""
 
     scheduled_for: str
     started_at: str
     outcome: Literal[
-        "started", "skipped_late", "skipped_overlap", "skipped_inactive", "nothing_to_do", "failed"
+        "started",
+        "completed",
+        "skipped_late",
+        "skipped_overlap",
+        "skipped_inactive",
+        "nothing_to_do",
+        "failed",
     ]
     detail: str = ""
     batch_id: str | None = None
+    cards: int | None = None  # a retrieval: how many cards went back to the pool
 
 
 class Schedule(BaseModel):

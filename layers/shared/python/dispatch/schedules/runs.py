@@ -10,8 +10,9 @@ previous run's batch is still on its way (runs never overlap). Otherwise it does
 - ``distribution``: a new batch (id derived from the schedule and the scheduled time) from the
   newest file under the saved source prefix, with the saved process and settings: the file is
   copied to the batch's upload key, whose arrival starts validation as for any upload;
-- ``retrieval``: returns idle assigned cards to the pool — no card is assigned to an agent yet
-  (PRODUCT §7 is not built), so it records that there was nothing to retrieve.
+- ``retrieval``: returns the cards assigned to agents and not worked for ``idle_days`` days to the
+  pool (:mod:`dispatch.assignment.retrieval`), at once: the run is ``completed`` with the count in
+  ``cards`` (``nothing_to_do`` when none was idle). A repeated fire retrieves nothing twice.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch import aws
+from dispatch.assignment.retrieval import Retriever
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
@@ -59,6 +61,7 @@ class Runner:
     batches: BatchStore
     processes: ProcessStore
     workflow: Workflow
+    retriever: Retriever
 
     def processing(self, schedule: Schedule) -> bool:
         """Is the batch of the latest run still on its way?"""
@@ -110,11 +113,11 @@ class Runner:
                 }
             )
         try:
-            return self._execute(schedule, run, moment)
+            return self._execute(schedule, run, moment, now)
         except DispatchError as exc:
             return run.model_copy(update={"outcome": "failed", "detail": exc.message})
 
-    def _execute(self, schedule: Schedule, run: Run, moment: datetime) -> Run:
+    def _execute(self, schedule: Schedule, run: Run, moment: datetime, now: datetime) -> Run:
         config = schedule.config
         if isinstance(config, SendBatch):
             batch = self.batches.get(schedule.org_id, config.batch_id)
@@ -127,10 +130,18 @@ class Runner:
         if isinstance(config, Distribution):
             return self._distribute(schedule, config, run, moment)
         assert isinstance(config, Retrieval)
+        return self._retrieve(schedule, config, run, now)
+
+    def _retrieve(self, schedule: Schedule, config: Retrieval, run: Run, now: datetime) -> Run:
+        result = self.retriever.retrieve(schedule.org_id, config.idle_days, now)
+        detail = f"{result.cards} card(s) not worked for {config.idle_days} days returned to the pool"
+        if result.left:
+            detail += f"; {result.left} worked or reassigned meanwhile, left alone"
         return run.model_copy(
             update={
-                "outcome": "nothing_to_do",
-                "detail": "no card is assigned to an agent: nothing to retrieve",
+                "outcome": "completed" if result.cards else "nothing_to_do",
+                "detail": detail,
+                "cards": result.cards,
             }
         )
 

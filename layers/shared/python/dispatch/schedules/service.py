@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dispatch import aws
+from dispatch.assignment.retrieval import idle_before
 from dispatch.auth import Caller, Role
 from dispatch.batches.models import BatchStatus
 from dispatch.batches.store import BatchStore
@@ -183,7 +184,7 @@ class ScheduleService:
                 {"utc": isoformat(moment), "local": moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z")}
                 for moment in fires
             ],
-            "would": self._would(schedule),
+            "would": self._would(schedule, now),
         }
 
     def view(self, schedule: Schedule, now: datetime) -> dict[str, Any]:
@@ -251,7 +252,7 @@ class ScheduleService:
         else:
             assert isinstance(config, Retrieval)
 
-    def _would(self, schedule: Schedule) -> dict[str, Any]:
+    def _would(self, schedule: Schedule, now: datetime) -> dict[str, Any]:
         """What a run would do now, counted, without doing it."""
         config = schedule.config
         if isinstance(config, SendBatch):
@@ -266,7 +267,13 @@ class ScheduleService:
             }
         if isinstance(config, Distribution):
             return self._would_distribute(schedule, config)
-        return {"action": "retrieval", "cards": 0, "note": "no card is assigned to an agent"}
+        assert isinstance(config, Retrieval)
+        return {
+            "action": "retrieval",
+            "idle_days": config.idle_days,
+            "idle_before": idle_before(now, config.idle_days),
+            "cards": self.runner.retriever.count(schedule.org_id, config.idle_days, now),
+        }
 
     def _would_distribute(self, schedule: Schedule, config: Distribution) -> dict[str, Any]:
         prefix = source_prefix(schedule.org_id, config.source_prefix)
