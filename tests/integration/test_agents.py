@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from dispatch import services
+from dispatch.assignment.messages import Notice, parse_message
 from dispatch.assignment.models import Assignment, AssignmentState
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.store import AgentStore
@@ -162,6 +163,10 @@ def test_a_manual_assignment_moves_the_agent_to_the_back_of_the_rotation(deploye
     assert (status, assigned["assignment"]["agent_id"]) == (200, first["id"])
     rotation = deployed.api("GET", f"/groups/{group_id}", ADMIN)[1]["rotation"]
     assert rotation[-1] == {"agent_id": first["id"], "available": True, "assigned": 1}
+    sqs = deployed.client("sqs")
+    url = _settings(deployed).agent_queue_url
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert parse_message(message["Body"]) == Notice(kind="assigned", card_id=card.id, agent_id=first["id"])
 
 
 def test_agents_are_imported_from_a_file_created_or_updated_by_email(deployed: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from dispatch import services
 from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
+from dispatch.assignment.messages import AgentQueue
 from dispatch.assignment.models import Agent, AssignmentConfig, AssignmentType, Group
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.store import AgentStore
@@ -60,7 +61,7 @@ def _world(
         store.put_group(
             Group(id="g1", org_id="org-a", name="Sales", default_agent_id="boss", created_at="t"), new=False
         )
-    return settings, AssignmentEngine(store, Assigner(settings, store))
+    return settings, AssignmentEngine(store, Assigner(settings, store), AgentQueue(settings))
 
 
 def _cards(settings: Settings, values: list[dict[str, Any]]) -> list[Card]:

@@ -185,8 +185,17 @@ def test_the_template_wires_ses_events_through_the_topic_and_queue_to_the_events
     assert raw["Attributes"]["RawMessageDelivery"] == "true"
 
     sources = EventSources(resolver, deployed.runtime, None)
+    agent_queue = resolver.resolve({"Ref": "AgentQueue"})
     assert sources.sources == [
-        SqsEventSource(deployed.name("EventsFunction"), attributes["QueueArn"], url, 100, 5.0, True)
+        SqsEventSource(deployed.name("EventsFunction"), attributes["QueueArn"], url, 100, 5.0, True),
+        SqsEventSource(
+            deployed.name("AgentsFunction"),
+            resolver.resolve({"Fn::GetAtt": ["AgentQueue", "Arn"]}),
+            agent_queue,
+            10,
+            0.0,
+            True,
+        ),
     ]
     # Provisioning makes sends keep their configuration set, so a simulator made later still sees it.
     deployed.client("sesv2").send_email(

@@ -404,3 +404,21 @@ def test_next_close_ends_an_unbroken_open_period(case: tuple[BusinessHours, date
     while minute < min(closes, opens + WINDOW):
         assert hours.is_open(minute), minute
         minute += timedelta(minutes=1)
+
+
+def test_hours_without_their_own_timezone_are_in_the_organisations() -> None:
+    from dispatch.organisations.models import OrganisationSettings
+
+    weekly = {"MON": [{"start": "09:00", "end": "17:00"}]}
+    inherited = OrganisationSettings.model_validate(
+        {"timezone": "America/New_York", "business_hours": {"weekly": weekly}}
+    )
+    assert inherited.business_hours.timezone == "America/New_York"
+    assert not inherited.business_hours.is_open(datetime(2027, 1, 4, 13, 30, tzinfo=UTC))  # 08:30 EST
+    assert inherited.business_hours.is_open(datetime(2027, 1, 4, 14, 30, tzinfo=UTC))  # 09:30 EST
+    stored = OrganisationSettings.model_validate(inherited.model_dump(mode="json"))
+    assert stored.business_hours.timezone == "America/New_York"
+    own = OrganisationSettings.model_validate(
+        {"timezone": "America/New_York", "business_hours": {"timezone": "Europe/Berlin", "weekly": weekly}}
+    )
+    assert own.business_hours.timezone == "Europe/Berlin"

@@ -35,6 +35,7 @@ def test_every_api_event_of_the_template_is_a_route_public_only_without_an_autho
         Route(LINKS, "/c/{token}", "GET", public=True),
         Route(LINKS, "/c/{token}/data", "ANY", public=True),
         Route(LINKS, "/unsubscribe/{token}", "ANY", public=True),
+        Route(LINKS, "/offers/{token}", "ANY", public=True),
     }
 
 

@@ -118,6 +118,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
         "ApiFunction",
         "SweepFunction",
         "EventsFunction",
+        "AgentsFunction",
         "LinksFunction",
         "ExportFunction",
         "ScheduleFunction",
@@ -177,8 +178,9 @@ def test_state_machine_substitutions_and_retries(template: dict[str, Any]) -> No
 
 
 def test_only_the_links_function_serves_public_routes_and_it_holds_little(template: dict[str, Any]) -> None:
-    """The unauthenticated surface: card links and unsubscribe, in a function that can read cards
-    and processes, record accesses and suppress addresses — no sending, no state machines, no S3."""
+    """The unauthenticated surface: card links, unsubscribe and ring_all accept links, in a
+    function that can read cards and processes, record accesses, suppress addresses and queue agent
+    work — no sending, no state machines, no S3."""
     public = {
         (name, event["Properties"]["Path"])
         for name, spec in template["Resources"].items()
@@ -191,6 +193,7 @@ def test_only_the_links_function_serves_public_routes_and_it_holds_little(templa
         ("LinksFunction", "/c/{token}"),
         ("LinksFunction", "/c/{token}/data"),
         ("LinksFunction", "/unsubscribe/{token}"),
+        ("LinksFunction", "/offers/{token}"),
     }
     policies = template["Resources"]["LinksFunction"]["Properties"]["Policies"]
     actions = {
@@ -199,7 +202,30 @@ def test_only_the_links_function_serves_public_routes_and_it_holds_little(templa
         for statement in policy.get("Statement", [])
         for action in statement["Action"]
     }
-    assert actions == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"}
+    assert actions == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "sqs:SendMessage"}
+
+
+def test_agent_work_is_queued_with_a_dead_letter_queue_and_sent_by_one_function(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    queue = resources["AgentQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    agents = resources["AgentsFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * agents["Timeout"]
+    [source] = agents["Events"].values()
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    senders = {
+        name
+        for name, spec in resources.items()
+        if spec["Type"] == "AWS::Serverless::Function"
+        for policy in spec["Properties"].get("Policies", [])
+        if isinstance(policy, dict)
+        for statement in policy.get("Statement", [])
+        if "sqs:SendMessage" in statement["Action"]
+        and statement["Resource"] == {"Fn::GetAtt": ["AgentQueue", "Arn"]}
+    }
+    assert senders == {"SendFunction", "SweepFunction", "ApiFunction", "LinksFunction", "AgentsFunction"}
 
 
 def test_delivery_events_are_buffered_with_a_dead_letter_queue(template: dict[str, Any]) -> None:

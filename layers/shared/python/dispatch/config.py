@@ -43,6 +43,7 @@ class Settings(BaseModel):
     sms_rate_per_second: float = 20.0
     send_concurrency: int = 1
     sweep_stale_minutes: int = 20
+    agent_queue_url: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -10,9 +10,14 @@ from collections.abc import Callable
 from dispatch import aws
 from dispatch.assignment.drain import UnassignedDrain
 from dispatch.assignment.engine import AssignmentEngine
+from dispatch.assignment.messages import AgentQueue
+from dispatch.assignment.notifier import Notifier
+from dispatch.assignment.offers import OfferDesk
+from dispatch.assignment.retrieval import Retriever
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.service import AssignmentService
 from dispatch.assignment.store import AgentStore
+from dispatch.assignment.work import AgentWork
 from dispatch.batches.clone import Cloner
 from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
@@ -205,7 +210,12 @@ def export_service(settings: Settings | None = None) -> ExportService:
 def schedule_runner(settings: Settings | None = None) -> Runner:
     settings = settings or get_settings()
     return Runner(
-        settings, ScheduleStore(settings), BatchStore(settings), ProcessStore(settings), workflow(settings)
+        settings,
+        ScheduleStore(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        workflow(settings),
+        Retriever(AgentStore(settings), CardStore(settings)),
     )
 
 
@@ -224,13 +234,59 @@ def schedule_service(settings: Settings | None = None) -> ScheduleService:
 def assignment_service(settings: Settings | None = None) -> AssignmentService:
     settings = settings or get_settings()
     agents = AgentStore(settings)
-    return AssignmentService(agents, Assigner(settings, agents), CardStore(settings))
+    return AssignmentService(agents, Assigner(settings, agents), CardStore(settings), AgentQueue(settings))
 
 
 def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
     settings = settings or get_settings()
     agents = AgentStore(settings)
-    return AssignmentEngine(agents, Assigner(settings, agents))
+    return AssignmentEngine(agents, Assigner(settings, agents), AgentQueue(settings))
+
+
+def offer_desk(settings: Settings | None = None) -> OfferDesk:
+    """Ring_all accept links (public); the signing key is fetched when first needed."""
+    settings = settings or get_settings()
+    return OfferDesk(
+        CardStore(settings),
+        BatchStore(settings),
+        OrganisationStore(settings),
+        Assigner(settings, AgentStore(settings)),
+        AgentQueue(settings),
+        lambda: link_signing_key(settings),
+    )
+
+
+def agent_work(settings: Settings | None = None) -> AgentWork:
+    """The agent work queue's consumer: notices paced by the channels' shared rates (a slot at a
+    time: notices are few and come one per message)."""
+    settings = settings or get_settings()
+    agents = AgentStore(settings)
+    table = aws.dynamodb_table(settings.main_table)
+    rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
+    notifier = Notifier(
+        agents,
+        CardStore(settings),
+        BatchStore(settings),
+        OrganisationStore(settings),
+        EmailSender(settings.sender_email, settings.ses_configuration_set),
+        SmsSender(),
+        {
+            channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=1)
+            for channel, rate in rates.items()
+        },
+        settings.api_base_url,
+        lambda: link_signing_key(settings),
+    )
+    return AgentWork(
+        notifier,
+        assignment_engine(settings),
+        Assigner(settings, agents),
+        AgentQueue(settings),
+        CardStore(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+    )
 
 
 def unassigned_drain(settings: Settings | None = None) -> UnassignedDrain:

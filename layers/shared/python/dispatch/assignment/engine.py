@@ -7,32 +7,57 @@
 - ``direct``: the card's ``AssignToEmail`` or ``AssignToUserId`` field names the agent; no field or
   no such agent → prospect; an agent who is unavailable or not eligible → the fallback.
 - ``distribute_all``: the card waits for the first claim of an eligible agent (``available``).
+- ``ring_all``: the card is ``offered`` to up to ten eligible, available agents at once (the least
+  recently assigned first), each sent an accept link (:mod:`dispatch.assignment.offers`); a round
+  that nobody accepts within the process's ``ring_timeout_seconds`` goes to the next ten agents
+  not asked yet (:meth:`AssignmentEngine.ring_timeout`), and when none is left, to the fallback.
 - Fallback: no eligible and available agent → the group's default agent, else Lead Exception.
-An assigned card starts with the process's initial status and activity.
+An assigned card starts with the process's initial status and activity, and its agent is told
+(a notice through the agent work queue, :mod:`dispatch.assignment.messages`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.assignment.hours import BusinessHours
+from dispatch.assignment.messages import AgentQueue, Notice, RingTimeout
 from dispatch.assignment.models import Agent, Assignment, AssignmentConfig, AssignmentState, AssignmentType
 from dispatch.assignment.rotation import BLOCK, Assigner, CardTaken
-from dispatch.assignment.store import AgentStore
+from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
 from dispatch.clock import isoformat
 
 DIRECT_EMAIL = "assigntoemail"
 DIRECT_USER = "assigntouserid"
+RING_SIZE = 10  # agents offered a ring_all card at once
+
+
+@dataclass
+class _Pass:
+    """One engine call: how it assigns, when, on which state it conditions each write, what it
+    has done so far and what it must tell agents when it is done (notices go after the writes:
+    a notice read before its card changed would be dropped as no longer true)."""
+
+    config: AssignmentConfig
+    now: datetime
+    expected: AssignmentState | None
+    outcomes: Counter[str] = field(default_factory=Counter)
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def moment(self) -> str:
+        return isoformat(self.now)
 
 
 @dataclass
 class AssignmentEngine:
     agents: AgentStore
     assigner: Assigner
+    queue: AgentQueue
 
     def assign(
         self,
@@ -46,72 +71,120 @@ class AssignmentEngine:
         """Assign the cards still waiting — not assigned yet, or (``waiting_in``) in that queue —
         and return how many ended in each state (``default_agent`` for the fallback, ``taken``
         for cards another worker got first)."""
-        outcomes: Counter[str] = Counter()
-        moment = isoformat(now)
         waiting = [c for c in cards if (c.assignment.state if c.assignment else None) == waiting_in]
         if config.type is AssignmentType.none:
             return Counter({AssignmentState.prospect.value: len(waiting)})  # no assignment: a prospect
+        run = _Pass(config, now, waiting_in)
         if not hours.is_open(now):
             if waiting_in is None:
-                queued = Assignment(state=AssignmentState.unassigned, group_id=config.group_id, at=moment)
-                for card in waiting:
-                    self._set(card, queued, outcomes, None)
-                if waiting:
-                    self.agents.mark_waiting(waiting[0].org_id, waiting[0].batch_id)
-            return outcomes
+                self._queue_until_open(waiting, run)
+            return run.outcomes
         if config.type is AssignmentType.round_robin:
-            self._round_robin(waiting, config, moment, outcomes, waiting_in)
+            self._round_robin(waiting, run)
         elif config.type is AssignmentType.direct:
             for card in waiting:
-                self._direct(card, config, moment, outcomes, waiting_in)
+                self._direct(card, run)
         elif config.type is AssignmentType.distribute_all:
             members = self.agents.members(str(config.group_id))
             offer = Assignment(
-                state=AssignmentState.available, group_id=config.group_id, by="distribute_all", at=moment
+                state=AssignmentState.available, group_id=config.group_id, by="distribute_all", at=run.moment
             )
             for card in waiting:
                 if any(m.available and m.eligible_for(card.values) for m in members):
-                    self._set(card, offer, outcomes, waiting_in)
+                    self._set(card, offer, run)
                 else:
-                    self._fallback(card, config, moment, outcomes, waiting_in)
+                    self._fallback(card, run)
         else:
-            raise ValueError(f"assignment type {config.type.value} is not supported")
-        return outcomes
+            members = self.agents.members(str(config.group_id))
+            self._arm([RingTimeout(card_id=card.id, round=1) for card in waiting], config)
+            for card in waiting:
+                self._ring(card, members, run, previous=None)
+        self.queue.send(run.notices)
+        return run.outcomes
 
-    def _round_robin(
-        self,
-        cards: list[Card],
-        config: AssignmentConfig,
-        moment: str,
-        outcomes: Counter[str],
-        expected: AssignmentState | None,
-    ) -> None:
-        group_id = str(config.group_id)
+    def ring_timeout(
+        self, card: Card, config: AssignmentConfig, hours: BusinessHours, now: datetime, round_: int
+    ) -> str:
+        """A ring_all round lapsed: if the card is still offered in that round, offer it to the
+        next agents not asked yet, else to the fallback; outside business hours it waits in the
+        Unassigned queue. Every write is conditional on the round, so a late accept or a repeated
+        timeout message changes nothing. Returns what happened."""
+        offer = card.assignment
+        if offer is None or offer.state is not AssignmentState.offered or offer.offer_round != round_:
+            return "settled"
+        run = _Pass(config, now, AssignmentState.offered)
+        if not hours.is_open(now):
+            self._queue_until_open([card], run, offer_round=round_)
+        else:
+            members = self.agents.members(str(offer.group_id or config.group_id))
+            self._arm([RingTimeout(card_id=card.id, round=round_ + 1)], config)
+            self._ring(card, members, run, previous=offer)
+            self.queue.send(run.notices)
+        return next(iter(run.outcomes), "settled")
+
+    def _queue_until_open(self, cards: list[Card], run: _Pass, offer_round: int | None = None) -> None:
+        queued = Assignment(state=AssignmentState.unassigned, group_id=run.config.group_id, at=run.moment)
+        for card in cards:
+            self._set(card, queued, run, offer_round=offer_round)
+        if cards:
+            self.agents.mark_waiting(cards[0].org_id, cards[0].batch_id, run.config.group_id)
+
+    def _ring(self, card: Card, members: list[Member], run: _Pass, *, previous: Assignment | None) -> None:
+        """Offer the card to the next ring of agents (the first, or the one after ``previous``)."""
+        asked = set(previous.offered_before + previous.offered_to) if previous else set()
+        offer_round = previous.offer_round if previous else None
+        candidates = sorted(
+            (m for m in members if m.available and m.eligible_for(card.values) and m.agent_id not in asked),
+            key=lambda member: (member.rank, member.agent_id),
+        )
+        ring = [member.agent_id for member in candidates[:RING_SIZE]]
+        if not ring:
+            self._fallback(card, run, offer_round=offer_round)
+            return
+        number = (offer_round or 0) + 1
+        offer = Assignment(
+            state=AssignmentState.offered,
+            group_id=run.config.group_id,
+            by="ring_all",
+            at=run.moment,
+            work_status=run.config.initial_status,
+            activity=[{"at": run.moment, "type": run.config.initial_activity}],
+            offered_to=ring,
+            offered_before=sorted(asked),
+            offer_round=number,
+            offer_expires_at=isoformat(run.now + timedelta(seconds=run.config.ring_timeout_seconds)),
+        )
+        if self._set(card, offer, run, offer_round=offer_round):
+            run.notices += [Notice(kind="offer", card_id=card.id, agent_id=a, round=number) for a in ring]
+
+    def _arm(self, timeouts: list[RingTimeout], config: AssignmentConfig) -> None:
+        """Queue the rounds' timeouts before the offers are written: a worker that dies in between
+        leaves a timeout that finds nothing to do, never an offer that no timeout will end."""
+        self.queue.send(timeouts, delay_seconds=config.ring_timeout_seconds)
+
+    def _round_robin(self, cards: list[Card], run: _Pass) -> None:
+        group_id = str(run.config.group_id)
 
         def make(agent_id: str) -> Assignment:
-            return _assigned(config, agent_id, "round_robin", moment)
+            return _assigned(run.config, agent_id, "round_robin", run.moment)
 
         for start in range(0, len(cards), BLOCK):
             block = cards[start : start + BLOCK]
             picks = self.assigner.round_robin(
-                [(card, card.values) for card in block], group_id, make, expected
+                [(card, card.values) for card in block], group_id, make, run.expected
             )
             for card in block:
                 if card.id not in picks:
-                    outcomes["taken"] += 1
-                elif picks[card.id] is None:
-                    self._fallback(card, config, moment, outcomes, expected)
+                    run.outcomes["taken"] += 1
+                    continue
+                agent = picks[card.id]
+                if agent is None:
+                    self._fallback(card, run)
                 else:
-                    outcomes[AssignmentState.assigned.value] += 1
+                    run.outcomes[AssignmentState.assigned.value] += 1
+                    run.notices.append(Notice(kind="assigned", card_id=card.id, agent_id=agent))
 
-    def _direct(
-        self,
-        card: Card,
-        config: AssignmentConfig,
-        moment: str,
-        outcomes: Counter[str],
-        expected: AssignmentState | None,
-    ) -> None:
+    def _direct(self, card: Card, run: _Pass) -> None:
         email, user_id = _field(card.values, DIRECT_EMAIL), _field(card.values, DIRECT_USER)
         agent: Agent | None = None
         if email:
@@ -119,53 +192,52 @@ class AssignmentEngine:
         if agent is None and user_id:
             agent = self.agents.agent_by(card.org_id, user_id=str(user_id))
         if agent is None:
-            prospect = Assignment(state=AssignmentState.prospect, at=moment, reason="no agent named")
-            self._set(card, prospect, outcomes, expected)
+            prospect = Assignment(state=AssignmentState.prospect, at=run.moment, reason="no agent named")
+            self._set(card, prospect, run)
         elif not agent.available or not agent.eligible_for(card.values):
-            self._fallback(card, config, moment, outcomes, expected)
+            self._fallback(card, run)
         else:
-            group = config.group_id if config.group_id in agent.groups else None
-            self._set(
-                card, _assigned(config, agent.id, "direct", moment, group), outcomes, expected, group_id=group
-            )
+            group = run.config.group_id if run.config.group_id in agent.groups else None
+            self._set(card, _assigned(run.config, agent.id, "direct", run.moment, group), run, group_id=group)
 
-    def _fallback(
-        self,
-        card: Card,
-        config: AssignmentConfig,
-        moment: str,
-        outcomes: Counter[str],
-        expected: AssignmentState | None,
-    ) -> None:
+    def _fallback(self, card: Card, run: _Pass, *, offer_round: int | None = None) -> None:
+        config = run.config
         group = self.agents.group(card.org_id, str(config.group_id)) if config.group_id else None
         if group is not None and group.default_agent_id:
-            assignment = _assigned(config, group.default_agent_id, "default_agent", moment)
-            self._set(card, assignment, outcomes, expected, group_id=group.id, label="default_agent")
+            assignment = _assigned(config, group.default_agent_id, "default_agent", run.moment)
+            self._set(
+                card, assignment, run, group_id=group.id, label="default_agent", offer_round=offer_round
+            )
         else:
             exception = Assignment(
                 state=AssignmentState.lead_exception,
                 group_id=config.group_id,
-                at=moment,
+                at=run.moment,
                 reason="no eligible or available agent, and no default agent",
             )
-            self._set(card, exception, outcomes, expected)
+            self._set(card, exception, run, offer_round=offer_round)
 
     def _set(
         self,
         card: Card,
         assignment: Assignment,
-        outcomes: Counter[str],
-        expected: AssignmentState | None,
+        run: _Pass,
         *,
         group_id: str | None = None,
         label: str | None = None,
-    ) -> None:
+        offer_round: int | None = None,
+    ) -> bool:
+        """Write one card's assignment (conditional on the run's expected state and, for ring_all,
+        the round); an assigned agent is told. False when the card was taken meanwhile."""
         try:
-            self.assigner.assign(card, assignment, expected, group_id=group_id)
+            self.assigner.assign(card, assignment, run.expected, group_id=group_id, offer_round=offer_round)
         except CardTaken:
-            outcomes["taken"] += 1
-            return
-        outcomes[label or assignment.state.value] += 1
+            run.outcomes["taken"] += 1
+            return False
+        run.outcomes[label or assignment.state.value] += 1
+        if assignment.state is AssignmentState.assigned and assignment.agent_id:
+            run.notices.append(Notice(kind="assigned", card_id=card.id, agent_id=assignment.agent_id))
+        return True
 
 
 def _assigned(

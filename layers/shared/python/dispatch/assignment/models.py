@@ -154,3 +154,4 @@ class Assignment(BaseModel):
     offer_round: int = 0
     offer_expires_at: str | None = None  # ring_all: when this round's offers lapse
     reason: str | None = None
+    retrieved_from: str | None = None  # the agent a retrieval took the card back from

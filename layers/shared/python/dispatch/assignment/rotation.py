@@ -144,6 +144,31 @@ class Assigner:
                 raise CardTaken(card.id)
         raise Conflict("the group's rotation is too contended; try again")
 
+    def credit(self, group_id: str, agent_id: str, once: tuple[str, str]) -> bool:
+        """Move an agent to the top of a group's rotation for an assignment made elsewhere (a
+        ring_all accept), exactly once: ``once`` (pk, sk) is written in the same transaction and
+        only if absent. False when it was already credited (or the agent left the group)."""
+        marker = {
+            "Put": {
+                "TableName": self._main,
+                "Item": _typed({"pk": once[0], "sk": once[1]}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for _ in range(MAX_ATTEMPTS):
+            members = self.agents.members(group_id)
+            member = next((m for m in members if m.agent_id == agent_id), None)
+            if member is None:
+                return False
+            failed = self._transact(
+                [self._member_bump(group_id, member, max(m.rank for m in members) + 1), marker]
+            )
+            if failed is None:
+                return True
+            if failed == 1:
+                return False
+        raise Conflict("the group's rotation is too contended; try again")
+
     def _member_bump(self, group_id: str, member: Member, rank: int, times: int = 1) -> dict[str, Any]:
         return {
             "Update": {

@@ -3,7 +3,9 @@
 Admins manage agents and groups. An agent is a user whose login email is an agent's email: they
 see the cards offered to every eligible agent of their groups (``distribute_all``) and claim one —
 the first claim wins, the rest get 409. Anyone with the sender role can assign a card by hand,
-which moves the agent to the top of the group's rotation like an automatic assignment.
+which moves the agent to the top of the group's rotation like an automatic assignment. An agent
+lists the cards assigned to them (least recently worked first) and records work on them (an admin
+may record it for the agent); recording work keeps a card from being retrieved as idle.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch.assignment.agent_file import read_agent_file
+from dispatch.assignment.messages import AgentQueue, Notice
 from dispatch.assignment.models import Agent, AgentInput, Assignment, AssignmentState, Group, GroupInput
-from dispatch.assignment.rotation import Assigner, CardTaken, pool_key
+from dispatch.assignment.rotation import Assigner, CardTaken, agent_pool, pool_key
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.cards.models import Card
@@ -30,6 +33,8 @@ from dispatch.errors import Conflict, DispatchError, Forbidden, InvalidRequest, 
 from dispatch.ids import new_id
 
 MAX_IMPORT_BASE64 = 7_000_000  # a 5 MiB file, base64-encoded, within API Gateway's 10 MB
+ACTIVITY_KEPT = 100  # a card keeps its last 100 activity entries
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class AgentImport(BaseModel):
@@ -47,11 +52,23 @@ class ManualAssignment(BaseModel):
     agent_id: str
 
 
+class Activity(BaseModel):
+    """The body of ``POST /cards/{id}/activity``: what was done, the card's new work status (if it
+    changes) and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Label
+    status: Label | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
 @dataclass
 class AssignmentService:
     agents: AgentStore
     assigner: Assigner
     cards: CardStore
+    queue: AgentQueue
 
     # ---- agents ---------------------------------------------------------------------------------
     def create_agent(self, caller: Caller, body: AgentInput) -> dict[str, Any]:
@@ -193,6 +210,41 @@ class AssignmentService:
             index, key = index + 1, None
         return found, encode_cursor({"g": index}) if index < len(groups) else None
 
+    def my_cards(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The cards assigned to the caller, least recently worked (or assigned) first: the ones
+        closest to being retrieved as idle lead. Working a card moves it to the end."""
+        me = self._me(caller)
+        cards, last = self.cards.in_pool(agent_pool(caller.org_id, me.id), limit, decode_cursor(cursor))
+        return [_worked(card) for card in cards], encode_cursor(last)
+
+    def record_activity(self, caller: Caller, card_id: str, body: Activity) -> dict[str, Any]:
+        """The card's agent (or an admin, for them) records work on it: an activity entry, maybe a
+        new work status; the card counts as worked now. 403 for anyone else; 409 when the card is
+        not assigned, or was reassigned or taken back before the work was written."""
+        card = self._card(caller, card_id)
+        current = card.assignment
+        agent_id = current.agent_id if current and current.state is AssignmentState.assigned else None
+        if caller.role < Role.admin:
+            me = self._me(caller)
+            if agent_id != me.id:
+                raise Forbidden("this card is not assigned to you")
+        if agent_id is None:
+            raise Conflict("this card is not assigned to an agent", _state(card))
+        entry = {"at": now_iso(), "type": body.type, "by": caller.email}
+        if body.note:
+            entry["note"] = body.note
+        worked = self.cards.record_work(
+            card, agent_pool(caller.org_id, agent_id), entry, body.status, ACTIVITY_KEPT
+        )
+        if worked is None:
+            raise Conflict(
+                "the card was reassigned or taken back meanwhile; read it again",
+                _state(self.cards.get(card_id)),
+            )
+        return worked.public()
+
     def claim(self, caller: Caller, card_id: str) -> dict[str, Any]:
         """The first eligible agent to claim an offered card gets it; later claims are 409."""
         me = self._me(caller)
@@ -212,7 +264,8 @@ class AssignmentService:
         return self.cards.get(card_id).public()
 
     def assign(self, caller: Caller, card_id: str, body: ManualAssignment) -> dict[str, Any]:
-        """Assign (or reassign) a card by hand; the agent moves to the top of its group's rotation."""
+        """Assign (or reassign) a card by hand; the agent moves to the top of its group's rotation
+        and is told."""
         caller.require(Role.sender)
         card = self._card(caller, card_id)
         agent = self.agents.agent(caller.org_id, body.agent_id)
@@ -235,6 +288,7 @@ class AssignmentService:
             raise Conflict(
                 "the card changed meanwhile; read it again", _state(self.cards.get(card_id))
             ) from exc
+        self.queue.send([Notice(kind="assigned", card_id=card.id, agent_id=agent.id)])
         return self.cards.get(card_id).public()
 
     def _me(self, caller: Caller) -> Agent:
@@ -259,3 +313,21 @@ class AssignmentService:
 
 def _state(card: Card) -> dict[str, Any]:
     return {"assignment": card.assignment.state.value if card.assignment else None}
+
+
+def _worked(card: Card) -> dict[str, Any]:
+    """One line of an agent's card list: the card's summary and where its work stands."""
+    assignment = card.assignment
+    activity = assignment.activity if assignment else []
+    return {
+        **card.summary(),
+        "batch_id": card.batch_id,
+        "assignment": {
+            "group_id": assignment.group_id if assignment else None,
+            "by": assignment.by if assignment else None,
+            "assigned_at": assignment.at if assignment else None,
+            "work_status": assignment.work_status if assignment else None,
+            "last_activity": activity[-1] if activity else None,
+            "activity_count": len(activity),
+        },
+    }

@@ -13,6 +13,7 @@ Items:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
@@ -22,6 +23,7 @@ from dispatch import aws
 from dispatch.assignment.models import Agent, Filter, Group, eligible
 from dispatch.config import Settings
 from dispatch.dynamo import (
+    applied,
     conflict_on_condition,
     from_dynamo,
     is_condition_failure,
@@ -148,17 +150,53 @@ class AgentStore:
         return [Member(item) for item in query_all(self._table, query)]
 
     # ---- the Unassigned queue ---------------------------------------------------------------------
-    def mark_waiting(self, org_id: str, batch_id: str) -> None:
-        """A batch has cards in the Unassigned queue (outside business hours): the drain looks here."""
-        self._table.put_item(Item={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"})
+    def mark_waiting(self, org_id: str, batch_id: str, group_id: str | None) -> None:
+        """A batch has cards in the Unassigned queue of a group (outside business hours): the
+        drain looks here. Every mark bumps a version, so a drain removes only what it has seen."""
+        self._table.update_item(
+            Key={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"},
+            UpdateExpression="ADD version :one, #groups :group",
+            ExpressionAttributeNames={"#groups": "groups"},
+            ExpressionAttributeValues={":one": 1, ":group": {group_id or "-"}},
+        )
 
-    def waiting(self) -> list[tuple[str, str]]:
-        """(organisation, batch) of every batch with cards waiting for business hours."""
+    def waiting(self) -> list[WaitingBatch]:
+        """Every batch with cards waiting for business hours."""
         query = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": "UNASSIGNED"}}
-        return [_split_batch(str(item["sk"])) for item in query_all(self._table, query)]
+        return [
+            WaitingBatch(
+                *_split_batch(str(item["sk"])),
+                groups=[None if group == "-" else str(group) for group in sorted(item.get("groups", {"-"}))],
+                version=int(item.get("version", 0)),
+            )
+            for item in query_all(self._table, query)
+        ]
 
-    def drained(self, org_id: str, batch_id: str) -> None:
-        self._table.delete_item(Key={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"})
+    def drained(self, waiting: WaitingBatch) -> bool:
+        """Remove a batch's mark unless it was marked again meanwhile (those cards wait for the
+        next drain); False when it was."""
+        return applied(
+            lambda: self._table.delete_item(
+                Key={"pk": "UNASSIGNED", "sk": f"{waiting.org_id}#{waiting.batch_id}"},
+                ConditionExpression="version = :seen",
+                ExpressionAttributeValues={":seen": waiting.version},
+            )
+        )
+
+    # ---- what agents were told -------------------------------------------------------------------
+    def first_notice(self, key: tuple[str, str], expires_at: int) -> bool:
+        """Record that a notice is going out; False when it already went (a repeated message).
+        ``key`` is (card id, what/who/round); the record expires (TTL) after ``expires_at``."""
+        return applied(
+            lambda: self._table.put_item(
+                Item={"pk": f"NOTICE#{key[0]}", "sk": key[1], "expires_at": expires_at},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        )
+
+    def forget_notice(self, key: tuple[str, str]) -> None:
+        """The notice did not go out after all (the provider asked to retry later)."""
+        self._table.delete_item(Key={"pk": f"NOTICE#{key[0]}", "sk": key[1]})
 
     # ---- helpers --------------------------------------------------------------------------------
     def _page(
@@ -246,6 +284,16 @@ def _member_item(agent: Agent) -> dict[str, Any]:
         "rank": 0,
         "assigned": 0,
     }
+
+
+@dataclass(frozen=True)
+class WaitingBatch:
+    """A batch with cards in the Unassigned queue: of which groups, and the mark's version."""
+
+    org_id: str
+    batch_id: str
+    groups: list[str | None]
+    version: int
 
 
 def _split_batch(sort_key: str) -> tuple[str, str]:

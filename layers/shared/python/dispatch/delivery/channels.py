@@ -48,24 +48,23 @@ class EmailSender:
     from_address: str
     configuration_set: str
 
-    def send(self, to: str, message: EmailMessage, unsubscribe_url: str, tags: dict[str, str]) -> str:
+    def send(self, to: str, message: EmailMessage, unsubscribe_url: str | None, tags: dict[str, str]) -> str:
+        """Send one email; a recipient's email carries the unsubscribe headers (RFC 8058), an
+        agent's notice has none (``unsubscribe_url`` None). Tags come back on SES events."""
         body: dict[str, object] = {"Text": {"Data": message.text, "Charset": "UTF-8"}}
         if message.html is not None:
             body["Html"] = {"Data": message.html, "Charset": "UTF-8"}
+        simple: dict[str, object] = {"Subject": {"Data": message.subject, "Charset": "UTF-8"}, "Body": body}
+        if unsubscribe_url is not None:
+            simple["Headers"] = [
+                {"Name": "List-Unsubscribe", "Value": f"<{unsubscribe_url}>"},
+                {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
+            ]
         try:
             response = aws.client("sesv2").send_email(
                 FromEmailAddress=self.from_address,
                 Destination={"ToAddresses": [to]},
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                        "Body": body,
-                        "Headers": [
-                            {"Name": "List-Unsubscribe", "Value": f"<{unsubscribe_url}>"},
-                            {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
-                        ],
-                    }
-                },
+                Content={"Simple": simple},
                 ConfigurationSetName=self.configuration_set,
                 EmailTags=[{"Name": name, "Value": value} for name, value in tags.items()],
             )

@@ -97,3 +97,13 @@ class SlotQueue:
 
     def on_time(self, slot: float) -> bool:
         return self.limiter.clock() <= slot + self.limiter.tolerance
+
+    def take(self, wanted: int, sleep: Callable[[float], None] = time.sleep) -> float:
+        """Wait for the next usable slot and return it (a slot missed while waiting is dropped)."""
+        while True:
+            slot = self.next_slot(wanted)
+            delay = slot - self.limiter.clock()
+            if delay > 0:
+                sleep(delay)
+            if self.on_time(slot):
+                return slot

@@ -151,7 +151,7 @@ class ChunkSender:
                 claimed.append(delivery)
             channel = delivery.pending.popleft()
             wanted = 1 + sum(1 for waiting in queue if channel in waiting.pending)
-            slot = self._wait_for_slot(channel, wanted)
+            slot = self.slots[channel].take(wanted, self.sleep)
             delivery.in_flight = True
             in_flight[pool.submit(self._provider_call, channel, slot, delivery, process)] = (
                 delivery,
@@ -161,16 +161,6 @@ class ChunkSender:
         for delivery in claimed:
             if not delivery.done:  # paused or stopped before this card was through
                 self._finish(delivery, outcome, interrupted=True)
-
-    def _wait_for_slot(self, channel: str, wanted: int) -> float:
-        source = self.slots[channel]
-        while True:
-            slot = source.next_slot(wanted)
-            delay = slot - self.clock()
-            if delay > 0:
-                self.sleep(delay)
-            if source.on_time(slot):
-                return slot
 
     def _provider_call(self, channel: str, slot: float, delivery: _Delivery, process: Process) -> str:
         """Runs on the pool. A call that could not start within its slot's tolerance is not made."""

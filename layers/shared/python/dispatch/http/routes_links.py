@@ -1,7 +1,8 @@
-"""Public routes (no authorizer; the signed token is the credential): /c/{token}, /unsubscribe/{token}.
+"""Public routes (no authorizer; the signed token is the credential): /c/{token},
+/unsubscribe/{token}, and the ring_all accept link /offers/{token}.
 
 Served by their own function (functions/links), which can read cards and processes, record
-accesses and add to the suppression list, and nothing else.
+accesses, add to the suppression list, accept an offer and queue what follows, and nothing else.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from dispatch import services
-from dispatch.errors import DispatchError
+from dispatch.assignment.offers import OfferState, OfferView
+from dispatch.errors import Conflict, DispatchError
 from dispatch.http.responses import status_of
 
 router = Router()
@@ -95,6 +97,41 @@ def unsubscribe(token: str) -> Response[str]:
         "Unsubscribed",
         f"<p>You will no longer receive messages from {escape(organisation)}.</p>",
     )
+
+
+@router.get("/offers/<token>", summary="A ring_all offer to an agent: the accept page (public)")
+def offer_page(token: str) -> Response[str]:
+    """Shows the offer; accepting is the page's POST, so a link preview accepts nothing."""
+    try:
+        offer = services.offer_desk().view(token)
+    except DispatchError as exc:
+        return _page(status_of(exc), "Offer not available", f"<p>{escape(exc.message)}.</p>")
+    return _offer_page(offer)
+
+
+@router.post("/offers/<token>", summary="Accept a ring_all offer: the first agent to accept gets the card")
+def accept_offer(token: str) -> Response[str]:
+    try:
+        offer = services.offer_desk().accept(token)
+    except DispatchError as exc:
+        title = "Already taken" if isinstance(exc, Conflict) else "Offer not available"
+        return _page(status_of(exc), title, f"<p>{escape(exc.message)}.</p>")
+    return _offer_page(offer)
+
+
+def _offer_page(offer: OfferView) -> Response[str]:
+    who, batch = escape(offer.organisation), escape(offer.batch_name)
+    if offer.state is OfferState.yours:
+        return _page(
+            HTTPStatus.OK, "The card is yours", f"<p>The card from {batch} ({who}) is assigned to you.</p>"
+        )
+    if offer.state is OfferState.taken:
+        return _page(HTTPStatus.CONFLICT, "Already taken", "<p>Another agent has accepted this card.</p>")
+    form = (
+        f"<p>{who} offers you a card from {batch}; other agents have the same offer. "
+        "The first to accept gets it.</p><form method=post><button type=submit>Accept</button></form>"
+    )
+    return _page(HTTPStatus.OK, "A card for you", form)
 
 
 def _page(status: HTTPStatus, title: str, body: str) -> Response[str]:

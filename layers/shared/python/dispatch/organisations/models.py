@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, model_validator
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
 
@@ -21,3 +21,10 @@ class OrganisationSettings(BaseModel):
     approval_required: bool = True
     four_eyes: bool = False
     business_hours: BusinessHours = ALWAYS_OPEN  # when cards may be distributed to agents
+
+    @model_validator(mode="after")
+    def _hours_in_the_organisation_timezone(self) -> OrganisationSettings:
+        """Business hours given without their own timezone are in the organisation's."""
+        if "timezone" not in self.business_hours.model_fields_set and self.timezone != "UTC":
+            self.business_hours = self.business_hours.model_copy(update={"timezone": self.timezone})
+        return self

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dispatch.assignment.models import AssignmentType
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
@@ -34,8 +33,6 @@ class ProcessService:
                 raise InvalidRequest(
                     f"no such distribution group {group_id!r}", {"group_id": group_id}
                 ) from exc
-        if body.assignment.type is AssignmentType.ring_all:
-            raise InvalidRequest("ring_all assignment is not available yet; choose another type")
         process = Process(
             **body.model_dump(),
             id=new_id(utcnow()),

@@ -1,0 +1,154 @@
+"""Telling agents: a card assigned to them, a ring_all offer, an offer taken by another agent.
+
+- Channel: offers and "taken" notices are time-critical and go by SMS to the agent's work phone
+  (by email when the agent has none); an assignment notice goes by email (work email, else login
+  email), which suits any number of them.
+- Pacing: every message takes a slot of its channel's shared rate (the limiter the batch senders
+  use, :mod:`dispatch.delivery.ratelimit`), so agent notices never push SES or SNS past the
+  account's rate.
+- Once only: a notice is recorded (conditional put, kept 30 days) before it is sent; a repeated
+  queue message finds the record and sends nothing. When the provider asks to retry later, the
+  record is removed and the message fails, so SQS delivers it again.
+- Still true: a notice whose card moved on (reassigned, offer accepted or lapsed) is dropped.
+- Agents' emails carry no card tags, so their SES events never touch a card.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dispatch.assignment.messages import Notice
+from dispatch.assignment.models import Agent, AssignmentState
+from dispatch.assignment.offers import OfferToken, sign_offer
+from dispatch.assignment.store import AgentStore
+from dispatch.batches.store import BatchStore
+from dispatch.cards.models import Card
+from dispatch.cards.store import CardStore
+from dispatch.delivery.channels import EmailSender, SmsSender, TemporaryFailure
+from dispatch.delivery.ratelimit import SlotQueue
+from dispatch.errors import NotFound
+from dispatch.organisations.store import OrganisationStore
+from dispatch.rendering import EmailMessage
+
+KEEP_SECONDS = 30 * 24 * 3600  # how long a sent notice is remembered (longer than any redelivery)
+
+
+@dataclass
+class Notifier:
+    agents: AgentStore
+    cards: CardStore
+    batches: BatchStore
+    organisations: OrganisationStore
+    email: EmailSender
+    sms: SmsSender
+    slots: dict[str, SlotQueue]
+    api_base_url: str
+    key: Callable[[], bytes]
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def deliver(self, notice: Notice, now: datetime) -> str:
+        """Send one notice; returns ``sent``, ``stale`` (the card moved on), ``duplicate`` or
+        ``no_agent``. TemporaryFailure (and AccountPaused) propagate: the message is retried."""
+        try:
+            card = self.cards.get(notice.card_id)
+            agent = self.agents.agent(card.org_id, notice.agent_id)
+        except NotFound:
+            return "no_agent"
+        if not _still_true(notice, card, now):
+            return "stale"
+        about = _About(
+            organisation=self.organisations.get(card.org_id).name or "Batch Dispatch",
+            batch=self.batches.get(card.org_id, card.batch_id).name,
+            now=now,
+        )
+        key = (card.id, f"{notice.kind}#{notice.agent_id}#{notice.round}")
+        if not self.agents.first_notice(key, int(now.timestamp()) + KEEP_SECONDS):
+            return "duplicate"
+        try:
+            self._send(notice, card, agent, about)
+        except TemporaryFailure:
+            self.agents.forget_notice(key)
+            raise
+        return "sent"
+
+    def _send(self, notice: Notice, card: Card, agent: Agent, about: _About) -> None:
+        if notice.kind == "assigned":
+            assignment = card.assignment
+            status = assignment.work_status if assignment and assignment.work_status else "new"
+            message = EmailMessage(
+                subject=f"{about.organisation}: a card from {about.batch} is assigned to you",
+                text=(
+                    f"Card {card.id} (row {card.row} of {about.batch}) is assigned to you, status {status}.\n"
+                    f"The card: {self.api_base_url}/cards/{card.id}\n"
+                    f"All your cards: {self.api_base_url}/agents/me/cards\n"
+                ),
+                html=None,
+            )
+            self._email(agent, message, notice)
+            return
+        expires = _offer_expiry(card)
+        if notice.kind == "offer" and expires is not None:
+            token = sign_offer(
+                self.key(), OfferToken(card.id, agent.id, notice.round, int(expires.timestamp()))
+            )
+            minutes = max(1, math.ceil((expires - about.now).total_seconds() / 60))
+            link = f"{self.api_base_url}/offers/{token}"
+            text = (
+                f"{about.organisation}: a new card from {about.batch} is offered to you and other agents; "
+                f"the first to accept gets it. Accept within {minutes} min: {link}"
+            )
+        else:
+            text = (
+                f"{about.organisation}: the card from {about.batch} you were offered has been taken by "
+                "another agent."
+            )
+        if agent.work_phone:
+            self.slots["sms"].take(1, self.sleep)
+            self.sms.send(agent.work_phone, text)
+        else:
+            what = "a card offered to you" if notice.kind == "offer" else "card taken"
+            self._email(
+                agent,
+                EmailMessage(subject=f"{about.organisation}: {what}", text=text + "\n", html=None),
+                notice,
+            )
+
+    def _email(self, agent: Agent, message: EmailMessage, notice: Notice) -> None:
+        self.slots["email"].take(1, self.sleep)
+        self.email.send(str(agent.work_email or agent.email), message, None, {"notice": notice.kind})
+
+
+@dataclass(frozen=True, slots=True)
+class _About:
+    """What a notice names: the organisation, the batch, and when it is written."""
+
+    organisation: str
+    batch: str
+    now: datetime
+
+
+def _offer_expiry(card: Card) -> datetime | None:
+    expires = card.assignment.offer_expires_at if card.assignment else None
+    return datetime.fromisoformat(expires.replace("Z", "+00:00")) if expires else None
+
+
+def _still_true(notice: Notice, card: Card, now: datetime) -> bool:
+    assignment = card.assignment
+    if notice.kind == "taken":
+        return True
+    if assignment is None:
+        return False
+    if notice.kind == "assigned":
+        return assignment.state is AssignmentState.assigned and assignment.agent_id == notice.agent_id
+    expires = _offer_expiry(card)
+    return (
+        assignment.state is AssignmentState.offered
+        and assignment.offer_round == notice.round
+        and notice.agent_id in assignment.offered_to
+        and expires is not None
+        and expires > now
+    )

@@ -1,0 +1,152 @@
+"""Ring_all offers: the signed accept link an agent gets by SMS, and accepting it (PRODUCT §7).
+
+An offer token names the card, the agent and the round, and expires when the round does. It is a
+card-link token (:mod:`dispatch.cards.links`: one HMAC and one constant-time comparison for every
+token) signed with a key derived from the link key for this purpose only, so a card link cannot
+be used as an offer or the other way round.
+
+Opening the link shows the offer; only the page's POST accepts, so a messaging app that fetches
+the link for a preview does not accept it. Accepting is one conditional write on the card — still
+``offered``, in the token's round, to this agent — so the first accept wins and every other gets
+409; the winner's place in the rotation and the "taken" notices to the others follow through the
+agent work queue (this public path holds no other rights).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from dispatch.assignment.messages import Accepted, AgentQueue
+from dispatch.assignment.models import AssignmentState
+from dispatch.assignment.rotation import Assigner, CardTaken
+from dispatch.batches.store import BatchStore
+from dispatch.cards import links
+from dispatch.cards.models import Card
+from dispatch.cards.store import CardStore
+from dispatch.clock import now_iso, utcnow
+from dispatch.errors import Conflict, Gone, NotFound
+from dispatch.organisations.store import OrganisationStore
+
+_PURPOSE = b"batch-dispatch ring_all offer"
+_SEPARATOR = "~"
+
+
+@lru_cache(maxsize=4)
+def offer_key(link_key: bytes) -> bytes:
+    return hmac.new(link_key, _PURPOSE, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class OfferToken:
+    card_id: str
+    agent_id: str
+    round: int
+    expires_at: int
+
+
+def sign_offer(link_key: bytes, offer: OfferToken) -> str:
+    subject = _SEPARATOR.join((offer.card_id, offer.agent_id, str(offer.round)))
+    return links.sign(offer_key(link_key), subject, offer.expires_at)
+
+
+def read_offer(link_key: bytes, token: str, now: int) -> OfferToken:
+    """The offer a token names; NotFound for anything forged or malformed, Gone once lapsed."""
+    try:
+        link = links.authentic(offer_key(link_key), token)
+    except NotFound as exc:
+        raise NotFound("no such offer") from exc
+    parts = link.card_id.split(_SEPARATOR)
+    if len(parts) != 3 or not (parts[0] and parts[1] and parts[2].isdigit()):
+        raise NotFound("no such offer")
+    card_id, agent_id, round_ = parts
+    if link.expires_at <= now:
+        raise Gone("this offer has lapsed")
+    return OfferToken(card_id, agent_id, int(round_), link.expires_at)
+
+
+class OfferState(StrEnum):
+    open = "open"  # still offered to this agent: the page shows the accept button
+    yours = "yours"  # this agent has it
+    taken = "taken"  # another agent accepted first, or the card went elsewhere
+
+
+@dataclass(frozen=True, slots=True)
+class OfferView:
+    state: OfferState
+    organisation: str
+    batch_name: str
+    expires_at: int
+
+
+@dataclass
+class OfferDesk:
+    cards: CardStore
+    batches: BatchStore
+    organisations: OrganisationStore
+    assigner: Assigner
+    queue: AgentQueue
+    key: Callable[[], bytes]
+
+    def view(self, token: str) -> OfferView:
+        offer = read_offer(self.key(), token, int(utcnow().timestamp()))
+        card = self._card(offer)
+        return self._view(card, offer, _state(card, offer))
+
+    def accept(self, token: str) -> OfferView:
+        """First accept wins; accepting again is harmless; Conflict when another agent has it."""
+        offer = read_offer(self.key(), token, int(utcnow().timestamp()))
+        card = self._card(offer)
+        state = _state(card, offer)
+        if state is OfferState.taken:
+            raise Conflict("another agent has accepted this card", {"card_id": card.id})
+        if state is OfferState.open:
+            current = card.assignment
+            assert current is not None
+            moment = now_iso()
+            first = current.activity[0]["type"] if current.activity else "assigned"
+            accepted = current.model_copy(
+                update={
+                    "state": AssignmentState.assigned,
+                    "agent_id": offer.agent_id,
+                    "by": "ring_all",
+                    "at": moment,
+                    "activity": [{"at": moment, "type": first}],
+                }
+            )
+            try:
+                self.assigner.assign(card, accepted, AssignmentState.offered, offer_round=offer.round)
+            except CardTaken as exc:
+                raise Conflict("another agent has accepted this card", {"card_id": card.id}) from exc
+            self.queue.send([Accepted(card_id=card.id, agent_id=offer.agent_id, round=offer.round)])
+        return self._view(card, offer, OfferState.yours)
+
+    def _card(self, offer: OfferToken) -> Card:
+        try:
+            return self.cards.get(offer.card_id)
+        except NotFound as exc:
+            raise NotFound("no such offer") from exc
+
+    def _view(self, card: Card, offer: OfferToken, state: OfferState) -> OfferView:
+        organisation = self.organisations.get(card.org_id).name or "Batch Dispatch"
+        batch = self.batches.get(card.org_id, card.batch_id)
+        return OfferView(state, organisation, batch.name, offer.expires_at)
+
+
+def _state(card: Card, offer: OfferToken) -> OfferState:
+    current = card.assignment
+    if current is None:
+        return OfferState.taken
+    if current.state is AssignmentState.assigned and current.agent_id == offer.agent_id:
+        return OfferState.yours
+    if (
+        current.state is AssignmentState.offered
+        and current.offer_round == offer.round
+        and offer.agent_id in current.offered_to
+    ):
+        return OfferState.open
+    return OfferState.taken
