@@ -20,9 +20,12 @@ What EventBridge does and this keeps:
   not: Lambda accepted the asynchronous invocation, so as in AWS the failure is the function's own
   (the runtime logs it and, as it does for every asynchronous invocation, drops the event).
 
-A clock jump fires everything due in one pass: what the fired functions change takes effect from
-the end of the jump. ``fire_due`` is the synchronous pass for tests; the local stack also runs it
-in a background thread every ``interval`` seconds.
+The template's own periodic schedules (SAM ``ScheduleV2`` events, such as the sweep's
+``rate(5 minutes)``) fire the same way, except that a clock jump fires one of them once, at the
+last time due: they are catch-up housekeeping, and a week's jump would otherwise run the sweep
+2,016 times. A clock jump fires everything else due in one pass: what the fired functions change
+takes effect from the end of the jump. ``fire_due`` is the synchronous pass for tests; the local
+stack also runs it in a background thread every ``interval`` seconds.
 """
 
 from __future__ import annotations
@@ -65,6 +68,31 @@ class ScheduleDefinition:
     input: str | None
     dead_letter_arn: str | None
     modified: datetime  # real time of its creation or last update
+    coalesce: bool = False  # a template's periodic schedule: a clock jump fires it once
+
+
+def template_schedules(resolver: Resolver, created: datetime) -> list[ScheduleDefinition]:
+    """The ``ScheduleV2`` events of the template's functions, as SAM would create them."""
+    return [
+        ScheduleDefinition(
+            group="default",
+            name=f"{logical_id}-{event_id}",
+            arn=f"arn:aws:scheduler:{REGION}:{resolver.arn(logical_id).split(':')[4]}:schedule/default/"
+            f"{logical_id}-{event_id}",
+            expression=str(props["ScheduleExpression"]),
+            timezone=str(props.get("ScheduleExpressionTimezone", "UTC")),
+            state=str(props.get("State", "ENABLED")),
+            start=None,
+            end=None,
+            action_after_completion=None,
+            target_arn=resolver.arn(logical_id),
+            input=str(props["Input"]) if "Input" in props else None,
+            dead_letter_arn=None,
+            modified=created,
+            coalesce=True,
+        )
+        for logical_id, event_id, props in resolver.function_events("ScheduleV2")
+    ]
 
 
 class ScheduleSource(Protocol):
@@ -100,8 +128,11 @@ def schedule_groups(resolver: Resolver) -> list[str]:
 class SchedulerApi:
     """The schedules of some groups, through the EventBridge Scheduler API (moto's)."""
 
-    def __init__(self, groups: list[str], endpoint: str | None) -> None:
+    def __init__(
+        self, groups: list[str], endpoint: str | None, periodic: list[ScheduleDefinition] | None = None
+    ) -> None:
         self._groups = groups
+        self._periodic = periodic or []
         self._scheduler: Any = boto3.client("scheduler", endpoint_url=endpoint, region_name=REGION)
         self._sqs: Any = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
 
@@ -117,7 +148,7 @@ class SchedulerApi:
                             raise
                         continue
                     found.append(_definition(described))
-        return found
+        return found + self._periodic
 
     def delete(self, schedule: ScheduleDefinition) -> None:
         try:
@@ -196,9 +227,10 @@ class LocalScheduler:
         self._thread: threading.Thread | None = None
 
     def fire_due(self, *, wait: bool = True, timeout: float = 60.0) -> int:
-        """Invokes every schedule's targets due by the local clock and not yet fired; how many this
-        pass invoked. With ``wait``, returns once those invocations (and any queued before them,
-        such as the background pass's) have run: ``clock.advance(…)`` then ``fire_due()``."""
+        """Invokes every schedule's targets due by the local clock and not yet fired; how many of
+        the application's schedules this pass fired (the template's periodic ones are not
+        counted). With ``wait``, returns once those invocations (and any queued before them, such
+        as the background pass's) have run: ``clock.advance(…)`` then ``fire_due()``."""
         with self._lock:
             fired = self._pass()
         if wait:
@@ -275,14 +307,19 @@ class LocalScheduler:
                 continue
             try:
                 times = tracked.fire_times()
+                due: list[datetime] = []
                 for moment in times:
                     if moment > now:
                         break
-                    self._fire(tracked.definition, moment)
-                    tracked.last_fired = moment
-                    fired += 1
+                    due.append(moment)
                 else:
                     tracked.finished = True
+                for moment in due[-1:] if tracked.definition.coalesce else due:
+                    self._fire(tracked.definition, moment)
+                    tracked.last_fired = moment
+                    fired += not tracked.definition.coalesce  # housekeeping is not counted
+                if due:
+                    tracked.last_fired = due[-1]
             except InvalidExpression as exc:  # moto stores what EventBridge would have refused
                 _log.warning("schedule %s cannot fire: %s", tracked.definition.arn, exc)
                 tracked.finished = True

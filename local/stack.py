@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from local.lambdas import InProcessRuntime
 from local.moto_guard import item_level_transactions, serialise_dynamodb
 from local.outbox import Outbox
 from local.provision import Provisioner
-from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups
+from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups, template_schedules
 from local.ses_events import SesEventSimulator
 from local.template import REGION, Resolver, load
 
@@ -127,7 +127,8 @@ class LocalStack:
         self.event_sources.start()
         self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint)
         self.ses_events.start()
-        schedules = SchedulerApi(schedule_groups(self.resolver), self.aws_endpoint)
+        periodic = template_schedules(self.resolver, datetime.now(UTC))
+        schedules = SchedulerApi(schedule_groups(self.resolver), self.aws_endpoint, periodic)
         self.scheduler = LocalScheduler(schedules, self.runtime, self.clock)
         self.scheduler.start()
         self._api = LocalApiGateway(

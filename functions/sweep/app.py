@@ -1,9 +1,14 @@
 """Scheduled (every 5 minutes): cards left ``sending`` by a sender that died become ``unconfirmed``
-(never resent); cards waiting in the Unassigned queue go to agents once business hours open."""
+(never resent); cards waiting in the Unassigned queue go to agents once business hours open.
+
+Claims are judged stale by the clock (they were stamped with it). The drain goes by the fire's
+scheduled time (EventBridge Scheduler's placeholder; the clock when absent): business hours are
+about the moment the fire stands for, and the local stack's moved clock reaches the handler this
+way."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,8 +24,9 @@ from dispatch.observability import logger, metrics, tracer
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     stale_after = timedelta(minutes=get_settings().sweep_stale_minutes)
-    now = utcnow()
+    scheduled = event.get("scheduled_time") if isinstance(event, dict) else None
+    moment = datetime.fromisoformat(scheduled.replace("Z", "+00:00")) if scheduled else utcnow()
     return {
-        "unconfirmed": services.workflow().sweep(now, stale_after),
-        "drained": dict(services.unassigned_drain().run(now)),
+        "unconfirmed": services.workflow().sweep(utcnow(), stale_after),
+        "drained": dict(services.unassigned_drain().run(moment)),
     }

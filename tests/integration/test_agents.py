@@ -166,7 +166,11 @@ def test_a_manual_assignment_moves_the_agent_to_the_back_of_the_rotation(deploye
     sqs = deployed.client("sqs")
     url = _settings(deployed).agent_queue_url
     [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    assert parse_message(message["Body"]) == Notice(kind="assigned", card_id=card.id, agent_id=first["id"])
+    stored = CardStore(_settings(deployed)).get(card.id).assignment
+    assert stored is not None
+    assert parse_message(message["Body"]) == Notice(
+        kind="assigned", card_id=card.id, agent_id=first["id"], at=str(stored.at)
+    )
 
 
 def test_agents_are_imported_from_a_file_created_or_updated_by_email(deployed: Any) -> None:

@@ -7,11 +7,21 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dispatch import services
+import pytest
+from botocore.exceptions import ClientError
+
+from dispatch import aws, services
 from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
 from dispatch.assignment.messages import AgentQueue
-from dispatch.assignment.models import Agent, AssignmentConfig, AssignmentType, Group
+from dispatch.assignment.models import (
+    Agent,
+    Assignment,
+    AssignmentConfig,
+    AssignmentState,
+    AssignmentType,
+    Group,
+)
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.store import AgentStore
 from dispatch.cards.models import Card, CardStatus
@@ -256,3 +266,58 @@ def test_cards_sent_after_hours_wait_and_are_drained_when_hours_open(deployed: A
     cards = list(CardStore(settings).all_in_batch(batch_id))
     assert {c.assignment.state.value for c in cards if c.assignment} == {"assigned"}
     assert drain.run(tomorrow) == Counter()  # the batch's mark is gone
+
+
+def test_cards_queued_for_a_process_that_stopped_assigning_become_prospects(deployed: Any) -> None:
+    settings, engine = _world(deployed)
+    cards = _cards(settings, [{"state": "CA"}] * 2)
+    assert engine.assign(cards, _config(AssignmentType.round_robin), OFFICE, NIGHT) == Counter(
+        {"unassigned": 2}
+    )
+    drained = engine.assign(
+        _stored(settings), AssignmentConfig(), ALWAYS_OPEN, MONDAY_NOON, waiting_in=AssignmentState.unassigned
+    )
+    assert drained == Counter({"prospect": 2})
+    assert {c.assignment.state for c in _stored(settings) if c.assignment} == {AssignmentState.prospect}
+
+
+def test_a_mark_stays_until_it_is_unchanged_and_a_minute_old(deployed: Any) -> None:
+    settings, _ = _world(deployed)
+    store = AgentStore(settings)
+    store.mark_waiting("org-a", "b1", "g1", NIGHT)
+    [seen] = store.waiting()
+    assert not store.drained(seen, NIGHT + timedelta(seconds=30))  # the index may not list its cards yet
+    store.mark_waiting("org-a", "b1", None, NIGHT)  # another sender queued more meanwhile
+    assert not store.drained(seen, NIGHT + timedelta(minutes=5))
+    [again] = store.waiting()
+    assert again.groups == [None, "g1"]  # "-" sorts before the group id
+    assert store.drained(again, NIGHT + timedelta(minutes=5))
+    assert store.waiting() == []
+
+
+def test_a_transaction_cancelled_by_a_conflict_is_retried_not_taken(
+    deployed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = _world(deployed)
+    [card] = _cards(settings, [{"state": "CA"}])
+    client = aws.client("dynamodb")
+    real = client.transact_write_items
+    calls = {"n": 0}
+
+    def conflict_once(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                    "CancellationReasons": [{"Code": "TransactionConflict"}],
+                },
+                "TransactWriteItems",
+            )
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "transact_write_items", conflict_once)
+    assignment = Assignment(state=AssignmentState.assigned, agent_id="agent-1", at="t")
+    Assigner(settings, AgentStore(settings)).assign(card, assignment, None)
+    assert calls["n"] == 2
+    assert _stored(settings)[0].assignment.agent_id == "agent-1"  # type: ignore[union-attr]

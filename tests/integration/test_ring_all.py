@@ -25,6 +25,7 @@ from dispatch.cards import links
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings
+from dispatch.delivery.channels import AccountPaused, PermanentFailure, SmsSender
 from dispatch.errors import Conflict, Gone, NotFound
 from dispatch.secrets import link_signing_key
 from local.stack import ROOT
@@ -332,13 +333,15 @@ def test_notices_that_are_no_longer_true_are_dropped(ringing: tuple[Settings, li
         AssignmentState.offered,
     )
     assert _handle(settings, offers) == {"stale": 10}  # the offer went to someone: nobody is asked
-    assigned = Notice(kind="assigned", card_id=cards[0].id, agent_id="agent-08")
+    assigned = Notice(kind="assigned", card_id=cards[0].id, agent_id="agent-08", at="t1")
     assert _handle(settings, [assigned]) == {"stale": 1}  # not theirs
-    mine = Notice(kind="assigned", card_id=cards[0].id, agent_id="agent-07")
-    assert _handle(settings, [mine]) == {"sent": 1}
+    mine = Notice(kind="assigned", card_id=cards[0].id, agent_id="agent-07", at="t1")
+    assert _handle(settings, [mine, mine]) == {"sent": 1, "duplicate": 1}
+    again = mine.model_copy(update={"at": "t3"})  # assigned to them again later (A → B → A)
+    assert _handle(settings, [again]) == {"sent": 1}
     assert [subject for to, subject in _emails() if to == "a7@example.com"] == [
         f"Org A: a card from {_batch_name(settings, cards[0])} is assigned to you"
-    ]
+    ] * 2
     tat = aws.dynamodb_table(settings.main_table).get_item(Key={"pk": "RATE#email", "sk": "TAT"})
     assert "Item" in tat  # the notice took a slot of the shared email rate
     with pytest.raises(NotFound):
@@ -347,3 +350,73 @@ def test_notices_that_are_no_longer_true_are_dropped(ringing: tuple[Settings, li
         services.offer_desk(settings).view(
             sign_offer(link_signing_key(settings), OfferToken(cards[1].id, "agent-01", 1, 5))
         )
+
+
+def test_a_notice_that_failed_to_send_is_sent_when_the_message_comes_back(
+    ringing: tuple[Settings, list[Card]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, cards = ringing
+    offers = [m for m in _queued(settings) if isinstance(m, Notice) and m.card_id == cards[0].id]
+    texted = offers[0]  # agent-00 has a work phone
+    original = SmsSender.send
+
+    def paused(self: SmsSender, to: str, text: str) -> str:
+        raise AccountPaused("SMS sending is paused")
+
+    monkeypatch.setattr(SmsSender, "send", paused)
+    with pytest.raises(AccountPaused):
+        _handle(settings, [texted])
+    monkeypatch.setattr(SmsSender, "send", original)
+    assert _handle(settings, [texted]) == {"sent": 1}  # the record was removed: SQS's retry sends it
+    assert len(_sms()[_phone(0)]) == 1
+
+    def refused(self: SmsSender, to: str, text: str) -> str:
+        raise PermanentFailure("InvalidParameter: not a mobile number")
+
+    monkeypatch.setattr(SmsSender, "send", refused)
+    assert _handle(settings, [offers[2]]) == {"sent": 1}  # agent-02's phone refused: by email
+    assert [subject for to, subject in _emails() if to == "a2@example.com"] == [
+        "Org A: a card offered to you"
+    ]
+
+
+def test_accepting_again_queues_what_follows_again_and_it_happens_once(
+    ringing: tuple[Settings, list[Card]],
+) -> None:
+    settings, cards = ringing
+    _queued(settings)
+    offer = _card(settings, cards[0]).assignment
+    assert offer is not None
+    assert offer.offer_expires_at is not None
+    expires = int(datetime.fromisoformat(offer.offer_expires_at.replace("Z", "+00:00")).timestamp())
+    token = sign_offer(link_signing_key(settings), OfferToken(cards[0].id, "agent-05", 1, expires))
+    desk = services.offer_desk(settings)
+    assert desk.accept(token).state.value == "yours"
+    assert desk.accept(token).state.value == "yours"  # e.g. the first queueing failed: the page again
+    accepted = _queued(settings)
+    assert accepted == [Accepted(card_id=cards[0].id, agent_id="agent-05", round=1)] * 2
+    assert _handle(settings, accepted) == {"accepted": 2}
+    assert sum(m.assigned for m in AgentStore(settings).members("g1")) == 1
+    taken = _queued(settings)
+    assert _handle(settings, taken) == {"sent": 9, "duplicate": 9}
+
+
+def test_an_offer_to_an_agent_removed_since_cannot_be_accepted(
+    deployed: Any, ringing: tuple[Settings, list[Card]]
+) -> None:
+    settings, cards = ringing
+    offer = _card(settings, cards[0]).assignment
+    assert offer is not None
+    assert offer.offer_expires_at is not None
+    expires = int(datetime.fromisoformat(offer.offer_expires_at.replace("Z", "+00:00")).timestamp())
+    status, _ = deployed.api("DELETE", "/agents/agent-04", ADMIN)
+    assert status == 204
+    token = sign_offer(link_signing_key(settings), OfferToken(cards[0].id, "agent-04", 1, expires))
+    with pytest.raises(NotFound):
+        services.offer_desk(settings).accept(token)
+    assert _card(settings, cards[0]).assignment.state is AssignmentState.offered  # type: ignore[union-attr]
+    # An agent who holds a card cannot be removed until it is reassigned or retrieved.
+    accept = sign_offer(link_signing_key(settings), OfferToken(cards[0].id, "agent-06", 1, expires))
+    services.offer_desk(settings).accept(accept)
+    status, error = deployed.api("DELETE", "/agents/agent-06", ADMIN)
+    assert (status, error["error"]["code"]) == (409, "conflict")

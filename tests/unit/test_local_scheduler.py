@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from local.clock import LocalClock, parse_duration
-from local.scheduler import LocalScheduler, ScheduleDefinition
+from local.scheduler import LocalScheduler, ScheduleDefinition, template_schedules
+from local.stack import LOCAL_PARAMETERS, ROOT
+from local.template import Resolver, load
 
 FUNCTION = "batch-dispatch-test-ScheduleFunction"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:123456789012:function:{FUNCTION}"
@@ -352,3 +354,27 @@ def test_the_overview_shows_the_next_fire_by_the_local_clock(world: World) -> No
             "next_fire": "2026-06-10T04:00:00Z",  # the 3rd is due: the next pass fires it
         },
     ]
+
+
+def test_a_periodic_schedule_of_the_template_fires_once_per_jump_at_the_last_time_due(world: World) -> None:
+    world.schedules.put(world.real, "sweep", "rate(5 minutes)", coalesce=True)
+    assert world.scheduler.fire_due() == 0  # housekeeping: fired, not counted
+    assert world.runtime.scheduled_times() == ["2026-06-01T09:00:00Z"]  # at its creation
+    world.clock.advance(timedelta(days=7))
+    world.scheduler.fire_due()
+    assert world.runtime.scheduled_times()[1:] == ["2026-06-08T09:00:00Z"]  # once, not 2,016 sweeps
+    world.clock.advance(timedelta(minutes=5))
+    world.scheduler.fire_due()
+    assert world.runtime.scheduled_times()[2:] == ["2026-06-08T09:05:00Z"]
+
+
+def test_the_templates_periodic_schedules_are_its_functions_schedule_v2_events() -> None:
+    resolver = Resolver(load(ROOT / "template.yaml"), LOCAL_PARAMETERS)
+    [sweep] = template_schedules(resolver, MONDAY)
+    assert (sweep.name, sweep.expression, sweep.coalesce) == (
+        "SweepFunction-EveryFiveMinutes",
+        "rate(5 minutes)",
+        True,
+    )
+    assert sweep.target_arn == resolver.arn("SweepFunction")
+    assert json.loads(sweep.input or "") == {"scheduled_time": "<aws.scheduler.scheduled-time>"}

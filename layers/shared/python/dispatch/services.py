@@ -246,11 +246,13 @@ def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
 def offer_desk(settings: Settings | None = None) -> OfferDesk:
     """Ring_all accept links (public); the signing key is fetched when first needed."""
     settings = settings or get_settings()
+    agents = AgentStore(settings)
     return OfferDesk(
         CardStore(settings),
         BatchStore(settings),
         OrganisationStore(settings),
-        Assigner(settings, AgentStore(settings)),
+        agents,
+        Assigner(settings, agents),
         AgentQueue(settings),
         lambda: link_signing_key(settings),
     )

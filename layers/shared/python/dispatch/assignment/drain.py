@@ -4,8 +4,10 @@ Cards that arrive outside the organisation's business hours wait as ``unassigned
 marked (with the group whose queue holds them). The sweep (every five minutes) drains each marked
 batch whose organisation is open now: its waiting cards go through the engine, by the process's
 current assignment setting, as if they had just arrived, each conditioned on still being
-``unassigned`` (a card assigned by hand meanwhile is left alone). The mark is removed only if no
-sender marked the batch again while the drain ran; otherwise the next sweep drains the newcomers.
+``unassigned`` (a card assigned by hand meanwhile is left alone; a process that no longer assigns
+makes them prospects). The mark is removed only if no sender marked the batch again while the
+drain ran and the last mark is a minute old (the index read lags the writes a little); otherwise
+the next sweep drains the newcomers.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class UnassignedDrain:
                     outcomes += self.engine.assign(
                         cards, config, hours, now, waiting_in=AssignmentState.unassigned
                     )
-            self.agents.drained(waiting)
+            self.agents.drained(waiting, now)
             logger.info("unassigned queue drained", batch_id=waiting.batch_id)
         return outcomes
 

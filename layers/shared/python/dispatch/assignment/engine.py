@@ -72,9 +72,14 @@ class AssignmentEngine:
         and return how many ended in each state (``default_agent`` for the fallback, ``taken``
         for cards another worker got first)."""
         waiting = [c for c in cards if (c.assignment.state if c.assignment else None) == waiting_in]
-        if config.type is AssignmentType.none:
-            return Counter({AssignmentState.prospect.value: len(waiting)})  # no assignment: a prospect
         run = _Pass(config, now, waiting_in)
+        if config.type is AssignmentType.none:
+            if waiting_in is None:  # a new card of such a process is simply a prospect: no write
+                return Counter({AssignmentState.prospect.value: len(waiting)})
+            prospect = Assignment(state=AssignmentState.prospect, at=run.moment, reason="no assignment")
+            for card in waiting:  # queued before the process stopped assigning
+                self._set(card, prospect, run)
+            return run.outcomes
         if not hours.is_open(now):
             if waiting_in is None:
                 self._queue_until_open(waiting, run)
@@ -84,6 +89,7 @@ class AssignmentEngine:
         elif config.type is AssignmentType.direct:
             for card in waiting:
                 self._direct(card, run)
+                self._flush(run)
         elif config.type is AssignmentType.distribute_all:
             members = self.agents.members(str(config.group_id))
             offer = Assignment(
@@ -94,12 +100,13 @@ class AssignmentEngine:
                     self._set(card, offer, run)
                 else:
                     self._fallback(card, run)
+                self._flush(run)
         else:
             members = self.agents.members(str(config.group_id))
             self._arm([RingTimeout(card_id=card.id, round=1) for card in waiting], config)
             for card in waiting:
                 self._ring(card, members, run, previous=None)
-        self.queue.send(run.notices)
+                self._flush(run)
         return run.outcomes
 
     def ring_timeout(
@@ -112,22 +119,26 @@ class AssignmentEngine:
         offer = card.assignment
         if offer is None or offer.state is not AssignmentState.offered or offer.offer_round != round_:
             return "settled"
-        run = _Pass(config, now, AssignmentState.offered)
+        # The offer's group, even if the process has moved to another since.
+        run = _Pass(config.model_copy(update={"group_id": offer.group_id}), now, AssignmentState.offered)
         if not hours.is_open(now):
             self._queue_until_open([card], run, offer_round=round_)
         else:
             members = self.agents.members(str(offer.group_id or config.group_id))
             self._arm([RingTimeout(card_id=card.id, round=round_ + 1)], config)
             self._ring(card, members, run, previous=offer)
-            self.queue.send(run.notices)
+            self._flush(run)
         return next(iter(run.outcomes), "settled")
 
     def _queue_until_open(self, cards: list[Card], run: _Pass, offer_round: int | None = None) -> None:
+        """Marked first: a worker that stops between the mark and the cards leaves a mark the drain
+        clears, never queued cards the drain does not know of."""
+        if not cards:
+            return
+        self.agents.mark_waiting(cards[0].org_id, cards[0].batch_id, run.config.group_id, run.now)
         queued = Assignment(state=AssignmentState.unassigned, group_id=run.config.group_id, at=run.moment)
         for card in cards:
             self._set(card, queued, run, offer_round=offer_round)
-        if cards:
-            self.agents.mark_waiting(cards[0].org_id, cards[0].batch_id, run.config.group_id)
 
     def _ring(self, card: Card, members: list[Member], run: _Pass, *, previous: Assignment | None) -> None:
         """Offer the card to the next ring of agents (the first, or the one after ``previous``)."""
@@ -155,7 +166,16 @@ class AssignmentEngine:
             offer_expires_at=isoformat(run.now + timedelta(seconds=run.config.ring_timeout_seconds)),
         )
         if self._set(card, offer, run, offer_round=offer_round):
-            run.notices += [Notice(kind="offer", card_id=card.id, agent_id=a, round=number) for a in ring]
+            run.notices += [
+                Notice(kind="offer", card_id=card.id, agent_id=agent, at=run.moment, round=number)
+                for agent in ring
+            ]
+
+    def _flush(self, run: _Pass) -> None:
+        """Queue the notices of what was just written (a card, or a block of them): a worker that
+        stops later loses none of them; one that stops in between loses at most these."""
+        self.queue.send(run.notices)
+        run.notices.clear()
 
     def _arm(self, timeouts: list[RingTimeout], config: AssignmentConfig) -> None:
         """Queue the rounds' timeouts before the offers are written: a worker that dies in between
@@ -182,7 +202,10 @@ class AssignmentEngine:
                     self._fallback(card, run)
                 else:
                     run.outcomes[AssignmentState.assigned.value] += 1
-                    run.notices.append(Notice(kind="assigned", card_id=card.id, agent_id=agent))
+                    run.notices.append(
+                        Notice(kind="assigned", card_id=card.id, agent_id=agent, at=run.moment)
+                    )
+            self._flush(run)
 
     def _direct(self, card: Card, run: _Pass) -> None:
         email, user_id = _field(card.values, DIRECT_EMAIL), _field(card.values, DIRECT_USER)
@@ -236,7 +259,9 @@ class AssignmentEngine:
             return False
         run.outcomes[label or assignment.state.value] += 1
         if assignment.state is AssignmentState.assigned and assignment.agent_id:
-            run.notices.append(Notice(kind="assigned", card_id=card.id, agent_id=assignment.agent_id))
+            run.notices.append(
+                Notice(kind="assigned", card_id=card.id, agent_id=assignment.agent_id, at=run.moment)
+            )
         return True
 
 

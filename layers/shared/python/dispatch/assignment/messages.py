@@ -22,11 +22,14 @@ SEND_ATTEMPTS = 3
 
 
 class Notice(BaseModel):
-    """Tell an agent: a card was assigned to them, offered to them (ring_all), or taken by another."""
+    """Tell an agent: a card was assigned to them, offered to them (ring_all), or taken by another.
+    ``at`` is when that happened (the assignment's time): with the kind, agent and round it names
+    the event, so a repeated message is recognised and a later event of the same kind is not."""
 
     kind: Literal["assigned", "offer", "taken"]
     card_id: str
     agent_id: str
+    at: str
     round: int = 0
 
 

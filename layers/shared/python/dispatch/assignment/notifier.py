@@ -6,9 +6,11 @@
 - Pacing: every message takes a slot of its channel's shared rate (the limiter the batch senders
   use, :mod:`dispatch.delivery.ratelimit`), so agent notices never push SES or SNS past the
   account's rate.
-- Once only: a notice is recorded (conditional put, kept 30 days) before it is sent; a repeated
-  queue message finds the record and sends nothing. When the provider asks to retry later, the
-  record is removed and the message fails, so SQS delivers it again.
+- Once only: a notice (kind, agent, round and the time of the event it tells) is recorded
+  (conditional put, kept 30 days) after its rate slot is taken and before it is sent; a repeated
+  queue message finds the record and sends nothing. When sending fails (throttled, paused, a
+  fault), the record is removed and the message fails, so SQS delivers it again; an SMS that SNS
+  refuses goes by email instead; a notice no channel accepts is logged and dropped.
 - Still true: a notice whose card moved on (reassigned, offer accepted or lapsed) is dropped.
 - Agents' emails carry no card tags, so their SES events never touch a card.
 """
@@ -28,9 +30,10 @@ from dispatch.assignment.store import AgentStore
 from dispatch.batches.store import BatchStore
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
-from dispatch.delivery.channels import EmailSender, SmsSender, TemporaryFailure
+from dispatch.delivery.channels import EmailSender, PermanentFailure, SmsSender
 from dispatch.delivery.ratelimit import SlotQueue
 from dispatch.errors import NotFound
+from dispatch.observability import logger
 from dispatch.organisations.store import OrganisationStore
 from dispatch.rendering import EmailMessage
 
@@ -51,8 +54,9 @@ class Notifier:
     sleep: Callable[[float], None] = field(default=time.sleep)
 
     def deliver(self, notice: Notice, now: datetime) -> str:
-        """Send one notice; returns ``sent``, ``stale`` (the card moved on), ``duplicate`` or
-        ``no_agent``. TemporaryFailure (and AccountPaused) propagate: the message is retried."""
+        """Send one notice; returns ``sent``, ``stale`` (the card moved on), ``duplicate``,
+        ``no_agent`` or ``refused`` (no channel accepts it: logged, not retried). Any other
+        failure propagates with the record removed, so the message is retried."""
         try:
             card = self.cards.get(notice.card_id)
             agent = self.agents.agent(card.org_id, notice.agent_id)
@@ -65,31 +69,38 @@ class Notifier:
             batch=self.batches.get(card.org_id, card.batch_id).name,
             now=now,
         )
-        key = (card.id, f"{notice.kind}#{notice.agent_id}#{notice.round}")
+        outgoing = self._compose(notice, card, agent, about)
+        # The slot first: a function stopped while it waits has recorded nothing.
+        self.slots["sms" if outgoing.phone else "email"].take(1, self.sleep)
+        key = (card.id, f"{notice.kind}#{notice.agent_id}#{notice.round}#{notice.at}")
         if not self.agents.first_notice(key, int(now.timestamp()) + KEEP_SECONDS):
             return "duplicate"
         try:
-            self._send(notice, card, agent, about)
-        except TemporaryFailure:
+            self._send(outgoing, agent, notice)
+        except PermanentFailure as exc:
+            logger.warning(
+                "an agent notice was refused", kind=notice.kind, agent_id=agent.id, reason=str(exc)
+            )
+            return "refused"
+        except Exception:
             self.agents.forget_notice(key)
             raise
         return "sent"
 
-    def _send(self, notice: Notice, card: Card, agent: Agent, about: _About) -> None:
+    def _compose(self, notice: Notice, card: Card, agent: Agent, about: _About) -> _Outgoing:
+        """Assignment notices by email; offers and "taken" by SMS when the agent has a work phone."""
         if notice.kind == "assigned":
             assignment = card.assignment
             status = assignment.work_status if assignment and assignment.work_status else "new"
-            message = EmailMessage(
+            return _Outgoing(
                 subject=f"{about.organisation}: a card from {about.batch} is assigned to you",
                 text=(
                     f"Card {card.id} (row {card.row} of {about.batch}) is assigned to you, status {status}.\n"
                     f"The card: {self.api_base_url}/cards/{card.id}\n"
                     f"All your cards: {self.api_base_url}/agents/me/cards\n"
                 ),
-                html=None,
+                phone=None,
             )
-            self._email(agent, message, notice)
-            return
         expires = _offer_expiry(card)
         if notice.kind == "offer" and expires is not None:
             token = sign_offer(
@@ -97,29 +108,37 @@ class Notifier:
             )
             minutes = max(1, math.ceil((expires - about.now).total_seconds() / 60))
             link = f"{self.api_base_url}/offers/{token}"
+            subject = f"{about.organisation}: a card offered to you"
             text = (
                 f"{about.organisation}: a new card from {about.batch} is offered to you and other agents; "
                 f"the first to accept gets it. Accept within {minutes} min: {link}"
             )
         else:
+            subject = f"{about.organisation}: card taken"
             text = (
                 f"{about.organisation}: the card from {about.batch} you were offered has been taken by "
                 "another agent."
             )
-        if agent.work_phone:
-            self.slots["sms"].take(1, self.sleep)
-            self.sms.send(agent.work_phone, text)
-        else:
-            what = "a card offered to you" if notice.kind == "offer" else "card taken"
-            self._email(
-                agent,
-                EmailMessage(subject=f"{about.organisation}: {what}", text=text + "\n", html=None),
-                notice,
-            )
+        return _Outgoing(subject=subject, text=text, phone=agent.work_phone)
 
-    def _email(self, agent: Agent, message: EmailMessage, notice: Notice) -> None:
-        self.slots["email"].take(1, self.sleep)
+    def _send(self, outgoing: _Outgoing, agent: Agent, notice: Notice) -> None:
+        """By SMS when there is a phone (its slot already taken), by email when there is none or
+        SNS refuses the number."""
+        if outgoing.phone:
+            try:
+                self.sms.send(outgoing.phone, outgoing.text)
+                return
+            except PermanentFailure:
+                self.slots["email"].take(1, self.sleep)
+        message = EmailMessage(subject=outgoing.subject, text=outgoing.text + "\n", html=None)
         self.email.send(str(agent.work_email or agent.email), message, None, {"notice": notice.kind})
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    subject: str
+    text: str
+    phone: str | None
 
 
 @dataclass(frozen=True, slots=True)

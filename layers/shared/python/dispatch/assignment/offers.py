@@ -24,6 +24,7 @@ from functools import lru_cache
 from dispatch.assignment.messages import Accepted, AgentQueue
 from dispatch.assignment.models import AssignmentState
 from dispatch.assignment.rotation import Assigner, CardTaken
+from dispatch.assignment.store import AgentStore
 from dispatch.batches.store import BatchStore
 from dispatch.cards import links
 from dispatch.cards.models import Card
@@ -88,6 +89,7 @@ class OfferDesk:
     cards: CardStore
     batches: BatchStore
     organisations: OrganisationStore
+    agents: AgentStore
     assigner: Assigner
     queue: AgentQueue
     key: Callable[[], bytes]
@@ -98,13 +100,18 @@ class OfferDesk:
         return self._view(card, offer, _state(card, offer))
 
     def accept(self, token: str) -> OfferView:
-        """First accept wins; accepting again is harmless; Conflict when another agent has it."""
+        """First accept wins; Conflict when another agent has it. Accepting again is harmless and
+        queues what follows an accept again (it happens once), in case the first queueing failed."""
         offer = read_offer(self.key(), token, int(utcnow().timestamp()))
         card = self._card(offer)
         state = _state(card, offer)
         if state is OfferState.taken:
             raise Conflict("another agent has accepted this card", {"card_id": card.id})
         if state is OfferState.open:
+            try:
+                self.agents.agent(card.org_id, offer.agent_id)
+            except NotFound as exc:  # the agent was removed since the offer
+                raise NotFound("no such offer") from exc
             current = card.assignment
             assert current is not None
             moment = now_iso()
@@ -122,7 +129,7 @@ class OfferDesk:
                 self.assigner.assign(card, accepted, AssignmentState.offered, offer_round=offer.round)
             except CardTaken as exc:
                 raise Conflict("another agent has accepted this card", {"card_id": card.id}) from exc
-            self.queue.send([Accepted(card_id=card.id, agent_id=offer.agent_id, round=offer.round)])
+        self.queue.send([Accepted(card_id=card.id, agent_id=offer.agent_id, round=offer.round)])
         return self._view(card, offer, OfferState.yours)
 
     def _card(self, offer: OfferToken) -> Card:

@@ -44,6 +44,7 @@ POOLED = frozenset(
     }
 )
 MAX_ATTEMPTS = 200  # workers of one group contend for its rotation; each retry backs off with jitter
+RETRY = -1  # a transaction cancelled without a failed condition
 BLOCK = 50  # cards per transaction (with at most 50 members moved: within the 100-item limit)
 _serializer = TypeSerializer()
 
@@ -82,8 +83,7 @@ class Assigner:
         eligible for that card; the caller falls back). Cards taken meanwhile are left out."""
         pending = list(cards[:BLOCK])
         for attempt in range(MAX_ATTEMPTS):
-            if attempt:
-                time.sleep(backoff(min(attempt, 5), base=0.002))
+            _pause(attempt)
             members = self.agents.members(group_id)
             ranks = {member.agent_id: member.rank for member in members}
             top = max(ranks.values(), default=0)
@@ -129,7 +129,8 @@ class Assigner:
         """Set one card's assignment (conditional on ``expected`` — and on ``offer_round``, for a
         ring_all offer — CardTaken when it no longer holds); an assignment to a member of a group
         also moves it to the top of the rotation."""
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            _pause(attempt)
             items: list[dict[str, Any]] = []
             if assignment.agent_id and group_id:
                 members = self.agents.members(group_id)
@@ -155,7 +156,8 @@ class Assigner:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            _pause(attempt)
             members = self.agents.members(group_id)
             member = next((m for m in members if m.agent_id == agent_id), None)
             if member is None:
@@ -184,14 +186,16 @@ class Assigner:
         }
 
     def _transact(self, items: list[dict[str, Any]]) -> int | None:
-        """None when written; else the index of the first item whose condition failed."""
+        """None when written; else the index of the first item whose condition failed, or
+        ``RETRY`` when none did (DynamoDB cancelled it for a conflicting transaction or throttling:
+        try again)."""
         try:
             aws.client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
-            return next((i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"), 0)
+            return next((i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"), RETRY)
         return None
 
     def _card_update(
@@ -236,6 +240,12 @@ class Assigner:
                 "ExpressionAttributeValues": _typed(values),
             }
         }
+
+
+def _pause(attempt: int) -> None:
+    """Before a retry: a jittered back-off, so contending workers spread out."""
+    if attempt:
+        time.sleep(backoff(min(attempt, 5), base=0.002))
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:

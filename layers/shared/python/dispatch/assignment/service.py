@@ -140,8 +140,15 @@ class AssignmentService:
         }
 
     def delete_agent(self, caller: Caller, agent_id: str) -> None:
+        """Only an agent without assigned cards: theirs would be left with nobody to work them and
+        out of retrieval's reach (reassign them, or retrieve them, first)."""
         caller.require(Role.admin)
-        self.agents.delete_agent(self.agents.agent(caller.org_id, agent_id))
+        agent = self.agents.agent(caller.org_id, agent_id)
+        if self.cards.in_pool(agent_pool(caller.org_id, agent.id), 1, None)[0]:
+            raise Conflict(
+                "the agent still has assigned cards; reassign or retrieve them first", {"agent_id": agent_id}
+            )
+        self.agents.delete_agent(agent)
 
     def get_agent(self, caller: Caller, agent_id: str) -> dict[str, Any]:
         return self.agents.agent(caller.org_id, agent_id).view()
@@ -288,7 +295,7 @@ class AssignmentService:
             raise Conflict(
                 "the card changed meanwhile; read it again", _state(self.cards.get(card_id))
             ) from exc
-        self.queue.send([Notice(kind="assigned", card_id=card.id, agent_id=agent.id)])
+        self.queue.send([Notice(kind="assigned", card_id=card.id, agent_id=agent.id, at=str(assignment.at))])
         return self.cards.get(card_id).public()
 
     def _me(self, caller: Caller) -> Agent:

@@ -14,6 +14,7 @@ Items:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.assignment.models import Agent, Filter, Group, eligible
+from dispatch.clock import isoformat
 from dispatch.config import Settings
 from dispatch.dynamo import (
     applied,
@@ -34,6 +36,7 @@ from dispatch.dynamo import (
 from dispatch.errors import Conflict, NotFound
 
 _INTERNAL = {"pk", "sk"}
+MARK_SETTLES = timedelta(minutes=1)  # far beyond the pool index's usual propagation delay
 _serializer = TypeSerializer()
 
 
@@ -150,14 +153,15 @@ class AgentStore:
         return [Member(item) for item in query_all(self._table, query)]
 
     # ---- the Unassigned queue ---------------------------------------------------------------------
-    def mark_waiting(self, org_id: str, batch_id: str, group_id: str | None) -> None:
-        """A batch has cards in the Unassigned queue of a group (outside business hours): the
-        drain looks here. Every mark bumps a version, so a drain removes only what it has seen."""
+    def mark_waiting(self, org_id: str, batch_id: str, group_id: str | None, moment: datetime) -> None:
+        """A batch has (or is about to have) cards in the Unassigned queue of a group, outside
+        business hours: the drain looks here. Every mark bumps a version and its time, so a drain
+        removes only a mark it has seen and that has had time to settle."""
         self._table.update_item(
             Key={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"},
-            UpdateExpression="ADD version :one, #groups :group",
+            UpdateExpression="SET marked_at = :at ADD version :one, #groups :group",
             ExpressionAttributeNames={"#groups": "groups"},
-            ExpressionAttributeValues={":one": 1, ":group": {group_id or "-"}},
+            ExpressionAttributeValues={":at": isoformat(moment), ":one": 1, ":group": {group_id or "-"}},
         )
 
     def waiting(self) -> list[WaitingBatch]:
@@ -172,14 +176,18 @@ class AgentStore:
             for item in query_all(self._table, query)
         ]
 
-    def drained(self, waiting: WaitingBatch) -> bool:
-        """Remove a batch's mark unless it was marked again meanwhile (those cards wait for the
-        next drain); False when it was."""
+    def drained(self, waiting: WaitingBatch, now: datetime) -> bool:
+        """Remove a batch's mark unless it was marked again meanwhile or too recently — the
+        ``pool`` index the drain reads is eventually consistent, so a card queued a moment ago
+        may not be listed yet; such a mark stays for the next drain. False when it stays."""
         return applied(
             lambda: self._table.delete_item(
                 Key={"pk": "UNASSIGNED", "sk": f"{waiting.org_id}#{waiting.batch_id}"},
-                ConditionExpression="version = :seen",
-                ExpressionAttributeValues={":seen": waiting.version},
+                ConditionExpression="version = :seen AND marked_at < :settled",
+                ExpressionAttributeValues={
+                    ":seen": waiting.version,
+                    ":settled": isoformat(now - MARK_SETTLES),
+                },
             )
         )
 

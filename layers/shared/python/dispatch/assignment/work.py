@@ -48,6 +48,9 @@ class AgentWork:
             self.assigner.credit(offer.group_id, message.agent_id, once)
         others = [agent for agent in offer.offered_to if agent != message.agent_id]
         self.queue.send(
-            [Notice(kind="taken", card_id=card.id, agent_id=agent, round=message.round) for agent in others]
+            [
+                Notice(kind="taken", card_id=card.id, agent_id=agent, at=str(offer.at), round=message.round)
+                for agent in others
+            ]
         )
         return "accepted"

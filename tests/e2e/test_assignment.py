@@ -1,12 +1,14 @@
-"""ring_all on the local stack: a sent card is offered by SMS to the group's agents (the agent work
-queue → the agents function → SNS), one accepts through the public link, the others hear that it
-was taken, and the card is the winner's."""
+"""Assignment on the local stack. ring_all: a sent card is offered by SMS to the group's agents
+(the agent work queue → the agents function → SNS), one accepts through the public link, the others
+hear that it was taken, and the card is the winner's. After hours: cards wait in the Unassigned
+queue until the sweep (the template's 5-minute schedule, fired by the local clock) finds hours open."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -89,3 +91,56 @@ def test_a_card_rings_three_agents_and_the_first_to_accept_gets_it(
     )
     group_view = admin.get(f"/groups/{group['id']}")
     assert group_view["rotation"][-1] == {"agent_id": agents[1]["id"], "available": True, "assigned": 1}
+
+
+def test_cards_sent_after_hours_go_to_agents_when_the_local_clock_reaches_opening(
+    stack: LocalStack, admin: ApiClient
+) -> None:
+    # Closed all day today, by the real clock (the send step reads it) and by the local clock (the
+    # sweep's fires carry it), which earlier tests may have moved on.
+    holidays = sorted({stack.clock.now().date().isoformat(), datetime.now(UTC).date().isoformat()})
+    every_day = {
+        day: [{"start": "00:00", "end": "24:00"}] for day in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+    }
+    admin.request(
+        "PUT",
+        "/organisation",
+        {"name": "Night shift", "business_hours": {"weekly": every_day, "holidays": holidays}},
+    )
+    group = admin.post("/groups", {"name": "Day team"})
+    agent = admin.post("/agents", {"email": "day@ring.example.com", "name": "Day", "groups": [group["id"]]})
+    example = json.loads((ROOT / "examples" / "process.json").read_text())
+    process = admin.post(
+        "/processes",
+        {
+            **example,
+            "approval_required": False,
+            "assignment": {"type": "round_robin", "group_id": group["id"]},
+        },
+    )
+    admin.post(f"/processes/{process['id']}/publish")
+    s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="us-east-1")
+    rows = "first_name,email\n" + "".join(
+        f"{name},success+{name}@simulator.amazonses.com\n" for name in ("nia", "omar")
+    )
+    s3.put_object(Bucket=stack.bucket, Key=f"drop/{process['id']}/night.csv", Body=rows.encode())
+
+    def states() -> list[str]:
+        batches = [b for b in admin.get("/batches")["items"] if b["name"].startswith("night")]
+        if not batches or batches[0]["status"] != "sent":
+            return []
+        cards = admin.get(f"/batches/{batches[0]['id']}/cards")["items"]
+        return sorted(admin.get(f"/cards/{c['id']}")["assignment"]["state"] for c in cards)
+
+    assert wait_for(lambda: states() == ["unassigned", "unassigned"], timeout=90)
+    now = stack.clock.now()
+    if now.hour < 23 or now.minute < 45:  # the sweep on the same (holiday) day leaves them
+        stack.advance_clock(timedelta(minutes=10))
+        assert states() == ["unassigned", "unassigned"]
+        now = stack.clock.now()
+    stack.advance_clock(timedelta(days=1) - timedelta(hours=now.hour, minutes=now.minute - 10))
+    stack.settle()
+    assert states() == ["assigned", "assigned"]
+    assert admin.get(f"/groups/{group['id']}")["rotation"] == [
+        {"agent_id": agent["id"], "available": True, "assigned": 2}
+    ]
