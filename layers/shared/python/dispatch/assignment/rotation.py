@@ -45,6 +45,8 @@ POOLED = frozenset(
 )
 MAX_ATTEMPTS = 200  # workers of one group contend for its rotation; each retry backs off with jitter
 RETRY = -1  # a transaction cancelled without a failed condition
+MIN_BACKOFF = 0.002  # seconds: the smallest back-off scale between contending transactions
+ONCE_KEPT_SECONDS = 30 * 24 * 3600  # a credit's marker outlives any redelivery of its message
 BLOCK = 50  # cards per transaction (with at most 50 members moved: within the 100-item limit)
 _serializer = TypeSerializer()
 
@@ -69,6 +71,7 @@ class Assigner:
         self._main = settings.main_table
         self._cards = settings.cards_table
         self.agents = agents
+        self._latency = MIN_BACKOFF  # how long a transaction of ours takes (moving average)
 
     def round_robin(
         self,
@@ -83,7 +86,7 @@ class Assigner:
         eligible for that card; the caller falls back). Cards taken meanwhile are left out."""
         pending = list(cards[:BLOCK])
         for attempt in range(MAX_ATTEMPTS):
-            _pause(attempt)
+            self._pause(attempt)
             members = self.agents.members(group_id)
             ranks = {member.agent_id: member.rank for member in members}
             top = max(ranks.values(), default=0)
@@ -130,7 +133,7 @@ class Assigner:
         ring_all offer — CardTaken when it no longer holds); an assignment to a member of a group
         also moves it to the top of the rotation."""
         for attempt in range(MAX_ATTEMPTS):
-            _pause(attempt)
+            self._pause(attempt)
             items: list[dict[str, Any]] = []
             if assignment.agent_id and group_id:
                 members = self.agents.members(group_id)
@@ -152,12 +155,14 @@ class Assigner:
         marker = {
             "Put": {
                 "TableName": self._main,
-                "Item": _typed({"pk": once[0], "sk": once[1]}),
+                "Item": _typed(
+                    {"pk": once[0], "sk": once[1], "expires_at": int(time.time()) + ONCE_KEPT_SECONDS}
+                ),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
         for attempt in range(MAX_ATTEMPTS):
-            _pause(attempt)
+            self._pause(attempt)
             members = self.agents.members(group_id)
             member = next((m for m in members if m.agent_id == agent_id), None)
             if member is None:
@@ -185,10 +190,18 @@ class Assigner:
             }
         }
 
+    def _pause(self, attempt: int) -> None:
+        """Before a retry: a back-off with full jitter on the scale of a transaction's duration —
+        the time the worker that won needs to commit — so contending workers spread out instead
+        of colliding again."""
+        if attempt:
+            time.sleep(backoff(min(attempt, 4), base=self._latency))
+
     def _transact(self, items: list[dict[str, Any]]) -> int | None:
         """None when written; else the index of the first item whose condition failed, or
         ``RETRY`` when none did (DynamoDB cancelled it for a conflicting transaction or throttling:
         try again)."""
+        started = time.monotonic()
         try:
             aws.client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -196,6 +209,9 @@ class Assigner:
                 raise
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
             return next((i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"), RETRY)
+        finally:
+            took = time.monotonic() - started
+            self._latency = max(MIN_BACKOFF, 0.8 * self._latency + 0.2 * took)
         return None
 
     def _card_update(
@@ -240,12 +256,6 @@ class Assigner:
                 "ExpressionAttributeValues": _typed(values),
             }
         }
-
-
-def _pause(attempt: int) -> None:
-    """Before a retry: a jittered back-off, so contending workers spread out."""
-    if attempt:
-        time.sleep(backoff(min(attempt, 5), base=0.002))
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:
