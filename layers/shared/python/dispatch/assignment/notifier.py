@@ -78,9 +78,9 @@ class Notifier:
         try:
             self._send(outgoing, agent, notice)
         except PermanentFailure as exc:
-            logger.warning(
-                "an agent notice was refused", kind=notice.kind, agent_id=agent.id, reason=str(exc)
-            )
+            # The provider's error code only: its message may quote the address.
+            code = str(exc).partition(":")[0]
+            logger.warning("an agent notice was refused", kind=notice.kind, agent_id=agent.id, code=code)
             return "refused"
         except Exception:
             self.agents.forget_notice(key)
