@@ -15,6 +15,7 @@ import pytest
 
 from dispatch import clock as dispatch_clock
 from dispatch import services
+from dispatch.assignment.messages import Notice, parse_message
 from dispatch.assignment.models import Assignment, AssignmentState
 from dispatch.assignment.rotation import Assigner, pool_key
 from dispatch.assignment.service import Activity, ManualAssignment
@@ -441,3 +442,51 @@ def test_a_card_worked_while_the_retrieval_runs_is_left_alone(
     assert run["detail"].endswith("; 1 worked or reassigned meanwhile, left alone")
     assert _ids(_my_cards(deployed, _agent(0))) == [busy.id]
     assert _card(deployed, idle)["assignment"]["state"] == "available"
+
+
+def test_a_retrieved_card_nobody_in_its_group_can_take_goes_to_the_default_agent_else_lead_exception(
+    clock: Clock, deployed: Any
+) -> None:
+    group_id, (ann, bob) = _group_with_agents(deployed, 2)
+    status, boss = deployed.api("POST", "/agents", ADMIN, body={"email": "boss@example.com", "name": "Boss"})
+    assert status == 201, boss
+    first, second = _cards(deployed, [2, 3])
+    _assign(deployed, first, ann)
+    clock.advance(days=3)
+    for agent in (ann, bob):  # nobody of the group is available now
+        body = {**deployed.api("GET", f"/agents/{agent}", ADMIN)[1], "available": False}
+        body = {key: body[key] for key in ("email", "name", "groups", "available")}
+        assert deployed.api("PUT", f"/agents/{agent}", ADMIN, body=body)[0] == 200
+    assert deployed.api("PUT", f"/groups/{group_id}", ADMIN, body={"name": "Sales"})[0] == 200
+    run = _fire(deployed, _retrieval(deployed, idle_days=2), clock)
+    assert (run["outcome"], run["cards"]) == ("completed", 1)
+    returned = _card(deployed, first)["assignment"]
+    assert (returned["state"], returned["group_id"], returned["agent_id"]) == (
+        "lead_exception",
+        group_id,
+        None,
+    )
+    assert (
+        returned["reason"] == "retrieved after 2 idle days; no agent of its group is available and eligible"
+    )
+
+    body = {"name": "Sales", "default_agent_id": boss["id"]}
+    assert deployed.api("PUT", f"/groups/{group_id}", ADMIN, body=body)[0] == 200
+    _assign(deployed, second, bob)
+    sqs, url = deployed.client("sqs"), _settings(deployed).agent_queue_url
+    sqs.purge_queue(QueueUrl=url)
+    clock.advance(days=3)
+    run = _fire(deployed, _retrieval(deployed, idle_days=2), clock)
+    assert (run["outcome"], run["cards"]) == ("completed", 1)
+    returned = _card(deployed, second)["assignment"]
+    assert (returned["state"], returned["agent_id"], returned["retrieved_from"]) == (
+        "assigned",
+        boss["id"],
+        bob,
+    )
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert parse_message(message["Body"]) == Notice(
+        kind="assigned", card_id=second.id, agent_id=boss["id"], at=clock.iso()
+    )
+    boss_claims = {**_agent(0), "sub": "sub-boss", "email": "boss@example.com"}
+    assert _ids(_my_cards(deployed, boss_claims)) == [second.id]

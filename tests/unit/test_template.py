@@ -225,7 +225,14 @@ def test_agent_work_is_queued_with_a_dead_letter_queue_and_sent_by_one_function(
         if "sqs:SendMessage" in statement["Action"]
         and statement["Resource"] == {"Fn::GetAtt": ["AgentQueue", "Arn"]}
     }
-    assert senders == {"SendFunction", "SweepFunction", "ApiFunction", "LinksFunction", "AgentsFunction"}
+    assert senders == {
+        "SendFunction",
+        "SweepFunction",
+        "ApiFunction",
+        "LinksFunction",
+        "AgentsFunction",
+        "ScheduleFunction",
+    }
 
 
 def test_delivery_events_are_buffered_with_a_dead_letter_queue(template: dict[str, Any]) -> None:

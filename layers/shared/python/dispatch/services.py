@@ -215,7 +215,7 @@ def schedule_runner(settings: Settings | None = None) -> Runner:
         BatchStore(settings),
         ProcessStore(settings),
         workflow(settings),
-        Retriever(AgentStore(settings), CardStore(settings)),
+        Retriever(AgentStore(settings), CardStore(settings), AgentQueue(settings)),
     )
 
 
