@@ -124,7 +124,7 @@ class AssignmentEngine:
         if not hours.is_open(now):
             self._queue_until_open([card], run, offer_round=round_)
         else:
-            members = self.agents.members(str(offer.group_id or config.group_id))
+            members = self.agents.members(str(run.config.group_id))
             self._arm([RingTimeout(card_id=card.id, round=round_ + 1)], config)
             self._ring(card, members, run, previous=offer)
             self._flush(run)
