@@ -1,8 +1,11 @@
-"""moto's in-memory DynamoDB is not thread-safe: a query can iterate an item while another thread
+"""Where moto is not safe under concurrent requests, and AWS is, the local stack and the tests patch it.
+
+moto's in-memory DynamoDB is not thread-safe: a query can iterate an item while another thread
 updates it ("dictionary changed size during iteration"). Real DynamoDB is. The local stack (and
 tests with concurrent senders) let moto answer one DynamoDB request at a time; the application's
 own concurrency is untouched. DynamoDB requests never call back into other services, so the lock
-cannot deadlock."""
+cannot deadlock. Two more patches: failed transactions roll back item by item, and each
+service's request router is built once under a lock."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 _LOCK = threading.RLock()
 _installed = False
 _transactions_patched = False
+_routers_patched = False
 
 
 def serialise_dynamodb() -> None:
@@ -81,3 +85,25 @@ def item_level_transactions() -> None:
 
     setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010 - a patch
     _transactions_patched = True
+
+
+def serialise_router_creation() -> None:
+    """Idempotent: moto builds a service's request router (a werkzeug URL map, compiled with
+    ``ast.parse``) on the first request for that service. Concurrent first requests — a sender's
+    pool of SES calls — compile at once, and CPython 3.11 before 3.11.8 can fail concurrent
+    ``ast.parse`` calls ("AST constructor recursion depth mismatch", cpython#106905). One lock around
+    the (one-time) creation; requests after it are untouched."""
+    global _routers_patched  # noqa: PLW0603 - a process-wide patch, applied once
+    if _routers_patched:
+        return
+    from moto.core.routing import ServiceOperationRouter
+
+    original = ServiceOperationRouter._get_router
+    lock = threading.Lock()
+
+    def get_router(self: Any, protocol: str) -> Any:
+        with lock:
+            return original(self, protocol)
+
+    setattr(ServiceOperationRouter, "_get_router", get_router)  # noqa: B010 - a patch
+    _routers_patched = True

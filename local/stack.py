@@ -27,7 +27,7 @@ from local.apigw import LocalApiGateway
 from local.clock import LocalClock
 from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
-from local.moto_guard import item_level_transactions, serialise_dynamodb
+from local.moto_guard import item_level_transactions, serialise_dynamodb, serialise_router_creation
 from local.outbox import Outbox
 from local.provision import Provisioner
 from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups, template_schedules
@@ -116,6 +116,7 @@ class LocalStack:
         self.runtime.install_into_moto()
         serialise_dynamodb()
         item_level_transactions()
+        serialise_router_creation()
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
         self._server.start()
         base_environment = {

@@ -15,7 +15,7 @@ from dispatch.batches.models import Batch
 from dispatch.batches.store import BatchStore
 from dispatch.config import Settings
 from local.lambdas import InProcessRuntime
-from local.moto_guard import item_level_transactions, serialise_dynamodb
+from local.moto_guard import item_level_transactions, serialise_dynamodb, serialise_router_creation
 from local.provision import Provisioner
 from local.stack import LOCAL_PARAMETERS, ROOT
 from local.template import REGION, Resolver, load
@@ -69,6 +69,7 @@ def deployed(
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     item_level_transactions()  # moto would copy whole tables per transaction
+    serialise_router_creation()  # concurrent first requests of a service (the sender's pool)
     with mock_aws():
         resolver = Resolver(load(ROOT / "template.yaml"), {**LOCAL_PARAMETERS, "ChunkRows": chunk_rows})
         runtime = InProcessRuntime()
