@@ -8,13 +8,13 @@ way."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
-from dispatch.clock import utcnow
+from dispatch.clock import parse_iso, utcnow
 from dispatch.config import get_settings
 from dispatch.observability import logger, metrics, tracer
 
@@ -25,7 +25,7 @@ from dispatch.observability import logger, metrics, tracer
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     stale_after = timedelta(minutes=get_settings().sweep_stale_minutes)
     scheduled = event.get("scheduled_time") if isinstance(event, dict) else None
-    moment = datetime.fromisoformat(scheduled.replace("Z", "+00:00")) if scheduled else utcnow()
+    moment = parse_iso(scheduled) if scheduled else utcnow()
     return {
         "unconfirmed": services.workflow().sweep(utcnow(), stale_after),
         "drained": dict(services.unassigned_drain().run(moment)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -11,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
 from dispatch.batches.intake import UploadedObject
+from dispatch.clock import parse_iso
 from dispatch.observability import logger, metrics, tracer
 
 
@@ -29,7 +29,7 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
             size=s3_object.size or 0,
             # the sequencer identifies one write of the key; the ETag stands in where an emulator omits it
             sequencer=s3_object.get("sequencer") or s3_object.get("eTag") or "",
-            event_time=datetime.fromisoformat(record.event_time.replace("Z", "+00:00")),
+            event_time=parse_iso(record.event_time),
         )
         batch = intake.handle(obj)
         if batch is not None:

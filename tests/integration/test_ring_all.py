@@ -24,6 +24,7 @@ from dispatch.assignment.store import AgentStore
 from dispatch.cards import links
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
+from dispatch.clock import parse_iso
 from dispatch.config import Settings
 from dispatch.delivery.channels import AccountPaused, PermanentFailure, SmsSender
 from dispatch.errors import Conflict, Gone, NotFound
@@ -142,6 +143,14 @@ def _batch_name(settings: Settings, card: Card) -> str:
     return services.batch_service(settings).batches.get("org-a", card.batch_id).name
 
 
+def _offer_expiry(card: Card) -> int:
+    """When the card's current ring_all round lapses (Unix time), as its offer tokens say."""
+    offer = card.assignment
+    assert offer is not None
+    assert offer.offer_expires_at is not None
+    return int(parse_iso(offer.offer_expires_at).timestamp())
+
+
 def _card(settings: Settings, card: Card) -> Card:
     return CardStore(settings).get(card.id)
 
@@ -226,10 +235,7 @@ def test_the_accept_page_shows_the_offer_and_only_its_post_accepts(
     deployed: Any, ringing: tuple[Settings, list[Card]]
 ) -> None:
     settings, cards = ringing
-    offer = cards[1].assignment
-    assert offer is not None
-    assert offer.offer_expires_at is not None
-    expires = int(datetime.fromisoformat(offer.offer_expires_at.replace("Z", "+00:00")).timestamp())
+    expires = _offer_expiry(cards[1])
     key = link_signing_key(settings)
     token = sign_offer(key, OfferToken(cards[1].id, "agent-03", 1, expires))
     page = deployed.invoke("LinksFunction", deployed.api_event("GET", f"/offers/{token}"))
@@ -385,10 +391,7 @@ def test_accepting_again_queues_what_follows_again_and_it_happens_once(
 ) -> None:
     settings, cards = ringing
     _queued(settings)
-    offer = _card(settings, cards[0]).assignment
-    assert offer is not None
-    assert offer.offer_expires_at is not None
-    expires = int(datetime.fromisoformat(offer.offer_expires_at.replace("Z", "+00:00")).timestamp())
+    expires = _offer_expiry(_card(settings, cards[0]))
     token = sign_offer(link_signing_key(settings), OfferToken(cards[0].id, "agent-05", 1, expires))
     desk = services.offer_desk(settings)
     assert desk.accept(token).state.value == "yours"
@@ -405,10 +408,7 @@ def test_an_offer_to_an_agent_removed_since_cannot_be_accepted(
     deployed: Any, ringing: tuple[Settings, list[Card]]
 ) -> None:
     settings, cards = ringing
-    offer = _card(settings, cards[0]).assignment
-    assert offer is not None
-    assert offer.offer_expires_at is not None
-    expires = int(datetime.fromisoformat(offer.offer_expires_at.replace("Z", "+00:00")).timestamp())
+    expires = _offer_expiry(_card(settings, cards[0]))
     status, _ = deployed.api("DELETE", "/agents/agent-04", ADMIN)
     assert status == 204
     token = sign_offer(link_signing_key(settings), OfferToken(cards[0].id, "agent-04", 1, expires))

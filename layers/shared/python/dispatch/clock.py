@@ -14,5 +14,10 @@ def isoformat(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def parse_iso(text: str) -> datetime:
+    """An ISO-8601 time as written by :func:`isoformat` (or AWS: ``Z`` or an offset)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def now_iso() -> str:
     return isoformat(utcnow())

@@ -30,6 +30,7 @@ from dispatch.assignment.store import AgentStore
 from dispatch.batches.store import BatchStore
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
+from dispatch.clock import parse_iso
 from dispatch.delivery.channels import EmailSender, PermanentFailure, SmsSender
 from dispatch.delivery.ratelimit import SlotQueue
 from dispatch.errors import NotFound
@@ -152,7 +153,7 @@ class _About:
 
 def _offer_expiry(card: Card) -> datetime | None:
     expires = card.assignment.offer_expires_at if card.assignment else None
-    return datetime.fromisoformat(expires.replace("Z", "+00:00")) if expires else None
+    return parse_iso(expires) if expires else None
 
 
 def _still_true(notice: Notice, card: Card, now: datetime) -> bool:

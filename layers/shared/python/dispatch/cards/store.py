@@ -8,7 +8,7 @@ conditional writes: a card is claimed (``ready`` → ``sending``) before anythin
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from dispatch import aws
 from dispatch.assignment.models import Assignment
 from dispatch.cards.models import Card, CardStatus, Distribution
-from dispatch.clock import isoformat, now_iso
+from dispatch.clock import isoformat, now_iso, parse_iso
 from dispatch.config import Settings
 from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
 from dispatch.errors import Conflict, InvalidRequest, NotFound
@@ -334,7 +334,7 @@ class CardStore:
 
 def _just_after(moment: str) -> str:
     """One millisecond after an ISO time written by :func:`dispatch.clock.isoformat`."""
-    return isoformat(datetime.fromisoformat(moment.replace("Z", "+00:00")) + timedelta(milliseconds=1))
+    return isoformat(parse_iso(moment) + timedelta(milliseconds=1))
 
 
 def _key(card: Card) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from dispatch.assignment.retrieval import Retriever
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
-from dispatch.clock import isoformat
+from dispatch.clock import isoformat, parse_iso
 from dispatch.config import Settings
 from dispatch.errors import Conflict, DispatchError, NotFound
 from dispatch.ids import digest_entropy, time_sortable_id
@@ -48,10 +48,6 @@ ACTIVE = frozenset(
 )
 SENDABLE = [BatchStatus.approved, BatchStatus.partially_sent]
 SOURCES = "sources"  # distribution files live under sources/<org>/<prefix>
-
-
-def scheduled_instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass
@@ -80,7 +76,7 @@ class Runner:
         except NotFound:
             logger.warning("fire for a schedule that no longer exists", schedule_id=schedule_id)
             return None
-        moment = scheduled_instant(scheduled_time)
+        moment = parse_iso(scheduled_time)
         run = Run(scheduled_for=isoformat(moment), started_at=isoformat(now), outcome="started")
         if not self.schedules.record_run(schedule.id, run):
             logger.info("repeated fire ignored", schedule_id=schedule_id, scheduled_for=run.scheduled_for)

@@ -8,12 +8,12 @@ One-time schedules delete themselves after completion; a paused entry is ``DISAB
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from dispatch import aws
+from dispatch.clock import parse_iso
 from dispatch.config import Settings
 from dispatch.schedules.models import Schedule, State
 
@@ -55,7 +55,7 @@ class Scheduler:
         if timing.mode == "once":
             request["ActionAfterCompletion"] = "DELETE"
         elif timing.start:
-            request["StartDate"] = datetime.fromisoformat(timing.start.replace("Z", "+00:00"))
+            request["StartDate"] = parse_iso(timing.start)
         client = aws.client("scheduler")
         try:
             client.update_schedule(**request)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dispatch.clock import isoformat
+from dispatch.clock import isoformat, parse_iso
 from dispatch.errors import InvalidRequest
 from dispatch.schedules.expressions import InvalidExpression, fire_times, validate
 from dispatch.schedules.models import WEEKDAYS, Frequency, Timing, When
@@ -62,7 +62,7 @@ def upcoming(timing: Timing, now: datetime, count: int) -> list[datetime]:
     """The next ``count`` fire times after ``now`` (UTC), within the horizon."""
     if timing.expression is None or timing.start is None:
         return []
-    start = datetime.fromisoformat(timing.start.replace("Z", "+00:00"))
+    start = parse_iso(timing.start)
     times = fire_times(timing.expression, timing.timezone, after=now, start=start, end=now + HORIZON)
     return list(islice(times, count))
 
