@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from dispatch import aws
 from dispatch.assignment.models import Agent, Filter, Group, eligible
@@ -36,6 +37,7 @@ from dispatch.dynamo import (
 from dispatch.errors import Conflict, NotFound
 
 _INTERNAL = {"pk", "sk"}
+_Model = TypeVar("_Model", bound=BaseModel)
 MARK_SETTLES = timedelta(minutes=1)  # far beyond the pool index's usual propagation delay
 _serializer = TypeSerializer()
 
@@ -99,12 +101,7 @@ class AgentStore:
         self._transact(items, "the agent changed meanwhile")
 
     def agent(self, org_id: str, agent_id: str) -> Agent:
-        item = self._table.get_item(
-            Key={"pk": _org(org_id), "sk": f"AGENT#{agent_id}"}, ConsistentRead=True
-        ).get("Item")
-        if not item:
-            raise NotFound("no such agent", {"agent_id": agent_id})
-        return Agent.model_validate(from_dynamo(_public(item)))
+        return self._one(org_id, "AGENT#", agent_id, Agent, "agent")
 
     def agent_by(self, org_id: str, *, email: str | None = None, user_id: str | None = None) -> Agent | None:
         key = f"AGENTEMAIL#{email.lower()}" if email else f"AGENTUSER#{user_id}"
@@ -128,12 +125,7 @@ class AgentStore:
             )
 
     def group(self, org_id: str, group_id: str) -> Group:
-        item = self._table.get_item(
-            Key={"pk": _org(org_id), "sk": f"GROUP#{group_id}"}, ConsistentRead=True
-        ).get("Item")
-        if not item:
-            raise NotFound("no such group", {"group_id": group_id})
-        return Group.model_validate(from_dynamo(_public(item)))
+        return self._one(org_id, "GROUP#", group_id, Group, "group")
 
     def groups(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Group], str | None]:
         return self._page(org_id, "GROUP#", Group, limit, cursor)
@@ -207,6 +199,15 @@ class AgentStore:
         self._table.delete_item(Key={"pk": f"NOTICE#{key[0]}", "sk": key[1]})
 
     # ---- helpers --------------------------------------------------------------------------------
+    def _one(self, org_id: str, prefix: str, item_id: str, model: type[_Model], what: str) -> _Model:
+        """One item of the organisation (strongly consistent); NotFound names ``what``."""
+        item = self._table.get_item(
+            Key={"pk": _org(org_id), "sk": f"{prefix}{item_id}"}, ConsistentRead=True
+        ).get("Item")
+        if not item:
+            raise NotFound(f"no such {what}", {f"{what}_id": item_id})
+        return model.model_validate(from_dynamo(_public(item)))
+
     def _page(
         self, org_id: str, prefix: str, model: Any, limit: int, cursor: str | None
     ) -> tuple[list[Any], str | None]:
