@@ -115,28 +115,30 @@ def workflow(settings: Settings | None = None) -> Workflow:
 SLOT_BLOCK_SECONDS = 5  # each reservation covers this sender's share of 5 s: one write per block
 
 
+def channel_slots(settings: Settings, block: Callable[[float], int]) -> dict[str, SlotQueue]:
+    """Each channel's send slots from its shared rate limiter, reserved ``block(rate)`` at a time."""
+    table = aws.dynamodb_table(settings.main_table)
+    rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
+    return {
+        channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=block(rate))
+        for channel, rate in rates.items()
+    }
+
+
 def chunk_sender(
     batch: Batch, settings: Settings | None = None, api_base_url: str | None = None
 ) -> ChunkSender:
     """A sender for one batch: each channel's slots come from the shared rate limiter, reserved in
     blocks of this sender's share (the Map runs ``send_concurrency`` senders at once)."""
     settings = settings or get_settings()
-    table = aws.dynamodb_table(settings.main_table)
     share = max(1, settings.send_concurrency)
-    rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
     batches = BatchStore(settings)
     suppression = SuppressionList(settings)
     return ChunkSender(
         cards=CardStore(settings),
         email=EmailSender(settings.sender_email, settings.ses_configuration_set),
         sms=SmsSender(),
-        slots={
-            channel: SlotQueue(
-                RateLimiter(RateState(table, channel), rate),
-                block=max(1, int(rate * SLOT_BLOCK_SECONDS / share)),
-            )
-            for channel, rate in rates.items()
-        },
+        slots=channel_slots(settings, lambda rate: max(1, int(rate * SLOT_BLOCK_SECONDS / share))),
         links=link_config(settings, api_base_url),
         suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
@@ -263,8 +265,6 @@ def agent_work(settings: Settings | None = None) -> AgentWork:
     time: notices are few and come one per message)."""
     settings = settings or get_settings()
     agents = AgentStore(settings)
-    table = aws.dynamodb_table(settings.main_table)
-    rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
     notifier = Notifier(
         agents,
         CardStore(settings),
@@ -272,10 +272,7 @@ def agent_work(settings: Settings | None = None) -> AgentWork:
         OrganisationStore(settings),
         EmailSender(settings.sender_email, settings.ses_configuration_set),
         SmsSender(),
-        {
-            channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=1)
-            for channel, rate in rates.items()
-        },
+        channel_slots(settings, lambda _: 1),
         settings.api_base_url,
         lambda: link_signing_key(settings),
     )
