@@ -8,6 +8,8 @@ import threading
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from dispatch import services
 from dispatch.assignment.messages import Notice, parse_message
 from dispatch.assignment.models import Assignment, AssignmentState
@@ -213,3 +215,29 @@ def test_business_hours_are_organisation_settings(deployed: Any) -> None:
     assert (status, saved["business_hours"]["weekly"]["MON"]) == (200, [{"start": "09:00", "end": "17:00"}])
     bad = {**hours, "weekly": {"MON": [{"start": "18:00", "end": "09:00"}]}}
     assert deployed.api("PUT", "/organisation", ADMIN, body={"business_hours": bad})[0] == 400
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason"),
+    [
+        ({"min": 1e200}, "too large to store"),
+        ({"max": -1e-200}, "too close to zero to store"),
+        ({"equals": 10**40 + 1}, "has 41 significant digits"),
+        ({"in": [1, float("nan")]}, "not a finite number"),
+        ({"equals": float("-inf")}, "not a finite number"),
+    ],
+)
+def test_a_filter_number_dynamodb_cannot_store_is_a_400_with_the_reason(
+    deployed: Any, condition: dict[str, Any], reason: str
+) -> None:
+    body = {"email": "a@example.com", "name": "A", "filters": {"amount": condition}}
+    status, answer = deployed.api("POST", "/agents", ADMIN, body=body)
+    assert status == 400, answer
+    [problem] = answer["error"]["details"]["errors"]
+    assert reason in problem["message"]
+    assert deployed.api("GET", "/agents", ADMIN)[1]["items"] == []
+    status, agent = deployed.api("POST", "/agents", ADMIN, body={**body, "filters": {}})
+    assert status == 201
+    status, answer = deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body=body)
+    assert status == 400, answer
+    assert deployed.api("GET", f"/agents/{agent['id']}", ADMIN)[1]["filters"] == {}

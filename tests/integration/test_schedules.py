@@ -153,6 +153,26 @@ def test_bad_timing_is_a_clear_400_and_changes_nothing(
     )
 
 
+@pytest.mark.parametrize("day", [10**40 + 1, 0, 32])
+def test_a_day_of_month_outside_1_to_31_is_a_400_whatever_the_frequency(
+    deployed: Any, org: dict[str, Any], day: int
+) -> None:
+    """A daily schedule ignores day_of_month, but it is stored with the schedule: a number DynamoDB
+    cannot hold failed the write (500)."""
+    when = {
+        "mode": "recurring",
+        "start_at": f"{NEXT_YEAR}-01-10T06:00",
+        "frequency": "daily",
+        "day_of_month": day,
+    }
+    status, body = _create(deployed, _distribution(org, when))
+    assert status == 400, body
+    locations = [problem["location"] for problem in body["error"]["details"]["errors"]]
+    assert locations
+    assert all(location.startswith("body.when.day_of_month") for location in locations)
+    assert deployed.api("GET", "/schedules", ADMIN, query={"view": "all"})[1]["items"] == []
+
+
 def test_only_admins_manage_schedules(deployed: Any, org: dict[str, Any]) -> None:
     status, _ = _create(
         deployed, _distribution(org, {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}), SENDER

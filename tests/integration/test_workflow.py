@@ -70,6 +70,42 @@ def test_rows_without_a_usable_channel_for_the_process_become_error_cards(
     assert deployed.invoke("GenerateFunction", task) == {"cards": 3, "errors": 1}
 
 
+def test_a_card_dynamodb_cannot_hold_becomes_an_error_card_and_the_rest_are_generated(
+    deployed: Any, s3_event: Any
+) -> None:
+    """Rows staged with a number DynamoDB cannot store (validation now refuses those, a chunk
+    staged earlier may hold one) or with more data than a card item can hold."""
+    batch = _validated_batch(deployed, s3_event)
+    [task] = _chunk_tasks(deployed, batch)
+    s3 = deployed.client("s3")
+    key = f"staging/{batch['id']}/chunk-{task['chunk']['index']:05d}.jsonl"
+    rows = [
+        json.loads(line)
+        for line in s3.get_object(Bucket=deployed.bucket, Key=key)["Body"].read().splitlines()
+    ]
+    rows[0]["values"]["policy"] = 10**50 + 1
+    rows[2]["values"]["notes"] = "x" * 300_000
+    s3.put_object(Bucket=deployed.bucket, Key=key, Body="\n".join(json.dumps(row) for row in rows).encode())
+
+    assert deployed.invoke("GenerateFunction", task) == {"cards": 3, "errors": 2}
+    status, listing = deployed.api("GET", f"/batches/{batch['id']}/cards", ADMIN)
+    assert status == 200
+    cards = {card["row"]: card for card in listing["items"]}
+    ada, alan, grace = (cards[row["row"]] for row in rows)
+    assert (ada["status"], ada["error"]) == (
+        "error",
+        "cannot be stored: policy: has 51 significant digits; at most 38 can be stored exactly",
+    )
+    assert grace["status"] == "error"
+    assert grace["error"].startswith("cannot be stored: the row's data is ")
+    assert alan["status"] == "ready"
+    counters = _get(deployed, batch)["counters"]
+    assert (counters["cards"], counters["errors"]) == (3, 2)
+    stored = deployed.api("GET", f"/cards/{ada['id']}", ADMIN)[1]
+    assert "policy" not in stored["values"]
+    assert stored["values"]["first_name"] == "Ada"
+
+
 def test_the_approval_policy_decides_whether_a_batch_waits(deployed: Any, s3_event: Any) -> None:
     waiting = _validated_batch(deployed, s3_event)
     assert _step(deployed, waiting, "after_generation") == {"approval_required": True}

@@ -13,12 +13,20 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from dispatch.errors import Conflict, InvalidRequest
+from dispatch.numbers import SIGNIFICANT_DIGITS, dynamo_number
+
+_EXACT_INT = 10**SIGNIFICANT_DIGITS  # every integer below it in magnitude is stored as it is
 
 
 def to_dynamo(value: Any) -> Any:
-    """DynamoDB takes no floats: convert them (recursively) to Decimal."""
-    if isinstance(value, float):
-        return Decimal(str(value))
+    """DynamoDB takes no floats: numbers become (recursively) the Decimal DynamoDB stores, by the
+    one rule of :mod:`dispatch.numbers` (UnstorableNumber for a number it cannot hold)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and -_EXACT_INT < value < _EXACT_INT:
+        return value  # stored as it is: the common case, without the conversion
+    if isinstance(value, int | float | Decimal):
+        return dynamo_number(value)
     if isinstance(value, dict):
         return {key: to_dynamo(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

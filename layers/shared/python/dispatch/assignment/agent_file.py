@@ -27,6 +27,7 @@ from dispatch.ingest.models import Cell, FileRejected, Limits
 from dispatch.ingest.readers import open_table
 from dispatch.ingest.validator import too_large
 from dispatch.ingest.values import cell_text, converter
+from dispatch.numbers import UnstorableNumber
 from dispatch.processes.models import FieldType, column_key
 
 NO_AGENTS = "the file has no agents"
@@ -107,11 +108,21 @@ def read_agent_file(
 
 
 def parse_filter(cell: Cell, text: str) -> Filter:
-    """The Filter a non-empty ``filter:<field>`` cell describes; InvalidValue when it describes none.
+    """The Filter a non-empty ``filter:<field>`` cell describes; InvalidValue when it describes none
+    or holds a number that cannot be stored (with the reason).
 
     A workbook cell that is a number, boolean or date is an ``equals``: typing ``=5`` in Excel makes a
     formula whose stored result is 5, so that is all a workbook can hold of it.
     """
+    try:
+        return _filter(cell, text)
+    except ValidationError as exc:  # the Filter refused a number DynamoDB cannot store
+        raise InvalidValue(
+            str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+        ) from exc
+
+
+def _filter(cell: Cell, text: str) -> Filter:
     if isinstance(cell, bool | int | float):
         return Filter(equals=cell)
     if not isinstance(cell, str):
@@ -148,7 +159,9 @@ def _scalar(text: str) -> str | int | float:
         return text
     try:
         value = _NUMBER(text, text)
-    except InvalidValue:
+    except InvalidValue as exc:
+        if isinstance(exc.__cause__, UnstorableNumber):
+            raise  # a number, but one that cannot be stored: say so rather than keep it as text
         return text
     return value if isinstance(value, int | float) else text
 

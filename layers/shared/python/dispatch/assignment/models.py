@@ -7,6 +7,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
+from dispatch.numbers import Storable
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -17,10 +19,10 @@ class Filter(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    equals: str | int | float | bool | None = None
-    in_: list[str | int | float] | None = Field(default=None, alias="in")
-    min: str | int | float | None = None
-    max: str | int | float | None = None
+    equals: Annotated[str | int | float | bool, Storable] | None = None
+    in_: Annotated[list[str | int | float], Storable] | None = Field(default=None, alias="in")
+    min: Annotated[str | int | float, Storable] | None = None
+    max: Annotated[str | int | float, Storable] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:

@@ -7,6 +7,7 @@ conditional writes: a card is claimed (``ready`` → ``sending``) before anythin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,8 +22,40 @@ from dispatch.config import Settings
 from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
 from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import split_card_id
+from dispatch.numbers import UnstorableNumber
+from dispatch.numbers import storable as storable_value
 
 WORK_ATTEMPTS = 10  # concurrent work on one card: each writer re-reads and tries again
+# A card's row data at most: DynamoDB's item limit is 400 KB, and sending, delivery events and
+# agents' activity (its last 100 entries) add to a card later.
+VALUES_BYTES = 256 * 1024
+
+
+def storable(card: Card) -> Card:
+    """The card as the cards table can hold it: unchanged, or an ``error`` card saying why, without
+    the values DynamoDB cannot store (a number it cannot hold, or row data too large for an item).
+
+    Generation writes a chunk's cards together; one card DynamoDB refuses would fail them all.
+    """
+    refused: dict[str, str] = {}
+    for name, value in card.values.items():
+        try:
+            storable_value(value)
+        except UnstorableNumber as exc:
+            refused[name] = str(exc)
+    if refused:
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
+        values = {name: value for name, value in card.values.items() if name not in refused}
+        card = _unstorable(card, f"cannot be stored: {reasons}", values)
+    size = len(json.dumps(card.values, ensure_ascii=False).encode())
+    if size > VALUES_BYTES:
+        reason = f"cannot be stored: the row's data is {size} bytes, at most {VALUES_BYTES} fit in a card"
+        card = _unstorable(card, reason, {})
+    return card
+
+
+def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
+    return card.model_copy(update={"status": CardStatus.error, "error": reason, "values": values})
 
 
 class CardStore:
@@ -30,7 +63,8 @@ class CardStore:
         self._table = aws.dynamodb_table(settings.cards_table)
 
     def put_many(self, cards: Iterable[Card]) -> None:
-        """Write cards in 25-item batches (BatchWriteItem, unprocessed items retried by boto3)."""
+        """Write cards in 25-item batches (BatchWriteItem, unprocessed items retried by boto3).
+        One card DynamoDB refuses fails the call: generation writes cards :func:`storable` made."""
         with self._table.batch_writer() as writer:
             for card in cards:
                 writer.put_item(Item=to_dynamo(card.model_dump(mode="json", exclude_none=True)))

@@ -98,7 +98,7 @@ class When(BaseModel):
     timezone: str | None = None
     frequency: Frequency | None = None
     weekdays: list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]] | None = None
-    day_of_month: int | Literal["last"] | None = None
+    day_of_month: Annotated[int, Field(ge=1, le=31)] | Literal["last"] | None = None
     cron: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
