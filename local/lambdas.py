@@ -129,6 +129,13 @@ class InProcessRuntime:
 
         self._async.submit(run)
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No invocation starts while this is held; asynchronous ones queue up, as in AWS when
+        events come faster than a function runs (tests: writes that meet their events late)."""
+        with self._lock:
+            yield
+
     def drain(self, timeout: float = 60.0) -> None:
         """Wait until queued asynchronous invocations have run (tests and the demo)."""
         self._async.submit(lambda: None).result(timeout=timeout)

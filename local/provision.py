@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from local import ses_events
+from local import s3_events, ses_events
 from local.lambdas import InProcessRuntime, LocalFunction
 from local.template import ACCOUNT_ID, REGION, Resolver
 
@@ -90,8 +90,10 @@ class Provisioner:
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )
         self.client("ses").verify_email_identity(EmailAddress=self.resolver.parameters["SenderEmail"])
-        # From now on, emails keep what their SES events need, whenever a simulator publishes them.
+        # From now on, emails keep what their SES events need, whenever a simulator publishes them,
+        # and S3 notifications carry the object version and the writer, as AWS's do.
         ses_events.install()
+        s3_events.install()
         for kind, create in creators.items():  # in order: functions before the state machine
             for logical_id, spec in resources.items():
                 if spec["Type"] == kind:
@@ -100,7 +102,15 @@ class Provisioner:
             self._notifications()
 
     def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
-        self.client("s3").create_bucket(Bucket=self.resolver.physical_name(logical_id))
+        """The bucket, versioned as the template says (events then name the version they announce).
+        Lifecycle rules are not applied: moto never expires objects."""
+        name = self.resolver.physical_name(logical_id)
+        self.client("s3").create_bucket(Bucket=name)
+        versioning = self.resolver.resolve(props.get("VersioningConfiguration"))
+        if versioning:
+            self.client("s3").put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
+            )
 
     def _table(self, logical_id: str, props: dict[str, Any]) -> None:
         request: dict[str, Any] = {

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import urllib.request
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,33 +73,16 @@ def test_a_dropped_file_is_approved_by_a_second_person_and_sent(
     assert again.value.status == 409
 
 
-def _post_form(url: str, fields: dict[str, str], content: bytes) -> int:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n'
-        "Content-Type: text/csv\r\n\r\n".encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(url, data=b"".join(parts), method="POST")
-    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return int(response.status)
-
-
 def test_an_upload_through_the_presigned_post_can_be_rejected_and_sends_nothing(
     stack: LocalStack,
     admin: ApiClient,
     live_process: dict[str, Any],
     client_for: Callable[..., ApiClient],
     org: str,
+    post_form: Callable[[dict[str, Any], bytes], int],
 ) -> None:
     created = admin.post("/batches", {"process_id": live_process["id"], "file_name": "recipients.csv"})
-    assert _post_form(created["upload"]["url"], created["upload"]["fields"], RECIPIENTS.read_bytes()) in {
+    assert post_form(created["upload"], RECIPIENTS.read_bytes()) in {
         200,
         204,
     }

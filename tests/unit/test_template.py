@@ -152,6 +152,67 @@ def test_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]) -> N
     )
 
 
+def test_the_bucket_is_versioned_and_old_versions_expire(template: dict[str, Any]) -> None:
+    """Events name the version they announce (so the bucket keeps versions), and every prefix that
+    keeps files lets its noncurrent versions go after the same time."""
+    bucket = template["Resources"]["UploadBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    prefixes = {rule["Prefix"] for rule in rules.values() if "Prefix" in rule}
+    assert prefixes == {"staging/", "exports/", "reports/", "uploads/", "drop/", "rejected/", "sources/"}
+    for rule in rules.values():
+        if "Prefix" in rule:
+            assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"], rule["Id"]
+    assert rules["expired-delete-markers"]["ExpiredObjectDeleteMarker"] is True
+
+
+def test_rejected_drops_are_alarmed_on_the_metric_the_validation_function_adds(
+    template: dict[str, Any],
+) -> None:
+    from dispatch.batches import rejections
+
+    alarm = template["Resources"]["RejectedDropsAlarm"]["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        variables["POWERTOOLS_METRICS_NAMESPACE"],
+        rejections.METRIC,
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_files_aside(
+    template: dict[str, Any],
+) -> None:
+    """Exactly what intake needs in S3: the announced version of an incoming file (read, or copied
+    to rejected/ and deleted), its staged chunks and report; nothing of the latest version by key."""
+    policies = template["Resources"]["ValidateFunction"]["Properties"]["Policies"]
+    granted = set()
+    for policy in policies:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            resources = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            for action in statement["Action"]:
+                if action.startswith("s3:"):
+                    for resource in resources:
+                        path = resource["Fn::Sub"].split("${AWS::Region}", 1)[1]
+                        granted.add((action, path))
+    assert granted == {
+        ("s3:GetObjectVersion", "/uploads/*"),
+        ("s3:GetObjectVersion", "/drop/*"),
+        ("s3:DeleteObjectVersion", "/uploads/*"),
+        ("s3:DeleteObjectVersion", "/drop/*"),
+        ("s3:PutObject", "/rejected/*"),
+        ("s3:AbortMultipartUpload", "/rejected/*"),
+        ("s3:PutObject", "/staging/*"),
+        ("s3:DeleteObject", "/staging/*"),
+        ("s3:PutObject", "/reports/*"),
+        ("s3:DeleteObject", "/reports/*"),
+        ("s3:ListBucket", ""),
+    }
+
+
 def _states(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for name, state in definition["States"].items():

@@ -104,6 +104,8 @@ class Batch(BaseModel):
     revision: int = 0
     standing_approval: str | None = None  # the approver whose standing approval it carries (schedules)
     schedule_id: str | None = None
+    source_version: str | None = None  # the S3 version of source_key this batch is made of
+    dropped_by: str | None = None  # a drop: the S3 principal that wrote the file (the event's userIdentity)
 
     @classmethod
     def awaiting_upload(
@@ -146,6 +148,6 @@ class Batch(BaseModel):
 
     def public(self) -> dict[str, object]:
         """The API view: everything but internal storage details."""
-        body = self.model_dump(mode="json", exclude={"chunks", "source_key", "report_key"})
+        body = self.model_dump(mode="json", exclude={"chunks", "source_key", "source_version", "report_key"})
         body["sent_label"] = f"{self.counters.sent}/{self.counters.cards} sent"
         return body
