@@ -121,8 +121,10 @@ def test_events_links_unsubscribe_and_export(stack: LocalStack, admin: ApiClient
     assert (rows["Tex"]["status"], rows["Tex"]["channel"]) == ("sent", "sms")
     assert rows["Tex"]["accessed_at"] == ""
 
-    # The same people again: the hard bounce, the complaint and the unsubscribed are suppressed.
-    _drop(stack, process["id"], "second.csv")
+    # The same people again: the hard bounce, the complaint and the unsubscribed are suppressed,
+    # however their addresses are capitalised this time.
+    shouted = ROWS.replace("success@simulator.amazonses.com", "Success@Simulator.AmazonSES.com")
+    _drop(stack, process["id"], "second.csv", shouted.replace("complaint@", "COMPLAINT@"))
     second = _batch(admin, "second", "sent", "partially_sent", "failed")
     assert second["status"] == "partially_sent"  # not everyone was reached
     assert second["counters"]["by_status"]["suppressed"] == 3

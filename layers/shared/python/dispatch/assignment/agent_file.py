@@ -22,7 +22,8 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from dispatch.assignment.models import AgentInput, Filter
-from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_email, normalise_phone
+from dispatch.emails import canonical_email
+from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_phone
 from dispatch.ingest.models import Cell, FileRejected, Limits
 from dispatch.ingest.readers import open_table
 from dispatch.ingest.validator import too_large
@@ -247,7 +248,7 @@ class _AgentReader:
         self._region = region
         self._limits = limits
         self._header: _Header | None = None
-        self._emails: set[str] = set()  # login emails of the agents accepted so far, case-folded
+        self._emails: set[str] = set()  # login emails of the agents accepted so far (canonical)
         self.agents: list[tuple[int, AgentInput]] = []
         self.errors: list[AgentRowError] = []
         self.rows = 0
@@ -290,7 +291,7 @@ class _AgentReader:
         if email is None or row.errors:
             self.errors.extend(row.errors)
             return
-        if email.casefold() in self._emails:
+        if email in self._emails:
             self.errors.append(
                 AgentRowError(row.number, "email", "duplicate_agent", "an earlier row has the same email")
             )
@@ -317,7 +318,7 @@ class _AgentReader:
 
 
 def _email(_cell: Cell, text: str) -> str:
-    return normalise_email(text)
+    return canonical_email(text)
 
 
 def _groups(text: str) -> list[str]:

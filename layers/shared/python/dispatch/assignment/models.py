@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from dispatch.emails import CanonicalEmail
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -60,11 +62,13 @@ class AgentInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr  # the agent's login (matches AssignToEmail)
+    email: CanonicalEmail  # the agent's login (matches AssignToEmail), canonical
     name: Name
+    # The agent's user (Cognito sub): who acts as this agent. Set by an admin, or linked the first
+    # time the user with the login email signs in as the agent.
     user_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
     work_phone: str | None = None  # E.164, for ring-all offers and notifications
-    work_email: EmailStr | None = None  # notifications; the login email when absent
+    work_email: CanonicalEmail | None = None  # notifications; the login email when absent
     available: bool = True
     groups: list[str] = Field(default_factory=list)
     filters: dict[FieldName, Filter] = Field(default_factory=dict)

@@ -1,10 +1,10 @@
 """Agents and groups in the main table (docs/data-model.md).
 
 Items:
-- agent: ``pk=ORG#<org>``, ``sk=AGENT#<id>``; its login email and user id are unique in the
-  organisation: ``sk=AGENTEMAIL#<email>`` and ``sk=AGENTUSER#<user id>`` point at it, written in
-  the same transaction (a second agent with the same email is a 409), and are how ``direct``
-  assignment finds an agent;
+- agent: ``pk=ORG#<org>``, ``sk=AGENT#<id>``; its login email (canonical, :mod:`dispatch.emails`)
+  and user id are unique in the organisation: ``sk=AGENTEMAIL#<email>`` and
+  ``sk=AGENTUSER#<user id>`` point at it, written in the same transaction (a second agent with the
+  same email is a 409), and are how ``direct`` assignment finds an agent;
 - group: ``pk=ORG#<org>``, ``sk=GROUP#<id>``;
 - membership: ``pk=GROUP#<id>``, ``sk=MEMBER#<agent id>`` — the agent's rotation state in that
   group (``rank``: the higher, the more recently assigned; ``assigned``; ``last_assigned_at``) and a
@@ -34,6 +34,7 @@ from dispatch.dynamo import (
     query_page,
     to_dynamo,
 )
+from dispatch.emails import canonical_email
 from dispatch.errors import Conflict, NotFound
 
 _INTERNAL = {"pk", "sk"}
@@ -104,7 +105,15 @@ class AgentStore:
         return self._one(org_id, "AGENT#", agent_id, Agent, "agent")
 
     def agent_by(self, org_id: str, *, email: str | None = None, user_id: str | None = None) -> Agent | None:
-        key = f"AGENTEMAIL#{email.lower()}" if email else f"AGENTUSER#{user_id}"
+        """The agent with this login email (any spelling of it) or user id; None when there is none
+        (or ``email`` is not an address)."""
+        if email:
+            try:
+                key = f"AGENTEMAIL#{canonical_email(email)}"
+            except ValueError:
+                return None
+        else:
+            key = f"AGENTUSER#{user_id}"
         item = self._table.get_item(Key={"pk": _org(org_id), "sk": key}, ConsistentRead=True).get("Item")
         return self.agent(org_id, str(item["agent_id"])) if item else None
 
@@ -274,7 +283,7 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pointer_keys(agent: Agent) -> list[str]:
-    keys = [f"AGENTEMAIL#{agent.email.lower()}"]
+    keys = [f"AGENTEMAIL#{agent.email}"]  # canonical (the model's validator)
     if agent.user_id:
         keys.append(f"AGENTUSER#{agent.user_id}")
     return keys

@@ -24,6 +24,7 @@ from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.delivery.sender import ChunkSender
+from dispatch.emails import canonical_email
 from dispatch.errors import Conflict, NotFound, Unprocessable
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
@@ -102,12 +103,22 @@ class CardService:
 
 
 def _channel(card: Card, address: str) -> str:
-    """The channel the confirmed address belongs to; it must be this card's own address."""
-    if card.email and address.casefold() == card.email.casefold():
+    """The channel the confirmed address belongs to; it must be this card's own address (an email
+    in any spelling of its canonical form)."""
+    confirmed = _canonical(address)
+    if card.email and confirmed is not None and confirmed == _canonical(card.email):
         return "email"
     if card.phone and _digits(address) == _digits(card.phone):
         return "sms"
     raise Unprocessable("the confirmed address is not this card's recipient")
+
+
+def _canonical(email: str) -> str | None:
+    """The canonical form of an email address; None for anything else (a phone number, say)."""
+    try:
+        return canonical_email(email)
+    except ValueError:
+        return None
 
 
 def _digits(phone: str) -> str:
