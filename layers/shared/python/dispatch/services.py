@@ -18,6 +18,7 @@ from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.service import AssignmentService
 from dispatch.assignment.store import AgentStore
 from dispatch.assignment.work import AgentWork
+from dispatch.auth import Caller
 from dispatch.batches.clone import Cloner
 from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
@@ -158,13 +159,13 @@ def card_service(settings: Settings | None = None) -> CardService:
 
 def operator_sender(
     api_base_url: str | None, settings: Settings | None = None
-) -> Callable[[Batch, str], ChunkSender]:
-    """A sender for an operator's own send: distributions record who sent."""
+) -> Callable[[Batch, Caller], ChunkSender]:
+    """A sender for an operator's own send: distributions record who sent (user id and email)."""
     settings = settings or get_settings()
 
-    def build(batch: Batch, operator: str) -> ChunkSender:
+    def build(batch: Batch, operator: Caller) -> ChunkSender:
         sender = chunk_sender(batch, settings, api_base_url)
-        sender.by = operator
+        sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
         return sender
 

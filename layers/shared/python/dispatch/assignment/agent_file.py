@@ -300,17 +300,18 @@ class _AgentReader:
             agent = AgentInput(
                 email=email,
                 name=name,
-                user_id=user_id or None,
                 work_phone=work_phone,
                 work_email=work_email,
                 available=available is not False,  # an empty cell means available
                 groups=_groups(groups),
                 filters=filters,
+                # An empty cell leaves an existing agent's user as it is (see replace_agent).
+                **({"user_id": user_id} if user_id else {}),
             )
         except ValidationError as exc:
             self.errors.extend(_validation_errors(row.number, exc))
             return
-        self._emails.add(email.casefold())
+        self._emails.add(email)
         self.agents.append((row.number, agent))
 
     def _phone(self, _cell: Cell, text: str) -> str:

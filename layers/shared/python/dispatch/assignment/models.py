@@ -149,7 +149,8 @@ class Assignment(BaseModel):
     state: AssignmentState
     group_id: str | None = None
     agent_id: str | None = None
-    by: str | None = None  # round_robin, direct, claim, manual, default_agent, ring_all
+    by: str | None = None  # round_robin, direct, claim, manual:<user id>, default_agent, ring_all
+    by_email: str | None = None  # who assigned it by hand, for display
     at: str | None = None
     work_status: str | None = None
     activity: list[dict[str, str]] = Field(default_factory=list)

@@ -67,7 +67,11 @@ class CardService:
         return [card.summary() for card in cards], next_cursor
 
     def distribute(
-        self, caller: Caller, card_id: str, body: Distribute, sender_for: Callable[[Batch, str], ChunkSender]
+        self,
+        caller: Caller,
+        card_id: str,
+        body: Distribute,
+        sender_for: Callable[[Batch, Caller], ChunkSender],
     ) -> dict[str, Any]:
         card = self._card(caller, card_id)
         role = DISTRIBUTABLE.get(card.status)
@@ -83,7 +87,7 @@ class CardService:
             raise Conflict("the batch is not approved", {"status": batch.status.value})
         process = self.processes.get(caller.org_id, batch.process_id)
         organisation = self.organisations.get(caller.org_id)
-        sender = sender_for(batch, caller.email)
+        sender = sender_for(batch, caller)
         sender.claim_from = card.status
         one_channel = card.model_copy(update={"channels": [channel]})
         outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
