@@ -89,6 +89,7 @@ class Provisioner:
             RoleName=LAMBDA_ROLE.rsplit("/", 1)[-1],
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )
+        ses_events.verify_at_once()  # no mailbox or DNS here to complete a verification
         self.client("ses").verify_email_identity(EmailAddress=self.resolver.parameters["SenderEmail"])
         # From now on, emails keep what their SES events need, whenever a simulator publishes them,
         # and S3 notifications carry the object version and the writer, as AWS's do.

@@ -98,6 +98,33 @@ def test_agents_and_groups_are_managed_by_admins_and_scoped(deployed: Any) -> No
     assert deployed.api("DELETE", f"/groups/{group_id}", ADMIN)[0] == 204
 
 
+def test_an_agent_is_its_user_not_whoever_presents_its_email(deployed: Any) -> None:
+    """An agent without a user is linked to the user who first signs in with its login email; from
+    then on only that user id is the agent, whatever email the token carries."""
+    group_id, [agent] = _group_with_agents(deployed, 1)
+    first = _agent_claims(0)
+    status, me = deployed.api("PUT", "/agents/me/availability", first, body={"available": True})
+    assert (status, me["id"]) == (200, agent["id"])
+    impostor = {**first, "sub": "sub-impostor"}  # another user whose email claim reads the same
+    status, refused = deployed.api("GET", "/agents/me/cards", impostor)
+    assert (status, refused.get("error", {}).get("message")) == (403, "this agent belongs to another user")
+    assert me["user_id"] == "sub-0"
+    assert deployed.api("GET", "/agents/me/cards", {**first, "email": "renamed@example.com"})[0] == 200
+    edit = {"email": "agent0@example.com", "name": "Agent Zero", "groups": [group_id]}  # user_id left out
+    assert deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body=edit)[1]["user_id"] == "sub-0"
+    assert deployed.api("GET", "/agents/me/cards", impostor)[0] == 403
+    relinked = deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body={**edit, "user_id": "sub-new"})
+    assert (relinked[0], relinked[1]["user_id"]) == (200, "sub-new")  # an admin moves the agent
+    assert deployed.api("GET", "/agents/me/cards", {**first, "sub": "sub-new"})[0] == 200
+    assert deployed.api("GET", "/agents/me/cards", first)[0] == 403
+
+    named = {"email": "bo@example.com", "name": "Bo", "user_id": "sub-bo"}  # the admin names the user
+    assert deployed.api("POST", "/agents", ADMIN, body=named)[0] == 201
+    bo_email_only = {**first, "sub": "sub-other", "email": "BO@example.com"}
+    assert deployed.api("GET", "/agents/me/cards", bo_email_only)[0] == 403
+    assert deployed.api("GET", "/agents/me/cards", {**first, "sub": "sub-bo"})[0] == 200
+
+
 def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: Any) -> None:
     group_id, _ = _group_with_agents(deployed, 2)
     status, _picky = deployed.api(

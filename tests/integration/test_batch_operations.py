@@ -124,7 +124,7 @@ def test_complete_and_archive_follow_the_lifecycle(deployed: Any, s3_event: S3Ev
         "status": "archived",
         "requested": "complete",
     }
-    assert archived["closed_by"] == "admin@org-a.test"
+    assert (archived["closed_by"], archived["closed_by_email"]) == ("sub-admin", "admin@org-a.test")
     assert deployed.api("GET", "/batches", ADMIN)[1]["items"] == []  # archived is hidden by default
     assert len(deployed.api("GET", "/batches", ADMIN, query={"status": "archived"})[1]["items"]) == 1
     assert deployed.api("PATCH", f"/batches/{batch['id']}", ADMIN, body={"name": "x"})[0] == 409

@@ -62,7 +62,8 @@ def test_a_ready_card_is_distributed_to_its_confirmed_address_and_recorded(
     assert status == 200
     assert card["status"] == "sent"
     last = card["last_distribution"]
-    assert (last["by"], last["channel"], last["address"]) == ("agent@org-a.test", "email", "ada@example.com")
+    assert (last["by"], last["by_email"]) == ("sub-s", "agent@org-a.test")
+    assert (last["channel"], last["address"]) == ("email", "ada@example.com")
     assert last["message_id"]
     status, again = deployed.api("POST", path, SENDER, body={"address": "ada@example.com"})  # a resend
     assert status == 200

@@ -317,3 +317,31 @@ def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[s
     [policy] = role["Policies"]
     actions = sorted(a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"])
     assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
+
+
+def test_users_cannot_rewrite_their_email_and_a_new_one_counts_only_once_verified(
+    template: dict[str, Any],
+) -> None:
+    """Identity is the user id; still, the email shown (and used to link an agent) is one the
+    user proved: the app client cannot write it, and an update needs verification first."""
+    pool = template["Resources"]["UserPool"]["Properties"]
+    assert pool["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"] == ["email"]
+    assert "email" in pool["AutoVerifiedAttributes"]
+    client = template["Resources"]["UserPoolClient"]["Properties"]
+    assert client["WriteAttributes"]  # Cognito reads an empty list as "every standard attribute"
+    assert "email" not in client["WriteAttributes"]
+    assert not any(name.startswith("custom:") for name in client["WriteAttributes"])
+
+
+def test_the_api_checks_organisation_senders_and_the_senders_send_from_any_verified_identity(
+    template: dict[str, Any],
+) -> None:
+    identities = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
+    role = template["Resources"]["ApiFunction"]["Properties"]["Policies"]
+    statements = [s for policy in role for s in policy.get("Statement", [])]
+    [check] = [s for s in statements if "ses:GetEmailIdentity" in s["Action"]]
+    assert (check["Action"], check["Resource"]) == (["ses:GetEmailIdentity"], identities)
+    for function in ("SendFunction", "AgentsFunction", "ApiFunction"):
+        policies = template["Resources"][function]["Properties"]["Policies"]
+        [send] = [s for p in policies for s in p.get("Statement", []) if "ses:SendEmail" in s["Action"]]
+        assert identities in send["Resource"], f"{function} cannot send from an organisation's sender"

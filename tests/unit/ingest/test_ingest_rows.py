@@ -129,7 +129,7 @@ def test_typed_values_are_json_ready(tmp_path: Path) -> None:
             "n": 42,
             "d": "2025-03-01",
             "b": True,
-            "manager": "Boss@example.com",
+            "manager": "boss@example.com",  # canonical, as every email is stored
             "office": "+442079460958",
         },
         {

@@ -22,7 +22,8 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from dispatch.assignment.models import AgentInput, Filter
-from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_email, normalise_phone
+from dispatch.emails import canonical_email
+from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_phone
 from dispatch.ingest.models import Cell, FileRejected, Limits
 from dispatch.ingest.readers import open_table
 from dispatch.ingest.validator import too_large
@@ -260,7 +261,7 @@ class _AgentReader:
         self._region = region
         self._limits = limits
         self._header: _Header | None = None
-        self._emails: set[str] = set()  # login emails of the agents accepted so far, case-folded
+        self._emails: set[str] = set()  # login emails of the agents accepted so far (canonical)
         self.agents: list[tuple[int, AgentInput]] = []
         self.errors: list[AgentRowError] = []
         self.rows = 0
@@ -303,7 +304,7 @@ class _AgentReader:
         if email is None or row.errors:
             self.errors.extend(row.errors)
             return
-        if email.casefold() in self._emails:
+        if email in self._emails:
             self.errors.append(
                 AgentRowError(row.number, "email", "duplicate_agent", "an earlier row has the same email")
             )
@@ -312,17 +313,18 @@ class _AgentReader:
             agent = AgentInput(
                 email=email,
                 name=name,
-                user_id=user_id or None,
                 work_phone=work_phone,
                 work_email=work_email,
                 available=available is not False,  # an empty cell means available
                 groups=_groups(groups),
                 filters=filters,
+                # An empty cell leaves an existing agent's user as it is (see replace_agent).
+                **({"user_id": user_id} if user_id else {}),
             )
         except ValidationError as exc:
             self.errors.extend(_validation_errors(row.number, exc))
             return
-        self._emails.add(email.casefold())
+        self._emails.add(email)
         self.agents.append((row.number, agent))
 
     def _phone(self, _cell: Cell, text: str) -> str:
@@ -330,7 +332,7 @@ class _AgentReader:
 
 
 def _email(_cell: Cell, text: str) -> str:
-    return normalise_email(text)
+    return canonical_email(text)
 
 
 def _groups(text: str) -> list[str]:

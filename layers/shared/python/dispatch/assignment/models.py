@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from dispatch.emails import CanonicalEmail
 from dispatch.numbers import Storable
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -62,11 +63,13 @@ class AgentInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr  # the agent's login (matches AssignToEmail)
+    email: CanonicalEmail  # the agent's login (matches AssignToEmail), canonical
     name: Name
+    # The agent's user (Cognito sub): who acts as this agent. Set by an admin, or linked the first
+    # time the user with the login email signs in as the agent.
     user_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
     work_phone: str | None = None  # E.164, for ring-all offers and notifications
-    work_email: EmailStr | None = None  # notifications; the login email when absent
+    work_email: CanonicalEmail | None = None  # notifications; the login email when absent
     available: bool = True
     groups: list[str] = Field(default_factory=list)
     filters: dict[FieldName, Filter] = Field(default_factory=dict)
@@ -147,7 +150,8 @@ class Assignment(BaseModel):
     state: AssignmentState
     group_id: str | None = None
     agent_id: str | None = None
-    by: str | None = None  # round_robin, direct, claim, manual, default_agent, ring_all
+    by: str | None = None  # round_robin, direct, claim, manual:<user id>, default_agent, ring_all
+    by_email: str | None = None  # who assigned it by hand, for display
     at: str | None = None
     work_status: str | None = None
     activity: list[dict[str, str]] = Field(default_factory=list)

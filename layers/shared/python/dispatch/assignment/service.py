@@ -89,12 +89,15 @@ class AssignmentService:
         caller.require(Role.admin)
         self._groups_exist(caller, body.groups)
         before = self.agents.agent(caller.org_id, agent_id)
+        values = body.model_dump()
+        if "user_id" not in body.model_fields_set:  # left out: the agent keeps its user (null unlinks)
+            values["user_id"] = before.user_id
         after = Agent(
             id=before.id,
             org_id=before.org_id,
             created_at=before.created_at,
             updated_at=now_iso(),
-            **body.model_dump(),
+            **values,
         )
         self.agents.update_agent(before, after)
         return after.view()
@@ -239,7 +242,7 @@ class AssignmentService:
                 raise Forbidden("this card is not assigned to you")
         if agent_id is None:
             raise Conflict("this card is not assigned to an agent", _state(card))
-        entry = {"at": now_iso(), "type": body.type, "by": caller.email}
+        entry = {"at": now_iso(), "type": body.type, "by": caller.user_id, "by_email": caller.email}
         if body.note:
             entry["note"] = body.note
         worked = self.cards.record_work(
@@ -284,7 +287,8 @@ class AssignmentService:
             state=AssignmentState.assigned,
             group_id=group_id,
             agent_id=agent.id,
-            by=f"manual:{caller.email}",
+            by=f"manual:{caller.user_id}",
+            by_email=caller.email,
             at=now_iso(),
             work_status=current.work_status if current else None,
             activity=current.activity if current else [],
@@ -299,10 +303,26 @@ class AssignmentService:
         return self.cards.get(card_id).public()
 
     def _me(self, caller: Caller) -> Agent:
+        """The agent the caller is, by user id. An agent with no user yet is linked to the user
+        who signs in with its login email, once: from then on only that user id is the agent (the
+        email claim is for display, and an agent already linked to another user is not theirs)."""
+        agent = self.agents.agent_by(caller.org_id, user_id=caller.user_id)
+        if agent is not None:
+            return agent
         agent = self.agents.agent_by(caller.org_id, email=caller.email)
         if agent is None:
             raise Forbidden("you are not an agent of this organisation")
-        return agent
+        if agent.user_id == caller.user_id:
+            return agent  # linked by this user's concurrent request since the first look
+        if agent.user_id is not None:
+            raise Forbidden("this agent belongs to another user")
+        try:
+            return self.agents.link_user(agent, caller.user_id)
+        except Conflict as exc:
+            linked = self.agents.agent_by(caller.org_id, user_id=caller.user_id)
+            if linked is None:  # another user was linked first
+                raise Forbidden("this agent belongs to another user") from exc
+            return linked  # this user's concurrent request linked it
 
     def _card(self, caller: Caller, card_id: str) -> Card:
         card = self.cards.get(card_id)

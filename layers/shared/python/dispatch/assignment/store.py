@@ -1,10 +1,11 @@
 """Agents and groups in the main table (docs/data-model.md).
 
 Items:
-- agent: ``pk=ORG#<org>``, ``sk=AGENT#<id>``; its login email and user id are unique in the
-  organisation: ``sk=AGENTEMAIL#<email>`` and ``sk=AGENTUSER#<user id>`` point at it, written in
-  the same transaction (a second agent with the same email is a 409), and are how ``direct``
-  assignment finds an agent;
+- agent: ``pk=ORG#<org>``, ``sk=AGENT#<id>``; its login email (canonical, :mod:`dispatch.emails`)
+  and user id are unique in the organisation: ``sk=AGENTEMAIL#<email>`` and
+  ``sk=AGENTUSER#<user id>`` point at it, written in the same transaction (a second agent with the
+  same email is a 409); they are how ``direct`` assignment finds an agent, and the user id is how
+  a signed-in user is recognised as one;
 - group: ``pk=ORG#<org>``, ``sk=GROUP#<id>``;
 - membership: ``pk=GROUP#<id>``, ``sk=MEMBER#<agent id>`` — the agent's rotation state in that
   group (``rank``: the higher, the more recently assigned; ``assigned``; ``last_assigned_at``) and a
@@ -34,6 +35,7 @@ from dispatch.dynamo import (
     query_page,
     to_dynamo,
 )
+from dispatch.emails import canonical_email
 from dispatch.errors import Conflict, NotFound
 
 _INTERNAL = {"pk", "sk"}
@@ -85,9 +87,10 @@ class AgentStore:
     def update_agent(self, before: Agent, after: Agent) -> None:
         """Replace an agent; pointers and memberships follow (a rotation rank is kept)."""
         items: list[dict[str, Any]] = [self._put(_org(after.org_id), f"AGENT#{after.id}", _agent_item(after))]
-        if (before.email, before.user_id) != (after.email, after.user_id):
-            items += [self._delete(_org(before.org_id), key) for key in _pointer_keys(before)]
-            items += self._pointers(after)
+        # Only the pointers that change: one transaction may not touch an item twice.
+        kept = set(_pointer_keys(before)) & set(_pointer_keys(after))
+        items += [self._delete(_org(before.org_id), key) for key in _pointer_keys(before) if key not in kept]
+        items += [self._pointer(after, key) for key in _pointer_keys(after) if key not in kept]
         for group in set(before.groups) - set(after.groups):
             items.append(self._delete(f"GROUP#{group}", f"MEMBER#{after.id}"))
         for group in after.groups:
@@ -104,9 +107,37 @@ class AgentStore:
         return self._one(org_id, "AGENT#", agent_id, Agent, "agent")
 
     def agent_by(self, org_id: str, *, email: str | None = None, user_id: str | None = None) -> Agent | None:
-        key = f"AGENTEMAIL#{email.lower()}" if email else f"AGENTUSER#{user_id}"
+        """The agent with this login email (any spelling of it) or user id; None when there is none
+        (or ``email`` is not an address)."""
+        if email:
+            try:
+                key = f"AGENTEMAIL#{canonical_email(email)}"
+            except ValueError:
+                return None
+        else:
+            key = f"AGENTUSER#{user_id}"
         item = self._table.get_item(Key={"pk": _org(org_id), "sk": key}, ConsistentRead=True).get("Item")
         return self.agent(org_id, str(item["agent_id"])) if item else None
+
+    def link_user(self, agent: Agent, user_id: str) -> Agent:
+        """Record the user who acts as an agent that has none yet, with its unique user-id pointer,
+        in one transaction; Conflict when the agent got a user meanwhile or the user is another
+        agent's."""
+        items = [
+            {
+                "Update": {
+                    "TableName": self._name,
+                    "Key": _typed({"pk": _org(agent.org_id), "sk": f"AGENT#{agent.id}"}),
+                    "UpdateExpression": "SET user_id = :user",
+                    "ConditionExpression": "attribute_exists(pk) AND "
+                    "(attribute_not_exists(user_id) OR attribute_type(user_id, :null))",
+                    "ExpressionAttributeValues": _typed({":user": user_id, ":null": "NULL"}),
+                }
+            },
+            self._pointer(agent, f"AGENTUSER#{user_id}"),
+        ]
+        self._transact(items, "the agent or the user is already linked to someone else")
+        return agent.model_copy(update={"user_id": user_id})
 
     def agents(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Agent], str | None]:
         return self._page(org_id, "AGENT#", Agent, limit, cursor)
@@ -220,10 +251,10 @@ class AgentStore:
         return [model.model_validate(from_dynamo(_public(item))) for item in items], next_cursor
 
     def _pointers(self, agent: Agent) -> list[dict[str, Any]]:
-        return [
-            self._put(_org(agent.org_id), key, {"agent_id": agent.id}, new=True)
-            for key in _pointer_keys(agent)
-        ]
+        return [self._pointer(agent, key) for key in _pointer_keys(agent)]
+
+    def _pointer(self, agent: Agent, key: str) -> dict[str, Any]:
+        return self._put(_org(agent.org_id), key, {"agent_id": agent.id}, new=True)
 
     def _put(self, pk: str, sk: str, body: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
         put: dict[str, Any] = {
@@ -274,7 +305,7 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pointer_keys(agent: Agent) -> list[str]:
-    keys = [f"AGENTEMAIL#{agent.email.lower()}"]
+    keys = [f"AGENTEMAIL#{agent.email}"]  # canonical (the model's validator)
     if agent.user_id:
         keys.append(f"AGENTUSER#{agent.user_id}")
     return keys

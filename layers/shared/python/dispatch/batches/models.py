@@ -72,13 +72,20 @@ class Chunk(BaseModel):
 
 
 class Approval(BaseModel):
+    """``decided_by`` is the approver's user id (Cognito ``sub``), or ``policy:…`` when no person
+    had to decide; ``decided_by_email`` is for display only."""
+
     requested_at: str | None = None
     decided_by: str | None = None
+    decided_by_email: str | None = None
     decided_at: str | None = None
     reason: str | None = None
 
 
 class Batch(BaseModel):
+    """People are recorded by user id (``created_by``, ``closed_by``, ``standing_approval``: what
+    rules such as four-eyes compare), each with the email beside it for display (``*_email``)."""
+
     id: str
     org_id: str
     process_id: str
@@ -87,6 +94,7 @@ class Batch(BaseModel):
     file_name: str
     source_key: str
     created_by: str
+    created_by_email: str | None = None
     created_at: str
     updated_at: str
     status: BatchStatus
@@ -99,10 +107,12 @@ class Batch(BaseModel):
     report_key: str | None = None
     send_runs: int = 0
     closed_by: str | None = None
+    closed_by_email: str | None = None
     format: str | None = None
     columns: list[str] = Field(default_factory=list)
     revision: int = 0
     standing_approval: str | None = None  # the approver whose standing approval it carries (schedules)
+    standing_approval_email: str | None = None
     schedule_id: str | None = None
     source_version: str | None = None  # the S3 version of source_key this batch is made of
     dropped_by: str | None = None  # a drop: the S3 principal that wrote the file (the event's userIdentity)
@@ -118,9 +128,11 @@ class Batch(BaseModel):
         file_name: str,
         name: str | None,
         created_by: str,
+        created_by_email: str | None,
         created_at: str,
         auto_distribute: bool,
         standing_approval: str | None = None,
+        standing_approval_email: str | None = None,
         schedule_id: str | None = None,
     ) -> Batch:
         """A new batch whose file is expected at ``uploads/<org>/<id>/source`` (its arrival starts
@@ -134,11 +146,13 @@ class Batch(BaseModel):
             file_name=file_name,
             source_key=f"uploads/{org_id}/{batch_id}/source",
             created_by=created_by,
+            created_by_email=created_by_email,
             created_at=created_at,
             updated_at=created_at,
             status=BatchStatus.uploading,
             auto_distribute=auto_distribute,
             standing_approval=standing_approval,
+            standing_approval_email=standing_approval_email,
             schedule_id=schedule_id,
         )
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch import aws
 from dispatch.auth import Caller, Role
+from dispatch.batches.approval import four_eyes, is_creator
 from dispatch.batches.clone import CLONABLE, Recipients
 from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
@@ -85,7 +86,8 @@ class BatchService:
             process_name=process.name,
             file_name=body.file_name,
             name=body.name,
-            created_by=caller.email,
+            created_by=caller.user_id,
+            created_by_email=caller.email,
             created_at=isoformat(moment),
             auto_distribute=body.auto_distribute,
         )
@@ -132,8 +134,7 @@ class BatchService:
         batch = self.batches.get(caller.org_id, batch_id)
         process = self.processes.get(caller.org_id, batch.process_id)
         organisation = self.organisations.get(caller.org_id)
-        four_eyes = process.four_eyes if process.four_eyes is not None else organisation.four_eyes
-        if four_eyes and batch.created_by == caller.email:
+        if four_eyes(process, organisation) and is_creator(batch, caller.user_id):
             raise Forbidden("four-eyes approval: the creator of a batch cannot approve it")
         return self._decide(caller, batch, BatchStatus.approved, None)
 
@@ -206,7 +207,8 @@ class BatchService:
                 "id": new_id(moment),
                 "name": body.name or f"{source.name} (copy)",
                 "source_key": f"clone:{source.id}:{body.recipients.value}",
-                "created_by": caller.email,
+                "created_by": caller.user_id,
+                "created_by_email": caller.email,
                 "created_at": isoformat(moment),
                 "updated_at": isoformat(moment),
                 "status": BatchStatus.validating,
@@ -217,6 +219,10 @@ class BatchService:
                 "report_key": None,
                 "send_runs": 0,
                 "closed_by": None,
+                "closed_by_email": None,
+                "standing_approval": None,
+                "standing_approval_email": None,
+                "schedule_id": None,
             }
         )
         self.batches.create(clone)
@@ -266,7 +272,10 @@ class BatchService:
     def _close(self, caller: Caller, batch_id: str, target: BatchStatus) -> Batch:
         caller.require(Role.sender)
         closed = self.batches.transition(
-            caller.org_id, batch_id, target, set_values={"closed_by": caller.email}
+            caller.org_id,
+            batch_id,
+            target,
+            set_values={"closed_by": caller.user_id, "closed_by_email": caller.email},
         )
         if closed.chunks and closed.counters.cards:
             self._close_unsent(closed, CardStatus.removed)
@@ -287,7 +296,8 @@ class BatchService:
     def _decision(caller: Caller, batch: Batch, reason: str | None) -> dict[str, Any]:
         return Approval(
             requested_at=batch.approval.requested_at,
-            decided_by=caller.email,
+            decided_by=caller.user_id,
+            decided_by_email=caller.email,
             decided_at=now_iso(),
             reason=reason,
         ).model_dump()

@@ -14,6 +14,7 @@ from typing import Any
 
 from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.models import AssignmentType
+from dispatch.batches.approval import approval_required, standing_approval_applies
 from dispatch.batches.execution import Executions
 from dispatch.batches.lifecycle import TRANSITIONS
 from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk
@@ -67,19 +68,21 @@ class Workflow:
         )
 
     def after_generation(self, org_id: str, batch_id: str) -> dict[str, Any]:
-        """Does this batch wait for a person? If not, it is approved now."""
+        """Does this batch wait for a person? If not, it is approved now. A scheduled run's batch
+        carries its author's standing approval, which four-eyes does not accept (see
+        :mod:`dispatch.batches.approval`)."""
         batch = self.batches.get(org_id, batch_id)
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
-        required = process.approval_required
-        if required is None:
-            required = organisation.approval_required
-        decided_by = "policy:no-approval-required"
-        if required and batch.standing_approval:
-            # A scheduled run whose author, an approver, approved its batches in advance.
-            required, decided_by = (
-                False,
-                f"{batch.standing_approval} (standing approval, schedule {batch.schedule_id})",
+        required = approval_required(process, organisation)
+        decision = Approval(decided_by="policy:no-approval-required", decided_at=now_iso())
+        if required and standing_approval_applies(batch, process, organisation):
+            required = False
+            decision = Approval(
+                decided_by=batch.standing_approval,
+                decided_by_email=batch.standing_approval_email,
+                decided_at=now_iso(),
+                reason=f"standing approval of schedule {batch.schedule_id}",
             )
         if not required:
             self.batches.transition(
@@ -87,7 +90,7 @@ class Workflow:
                 batch_id,
                 BatchStatus.approved,
                 sources=[BatchStatus.generating],
-                set_values={"approval": Approval(decided_by=decided_by, decided_at=now_iso()).model_dump()},
+                set_values={"approval": decision.model_dump()},
             )
         return {"approval_required": required}
 

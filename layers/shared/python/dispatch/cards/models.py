@@ -25,10 +25,12 @@ class CardStatus(StrEnum):
 
 
 class Distribution(BaseModel):
-    """One delivery of a card: when, by whom, by which channel, to which address, with which id."""
+    """One delivery of a card: when, by whom (``system:…``, or an operator's user id with their
+    email beside it), by which channel, to which address, with which id."""
 
     at: str
     by: str
+    by_email: str | None = None
     channel: str
     address: str
     message_id: str

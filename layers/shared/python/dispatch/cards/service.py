@@ -24,6 +24,7 @@ from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.delivery.sender import ChunkSender
+from dispatch.emails import canonical_email
 from dispatch.errors import Conflict, NotFound, Unprocessable
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
@@ -66,7 +67,11 @@ class CardService:
         return [card.summary() for card in cards], next_cursor
 
     def distribute(
-        self, caller: Caller, card_id: str, body: Distribute, sender_for: Callable[[Batch, str], ChunkSender]
+        self,
+        caller: Caller,
+        card_id: str,
+        body: Distribute,
+        sender_for: Callable[[Batch, Caller], ChunkSender],
     ) -> dict[str, Any]:
         card = self._card(caller, card_id)
         role = DISTRIBUTABLE.get(card.status)
@@ -82,7 +87,7 @@ class CardService:
             raise Conflict("the batch is not approved", {"status": batch.status.value})
         process = self.processes.get(caller.org_id, batch.process_id)
         organisation = self.organisations.get(caller.org_id)
-        sender = sender_for(batch, caller.email)
+        sender = sender_for(batch, caller)
         sender.claim_from = card.status
         one_channel = card.model_copy(update={"channels": [channel]})
         outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
@@ -102,12 +107,22 @@ class CardService:
 
 
 def _channel(card: Card, address: str) -> str:
-    """The channel the confirmed address belongs to; it must be this card's own address."""
-    if card.email and address.casefold() == card.email.casefold():
+    """The channel the confirmed address belongs to; it must be this card's own address (an email
+    in any spelling of its canonical form)."""
+    confirmed = _canonical(address)
+    if card.email and confirmed is not None and confirmed == _canonical(card.email):
         return "email"
     if card.phone and _digits(address) == _digits(card.phone):
         return "sms"
     raise Unprocessable("the confirmed address is not this card's recipient")
+
+
+def _canonical(email: str) -> str | None:
+    """The canonical form of an email address; None for anything else (a phone number, say)."""
+    try:
+        return canonical_email(email)
+    except ValueError:
+        return None
 
 
 def _digits(phone: str) -> str:

@@ -129,7 +129,7 @@ class CardStore:
                 ":sending": CardStatus.sending.value,
                 ":at": last.at,
                 ":mid": last.message_id,
-                ":dist": [distribution.model_dump() for distribution in distributions],
+                ":dist": [distribution.model_dump(exclude_none=True) for distribution in distributions],
                 ":empty": [],
             },
         )

@@ -87,7 +87,8 @@ class ChunkSender:
     links: LinkConfig
     suppressed: Callable[[Iterable[str]], set[str]]
     still_sending: Callable[[], bool]
-    by: str = SYSTEM_SENDER
+    by: str = SYSTEM_SENDER  # an operator's own send: their user id (and email, for display)
+    by_email: str | None = None
     claim_from: CardStatus = CardStatus.ready
     workers: int = 8
     backoff_base: float = 0.2
@@ -230,7 +231,12 @@ class ChunkSender:
             address = card.email if channel == "email" else card.phone
             delivery.delivered.append(
                 Distribution(
-                    at=now_iso(), by=self.by, channel=channel, address=address or "", message_id=message_id
+                    at=now_iso(),
+                    by=self.by,
+                    by_email=self.by_email,
+                    channel=channel,
+                    address=address or "",
+                    message_id=message_id,
                 )
             )
         if delivery.pending:

@@ -32,7 +32,8 @@ class ExportJob(BaseModel):
     status: ExportStatus
     key: str
     revision: int
-    requested_by: str
+    requested_by: str  # user id; the email beside it for display
+    requested_by_email: str | None = None
     requested_at: str
     finished_at: str | None = None
     rows: int | None = None

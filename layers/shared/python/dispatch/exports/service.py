@@ -72,7 +72,8 @@ class ExportService:
             status=ExportStatus.running,
             key=f"exports/{batch.id}/{export_id}.{FORMATS[body.format].extension}",
             revision=batch.revision,
-            requested_by=caller.email,
+            requested_by=caller.user_id,
+            requested_by_email=caller.email,
             requested_at=now_iso(),
             expires_at=int((utcnow() + timedelta(days=FILE_DAYS)).timestamp()),
         )

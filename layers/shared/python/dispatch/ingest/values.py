@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from dispatch.ingest.channels import InvalidValue, normalise_email, normalise_phone
+from dispatch.emails import canonical_email
+from dispatch.ingest.channels import InvalidValue, normalise_phone
 from dispatch.ingest.models import Cell, Value
 from dispatch.numbers import UnstorableNumber, dynamo_number
 from dispatch.processes.models import FieldType
@@ -54,7 +55,7 @@ def converter(kind: FieldType, region: str) -> Converter:
     if kind is FieldType.boolean:
         return _boolean
     if kind is FieldType.email:
-        return lambda _cell, text: normalise_email(text)
+        return lambda _cell, text: canonical_email(text)
     if kind is FieldType.phone:
         return lambda _cell, text: normalise_phone(text, region)
     return _string

@@ -99,7 +99,8 @@ class Process(ProcessInput):
     org_id: str
     state: ProcessState = ProcessState.draft
     created_at: str
-    created_by: str
+    created_by: str  # user id; the email beside it for display
+    created_by_email: str | None = None
 
     def channels(self) -> list[str]:
         """The channels this process can deliver by, in the process's preferred order."""

@@ -38,7 +38,8 @@ class ProcessService:
             id=new_id(utcnow()),
             org_id=caller.org_id,
             created_at=now_iso(),
-            created_by=caller.email,
+            created_by=caller.user_id,
+            created_by_email=caller.email,
         )
         self._store.create(process)
         return process

@@ -43,8 +43,10 @@ class SendBatch(BaseModel):
 
 class Distribution(BaseModel):
     """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>``,
-    with the saved process and settings; ``standing_approval`` names the approver (the schedule's
-    author, who must hold the approver role) whose approval every run's batch carries."""
+    with the saved process and settings; its creator is the schedule's author (who last set this
+    configuration). ``standing_approval``: the author, who must hold the approver role, approves
+    every run's batch in advance — refused under four-eyes, where the approver of a batch must be
+    someone other than its creator (see :mod:`dispatch.batches.approval`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -160,6 +162,10 @@ class Run(BaseModel):
 
 
 class Schedule(BaseModel):
+    """People are recorded by user id, with the email beside for display: ``created_by`` made the
+    entry; ``configured_by`` last set its configuration and is the author (the creator) of the
+    batches its runs build; ``standing_approval_by`` approved those batches in advance."""
+
     id: str
     org_id: str
     name: str
@@ -168,10 +174,14 @@ class Schedule(BaseModel):
     timing: Timing
     state: State
     created_by: str
+    created_by_email: str | None = None
+    configured_by: str
+    configured_by_email: str | None = None
     created_at: str
     updated_at: str
     version: int = 1
     standing_approval_by: str | None = None  # the approver who approved every run's batch in advance
+    standing_approval_email: str | None = None
     active_run: Run | None = None  # the latest run whose batch may still be on its way
     last_run: Run | None = None
     runs: int = 0
@@ -186,4 +196,5 @@ class ScheduleTemplate(BaseModel):
     config: Config
     when: When
     saved_by: str
+    saved_by_email: str | None = None
     saved_at: str

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from dispatch import aws
 from dispatch.assignment.retrieval import idle_before
 from dispatch.auth import Caller, Role
+from dispatch.batches.approval import four_eyes
 from dispatch.batches.models import BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.clock import isoformat
@@ -76,10 +77,11 @@ class ScheduleService:
             when=body.when,
             timing=timing,
             state=_state(body.when),
-            created_by=caller.email,
+            created_by=caller.user_id,
+            created_by_email=caller.email,
             created_at=moment,
             updated_at=moment,
-            standing_approval_by=_approver(caller, body.config),
+            **_authored(caller, body.config),
         )
         self.schedules.create(schedule)
         if timing.mode == "immediate":
@@ -116,7 +118,7 @@ class ScheduleService:
                 raise InvalidRequest("the kind of a schedule cannot change; create another one")
             self._check_config(caller, body.config)
             changes["config"] = body.config
-            changes["standing_approval_by"] = _approver(caller, body.config)
+            changes.update(_authored(caller, body.config))
         if body.when is not None:
             if body.when.mode == "immediate":
                 raise InvalidRequest("a scheduled entry cannot become immediate; cancel it and create one")
@@ -159,7 +161,8 @@ class ScheduleService:
                 name=body.template_name or saved.name,
                 config=saved.config,
                 when=saved.when,
-                saved_by=caller.email,
+                saved_by=caller.user_id,
+                saved_by_email=caller.email,
                 saved_at=isoformat(now),
             )
             self.schedules.save_template(template)
@@ -249,6 +252,13 @@ class ScheduleService:
             process = self.processes.get(caller.org_id, config.process_id)
             if process.state is not ProcessState.live:
                 raise Conflict("a distribution needs a live process", {"process_state": process.state.value})
+            if config.standing_approval and four_eyes(process, self.organisations.get(caller.org_id)):
+                raise Conflict(
+                    "four-eyes approval is on for this process: the author of a schedule cannot approve "
+                    "its batches in advance; leave standing_approval off and another approver approves "
+                    "each run's batch",
+                    {"four_eyes": True},
+                )
         else:
             assert isinstance(config, Retrieval)
 
@@ -284,6 +294,15 @@ class ScheduleService:
                 "source": None,
                 "note": f"no file under {prefix}: nothing to do",
             }
+        process = self.processes.get(schedule.org_id, config.process_id)
+        organisation = self.organisations.get(schedule.org_id)
+        approval = "as the process requires"
+        if config.standing_approval:  # four-eyes, switched on since it was saved, overrides it
+            approval = (
+                "four-eyes: an approver other than the schedule's author"
+                if four_eyes(process, organisation)
+                else "standing approval"
+            )
         would: dict[str, Any] = {
             "action": "distribution",
             "source": {
@@ -291,13 +310,11 @@ class ScheduleService:
                 "bytes": newest["Size"],
                 "modified": isoformat(newest["LastModified"]),
             },
-            "approval": "standing approval" if config.standing_approval else "as the process requires",
+            "approval": approval,
         }
         if newest["Size"] > PREVIEW_FILE_BYTES:
             would["note"] = "the file is too large to validate in a preview; a run will"
             return would
-        process = self.processes.get(schedule.org_id, config.process_id)
-        organisation = self.organisations.get(schedule.org_id)
         would["rows"] = _validate_counts(
             self.runner.settings.bucket, str(newest["Key"]), process, organisation
         )
@@ -309,12 +326,18 @@ def _state(when: When) -> State:
     return State.recurring if when.mode == "recurring" else State.scheduled
 
 
-def _approver(caller: Caller, config: Config) -> str | None:
-    """Standing approval is given by the caller, who must be able to approve."""
-    if isinstance(config, Distribution) and config.standing_approval:
+def _authored(caller: Caller, config: Config) -> dict[str, Any]:
+    """Who set the configuration (the author of the batches its runs build) and, for a standing
+    approval, who gave it: the caller, who must then be able to approve."""
+    standing = isinstance(config, Distribution) and config.standing_approval
+    if standing:
         caller.require(Role.approver)
-        return caller.email
-    return None
+    return {
+        "configured_by": caller.user_id,
+        "configured_by_email": caller.email,
+        "standing_approval_by": caller.user_id if standing else None,
+        "standing_approval_email": caller.email if standing else None,
+    }
 
 
 def _state_details(schedule: Schedule) -> dict[str, Any]:
