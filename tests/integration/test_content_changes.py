@@ -122,12 +122,14 @@ def test_a_change_between_the_approval_and_the_start_of_sending_is_not_a_fault(a
 
 
 def test_the_run_stopped_by_a_change_does_not_finish_or_fail_the_next_one(approved: Walk) -> None:
-    """After a new approval a second sending run owns the batch; the first run's last steps
-    (its FinishSending, or its MarkFailed) must not end the batch under it."""
+    """The first run's last steps (its MarkFailed, its FinishSending) end neither the batch waiting
+    for a new approval nor, after that approval, the batch a second run owns."""
     approved.step("start_sending")
     _rename(approved, "Renewals")
-    approved.deployed.api("POST", f"/batches/{approved.id}/approve", APPROVER)
     first, second = f"{approved.id}-send-1", f"{approved.id}-send-2"
+    approved.step("fail", run=first, error={"Error": "States.TaskFailed", "Cause": "x"})
+    assert approved.get()["status"] == "pending_approval"  # a person decides next, not a fault
+    approved.deployed.api("POST", f"/batches/{approved.id}/approve", APPROVER)
     assert approved.step("finish_sending", run=first) == {"status": "sending"}
     approved.step("fail", run=first, error={"Error": "States.TaskFailed", "Cause": "x"})
     assert approved.get()["status"] == "sending"

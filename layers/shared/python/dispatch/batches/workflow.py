@@ -262,7 +262,8 @@ class Workflow:
     def sweep(self, now: datetime, stale_after: timedelta) -> int:
         """Cards claimed longer ago than any send attempt can take, and still ``sending``, belong to
         a sender that died after (perhaps) handing them to a provider: they become ``unconfirmed``,
-        which is never resent automatically. Returns how many."""
+        which is never resent automatically — except a resend of a card already accepted, which
+        keeps that status (``CardStore.mark_unconfirmed``). Returns how many."""
         cutoff = isoformat(now - stale_after)
         touched: dict[str, set[int]] = {}
         for days_back in (2, 1, 0):
@@ -417,6 +418,10 @@ class Workflow:
 
 
 def _latest(batch: Batch, run: str | None) -> bool:
-    """Does the sending execution ``run`` (None: not a sending run) still speak for the batch? A
-    new approval or a resume starts a newer run while the old one's last tasks may still finish."""
-    return run is None or run == f"{batch.id}-send-{batch.send_runs}"
+    """Does the sending execution ``run`` (None: not a sending run) still speak for the batch? Only
+    while the batch is sending and the run is its latest: a change sends a batch back to approval,
+    and a new approval or a resume starts a newer run, while the old run's last tasks may still
+    finish."""
+    return run is None or (
+        batch.status is BatchStatus.sending and run == f"{batch.id}-send-{batch.send_runs}"
+    )
