@@ -180,7 +180,7 @@ def test_changing_templates_after_approval_needs_a_new_approval(deployed: Any, s
     assert body["batches_returned_to_approval"] == [batch["id"]]
     back = deployed.api("GET", f"/batches/{batch['id']}", ADMIN)[1]
     assert back["status"] == "pending_approval"
-    assert back["status_reason"] == "the templates changed after approval"
+    assert back["status_reason"] == "what recipients would receive changed after approval"
     status, approved = deployed.api("POST", f"/batches/{batch['id']}/approve", APPROVER)
     assert status == 200
     assert approved["status"] == "approved"  # auto distribution is off: nothing starts sending

@@ -227,7 +227,13 @@ def test_a_system_fault_marks_the_batch_failed_without_data_in_the_reason(
     deployed: Any, s3_event: Any
 ) -> None:
     batch = _validated_batch(deployed, s3_event)
-    _step(deployed, batch, "fail", error={"Error": "States.TaskFailed", "Cause": "ada@example.com broke it"})
+    cause = json.dumps({"errorType": "ValueError", "errorMessage": "ada@example.com broke it"})
+    _step(deployed, batch, "fail", error={"Error": "ValueError", "Cause": cause})
     failed = _get(deployed, batch)
     assert failed["status"] == "failed"
-    assert failed["status_reason"] == "States.TaskFailed"
+    assert failed["status_reason"] == (
+        "Generating the cards stopped: an unexpected error in the application (ValueError). "
+        "Resume the batch to continue from where it stopped."
+    )
+    assert failed["failure"]["error"] == "ValueError"
+    assert "ada@example.com" not in json.dumps(failed)

@@ -70,7 +70,6 @@ def batch_service(settings: Settings | None = None) -> BatchService:
         ProcessStore(settings),
         OrganisationStore(settings),
         Executions(settings.state_machine_arn),
-        Executions(settings.cleanup_state_machine_arn),
         workflow(settings),
         Functions(),
     )
@@ -109,7 +108,9 @@ def workflow(settings: Settings | None = None) -> Workflow:
         OrganisationStore(settings),
         CardStore(settings),
         lambda: link_config(settings),
+        Executions(settings.state_machine_arn),
         Executions(settings.sending_state_machine_arn),
+        Executions(settings.cleanup_state_machine_arn),
         assignment_engine(settings),
     )
 

@@ -73,13 +73,36 @@ class Chunk(BaseModel):
 
 class Approval(BaseModel):
     """``decided_by`` is the approver's user id (Cognito ``sub``), or ``policy:…`` when no person
-    had to decide; ``decided_by_email`` is for display only."""
+    had to decide; ``decided_by_email`` is for display only. ``content`` is the digest of what
+    recipients receive, as it was when approved (:mod:`dispatch.batches.content`): a batch sends
+    only while that is still what it would send."""
 
     requested_at: str | None = None
     decided_by: str | None = None
     decided_by_email: str | None = None
     decided_at: str | None = None
     reason: str | None = None
+    content: str | None = None
+
+
+class FailureStage(StrEnum):
+    """Where a batch was when a system fault stopped it, and so where a resume continues."""
+
+    validation = "validation"
+    generation = "generation"
+    approval = "approval"
+    sending = "sending"
+
+
+class Failure(BaseModel):
+    """Why a batch failed, in words (``cause``), with the error's name for support (``error``) —
+    never its message, which may carry recipient data."""
+
+    stage: FailureStage
+    error: str
+    cause: str
+    at: str
+    resumable: bool
 
 
 class Batch(BaseModel):
@@ -99,6 +122,8 @@ class Batch(BaseModel):
     updated_at: str
     status: BatchStatus
     status_reason: str | None = None
+    failure: Failure | None = None
+    resumes: int = 0
     auto_distribute: bool = True
     auto_distribute_reason: str | None = None
     counters: Counters = Field(default_factory=Counters)

@@ -25,15 +25,19 @@ class CardStatus(StrEnum):
 
 
 class Distribution(BaseModel):
-    """One delivery of a card: when, by whom (``system:…``, or an operator's user id with their
-    email beside it), by which channel, to which address, with which id."""
+    """One distribution of a card: when, by whom (``system:…``, or an operator's user id with their
+    email beside it), by which channel, to which address, and either the provider's message id
+    or, for one that went nowhere, why it was refused (a suppressed address, the provider's
+    refusal). A refusal is history only: it never moves the card's status back (a delivered card
+    stays delivered) nor its batch's counters."""
 
     at: str
     by: str
     by_email: str | None = None
     channel: str
     address: str
-    message_id: str
+    message_id: str | None = None
+    refused: str | None = None
 
 
 class Access(BaseModel):

@@ -5,7 +5,10 @@ a ``ready`` card of an approved batch, or, as an explicit resend, a ``sent``, ``
 ``unconfirmed`` one. Resending an unconfirmed card may duplicate a message the provider did take,
 so it needs an approver; the rest a sender. Each distribution is recorded on the card (when, by
 whom, channel, address, provider message id) by the same sender code as batch sending: claimed
-first, rate-limited, retried, suppression-checked.
+first, rate-limited, retried, suppression-checked. A resend that is refused (a suppressed address,
+the provider's refusal) is recorded on the card's history and changes neither its status nor the
+batch's counters. Only what was approved is sent: a batch whose content changed since goes back
+to approval instead (``Workflow.check_content``).
 """
 
 from __future__ import annotations
@@ -86,11 +89,12 @@ class CardService:
         if batch.status not in APPROVED:
             raise Conflict("the batch is not approved", {"status": batch.status.value})
         process = self.processes.get(caller.org_id, batch.process_id)
-        organisation = self.organisations.get(caller.org_id)
+        organisation = self.organisations.get(caller.org_id).name or caller.org_id
+        self.workflow.check_content(batch, process, organisation)  # only what was approved goes out
         sender = sender_for(batch, caller)
         sender.claim_from = card.status
         one_channel = card.model_copy(update={"channels": [channel]})
-        outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
+        outcome = sender.send_cards([one_channel], batch, process, organisation)
         chunk = batch.chunk_of(card.row)
         if chunk is not None:
             self.workflow.settle(batch, chunk)

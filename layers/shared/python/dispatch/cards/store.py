@@ -58,6 +58,11 @@ def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
     return card.model_copy(update={"status": CardStatus.error, "error": reason, "values": values})
 
 
+# A card a provider has accepted keeps that status through a resend's claim if the claim goes
+# stale: the earlier message was accepted whatever happened to the resend (``stale_status``).
+ACCEPTED = frozenset({CardStatus.sent, CardStatus.delivered})
+
+
 class CardStore:
     def __init__(self, settings: Settings) -> None:
         self._table = aws.dynamodb_table(settings.cards_table)
@@ -94,15 +99,22 @@ class CardStore:
         """``sources`` → ``sending``, only if the card is still in one of ``sources``.
 
         The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims.
+        A resend of an accepted card records the status a stale claim returns to.
         """
-        allowed = sorted(sources)
-        values: dict[str, Any] = {f":s{i}": status.value for i, status in enumerate(allowed)}
+        allowed = {f":s{i}": status.value for i, status in enumerate(sorted(sources))}
+        values: dict[str, Any] = dict(allowed)
         moment = now_iso()
+        update = "SET #status = :sending, claimed_at = :at, claim_day = :day"
+        if card.status in ACCEPTED:
+            update += ", stale_status = :kept"
+            values[":kept"] = card.status.value
+        else:
+            update += " REMOVE stale_status"
         return applied(
             lambda: self._table.update_item(
                 Key=_key(card),
-                UpdateExpression="SET #status = :sending, claimed_at = :at, claim_day = :day",
-                ConditionExpression=f"#status IN ({', '.join(values)})",
+                UpdateExpression=update,
+                ConditionExpression=f"#status IN ({', '.join(allowed)})",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     **values,
@@ -113,32 +125,39 @@ class CardStore:
             )
         )
 
-    def mark_sent(self, card: Card, distributions: list[Distribution]) -> None:
-        last = distributions[-1]
+    def mark_sent(self, card: Card, history: list[Distribution]) -> None:
+        """The claimed card reached a provider: ``sent`` — or still ``delivered`` for a resend of a
+        delivered card (status never moves back) — with its distributions (refusals of other
+        channels included) appended."""
+        last = [entry for entry in history if entry.refused is None][-1]
+        target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
         self._table.update_item(
             Key=_key(card),
             UpdateExpression=(
-                "SET #status = :sent, sent_at = :at, message_id = :mid, "
+                "SET #status = :target, sent_at = :at, message_id = :mid, "
                 "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                "REMOVE #error, retryable, claimed_at, claim_day"
+                "REMOVE #error, retryable, claimed_at, claim_day, stale_status"
             ),
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
             ExpressionAttributeValues={
-                ":sent": CardStatus.sent.value,
+                ":target": target.value,
                 ":sending": CardStatus.sending.value,
                 ":at": last.at,
                 ":mid": last.message_id,
-                ":dist": [distribution.model_dump(exclude_none=True) for distribution in distributions],
+                ":dist": _entries(history),
                 ":empty": [],
             },
         )
 
-    def mark_failed(self, card: Card, reason: str, *, retryable: bool) -> None:
+    def mark_failed(self, card: Card, reason: str, *, retryable: bool, history: list[Distribution]) -> None:
+        """A claimed card's first distribution went nowhere: ``failed`` with the reason."""
         self._table.update_item(
             Key=_key(card),
             UpdateExpression=(
-                "SET #status = :failed, #error = :reason, retryable = :retryable REMOVE claimed_at, claim_day"
+                "SET #status = :failed, #error = :reason, retryable = :retryable, "
+                "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                "REMOVE claimed_at, claim_day, stale_status"
             ),
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
@@ -147,12 +166,61 @@ class CardStore:
                 ":sending": CardStatus.sending.value,
                 ":reason": reason[:1000],
                 ":retryable": retryable,
+                ":dist": _entries(history),
+                ":empty": [],
             },
         )
 
+    def suppress(self, card: Card, history: list[Distribution]) -> bool:
+        """A ``ready`` card whose address is suppressed becomes ``suppressed`` (never claimed)."""
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=(
+                    "SET #status = :suppressed, #error = :reason, "
+                    "distributions = list_append(if_not_exists(distributions, :empty), :dist)"
+                ),
+                ConditionExpression="#status = :ready",
+                ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                ExpressionAttributeValues={
+                    ":suppressed": CardStatus.suppressed.value,
+                    ":ready": CardStatus.ready.value,
+                    ":reason": "suppressed address",
+                    ":dist": _entries(history),
+                    ":empty": [],
+                },
+            )
+        )
+
+    def refuse(self, card: Card, history: list[Distribution], *, claimed: bool) -> bool:
+        """A resend that went nowhere: recorded on the card's history, the card back in (or still
+        in) the status it had — a refusal never moves a card back nor its batch's counters.
+        ``claimed``: the card is ``sending`` under this sender's claim; else it was never claimed
+        (a suppressed address). False when the card changed meanwhile."""
+        source = CardStatus.sending if claimed else card.status
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=(
+                    "SET #status = :previous, "
+                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                    "REMOVE claimed_at, claim_day, stale_status"
+                ),
+                ConditionExpression="#status = :source",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":previous": card.status.value,
+                    ":source": source.value,
+                    ":dist": _entries(history),
+                    ":empty": [],
+                },
+            )
+        )
+
     def release(self, card: Card) -> None:
-        """``sending`` → ``ready`` when nothing was handed to a provider (e.g. the account paused)."""
-        self.set_status(card, CardStatus.sending, CardStatus.ready)
+        """``sending`` → the status before the claim, when nothing was handed to a provider (e.g.
+        the account paused): an unsent card is ``ready`` again, a resent one what it was."""
+        self.set_status(card, CardStatus.sending, card.status)
 
     def set_status(
         self, card: Card, source: CardStatus, target: CardStatus, reason: str | None = None
@@ -350,11 +418,16 @@ class CardStore:
             yield str(item["batch_id"]), int(item["row"]), str(item["claimed_at"])
 
     def mark_unconfirmed(self, batch_id: str, row: int, claimed_at: str) -> bool:
-        """A claim that outlived any send attempt: the provider may or may not have the message."""
+        """A claim that outlived any send attempt: the provider may or may not have the message.
+        The card becomes ``unconfirmed`` — unless it was a resend of a card a provider had already
+        accepted, which keeps that status (``stale_status``): it was reached either way."""
         return applied(
             lambda: self._table.update_item(
                 Key={"batch_id": batch_id, "row": row},
-                UpdateExpression="SET #status = :unconfirmed REMOVE claimed_at, claim_day",
+                UpdateExpression=(
+                    "SET #status = if_not_exists(stale_status, :unconfirmed) "
+                    "REMOVE claimed_at, claim_day, stale_status"
+                ),
                 ConditionExpression="#status = :sending AND claimed_at = :at",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
@@ -369,6 +442,10 @@ class CardStore:
 def _just_after(moment: str) -> str:
     """One millisecond after an ISO time written by :func:`dispatch.clock.isoformat`."""
     return isoformat(parse_iso(moment) + timedelta(milliseconds=1))
+
+
+def _entries(history: list[Distribution]) -> list[dict[str, Any]]:
+    return [entry.model_dump(exclude_none=True) for entry in history]
 
 
 def _key(card: Card) -> dict[str, Any]:

@@ -182,7 +182,7 @@ def _value(card: Card, name: str, kind: str) -> object:
 
 
 def _extra(card: Card) -> list[object]:
-    used = list(dict.fromkeys(distribution.channel for distribution in card.distributions))
+    used = list(dict.fromkeys(d.channel for d in card.distributions if d.refused is None))
     return [card.status.value, ", ".join(used), card.sent_at, card.error, card.accessed_at]
 
 

@@ -106,6 +106,14 @@ def retry_failed(batch_id: str) -> dict[str, Any]:
     return services.batch_service().retry_failed(current_caller(router), batch_id).public()
 
 
+@router.post(
+    "/batches/<batch_id>/resume",
+    summary="Continue a failed batch from where it stopped (never re-sending a sent card)",
+)
+def resume_batch(batch_id: str) -> dict[str, Any]:
+    return services.batch_service().resume(current_caller(router), batch_id).public()
+
+
 @router.post("/batches/<batch_id>/complete", summary="Close the batch; unsent cards are removed")
 def complete_batch(batch_id: str) -> dict[str, Any]:
     return services.batch_service().complete(current_caller(router), batch_id).public()

@@ -18,6 +18,12 @@ def get_organisation() -> dict[str, Any]:
     return services.organisation_service().get(current_caller(router))
 
 
-@router.put("/organisation", summary="Replace the organisation settings (admin)")
+@router.put(
+    "/organisation",
+    summary="Replace the organisation settings (admin); a new name sends approved batches back to approval",
+)
 def put_organisation(body: OrganisationSettings) -> dict[str, Any]:
-    return services.organisation_service().replace(current_caller(router), body)
+    caller = current_caller(router)
+    saved = services.organisation_service().replace(caller, body)
+    services.batch_service().content_changed(caller.org_id)  # the name is in every message
+    return saved

@@ -49,7 +49,7 @@ def example_file(
 def replace_templates(process_id: str, body: Templates) -> dict[str, Any]:
     caller = current_caller(router)
     process = services.process_service().replace_templates(caller, process_id, body)
-    returned = services.batch_service().templates_changed(caller, process_id)
+    returned = services.batch_service().content_changed(caller.org_id, process_id=process_id)
     return {**process.model_dump(mode="json"), "batches_returned_to_approval": returned}
 
 
