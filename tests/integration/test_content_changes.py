@@ -1,5 +1,5 @@
 """Only what was approved is sent (PRODUCT §4): a change to anything recipients receive — the batch's
-name, the organisation's name, the process's templates — after approval needs a new approval,
+name, the organisation's name and sender, the process's templates — after approval needs a new approval,
 whichever route makes it and whatever the batch is doing (approved, sending, sent)."""
 
 from __future__ import annotations
@@ -110,6 +110,23 @@ def test_a_new_organisation_name_sends_approved_batches_back_to_approval(approve
     assert approved.get()["status"] == "sending"  # the same name: what was approved still holds
     approved.send(0)
     assert _subjects() == ["list from Acme Insurance", "list from Acme Insurance"]
+
+
+def test_a_new_sender_address_sends_approved_batches_back_to_approval(approved: Walk) -> None:
+    """The From address is part of what recipients receive: a new ``sender_email`` needs a new
+    approval, and the emails then go from the approved sender."""
+    approved.deployed.client("sesv2").create_email_identity(EmailIdentity="news@acme.example")
+    settings = approved.deployed.api("GET", "/organisation", ADMIN)[1]
+    settings = {key: settings[key] for key in ("name", "timezone", "default_phone_region")}
+    assert approved.deployed.api("PUT", "/organisation", ADMIN, body=settings)[0] == 200
+    assert approved.get()["status"] == "approved"  # nothing that recipients see changed
+    settings["sender_email"] = "news@acme.example"
+    assert approved.deployed.api("PUT", "/organisation", ADMIN, body=settings)[0] == 200
+    assert approved.get()["status"] == "pending_approval"
+    assert approved.deployed.api("POST", f"/batches/{approved.id}/approve", APPROVER)[0] == 200
+    approved.send(0)
+    sent = ses_backends["123456789012"]["us-east-1"].sent_messages
+    assert [message.source for message in sent] == ["news@acme.example", "news@acme.example"]
 
 
 def test_a_change_between_the_approval_and_the_start_of_sending_is_not_a_fault(approved: Walk) -> None:

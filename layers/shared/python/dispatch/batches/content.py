@@ -1,7 +1,7 @@
 """What recipients of a batch receive, as one digest: an approval is of this digest (PRODUCT §4).
 
 A card's message is rendered from its own row values (fixed once the card exists) and from inputs
-that people can change later: the batch's name, the organisation's name, and the process's
+that people can change later: the batch's name, the organisation's name and sender, and the process's
 templates, fields (every field is a template variable) and link base (where the card's link
 leads). The digest covers exactly those, so every change that alters what would be sent — a
 rename, new templates, a new organisation name, or any future setting that feeds rendering once
@@ -21,16 +21,19 @@ import hashlib
 import json
 
 from dispatch.batches.models import Batch
+from dispatch.organisations.models import OrganisationSettings
 from dispatch.processes.models import Process
 
 CHANGED = "what recipients would receive changed after approval"
 
 
-def content_digest(batch: Batch, process: Process, organisation: str) -> str:
-    """The digest of every changeable input of the batch's rendered messages."""
+def content_digest(batch: Batch, process: Process, organisation: OrganisationSettings) -> str:
+    """The digest of every changeable input of the batch's messages: what they say, and who they
+    say they are from (the organisation's sender address is the emails' From)."""
     material = {
         "batch_name": batch.name,
-        "organisation": organisation,
+        "organisation": organisation.name or batch.org_id,
+        "sender_email": organisation.sender_email,
         "templates": process.templates.model_dump(mode="json"),
         "fields": [field.name for field in process.fields],
         "link_base_url": str(process.link_base_url),

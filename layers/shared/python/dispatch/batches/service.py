@@ -282,7 +282,7 @@ class BatchService:
         if target is BatchStatus.approved:
             process = self.processes.get(caller.org_id, batch.process_id)
             organisation = self.organisations.get(caller.org_id)
-            decision["content"] = content_digest(batch, process, organisation.name or caller.org_id)
+            decision["content"] = content_digest(batch, process, organisation)
         decided = self.batches.transition(
             caller.org_id,
             batch.id,

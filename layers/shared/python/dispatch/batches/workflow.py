@@ -96,7 +96,7 @@ class Workflow:
                 reason=f"standing approval of schedule {batch.schedule_id}",
             )
         if not required:
-            decision.content = content_digest(batch, process, organisation.name or org_id)
+            decision.content = content_digest(batch, process, organisation)
             self.batches.transition(
                 org_id,
                 batch_id,
@@ -167,7 +167,7 @@ class Workflow:
         """
         process = self.processes.get(batch.org_id, batch.process_id)
         organisation = self.organisations.get(batch.org_id)
-        self.check_content(batch, process, organisation.name or batch.org_id)
+        self.check_content(batch, process, organisation)
         sending = self.batches.transition(
             batch.org_id,
             batch.id,
@@ -209,7 +209,7 @@ class Workflow:
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
         try:
-            self.check_content(batch, process, organisation.name or org_id)
+            self.check_content(batch, process, organisation)
         except Conflict:
             return {"sent": 0, "failed": 0, "skipped": True}
         if reset_failed:  # "retry failed only": cards that failed with a temporary error go again
@@ -349,7 +349,7 @@ class Workflow:
         )
         return resumed
 
-    def check_content(self, batch: Batch, process: Process, organisation: str) -> None:
+    def check_content(self, batch: Batch, process: Process, organisation: OrganisationSettings) -> None:
         """Conflict, with the batch back in ``pending_approval``, when what it would send now is not
         what was approved. Anyone about to send calls this with the inputs it will render with."""
         if batch.approval.content == content_digest(batch, process, organisation):
@@ -377,7 +377,7 @@ class Workflow:
                 continue
             if batch.process_id not in processes:
                 processes[batch.process_id] = self.processes.get(org_id, batch.process_id)
-            content = content_digest(batch, processes[batch.process_id], organisation.name or org_id)
+            content = content_digest(batch, processes[batch.process_id], organisation)
             if batch.approval.content != content and self._back_to_approval(batch):
                 returned.append(batch.id)
         return returned

@@ -89,12 +89,12 @@ class CardService:
         if batch.status not in APPROVED:
             raise Conflict("the batch is not approved", {"status": batch.status.value})
         process = self.processes.get(caller.org_id, batch.process_id)
-        organisation = self.organisations.get(caller.org_id).name or caller.org_id
+        organisation = self.organisations.get(caller.org_id)
         self.workflow.check_content(batch, process, organisation)  # only what was approved goes out
         sender = sender_for(batch, caller)
         sender.claim_from = card.status
         one_channel = card.model_copy(update={"channels": [channel]})
-        outcome = sender.send_cards([one_channel], batch, process, organisation)
+        outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
         chunk = batch.chunk_of(card.row)
         if chunk is not None:
             self.workflow.settle(batch, chunk)
