@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.test import EnvironBuilder
+from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
 from local import tokens
 from local.api_routes import Route, Router, routes_from_template
-from local.apigw import LocalApiGateway
+from local.apigw import LocalApiGateway, to_response
 from local.lambdas import FunctionError
 from local.template import Resolver, load
 
@@ -175,3 +175,37 @@ def test_a_function_error_is_a_502_and_local_extra_routes_bypass_the_routes(
     assert (failed.status_code, json.loads(failed.get_data())) == (502, {"message": "Internal server error"})
     extra = gateway.handle(request("GET", "/_local/x"))
     assert (extra.status_code, json.loads(extra.get_data())) == (200, [1])
+
+
+def test_a_response_carries_one_content_type_as_the_function_set_it() -> None:
+    """Powertools answers with ``multiValueHeaders`` only; the gateway's own default must not stay
+    beside the function's header (API Gateway merges the two maps, multi-value lists winning)."""
+    response = to_response(
+        {
+            "statusCode": 201,
+            "headers": {"Content-Type": "text/plain", "X-One": "a"},
+            "multiValueHeaders": {"content-type": ["application/json"], "Set-Cookie": ["a=1", "b=2"]},
+            "body": "{}",
+        }
+    )
+    assert response.headers.getlist("Content-Type") == ["application/json"]
+    assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert response.headers["X-One"] == "a"
+    defaulted = to_response({"statusCode": 204, "body": ""})
+    assert defaulted.headers.getlist("Content-Type") == ["application/json"]
+
+
+def test_a_body_that_is_not_utf8_reaches_the_function_as_api_gateway_passes_it(
+    gateway: LocalApiGateway, functions: FakeFunctions, tmp_path: Path
+) -> None:
+    token = tokens.issue(tmp_path, user="s@org.test", role="sender", org="org-1")
+    response = Client(gateway).post(
+        "/batches",
+        data=b'{"name": "caf\xe9"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200  # the function's answer, not the gateway's HTML 500
+    [(_, event)] = functions.calls
+    assert event["body"] == '{"name": "caf\ufffd"}'
+    assert event["isBase64Encoded"] is False
