@@ -30,9 +30,9 @@ def test_every_api_event_of_the_template_is_a_route_public_only_without_an_autho
     routes: list[Route],
 ) -> None:
     assert set(routes) == {
-        Route(API, "/health", "GET", public=True),
+        Route(API, "/health", "ANY", public=True),  # a method the function lacks is its 405
         Route(API, "/{proxy+}", "ANY", public=False),  # the API's default authorizer (Cognito)
-        Route(LINKS, "/c/{token}", "GET", public=True),
+        Route(LINKS, "/c/{token}", "ANY", public=True),
         Route(LINKS, "/c/{token}/data", "ANY", public=True),
         Route(LINKS, "/unsubscribe/{token}", "ANY", public=True),
         Route(LINKS, "/offers/{token}", "ANY", public=True),
@@ -62,8 +62,6 @@ def test_the_most_specific_resource_serves_the_request(
     ("method", "path"),
     [
         ("GET", "/"),  # the root resource has no method; {proxy+} needs a segment
-        ("POST", "/health"),  # the resource matched has no POST: no fall-back to {proxy+}
-        ("DELETE", "/c/tok-1"),
         ("GET", "/c"),  # exists as the parent of /c/{token}, with no method
     ],
 )
@@ -71,6 +69,16 @@ def test_a_resource_or_method_api_gateway_does_not_have_is_not_matched(
     routes: list[Route], method: str, path: str
 ) -> None:
     assert Router(routes).match(method, path) is None
+
+
+def test_a_resource_without_the_method_does_not_fall_back_to_a_less_specific_one() -> None:
+    router = Router(
+        [Route("one", "/health", "GET", public=True), Route("any", "/{proxy+}", "ANY", public=True)]
+    )
+    assert router.match("POST", "/health") is None
+    matched = router.match("POST", "/other")
+    assert matched is not None
+    assert matched.route.function == "any"
 
 
 def test_a_literal_segment_beats_a_parameter_which_beats_a_greedy_one() -> None:
@@ -160,7 +168,7 @@ def test_a_private_route_needs_a_valid_token_and_passes_its_claims(
 def test_an_unknown_resource_or_method_is_api_gateways_403_even_without_a_token(
     gateway: LocalApiGateway, functions: FakeFunctions
 ) -> None:
-    for response in (gateway.handle(request("GET", "/")), gateway.handle(request("PUT", "/health"))):
+    for response in (gateway.handle(request("GET", "/")), gateway.handle(request("PUT", "/c"))):
         assert response.status_code == 403
         assert json.loads(response.get_data()) == {"message": "Missing Authentication Token"}
         assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
