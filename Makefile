@@ -22,8 +22,8 @@ install: $(STAMP) ## Build .venv with the project and its dev tools
 demo: install ## Run a demo batch end to end on the local stack
 	$(BIN)/dispatch demo
 
-up: install ## Serve the local stack: HTTP API on 127.0.0.1:3000, AWS endpoint on 127.0.0.1:4566
-	$(BIN)/dispatch up
+up: install ## Serve the local stack: HTTP API on 127.0.0.1:3000, AWS endpoint on 127.0.0.1:4566 (API_PORT=, AWS_PORT=)
+	$(BIN)/dispatch up $(if $(API_PORT),--api-port $(API_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
 test: install lint typecheck cfn-lint ## Lint, type-check, cfn-lint and run every test
 	$(BIN)/pytest -q -n 2 -m "not serial" tests/unit tests/integration
