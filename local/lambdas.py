@@ -3,8 +3,19 @@
 moto executes function code only inside Docker. Here each function of template.yaml is registered
 with its code folder, handler and resolved environment; moto's invocation hook is replaced so that
 S3 notifications, the Step Functions interpreter and direct ``Invoke`` calls all run the handler in
-this process, with that function's environment. Invocations are serialised (one at a time, like a
-function with reserved concurrency 1) because a process has one ``os.environ``.
+this process, each with its function's settings.
+
+``os.environ`` is never changed per invocation: every thread of the process shares it, and threads
+outside any invocation read it all the time (each boto3 client created by moto's Step Functions
+interpreter iterates it, through ``urllib.request.getproxies``); removing a function's variables
+while such a loop ran failed a state (``KeyError: 'DISPATCH_LINK_SIGNING_SECRET_ARN'``). A function's
+``DISPATCH_*`` variables become its :class:`~dispatch.config.Settings`, given to the invocation with
+:func:`dispatch.config.scoped`; its other variables (Powertools') must be the same for every
+function, and the host sets them once (:attr:`InProcessRuntime.process_environment`).
+
+Invocations are serialised (one at a time, like a function with reserved concurrency 1): Powertools'
+logger, tracer and metrics are process-wide, and their per-invocation state (the Lambda context's
+log keys, the metrics buffer) would mix between concurrent invocations.
 """
 
 from __future__ import annotations
@@ -12,22 +23,23 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dispatch.config import get_settings
+from dispatch.config import Settings, scoped
 
 _log = logging.getLogger("local.lambdas")
+SETTINGS_PREFIX = "DISPATCH_"
 
 
 @dataclass
@@ -39,6 +51,16 @@ class LocalFunction:
     timeout: int = 60
     memory_size: int = 512
     _module: ModuleType | None = field(default=None, repr=False)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """What the function's ``DISPATCH_*`` variables configure (``Settings.from_env`` reads no more)."""
+        return Settings.from_env(self.environment)
+
+    @property
+    def process_environment(self) -> dict[str, str]:
+        """The function's variables that are not settings: Powertools' service, namespace, log level."""
+        return {key: value for key, value in self.environment.items() if not key.startswith(SETTINGS_PREFIX)}
 
     def entry_point(self) -> Callable[[Any, Any], Any]:
         module_name, _, attribute = self.handler.rpartition(".")
@@ -89,15 +111,24 @@ class InProcessRuntime:
             max_workers=1, thread_name_prefix="lambda-async"
         )  # FIFO: drain() is exact
         self.durations: list[tuple[str, float]] = []  # (function, seconds in the handler), for bench/cost.py
+        self.process_environment: dict[str, str] = {}  # for the host to set once, before invocations
 
     def register(self, function: LocalFunction) -> None:
+        """Add a function; its variables other than settings must agree with the other functions'
+        (one process has one environment), or this fails rather than run it with another's."""
+        for key, value in function.process_environment.items():
+            known = self.process_environment.setdefault(key, value)
+            if known != value:
+                raise ValueError(
+                    f"{function.name} sets {key}={value!r} where another function sets {known!r}: "
+                    f"in one process only {SETTINGS_PREFIX}* settings can differ between functions"
+                )
         self.functions[function.name] = function
 
     def invoke(self, name: str, event: Any) -> Any:
-        """Run the named function's handler with its environment; raises FunctionError on failure."""
+        """Run the named function's handler with its settings; raises FunctionError on failure."""
         function = self.functions[name]
-        with self._lock, _environment(function.environment):
-            get_settings.cache_clear()  # each function has its own settings; boto3 clients are shared
+        with self._lock, scoped(function.settings):  # boto3 clients are shared, like a warm container's
             context = LambdaContext(
                 function_name=name,
                 memory_limit_in_mb=function.memory_size,
@@ -166,17 +197,3 @@ class InProcessRuntime:
         setattr(lambda_models.LambdaFunction, "_invoke_lambda", invoke_lambda)  # noqa: B010 - a patch
         setattr(lambda_models.LambdaFunction, "invoke", invoke)  # noqa: B010
         setattr(notifications, "_invoke_awslambda", notify)  # noqa: B010
-
-
-@contextmanager
-def _environment(overrides: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
