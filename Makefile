@@ -26,8 +26,7 @@ up: install ## Serve the local stack: HTTP API on 127.0.0.1:3000, AWS endpoint o
 	$(BIN)/dispatch up
 
 test: install lint typecheck cfn-lint ## Lint, type-check, cfn-lint and run every test
-	$(BIN)/pytest -q -n 2 -m "not serial" tests/unit tests/integration
-	$(BIN)/pytest -q -m serial tests/integration
+	$(BIN)/pytest -q -n 2 tests/unit tests/integration
 	$(BIN)/pytest -q tests/e2e
 
 unit: install ## Unit tests only
