@@ -29,8 +29,8 @@ import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -50,6 +50,8 @@ class LocalFunction:
     environment: dict[str, str]
     timeout: int = 60
     memory_size: int = 512
+    max_retries: int = 2  # of an asynchronous invocation (EventInvokeConfig, Lambda's default 2)
+    on_failure: Callable[[dict[str, Any]], None] | None = None  # where a failed async event goes
     _module: ModuleType | None = field(default=None, repr=False)
 
     @cached_property
@@ -152,11 +154,21 @@ class InProcessRuntime:
             return result
 
     def invoke_async(self, name: str, event: Any) -> None:
-        """Fire and forget, as S3 notifications and ``InvocationType=Event`` are in AWS."""
+        """Fire and forget, as S3 notifications and ``InvocationType=Event`` are in AWS: a failed
+        invocation is retried ``max_retries`` times (at once, where Lambda waits a minute or two),
+        then its destination record goes to the function's on-failure destination, if it has one
+        (else it is dropped, as Lambda drops it)."""
+        function = self.functions[name]
 
         def run() -> None:
-            with suppress(FunctionError):  # logged already; AWS would retry then drop, the local stack drops
-                self.invoke(name, event)
+            for attempt in range(1, function.max_retries + 2):
+                try:
+                    self.invoke(name, event)
+                except FunctionError as failure:  # logged already
+                    if attempt > function.max_retries and function.on_failure is not None:
+                        function.on_failure(_destination_record(name, event, failure, attempt))
+                else:
+                    return
 
         self._async.submit(run)
 
@@ -197,3 +209,20 @@ class InProcessRuntime:
         setattr(lambda_models.LambdaFunction, "_invoke_lambda", invoke_lambda)  # noqa: B010 - a patch
         setattr(lambda_models.LambdaFunction, "invoke", invoke)  # noqa: B010
         setattr(notifications, "_invoke_awslambda", notify)  # noqa: B010
+
+
+def _destination_record(name: str, event: Any, failure: FunctionError, attempts: int) -> dict[str, Any]:
+    """What Lambda sends an on-failure destination when an asynchronous invocation fails."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": failure.payload,
+    }

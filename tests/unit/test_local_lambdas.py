@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,7 +103,32 @@ def test_a_handler_error_becomes_a_lambda_error_payload(runtime: InProcessRuntim
 def test_asynchronous_invocations_run_in_order_and_drain(runtime: InProcessRuntime) -> None:
     for n in range(3):
         runtime.invoke_async("one", {"n": n})
-    runtime.invoke_async("one", {"fail": True})  # an async failure is dropped, as AWS drops it after retries
+    runtime.invoke_async("one", {"fail": True})  # no destination: dropped after Lambda's two retries
     runtime.drain(timeout=10)
-    assert [name for name, _ in runtime.durations] == ["one"] * 4
+    assert [name for name, _ in runtime.durations] == ["one"] * 6
     runtime.shutdown()
+
+
+def test_a_failed_asynchronous_invocation_goes_to_its_on_failure_destination_after_its_retries(
+    tmp_path: Path,
+) -> None:
+    code = tmp_path / "fn"
+    code.mkdir()
+    (code / "app.py").write_text(HANDLER)
+    records: list[dict[str, Any]] = []
+    runtime = InProcessRuntime()
+    runtime.register(
+        LocalFunction("once", code, "app.lambda_handler", {}, max_retries=1, on_failure=records.append)
+    )
+    runtime.invoke_async("once", {"fail": True})
+    runtime.invoke_async("once", {"ok": True})
+    runtime.drain(timeout=10)
+    runtime.shutdown()
+    assert len(runtime.durations) == 3  # the failing event twice, the other once
+    [record] = records
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["requestContext"]["functionArn"].endswith(":function:once:$LATEST")
+    assert record["requestPayload"] == {"fail": True}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorType"] == "KeyError"

@@ -256,3 +256,95 @@ def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[s
     [policy] = role["Policies"]
     actions = sorted(a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"])
     assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
+
+
+# Event sources whose service invokes the function asynchronously (InvocationType Event).
+ASYNC_EVENT_TYPES = {
+    "S3",
+    "SNS",
+    "Schedule",
+    "ScheduleV2",
+    "EventBridgeRule",
+    "CloudWatchEvent",
+    "CloudWatchLogs",
+}
+
+
+def _asynchronously_invoked(template: dict[str, Any]) -> set[str]:
+    """Functions invoked asynchronously, found from the template: an asynchronous event source, a
+    role of a service (EventBridge Scheduler) allowed to invoke it, or another function allowed to
+    invoke it (functions invoke functions only through ``dispatch.functions``, as ``Event``)."""
+    resources = template["Resources"]
+    functions = {n for n, s in resources.items() if s["Type"] == "AWS::Serverless::Function"}
+    found = {
+        name
+        for name in functions
+        for event in resources[name]["Properties"].get("Events", {}).values()
+        if event["Type"] in ASYNC_EVENT_TYPES
+    }
+    for name in functions:
+        for policy in resources[name]["Properties"].get("Policies", []):
+            if isinstance(policy, dict) and "LambdaInvokePolicy" in policy:
+                found |= _references(policy["LambdaInvokePolicy"]) & functions
+    for spec in resources.values():
+        if spec["Type"] == "AWS::IAM::Role":
+            for policy in spec["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    if "lambda:InvokeFunction" in statement["Action"]:
+                        found |= _references(statement["Resource"]) & functions
+    return found
+
+
+def test_functions_invoke_functions_only_asynchronously() -> None:
+    """What _asynchronously_invoked relies on: every Lambda invoke in the code is an Event."""
+    calls = [
+        (path, line)
+        for folder in ("layers", "functions")
+        for path in (ROOT / folder).rglob("*.py")
+        for line in path.read_text().splitlines()
+        if 'client("lambda")' in line or ".invoke(" in line
+    ]
+    assert calls, "no Lambda invocation found: the scan is stale"
+    for path, _ in calls:
+        assert 'InvocationType="Event"' in path.read_text(), path
+
+
+def test_every_asynchronously_invoked_function_keeps_its_failures_and_alarms_on_errors(
+    template: dict[str, Any], expanded: dict[str, Any]
+) -> None:
+    resources = template["Resources"]
+    asynchronous = _asynchronously_invoked(template)
+    assert asynchronous == {
+        "ValidateFunction",  # S3 notifications
+        "LifecycleFunction",  # clones, invoked as Event by the API
+        "ExportFunction",  # invoked as Event by the API
+        "ScheduleFunction",  # EventBridge Scheduler
+        "SweepFunction",  # EventBridge Scheduler (ScheduleV2)
+    }
+    alarms = [s["Properties"] for s in resources.values() if s["Type"] == "AWS::CloudWatch::Alarm"]
+    for name in sorted(asynchronous):
+        config = resources[name]["Properties"].get("EventInvokeConfig")
+        assert config, f"{name} is invoked asynchronously but has no EventInvokeConfig"
+        assert 0 <= config["MaximumRetryAttempts"] <= 2
+        assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
+        on_failure = config["DestinationConfig"]["OnFailure"]
+        assert on_failure["Type"] == "SQS"
+        [queue] = _references(on_failure["Destination"])
+        assert resources[queue]["Type"] == "AWS::SQS::Queue"
+        assert any(
+            (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "Errors")
+            and a["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+            for a in alarms
+        ), f"no Errors alarm on {name}"
+        assert any(
+            (a["Namespace"], a["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+            and a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+            for a in alarms
+        ), f"no depth alarm on {queue}"
+        role = expanded["Resources"][f"{name}Role"]["Properties"]
+        assert any(
+            statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"])
+            and statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+            for policy in role["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ), f"{name} cannot send to {queue}"
