@@ -152,6 +152,59 @@ def test_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]) -> N
     )
 
 
+def test_upload_bucket_access_is_logged_to_a_private_tls_only_log_bucket(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    logging = resources["UploadBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
+    logs = resources["AccessLogBucket"]["Properties"]
+    assert all(logs["PublicAccessBlockConfiguration"].values())
+    # server access logging delivers only into SSE-S3 buckets
+    [rule] = logs["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert logs["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == {"Ref": "LogRetentionDays"}
+    statements = resources["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [writer] = [s for s in statements if s["Effect"] == "Allow"]
+    assert writer["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert writer["Action"] == "s3:PutObject"
+    assert writer["Resource"] == {"Fn::Sub": f"${{AccessLogBucket.Arn}}/{logging['LogFilePrefix']}*"}
+    assert "aws:SourceAccount" in writer["Condition"]["StringEquals"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in statements
+    )
+
+
+def test_api_access_is_logged_without_tokens_or_personal_data(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    api = resources["BatchApi"]
+    setting = api["Properties"]["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(setting["Format"])  # one JSON object per request
+    assert line["route"] == "$context.resourcePath"  # the template: /c/{token}, never the token
+    variables = set(re.findall(r"\$context\.[\w.]+", setting["Format"]))
+    assert not variables & {"$context.path", "$context.identity.sourceIp", "$context.authorizer.claims.email"}
+    assert resources["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert api["DependsOn"] == "ApiGatewayAccount"  # the account's CloudWatch role must exist first
+    account_role = resources["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"]
+    assert account_role == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+
+
+def test_ses_events_topic_is_encrypted_with_a_key_ses_may_use(template: dict[str, Any]) -> None:
+    """SES can publish to an encrypted topic only under a customer-managed key that lets it
+    generate data keys; the AWS-managed SNS key's policy cannot allow that."""
+    resources = template["Resources"]
+    assert resources["SesEventsTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "SesEventsKey"}
+    key = resources["SesEventsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    statements = key["KeyPolicy"]["Statement"]
+    [ses] = [s for s in statements if s["Principal"] == {"Service": "ses.amazonaws.com"}]
+    assert sorted(ses["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert ses["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # SNS delivers to the queue without the key: the queue is SSE-SQS, which needs no key policy
+    queue = resources["DeliveryEventsQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert "KmsMasterKeyId" not in queue
+
+
 def _states(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for name, state in definition["States"].items():
@@ -245,7 +298,6 @@ def test_delivery_events_are_buffered_with_a_dead_letter_queue(template: dict[st
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     subscription = resources["DeliveryEventsSubscription"]["Properties"]
     assert (subscription["Protocol"], subscription["RawMessageDelivery"]) == ("sqs", True)
-    assert "KmsMasterKeyId" not in resources["SesEventsTopic"]["Properties"]  # SES could not publish
 
 
 def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[str, Any]) -> None:
