@@ -64,7 +64,7 @@ $(TOOLS)/%/.installed: tools/%.txt
 	touch $@
 
 checkov: $(TOOLS)/checkov/.installed ## checkov over template.yaml (each accepted skip is commented beside its resource)
-	$(TOOLS)/checkov/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
+	$(TOOLS)/checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 lock: install ## Re-lock the Lambda layer's dependencies (requirements.in) for python3.12 on manylinux aarch64, with hashes
 	$(BIN)/uv pip compile layers/dependencies/requirements.in --python-version 3.12 \
