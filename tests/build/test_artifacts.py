@@ -31,7 +31,11 @@ def built() -> dict[str, Any]:
 
 
 def _size(folder: Path) -> int:
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    return sum(
+        path.stat().st_size
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
 
 
 def _layer_folder(built: dict[str, Any], logical_id: str) -> Path:
@@ -55,7 +59,9 @@ def test_each_function_with_its_layers_stays_under_lambdas_unzipped_limit(built:
 def test_every_binary_in_the_dependencies_layer_is_for_arm64_and_python312(built: dict[str, Any]) -> None:
     layer = _layer_folder(built, "DependenciesLayer") / "python"
     binaries = sorted(layer.rglob("*.so"))
-    assert any(path.name.startswith("_pydantic_core") for path in binaries), "pydantic-core's binary is missing"
+    assert any(path.name.startswith("_pydantic_core") for path in binaries), (
+        "pydantic-core's binary is missing"
+    )
     for path in binaries:
         header = path.read_bytes()[:20]
         assert header[:4] == b"\x7fELF", path
@@ -66,13 +72,17 @@ def test_every_binary_in_the_dependencies_layer_is_for_arm64_and_python312(built
 def test_the_dependencies_layer_holds_exactly_the_locked_versions(built: dict[str, Any]) -> None:
     locked = {
         _canonical(name): version
-        for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s\\;]+)", LOCK.read_text(), re.M)
+        for name, version in re.findall(
+            r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s\\;]+)", LOCK.read_text(), re.M
+        )
     }
     layer = _layer_folder(built, "DependenciesLayer") / "python"
     installed = {}
     for metadata in layer.glob("*.dist-info/METADATA"):
         fields = dict(
-            line.split(": ", 1) for line in metadata.read_text().splitlines() if line.startswith(("Name: ", "Version: "))
+            line.split(": ", 1)
+            for line in metadata.read_text().splitlines()
+            if line.startswith(("Name: ", "Version: "))
         )
         installed[_canonical(fields["Name"])] = fields["Version"]
     assert installed == locked
