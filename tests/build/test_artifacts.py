@@ -4,12 +4,18 @@ build-check`` after the build, never by the other tiers (they need no build).
 - Lambda's limit: a function's code and all its layers, unzipped, within 250 MB (262,144,000 bytes).
 - The binaries are for Lambda's arm64 (a cross-platform build without Docker must have fetched
   aarch64 wheels: pydantic-core, markupsafe, wrapt), and for its python3.12.
-- The dependencies layer holds exactly the versions pinned in the lock file.
+- The dependencies layer holds exactly the versions pinned in the lock file, and its binary
+  packages are the files of the wheels whose hashes the lock pins.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,8 @@ BUILD = ROOT / ".aws-sam" / "build"
 LOCK = ROOT / "layers" / "dependencies" / "requirements.txt"
 UNZIPPED_LIMIT = 262_144_000  # bytes: Lambda's 250 MB for a function and its layers, unzipped
 ELF_MACHINE_AARCH64 = 183  # e_machine of an ELF header
+# Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): the manylinux tags the SAM builder accepts.
+LAMBDA_PLATFORMS = ("manylinux_2_34_aarch64", "manylinux_2_28_aarch64", "manylinux_2_17_aarch64")
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +94,43 @@ def test_the_dependencies_layer_holds_exactly_the_locked_versions(built: dict[st
         )
         installed[_canonical(fields["Name"])] = fields["Version"]
     assert installed == locked
+
+
+def test_the_layers_binary_packages_are_the_wheels_the_lock_pins(
+    built: dict[str, Any], tmp_path: Path
+) -> None:
+    """pip checks the lock's hashes on what it downloads from the lock; the SAM builder then fetches
+    the aarch64 wheels of packages with binaries by version alone. So: download those wheels again
+    with the lock's hashes required, and every file the layer holds of them must match its wheel."""
+    layer = _layer_folder(built, "DependenciesLayer") / "python"
+    binary = {
+        _canonical(record.parent.name.split("-")[0])
+        for record in layer.glob("*.dist-info/RECORD")
+        if ".so," in record.read_text()
+    }
+    assert "pydantic-core" in binary
+    entries = re.findall(
+        r"^([A-Za-z0-9_.\-]+(?:\[[^\]]*\])?==\S+(?: \\\n\s+--hash=\S+)+)", LOCK.read_text(), re.M
+    )
+    wanted = [entry for entry in entries if _canonical(re.split(r"[\[=]", entry)[0]) in binary]
+    assert len(wanted) == len(binary)
+    requirements = tmp_path / "binary.txt"
+    requirements.write_text("\n".join(wanted) + "\n")
+    platforms = [argument for platform in LAMBDA_PLATFORMS for argument in ("--platform", platform)]
+    download = [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps"]
+    download += ["--only-binary=:all:", *platforms, "--python-version", "3.12", "--implementation", "cp"]
+    subprocess.run([*download, "--dest", str(tmp_path / "wheels"), "-r", str(requirements)], check=True)
+    wheels = sorted((tmp_path / "wheels").glob("*.whl"))
+    assert len(wheels) == len(binary)
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            record = next(name for name in archive.namelist() if name.endswith(".dist-info/RECORD"))
+            for line in archive.read(record).decode().splitlines():
+                path, digest, _ = line.rsplit(",", 2)
+                if digest:
+                    algorithm, expected = digest.split("=", 1)
+                    actual = hashlib.new(algorithm, (layer / path).read_bytes()).digest()
+                    assert base64.urlsafe_b64encode(actual).rstrip(b"=").decode() == expected, path
 
 
 def _canonical(name: str) -> str:
