@@ -357,8 +357,8 @@ def test_in_the_background_a_sent_email_becomes_a_handled_event_on_its_own(
             Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
             ConfigurationSetName="dispatch-test",
         )
-        wait_for(lambda: len([r for batch in local.batches() for r in batch]) == 2, timeout=10, interval=0.05)
-        wait_for(lambda: not local.ses.pending() and local.sources.idle(), timeout=10, interval=0.05)
+        wait_for(lambda: len([r for batch in local.batches() for r in batch]) == 2, timeout=60, interval=0.05)
+        wait_for(lambda: not local.ses.pending() and local.sources.idle(), timeout=60, interval=0.05)
     finally:
         local.ses.stop()
         local.sources.stop()
