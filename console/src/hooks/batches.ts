@@ -1,0 +1,207 @@
+/**
+ * Batches over the typed client: the server-paged list, one batch, its dry run, and every action
+ * on it. Mutations refresh what they change (STYLE 18); errors reach the flash bar through the
+ * query client's caches (app.tsx).
+ */
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+
+import { unwrap, type Api } from '../api/client';
+import {
+  asBatch,
+  asBatchPage,
+  asCreatedBatch,
+  asDryRun,
+  asErrorReport,
+  asExport,
+  type Batch,
+  type CloneRecipients,
+  type ExportFormat,
+} from '../api/models';
+import { isMoving } from '../common/labels';
+import { useNotifications } from '../common/notifications';
+import { useApi } from '../common/session';
+import { keys, type BatchListParams } from './keys';
+
+const path = (batchId: string) => ({ params: { path: { batch_id: batchId } } });
+
+export const REFRESH_MS = 3_000;
+/** How many API pages one console page may take to fill up when a status filter skips most rows. */
+const MAX_REQUESTS_PER_PAGE = 25;
+
+export interface BatchesPage {
+  items: Batch[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page of the list starting at `cursor`. The API filters statuses and names after reading a
+ * page (DynamoDB), so a page can come back short; this follows `next_cursor` until the page is full
+ * or the list ends, asking each time only for the rows still missing (no row is skipped).
+ */
+export async function fetchBatchesPage(api: Api, params: BatchListParams, cursor: string | null): Promise<BatchesPage> {
+  const items: Batch[] = [];
+  let next = cursor;
+  for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request += 1) {
+    const page = await unwrap(
+      api.GET('/batches', {
+        params: {
+          query: {
+            status: params.statuses.length ? params.statuses.join(',') : undefined,
+            q: params.search || undefined,
+            sort: params.sort,
+            order: params.order,
+            limit: params.pageSize - items.length,
+            cursor: next ?? undefined,
+          },
+        },
+      }),
+    ).then(asBatchPage);
+    items.push(...page.items);
+    next = page.next_cursor ?? null;
+    if (!next || items.length >= params.pageSize) {
+      break;
+    }
+  }
+  return { items, nextCursor: next };
+}
+
+export function useBatchesPage(params: BatchListParams, cursor: string | null) {
+  const api = useApi();
+  return useQuery({
+    queryKey: keys.batchPages(params, cursor),
+    queryFn: () => fetchBatchesPage(api, params, cursor),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) => (query.state.data?.items.some(isMoving) ? REFRESH_MS : false),
+  });
+}
+
+export function useBatch(batchId: string, options: { watch?: (batch: Batch) => boolean } = {}) {
+  const api = useApi();
+  const watch = options.watch ?? isMoving;
+  return useQuery({
+    queryKey: keys.batch(batchId),
+    queryFn: () => unwrap(api.GET('/batches/{batch_id}', path(batchId))).then(asBatch),
+    refetchInterval: (query) => (query.state.data && watch(query.state.data) ? REFRESH_MS : false),
+  });
+}
+
+export function useDryRun(batchId: string, enabled: boolean) {
+  const api = useApi();
+  return useQuery({
+    queryKey: keys.dryRun(batchId),
+    queryFn: () => unwrap(api.GET('/batches/{batch_id}/dry-run', path(batchId))).then(asDryRun),
+    enabled,
+    staleTime: 30_000,
+  });
+}
+
+export function useCreateBatch() {
+  const api = useApi();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { process_id: string; file_name: string; name?: string; auto_distribute: boolean }) =>
+      unwrap(api.POST('/batches', { body })).then(asCreatedBatch),
+    onSuccess: (created) => {
+      client.setQueryData(keys.batch(created.id), created);
+      void client.invalidateQueries({ queryKey: keys.batches });
+    },
+  });
+}
+
+/** Every batch action that answers with the batch: the cache takes the answer, lists refresh. */
+function useBatchMutation<Variables>(
+  call: (api: Api, batchId: string, variables: Variables) => Promise<Batch>,
+  success: (batch: Batch, variables: Variables) => string,
+) {
+  const api = useApi();
+  const client = useQueryClient();
+  const { notify } = useNotifications();
+  return useMutation({
+    mutationFn: ({ batchId, variables }: { batchId: string; variables: Variables }) => call(api, batchId, variables),
+    onSuccess: (batch, { variables }) => {
+      client.setQueryData(keys.batch(batch.id), batch);
+      void client.invalidateQueries({ queryKey: keys.batches });
+      void client.invalidateQueries({ queryKey: keys.cards(batch.id) });
+      notify({ type: 'success', content: success(batch, variables) });
+    },
+  });
+}
+
+export const useApproveBatch = () =>
+  useBatchMutation<void>(
+    (api, id) => unwrap(api.POST('/batches/{batch_id}/approve', path(id))).then(asBatch),
+    (batch) => `Batch "${batch.name}" approved.`,
+  );
+
+export const useRejectBatch = () =>
+  useBatchMutation<{ reason: string }>(
+    (api, id, body) => unwrap(api.POST('/batches/{batch_id}/reject', { ...path(id), body })).then(asBatch),
+    (batch) => `Batch "${batch.name}" rejected.`,
+  );
+
+export const useSendRemaining = () =>
+  useBatchMutation<void>(
+    (api, id) => unwrap(api.POST('/batches/{batch_id}/send-remaining', path(id))).then(asBatch),
+    (batch) => `Sending the remaining cards of "${batch.name}".`,
+  );
+
+export const useRetryFailed = () =>
+  useBatchMutation<void>(
+    (api, id) => unwrap(api.POST('/batches/{batch_id}/retry-failed', path(id))).then(asBatch),
+    (batch) => `Retrying the failed cards of "${batch.name}".`,
+  );
+
+export const useCompleteBatch = () =>
+  useBatchMutation<void>(
+    (api, id) => unwrap(api.POST('/batches/{batch_id}/complete', path(id))).then(asBatch),
+    (batch) => `Batch "${batch.name}" completed.`,
+  );
+
+export const useArchiveBatch = () =>
+  useBatchMutation<void>(
+    (api, id) => unwrap(api.POST('/batches/{batch_id}/archive', path(id))).then(asBatch),
+    (batch) => `Batch "${batch.name}" archived.`,
+  );
+
+export const useRenameBatch = () =>
+  useBatchMutation<{ name: string }>(
+    (api, id, body) => unwrap(api.PATCH('/batches/{batch_id}', { ...path(id), body })).then(asBatch),
+    (batch) => `Batch renamed to "${batch.name}".`,
+  );
+
+export const useCloneBatch = () =>
+  useBatchMutation<{ recipients: CloneRecipients; name?: string }>(
+    (api, id, body) => unwrap(api.POST('/batches/{batch_id}/clone', { ...path(id), body })).then(asBatch),
+    (batch) => `Clone "${batch.name}" created; its recipients are being copied.`,
+  );
+
+export function useErrorReport() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: (batchId: string) => unwrap(api.GET('/batches/{batch_id}/errors', path(batchId))).then(asErrorReport),
+  });
+}
+
+/** Asks for an export; the answer is ready (with a link) or running (ask again by its id). */
+export function useRequestExport() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: ({ batchId, format }: { batchId: string; format: ExportFormat }) =>
+      unwrap(api.POST('/batches/{batch_id}/exports', { ...path(batchId), body: { format } })).then(asExport),
+  });
+}
+
+export function useExport(batchId: string, exportId: string | null) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['batch', batchId, 'export', exportId],
+    queryFn: () =>
+      unwrap(
+        api.GET('/batches/{batch_id}/exports/{export_id}', {
+          params: { path: { batch_id: batchId, export_id: exportId ?? '' } },
+        }),
+      ).then(asExport),
+    enabled: exportId !== null,
+    refetchInterval: (query) => (query.state.data?.status === 'running' ? 1_000 : false),
+  });
+}
