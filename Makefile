@@ -44,7 +44,7 @@ lint: install ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy (strict) over the production code and the local runtime
-	$(BIN)/mypy layers/shared/python/dispatch functions local
+	$(BIN)/mypy layers/shared/python/dispatch functions local deploy
 
 cfn-lint: install ## Lint template.yaml
 	$(BIN)/cfn-lint template.yaml

@@ -18,7 +18,7 @@ from local.stack import STATE_DIR, LocalStack
 
 
 def _up(args: argparse.Namespace) -> int:
-    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port)
+    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port, console_port=args.console_port)
     stack.start()
     print(json.dumps(stack.info()), flush=True)
     print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
@@ -34,7 +34,7 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port)
+    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port, console_port=args.console_port)
     print(json.dumps(stack.info()))
     return 0
 
@@ -134,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dispatch", description=__doc__)
     parser.add_argument("--aws-port", type=int, default=4566)
     parser.add_argument("--api-port", type=int, default=3000)
+    parser.add_argument("--console-port", type=int, default=3001)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="serve the local stack until interrupted")
     commands.add_parser("info", help="the local endpoints and bucket, as JSON")

@@ -147,11 +147,14 @@ def test_the_dispatch_command_reports_the_stack_and_its_outbox(stack: LocalStack
         str(stack.api_port),
         "--aws-port",
         str(stack.aws_port),
+        "--console-port",
+        str(stack.console_port),
     ]
     info = json.loads(
         subprocess.run([*command, "info"], capture_output=True, check=True, text=True, cwd=ROOT).stdout
     )
     assert info == stack.info()
+    assert info["console"] == stack.console_url
     token = subprocess.run(
         [*command, "token", "--user", "u@x.test", "--role", "sender", "--org", "o"],
         capture_output=True,

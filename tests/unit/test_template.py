@@ -256,3 +256,82 @@ def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[s
     [policy] = role["Policies"]
     actions = sorted(a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"])
     assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
+
+
+CONSOLE_ORIGIN = {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}
+CONSOLE_ORIGIN_QUOTED = {"Fn::Sub": "'https://${ConsoleDistribution.DomainName}'"}
+
+
+def test_the_console_bucket_is_private_tls_only_and_read_only_by_its_distribution(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    bucket = resources["ConsoleBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert "BucketEncryption" in bucket
+    statements = resources["ConsoleBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [statement for statement in statements if statement["Effect"] == "Allow"]
+    assert [statement["Principal"] for statement in allows] == [{"Service": "cloudfront.amazonaws.com"}]
+    assert allows[0]["Action"] == "s3:GetObject"
+    assert "${ConsoleDistribution}" in str(allows[0]["Condition"]["StringEquals"]["AWS:SourceArn"])
+    assert any(
+        statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for statement in statements
+    )
+
+
+def test_the_console_distribution_is_https_only_with_oac_strict_headers_and_screen_routing(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    config = resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    [origin] = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["ConsoleOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # no legacy OAI, no public website
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert behaviour["FunctionAssociations"][0]["EventType"] == "viewer-request"
+    headers = resources["ConsoleHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    csp = str(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"])
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert directives["script-src"] == ["'self'"]
+    assert directives["default-src"] == ["'self'"]
+    assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-eval'" not in csp
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+
+
+def test_console_sign_in_is_the_code_flow_back_to_the_console_only(template: dict[str, Any]) -> None:
+    client = template["Resources"]["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False  # a browser cannot keep a secret: PKCE instead
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}/callback"}]
+    assert client["LogoutURLs"] == [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}/"}]
+    assert template["Resources"]["UserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
+
+
+def test_cors_allows_the_console_origin_only_everywhere_the_browser_reads(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    api = resources["BatchApi"]["Properties"]
+    assert api["Cors"]["AllowOrigin"] == CONSOLE_ORIGIN_QUOTED
+    assert api["Auth"]["AddDefaultAuthorizerToCorsPreflight"] is False  # preflights carry no token
+    for name, response in api["GatewayResponses"].items():
+        assert (
+            response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"] == CONSOLE_ORIGIN_QUOTED
+        ), name
+    environment = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["DISPATCH_CONSOLE_ORIGIN"] == CONSOLE_ORIGIN
+    [rule] = resources["UploadBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == [CONSOLE_ORIGIN]
+
+
+def test_the_card_data_keeps_its_own_preflight_next_to_the_apis_cors(expanded: dict[str, Any]) -> None:
+    """SAM adds a mock OPTIONS (the console's origin) to every path without its own; the process
+    page's preflight for a card's data must still reach the links function (the card's origin)."""
+    paths = expanded["Resources"]["BatchApi"]["Properties"]["Body"]["paths"]
+    assert paths["/c/{token}/data"]["options"]["x-amazon-apigateway-integration"]["type"] == "aws_proxy"
+    assert paths["/{proxy+}"]["options"]["x-amazon-apigateway-integration"]["type"] == "mock"
