@@ -113,6 +113,8 @@ class Resolver:
     def get_att(self, logical_id: str, attribute: str) -> str:
         if f"{logical_id}.{attribute}" in self.attributes:
             return self.attributes[f"{logical_id}.{attribute}"]
+        if attribute == "DomainName" and self.kind(logical_id) == "AWS::CloudFront::Distribution":
+            return f"{self.physical_name(logical_id)}.cloudfront.local"  # no local distribution given
         if attribute == "Arn":
             return self.arn(logical_id)
         if attribute == "Name" or (attribute == "QueueName" and self.kind(logical_id) == "AWS::SQS::Queue"):
