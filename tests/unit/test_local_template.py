@@ -39,5 +39,7 @@ def test_an_unknown_intrinsic_fails_loudly(resolver: Resolver) -> None:
 def test_the_console_distribution_resolves_to_a_stand_in_or_to_the_local_console(resolver: Resolver) -> None:
     origin = {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}
     assert resolver.resolve(origin) == "https://batch-dispatch-local-ConsoleDistribution.cloudfront.local"
-    local = Resolver(resolver.template, {"Stage": "local"}, {"ConsoleDistribution.DomainName": "127.0.0.1:3001"})
+    local = Resolver(
+        resolver.template, {"Stage": "local"}, {"ConsoleDistribution.DomainName": "127.0.0.1:3001"}
+    )
     assert local.resolve(origin) == "https://127.0.0.1:3001"

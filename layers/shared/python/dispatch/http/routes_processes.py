@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dispatch import services
-from dispatch.http.caller import current_caller
+from dispatch.config import get_settings
+from dispatch.http.caller import current_caller, public_base_url
 from dispatch.http.responses import file_response, page
 from dispatch.processes.models import ProcessInput, Templates
 
@@ -33,6 +34,22 @@ def list_processes(
 @router.get("/processes/<process_id>", summary="Get a process")
 def get_process(process_id: str) -> dict[str, Any]:
     return services.process_service().get(current_caller(router), process_id).model_dump(mode="json")
+
+
+@router.put("/processes/<process_id>", summary="Replace a draft process's definition (admin)")
+def replace_process(process_id: str, body: ProcessInput) -> dict[str, Any]:
+    return (
+        services.process_service().replace(current_caller(router), process_id, body).model_dump(mode="json")
+    )
+
+
+@router.post(
+    "/processes/<process_id>/preview",
+    summary="Render templates with the process's example row, each part on its own (admin; nothing stored)",
+)
+def preview_templates(process_id: str, body: Templates) -> dict[str, Any]:
+    base = public_base_url(router) or get_settings().api_base_url
+    return services.process_service().preview(current_caller(router), process_id, body, base)
 
 
 @router.get("/processes/<process_id>/example-file", summary="An example recipients file (CSV or XLSX)")
