@@ -2,6 +2,7 @@
  * The console's providers and routes. Every screen is its own chunk (loaded when first visited),
  * so the first screen downloads only the shell and the batches list.
  */
+import Spinner from '@cloudscape-design/components/spinner';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from 'react-router';
@@ -15,15 +16,19 @@ import { SessionProvider } from './common/session';
 import { Shell } from './common/shell';
 import type { ConsoleConfig } from './config';
 
+const loading = <Spinner size="large" />;
 const screen = (load: () => Promise<{ default: React.ComponentType }>): RouteObject['lazy'] => async () => ({
   Component: (await load()).default,
 });
 
 export const ROUTES: RouteObject[] = [
-  ...(__DEV_SIGN_IN__ ? [{ path: '/sign-in', lazy: screen(() => import('./pages/dev-sign-in/dev-sign-in-page')) }] : []),
+  ...(__DEV_SIGN_IN__
+    ? [{ path: '/sign-in', hydrateFallbackElement: loading, lazy: screen(() => import('./pages/dev-sign-in/dev-sign-in-page')) }]
+    : []),
   {
     path: '/',
     Component: Shell,
+    hydrateFallbackElement: loading,
     children: [
       { index: true, element: <Navigate to="/batches" replace /> },
       { path: 'batches', lazy: screen(() => import('./pages/batches/batches-page')) },

@@ -3,6 +3,7 @@
  * signed-in user, or send them to sign in and back to the page they asked for.
  */
 import '@cloudscape-design/global-styles/index.css';
+import './styles.css';
 
 import Alert from '@cloudscape-design/components/alert';
 import Spinner from '@cloudscape-design/components/spinner';
@@ -31,10 +32,10 @@ async function start(): Promise<void> {
     window.history.replaceState(null, '', next);
   }
   const identity = auth.identity();
-  if (identity) {
-    render(<App auth={auth} config={config} identity={identity} />);
-  } else if (__DEV_SIGN_IN__ && window.location.pathname === '/sign-in') {
+  if (__DEV_SIGN_IN__ && window.location.pathname === '/sign-in') {
     render(<PublicApp />);
+  } else if (identity) {
+    render(<App auth={auth} config={config} identity={identity} />);
   } else {
     auth.signIn(currentPath());
   }

@@ -231,8 +231,26 @@ export type ProcessFallback = ProcessInput & {
   created_by: string;
 };
 
+export interface PreviewFallback {
+  values: Record<string, unknown>;
+  email: { subject: string | null; text: string | null; html: string | null } | null;
+  sms: { text: string | null } | null;
+  errors: { part: string; message: string }[];
+}
+export type TemplatePreview = Documented<SuccessOf<'/processes/{process_id}/preview', 'post'>, PreviewFallback>;
+
 export type Process = Documented<SuccessOf<'/processes/{process_id}', 'get'>, ProcessFallback>;
 export type ProcessPage = Documented<SuccessOf<'/processes', 'get'>, Page<ProcessFallback>>;
+
+// --- organisation -------------------------------------------------------------------------------
+
+export interface OrganisationFallback {
+  name: string | null;
+  timezone: string;
+  approval_required: boolean;
+  four_eyes: boolean;
+}
+export type Organisation = Documented<SuccessOf<'/organisation', 'get'>, OrganisationFallback>;
 
 // --- converters (see `documented`) --------------------------------------------------------------
 
@@ -246,3 +264,5 @@ export const asCardPage = documented<Page<CardSummaryFallback>>();
 export const asCard = documented<CardFallback>();
 export const asProcess = documented<ProcessFallback>();
 export const asProcessPage = documented<Page<ProcessFallback>>();
+export const asPreview = documented<PreviewFallback>();
+export const asOrganisation = documented<OrganisationFallback>();

@@ -90,5 +90,5 @@ export function Shell() {
 }
 
 export function Centered({ children }: { children: ReactNode }) {
-  return <div style={{ maxWidth: 480, margin: '10vh auto', padding: 16 }}>{children}</div>;
+  return <div className="centered">{children}</div>;
 }

@@ -79,6 +79,7 @@ export class DevAuth implements Auth {
   }
 
   signIn(returnTo: string): void {
+    window.sessionStorage.removeItem(STORAGE_KEY); // refused or expired: it is of no more use
     const query = new URLSearchParams({ return: safeReturn(returnTo) });
     window.location.assign(`${SIGN_IN_PATH}?${query.toString()}`);
   }

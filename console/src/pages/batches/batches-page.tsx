@@ -96,7 +96,7 @@ export default function BatchesPage() {
             onChange={({ detail }) => setSearchText(detail.filteringText)}
             onDelayedChange={({ detail }) => update({ search: detail.filteringText.trim() })}
           />
-          <div style={{ minWidth: 320 }}>
+          <div className="wide-select">
             <Multiselect
               selectedOptions={STATUS_OPTIONS.filter((option) => selected.has(option.value ?? ''))}
               options={STATUS_OPTIONS}
