@@ -31,7 +31,12 @@ from local.clock import LocalClock
 from local.console import LocalConsole
 from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
-from local.moto_guard import item_level_transactions, serialise_dynamodb, serialise_router_creation
+from local.moto_guard import (
+    item_level_transactions,
+    partition_queries,
+    serialise_dynamodb,
+    serialise_router_creation,
+)
 from local.outbox import Outbox
 from local.provision import Provisioner
 from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups, template_schedules
@@ -143,6 +148,7 @@ class LocalStack:
         self.runtime.install_into_moto()
         serialise_dynamodb()
         item_level_transactions()
+        partition_queries()
         serialise_router_creation()
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
         self._server.start()

@@ -7,14 +7,14 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { useMemo, useState } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from 'react-router';
 
-import { createApi } from './api/client';
+import type { Api } from './api/client';
 import { ApiError, messageOf } from './api/errors';
-import { currentPath, type Auth } from './auth/auth';
+import type { Auth } from './auth/auth';
 import type { Identity } from './auth/identity';
 import { NotificationsProvider, useNotifications } from './common/notifications';
 import { SessionProvider } from './common/session';
 import { Shell } from './common/shell';
-import type { ConsoleConfig } from './config';
+import type { FirstScreen } from './first-screen';
 
 const loading = <Spinner size="large" />;
 const screen = (load: () => Promise<{ default: React.ComponentType }>): RouteObject['lazy'] => async () => ({
@@ -50,7 +50,14 @@ function retryable(failures: number, error: unknown): boolean {
   return failures < 2;
 }
 
-function Providers({ auth, config, identity }: { auth: Auth; config: ConsoleConfig; identity: Identity }) {
+interface AppProps {
+  auth: Auth;
+  api: Api;
+  identity: Identity;
+  firstScreen: FirstScreen | null;
+}
+
+function Providers({ auth, api, identity, firstScreen }: AppProps) {
   const { notify } = useNotifications();
   const [queryClient] = useState(
     () =>
@@ -70,7 +77,10 @@ function Providers({ auth, config, identity }: { auth: Auth; config: ConsoleConf
         defaultOptions: { queries: { staleTime: 5_000, retry: retryable, refetchOnWindowFocus: true } },
       }),
   );
-  const api = useMemo(() => createApi(config.apiUrl, () => auth.token(), () => auth.signIn(currentPath())), [auth, config]);
+  useState(() => {
+    // The first screen's list is already on its way (first-screen.ts): the screen's query takes it.
+    if (firstScreen) void queryClient.prefetchQuery({ queryKey: firstScreen.queryKey, queryFn: () => firstScreen.list });
+  });
   const router = useMemo(() => createBrowserRouter(ROUTES.filter((route) => route.path !== '/sign-in')), []);
   return (
     <QueryClientProvider client={queryClient}>
@@ -81,7 +91,7 @@ function Providers({ auth, config, identity }: { auth: Auth; config: ConsoleConf
   );
 }
 
-export function App(props: { auth: Auth; config: ConsoleConfig; identity: Identity }) {
+export function App(props: AppProps) {
   return (
     <NotificationsProvider>
       <Providers {...props} />

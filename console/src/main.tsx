@@ -15,6 +15,13 @@ import { messageOf } from './api/errors';
 import { createAuth, currentPath } from './auth/auth';
 import { Centered } from './common/shell';
 import { loadConfig } from './config';
+import { isFirstScreen, startFirstScreen } from './first-screen';
+import { createApi } from './api/client';
+
+// Most visits start on the batches list: its code loads while config.json and sign-in are read.
+if (isFirstScreen(window.location.pathname)) {
+  void import('./pages/batches/batches-page');
+}
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 const render = (node: ReactNode) => root.render(<StrictMode>{node}</StrictMode>);
@@ -35,7 +42,8 @@ async function start(): Promise<void> {
   if (__DEV_SIGN_IN__ && window.location.pathname === '/sign-in') {
     render(<PublicApp />);
   } else if (identity) {
-    render(<App auth={auth} config={config} identity={identity} />);
+    const api = createApi(config.apiUrl, () => auth.token(), () => auth.signIn(currentPath()));
+    render(<App auth={auth} api={api} identity={identity} firstScreen={startFirstScreen(api)} />);
   } else {
     auth.signIn(currentPath());
   }

@@ -104,6 +104,7 @@ export const LABELS = {
 export const EMPTY = {
   batches: { title: 'No batches', body: 'No batch matches these statuses yet.' },
   batchesNoMatch: { title: 'No matches', body: 'No batch has this name and one of these statuses.' },
+  batchesNotYet: { title: 'No match yet', body: 'None of the batches read so far matches. The next page reads further.' },
   cards: { title: 'No cards', body: 'This batch has no cards (yet).' },
   cardsNoMatch: { title: 'No matches', body: 'No card of this batch has this status.' },
   processes: { title: 'No processes', body: 'Create a process to start sending batches.' },

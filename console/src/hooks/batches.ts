@@ -18,7 +18,7 @@ import {
   type CloneRecipients,
   type ExportFormat,
 } from '../api/models';
-import { isMoving } from '../common/labels';
+import { BATCH_STATUSES, isMoving } from '../common/labels';
 import { useNotifications } from '../common/notifications';
 import { useApi } from '../common/session';
 import { keys, type BatchListParams } from './keys';
@@ -26,8 +26,12 @@ import { keys, type BatchListParams } from './keys';
 const path = (batchId: string) => ({ params: { path: { batch_id: batchId } } });
 
 export const REFRESH_MS = 3_000;
-/** How many API pages one console page may take to fill up when a status filter skips most rows. */
+/** How many API pages one console page may read while nothing matches (a search, a rare status). */
 const MAX_REQUESTS_PER_PAGE = 25;
+/** Once something matches, how many API pages a console page may read before it shows what it has. */
+const REQUESTS_ONCE_FOUND = 4;
+/** The API's largest page. */
+const API_MAX_LIMIT = 100;
 
 export interface BatchesPage {
   items: Batch[];
@@ -35,14 +39,35 @@ export interface BatchesPage {
 }
 
 /**
- * One page of the list starting at `cursor`. The API filters statuses and names after reading a
- * page (DynamoDB), so a page can come back short; this follows `next_cursor` until the page is full
- * or the list ends, asking each time only for the rows still missing (no row is skipped).
+ * How many rows to ask the API for next. The API filters statuses and names after reading a page
+ * (DynamoDB's `Limit` counts rows read, not rows kept), so a filtered list starts with the largest
+ * page (one request usually fills a page: the first screen waits for one answer, not two), and the
+ * next request asks for as many rows as the density seen so far needs, the most while nothing matched.
  */
+export function nextLimit(pageSize: number, read: number, found: number, filtered: boolean): number {
+  if (read === 0) return filtered ? API_MAX_LIMIT : pageSize;
+  const missing = pageSize - found;
+  if (found === 0) return API_MAX_LIMIT;
+  return Math.min(API_MAX_LIMIT, Math.max(missing, Math.ceil((missing * read * 1.2) / found)));
+}
+
+/**
+ * One page of the list starting at `cursor`: follows `next_cursor` until the page is full, the list
+ * ends, or — once something matched — a few reads went by (a rare search then shows its first
+ * matches at once, and "next page" reads on). A page may hold a few more rows than `pageSize`: a
+ * cursor cannot be split. No row is ever skipped.
+ */
+/** Whether the API will drop rows it reads (a status filter short of every status, or a search). */
+export function filtered(params: BatchListParams): boolean {
+  return Boolean(params.search) || (params.statuses.length > 0 && params.statuses.length < BATCH_STATUSES.length);
+}
+
 export async function fetchBatchesPage(api: Api, params: BatchListParams, cursor: string | null): Promise<BatchesPage> {
   const items: Batch[] = [];
   let next = cursor;
+  let read = 0;
   for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request += 1) {
+    const limit = nextLimit(params.pageSize, read, items.length, filtered(params));
     const page = await unwrap(
       api.GET('/batches', {
         params: {
@@ -51,26 +76,31 @@ export async function fetchBatchesPage(api: Api, params: BatchListParams, cursor
             q: params.search || undefined,
             sort: params.sort,
             order: params.order,
-            limit: params.pageSize - items.length,
+            limit,
             cursor: next ?? undefined,
           },
         },
       }),
     ).then(asBatchPage);
     items.push(...page.items);
+    read += limit;
     next = page.next_cursor ?? null;
-    if (!next || items.length >= params.pageSize) {
+    if (!next || items.length >= params.pageSize || (items.length > 0 && request + 1 >= REQUESTS_ONCE_FOUND)) {
       break;
     }
   }
   return { items, nextCursor: next };
 }
 
+export const batchesPageQuery = (api: Api, params: BatchListParams, cursor: string | null) => ({
+  queryKey: keys.batchPages(params, cursor),
+  queryFn: () => fetchBatchesPage(api, params, cursor),
+});
+
 export function useBatchesPage(params: BatchListParams, cursor: string | null) {
   const api = useApi();
   return useQuery({
-    queryKey: keys.batchPages(params, cursor),
-    queryFn: () => fetchBatchesPage(api, params, cursor),
+    ...batchesPageQuery(api, params, cursor),
     placeholderData: keepPreviousData,
     refetchInterval: (query) => (query.state.data?.items.some(isMoving) ? REFRESH_MS : false),
   });

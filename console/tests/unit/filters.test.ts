@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Api } from '../../src/api/client';
-import { fetchBatchesPage } from '../../src/hooks/batches';
+import { BATCH_STATUSES } from '../../src/common/labels';
+import { fetchBatchesPage, filtered, nextLimit } from '../../src/hooks/batches';
 import type { BatchListParams } from '../../src/hooks/keys';
-import { readListState, statusesOf, writeListState } from '../../src/pages/batches/batches-config';
+import { readListState, statusesOf, writeListState } from '../../src/pages/batches/list-state';
 import { batch } from './fixtures';
 
 describe('the batches list state in the URL', () => {
@@ -29,7 +30,7 @@ describe('the batches list state in the URL', () => {
 });
 
 describe('a page of batches from the API', () => {
-  const params: BatchListParams = { statuses: ['approved'], search: 'mar', sort: 'created', order: 'desc', pageSize: 5 };
+  const params: BatchListParams = { statuses: ['approved'], search: 'mar', sort: 'created', order: 'desc', pageSize: 25 };
 
   function fakeApi(pages: { items: number; next: string | null }[]) {
     const calls: Record<string, unknown>[] = [];
@@ -44,21 +45,51 @@ describe('a page of batches from the API', () => {
     return { api, calls };
   }
 
-  it('follows the cursor past short pages (filters apply after the read) asking only for the rows missing', async () => {
+  it('asks for as many rows as the density seen so far needs, the most while nothing matched', () => {
+    expect(nextLimit(25, 0, 0, false)).toBe(25); // every status: every row read is kept
+    expect(nextLimit(25, 0, 0, true)).toBe(100); // filtered: one request usually fills the page
+    expect(nextLimit(25, 25, 0, true)).toBe(100);
+    expect(nextLimit(25, 25, 7, true)).toBe(78); // 18 missing at 7 in 25, with a margin
+    expect(nextLimit(25, 25, 24, true)).toBe(2);
+    expect(nextLimit(25, 25, 1, true)).toBe(100);
+  });
+
+  it('knows when the API drops rows it reads', () => {
+    expect(filtered(params)).toBe(true);
+    expect(filtered({ ...params, search: '', statuses: [] })).toBe(false);
+    expect(filtered({ ...params, search: '', statuses: [...BATCH_STATUSES] })).toBe(false);
+    expect(filtered({ ...params, search: '', statuses: ['sent'] })).toBe(true);
+  });
+
+  it('follows the cursor past short pages (filters apply after the read) until the page is full', async () => {
     const { api, calls } = fakeApi([
-      { items: 1, next: 'c1' },
-      { items: 0, next: 'c2' },
-      { items: 4, next: 'c3' },
+      { items: 0, next: 'c1' },
+      { items: 20, next: 'c2' },
+      { items: 6, next: 'c3' },
     ]);
     const page = await fetchBatchesPage(api, params, null);
-    expect(page.items).toHaveLength(5);
+    expect(page.items).toHaveLength(26); // the last read's rows are all kept: a cursor cannot be split
     expect(page.nextCursor).toBe('c3');
     expect(calls.map((query) => [query['limit'], query['cursor']])).toEqual([
-      [5, undefined],
-      [4, 'c1'],
-      [4, 'c2'],
+      [100, undefined],
+      [100, 'c1'],
+      [60, 'c2'], // 5 missing at 20 in 200 read
     ]);
     expect(calls[0]).toMatchObject({ status: 'approved', q: 'mar', sort: 'created', order: 'desc' });
+  });
+
+  it('shows the first matches of a rare search after a few reads instead of reading on', async () => {
+    const { api, calls } = fakeApi([
+      { items: 0, next: 'c1' },
+      { items: 1, next: 'c2' },
+      { items: 0, next: 'c3' },
+      { items: 0, next: 'c4' },
+      { items: 0, next: 'c5' },
+    ]);
+    const page = await fetchBatchesPage(api, params, null);
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).toBe('c4');
+    expect(calls).toHaveLength(4);
   });
 
   it('stops at the end of the list', async () => {

@@ -20,9 +20,8 @@ import { TableEmptyState, TableNoMatchState } from '../../common/table-states';
 import { useBatchesPage } from '../../hooks/batches';
 import type { BatchListParams } from '../../hooks/keys';
 import { DEFAULT_BATCH_FILTER } from '../../common/labels';
-import { COLUMN_DEFINITIONS, readListState, STATUS_OPTIONS, statusesOf, writeListState, type ListState } from './batches-config';
-
-export const PAGE_SIZE = 25;
+import { COLUMN_DEFINITIONS, STATUS_OPTIONS } from './batches-config';
+import { listParams, readListState, statusesOf, writeListState, type ListState } from './list-state';
 
 export default function BatchesPage() {
   usePageTitle([{ text: 'Batches', href: '/batches' }]);
@@ -33,24 +32,31 @@ export default function BatchesPage() {
   // Cursors of the pages visited so far: page n starts at cursors[n - 1] (page 1 at the start).
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [pageIndex, setPageIndex] = useState(1);
+  const [sizes, setSizes] = useState<number[]>([]);
 
   const params: BatchListParams = useMemo(
-    () => ({ statuses: state.statuses, search: state.search, sort: state.sort, order: state.order, pageSize: PAGE_SIZE }),
+    () => listParams(state),
     // The state is read from the URL on every render; its values, not its identity, are the key.
     [state.statuses.join(','), state.search, state.sort, state.order],
   );
   useEffect(() => {
     setCursors([null]);
     setPageIndex(1);
+    setSizes([]);
   }, [params]);
   const page = useBatchesPage(params, cursors[pageIndex - 1] ?? null);
+  const loadedSize = page.data && !page.isPlaceholderData ? page.data.items.length : null;
+  useEffect(() => {
+    if (loadedSize !== null) setSizes((known) => Object.assign([...known], { [pageIndex - 1]: loadedSize }));
+  }, [loadedSize, pageIndex]);
   const items = page.data?.items ?? [];
   const nextCursor = page.data?.nextCursor ?? null;
 
   const selected = new Set<string>(state.statuses);
   const update = (change: Partial<ListState>) => setQuery(writeListState({ ...state, ...change }));
   const filtered = state.search !== '' || state.statuses.join() !== DEFAULT_BATCH_FILTER.join();
-  const shownBefore = (pageIndex - 1) * PAGE_SIZE;
+  // Rows on the pages before this one (pages can differ in size: see fetchBatchesPage).
+  const shownBefore = sizes.slice(0, pageIndex - 1).reduce((total, size) => total + size, 0);
   const counter = page.data ? `(${shownBefore + items.length}${nextCursor ? '+' : ''})` : undefined;
 
   return (
@@ -128,7 +134,9 @@ export default function BatchesPage() {
         />
       }
       empty={
-        filtered ? (
+        nextCursor ? (
+          <TableEmptyState {...EMPTY.batchesNotYet} />
+        ) : filtered ? (
           <TableNoMatchState
             {...EMPTY.batchesNoMatch}
             onClear={() => {
