@@ -114,7 +114,8 @@ def _ahead(clock: dict[str, Any]) -> str:
 def _demo(args: argparse.Namespace) -> int:
     from local.demo import run
 
-    return run()
+    wait = sys.stdin.isatty() if args.wait is None else args.wait
+    return run(wait=wait)
 
 
 def _validate(args: argparse.Namespace, rest: list[str]) -> int:
@@ -150,7 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock_commands = clock.add_subparsers(dest="clock_command")
     advance = clock_commands.add_parser("advance", help="move the clock forward and fire what is due")
     advance.add_argument("duration", help="e.g. 7d, 1d12h, 90m, 30s")
-    commands.add_parser("demo", help="run a demo batch end to end")
+    demo = commands.add_parser("demo", help="run a demo batch end to end, then show it in the console")
+    demo.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let the batch wait for approval in the console (default: when stdin is a terminal)",
+    )
     commands.add_parser(
         "validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False
     )
