@@ -1,10 +1,14 @@
 /**
  * The browser journeys (tests/journeys): Debian's Chromium, headless, against a local stack that
- * the global setup starts on free ports. `BENCH=1` runs only the benchmark (tagged @bench).
+ * the global setup starts on free ports. `BENCH=1` runs only the benchmark (tagged @bench),
+ * `DOCS=1` only the README's screenshots (tagged @docs).
  */
 import { defineConfig } from '@playwright/test';
 
 const bench = Boolean(process.env['BENCH']);
+const docs = Boolean(process.env['DOCS']);
+/** What a run holds: the journeys, or on purpose only the benchmark (@bench) or the README's screenshots (@docs). */
+const only = bench ? /@bench/ : docs ? /@docs/ : undefined;
 
 export default defineConfig({
   testDir: 'tests/journeys',
@@ -16,8 +20,8 @@ export default defineConfig({
   workers: 1, // one local stack, two cores shared with it
   retries: 0,
   reporter: [['list']],
-  grep: bench ? /@bench/ : undefined,
-  grepInvert: bench ? undefined : /@bench/,
+  grep: only,
+  grepInvert: only ? undefined : /@bench|@docs/,
   use: {
     browserName: 'chromium',
     headless: true,

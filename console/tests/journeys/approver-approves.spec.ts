@@ -20,7 +20,6 @@ test('As an approver, I check the dry run, approve a pending batch with the keyb
   await expect(page.getByRole('grid', { name: 'Cards' }).getByRole('row')).toHaveCount(5);
   await expectAccessible(page, 'batch detail (pending)');
   await screenshot(page, 'batch-detail-pending');
-  if (process.env['DOCS_SCREENSHOTS']) await page.screenshot({ path: '../docs/console-batch-detail.png', fullPage: true });
 
   const approve = page.getByRole('button', { name: 'Approve', exact: true });
   await tabTo(page, approve);
