@@ -79,7 +79,8 @@ def run(
                 verdict = "rejected" if decided["status"] == "rejected" else "approved"
                 print(f"{verdict} in the console by {decided['approval']['decided_by']}", file=out)
         batch = wait_for(lambda: _settled(admin, batch["id"]))
-        print(f"batch is {batch['status']}: {batch['sent_label']} ({_counts(batch)})", file=out)
+        reason = f" — {batch['status_reason']}" if batch.get("status_reason") else ""
+        print(f"batch is {batch['status']}: {batch['sent_label']} ({_counts(batch)}){reason}", file=out)
         messages = stack.outbox().messages()
         print(f"outbox: {len(messages)} message(s)", file=out)
         for message in messages:

@@ -16,7 +16,7 @@ from local.stack import STATE_DIR, LocalStack
 @pytest.fixture(scope="session")
 def stack() -> Iterator[LocalStack]:
     saved = dict(os.environ)
-    local = LocalStack(aws_port=0, api_port=0)
+    local = LocalStack(aws_port=0, api_port=0, console_port=0)
     local.start()
     try:
         yield local
