@@ -61,7 +61,8 @@ export function parseConfig(raw: unknown): ConsoleConfig {
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {
-  const response = await fetch('/config.json', { cache: 'no-store' });
+  // The default cache mode: index.html preloads it, and its Cache-Control (no-cache) keeps it fresh.
+  const response = await fetch('/config.json');
   if (!response.ok) {
     throw new ConfigError(`config.json could not be read (HTTP ${response.status})`);
   }

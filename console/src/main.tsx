@@ -18,10 +18,12 @@ import { loadConfig } from './config';
 import { isFirstScreen, startFirstScreen } from './first-screen';
 import { createApi } from './api/client';
 
-// Most visits start on the batches list: its code loads while config.json and sign-in are read.
+// Most visits start on the batches list: its code, and the build's sign-in code, load while
+// config.json is read.
 if (isFirstScreen(window.location.pathname)) {
   void import('./pages/batches/batches-page');
 }
+void (__DEV_SIGN_IN__ ? import('./auth/dev/dev-auth') : import('./auth/cognito'));
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 const render = (node: ReactNode) => root.render(<StrictMode>{node}</StrictMode>);
