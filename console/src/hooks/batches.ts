@@ -29,7 +29,7 @@ export const REFRESH_MS = 3_000;
 /** How many API pages one console page may read while nothing matches (a search, a rare status). */
 const MAX_REQUESTS_PER_PAGE = 25;
 /** Once something matches, how many API pages a console page may read before it shows what it has. */
-const REQUESTS_ONCE_FOUND = 4;
+const REQUESTS_ONCE_FOUND = 2;
 /** The API's largest page. */
 const API_MAX_LIMIT = 100;
 
@@ -53,7 +53,7 @@ export function nextLimit(pageSize: number, read: number, found: number, filtere
 
 /**
  * One page of the list starting at `cursor`: follows `next_cursor` until the page is full, the list
- * ends, or — once something matched — a few reads went by (a rare search then shows its first
+ * ends, or — once something matched — two reads went by (a rare search then shows its first
  * matches at once, and "next page" reads on). A page may hold a few more rows than `pageSize`: a
  * cursor cannot be split. No row is ever skipped.
  */
