@@ -77,7 +77,7 @@ def run(
                 print(f"approved by {APPROVER}", file=out)
             else:
                 verdict = "rejected" if decided["status"] == "rejected" else "approved"
-                print(f"{verdict} in the console by {decided['approval']['decided_by']}", file=out)
+                print(f"{verdict} in the console by {decided['approval']['decided_by_email']}", file=out)
         batch = wait_for(lambda: _settled(admin, batch["id"]))
         reason = f" — {batch['status_reason']}" if batch.get("status_reason") else ""
         print(f"batch is {batch['status']}: {batch['sent_label']} ({_counts(batch)}){reason}", file=out)

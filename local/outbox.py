@@ -27,10 +27,11 @@ class Outbox:
             page = table.scan(**scan)
             for item in page.get("Items", []):
                 for distribution in item.get("distributions", []):
-                    found[str(distribution["message_id"])] = {
-                        "batch_id": item["batch_id"],
-                        "card_id": item["id"],
-                    }
+                    if "message_id" in distribution:  # a refused distribution sent nothing
+                        found[str(distribution["message_id"])] = {
+                            "batch_id": item["batch_id"],
+                            "card_id": item["id"],
+                        }
             if "LastEvaluatedKey" not in page:
                 return found
             scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]

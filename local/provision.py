@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from local import ses_events
+from local import s3_events, ses_events
 from local.lambdas import InProcessRuntime, LocalFunction
 from local.template import ACCOUNT_ID, REGION, Resolver
 
@@ -40,6 +40,8 @@ SKIPPED = frozenset(
         "AWS::CloudFront::Function",  # its SPA routing: local.console serves index.html for screens
         "AWS::SES::ConfigurationSetEventDestination",  # emulated from the template by local.ses_events
         "AWS::SQS::QueuePolicy",  # moto enforces no resource policies: SNS delivers to the queue without it
+        "AWS::KMS::Key",  # the events topic's key: moto's SNS does not encrypt, and SES events are simulated
+        "AWS::ApiGateway::Account",  # the CloudWatch role for API access logs (local.apigw keeps none)
     }
 )
 # Queue properties that are SQS attributes of the same name (the redrive policy is resolved apart).
@@ -94,9 +96,12 @@ class Provisioner:
             RoleName=LAMBDA_ROLE.rsplit("/", 1)[-1],
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )
+        ses_events.verify_at_once()  # no mailbox or DNS here to complete a verification
         self.client("ses").verify_email_identity(EmailAddress=self.resolver.parameters["SenderEmail"])
-        # From now on, emails keep what their SES events need, whenever a simulator publishes them.
+        # From now on, emails keep what their SES events need, whenever a simulator publishes them,
+        # and S3 notifications carry the object version and the writer, as AWS's do.
         ses_events.install()
+        s3_events.install()
         for kind, create in creators.items():  # in order: functions before the state machine
             for logical_id, spec in resources.items():
                 if spec["Type"] == kind:
@@ -105,7 +110,15 @@ class Provisioner:
             self._notifications()
 
     def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
-        self.client("s3").create_bucket(Bucket=self.resolver.physical_name(logical_id))
+        """The bucket, versioned as the template says (events then name the version they announce).
+        Lifecycle rules are not applied: moto never expires objects."""
+        name = self.resolver.physical_name(logical_id)
+        self.client("s3").create_bucket(Bucket=name)
+        versioning = self.resolver.resolve(props.get("VersioningConfiguration"))
+        if versioning:
+            self.client("s3").put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
+            )
 
     def _table(self, logical_id: str, props: dict[str, Any]) -> None:
         request: dict[str, Any] = {
@@ -204,6 +217,7 @@ class Provisioner:
             Environment={"Variables": environment},
             Timeout=int(props.get("Timeout", 60)),
         )
+        invoke_config = self.resolver.resolve(props.get("EventInvokeConfig", {}))
         self.runtime.register(
             LocalFunction(
                 name=name,
@@ -211,8 +225,20 @@ class Provisioner:
                 handler=str(props["Handler"]),
                 environment=environment,
                 timeout=int(props.get("Timeout", 60)),
+                max_retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
+                on_failure=self._on_failure(invoke_config.get("DestinationConfig", {}).get("OnFailure")),
             )
         )
+
+    def _on_failure(self, destination: dict[str, Any] | None) -> Callable[[dict[str, Any]], None] | None:
+        """An SQS on-failure destination as a callable that queues Lambda's destination record."""
+        if destination is None:
+            return None
+        if destination.get("Type") != "SQS":
+            raise NotImplementedError(f"the local stack has no on-failure destination of type {destination}")
+        url = self.resolver.queue_url(self._queue_named_by(destination["Destination"]))
+        sqs = self.client("sqs")
+        return lambda record: sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record, default=str))
 
     def _state_machine(self, logical_id: str, props: dict[str, Any]) -> None:
         definition = (self.root / str(props["DefinitionUri"])).read_text()

@@ -36,6 +36,7 @@ SIMULATOR_DOMAIN = "simulator.amazonses.com"
 REPORTING_MTA = "a8-70.smtp-out.amazonses.com"
 _CAPTURED = "local_sent_email"  # the attribute that carries a SentEmail on moto's message
 _installed = False
+_verifying = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,31 @@ def install() -> None:
 
     setattr(SESV2Response, "send_email", send_email)  # noqa: B010 - a patch
     _installed = True
+
+
+def verify_at_once() -> None:
+    """Idempotent, process-wide: an SES identity is verified as soon as it is created.
+
+    moto creates identities with ``VerifiedForSendingStatus`` false and nothing locally ever
+    completes a verification (no mailbox gets the link, no DNS serves the DKIM records), while its
+    SendEmail accepts any identity that exists. With this, ``GetEmailIdentity`` says what
+    SendEmail does: an organisation's sender is accepted once ``aws ses verify-email-identity``
+    (or ``sesv2 create-email-identity``) named it on the local endpoint. A test marks an identity
+    pending by setting the flag back on moto's identity."""
+    global _verifying  # noqa: PLW0603 - a process-wide patch, applied once
+    if _verifying:
+        return
+    from moto.ses.models import SESBackend
+
+    original = SESBackend.create_email_identity_v2
+
+    def create_email_identity_v2(self: Any, *args: Any, **kwargs: Any) -> Any:
+        identity = original(self, *args, **kwargs)
+        identity.verified_for_sending_status = True
+        return identity
+
+    setattr(SESBackend, "create_email_identity_v2", create_email_identity_v2)  # noqa: B010 - a patch
+    _verifying = True
 
 
 def _captured(request: dict[str, Any]) -> SentEmail:

@@ -30,7 +30,7 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 # Keys a stored process has beyond the POST /processes body; a PROCESS.json exported from the
 # API may carry them, and they say nothing about the file.
-_STORED_KEYS = frozenset({"id", "org_id", "state", "created_at", "created_by"})
+_STORED_KEYS = frozenset({"id", "org_id", "state", "created_at", "created_by", "created_by_email"})
 
 
 class UsageError(Exception):

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
+import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
 from dispatch import aws
-from dispatch.config import get_settings
+from dispatch.config import environment_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"
@@ -22,25 +23,42 @@ EVENTS = Path(__file__).resolve().parent / "events"
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
     """Settings, boto3 clients and Powertools' secret cache are per process: start each test clean."""
-    get_settings.cache_clear()
+    environment_settings.cache_clear()
     aws.reset()
     parameters.clear_caches()
     yield
-    get_settings.cache_clear()
+    environment_settings.cache_clear()
     aws.reset()
     parameters.clear_caches()
 
 
 @pytest.fixture
 def s3_event() -> Callable[..., dict[str, Any]]:
-    """An S3 ObjectCreated event as AWS sends it (the key URL-encoded)."""
+    """An S3 ObjectCreated event as AWS sends it (the key URL-encoded) for one version of an object:
+    ``version_id``, or else the object's current version (read from the emulated S3, as AWS would
+    announce the write just made). ``principal`` is who wrote it (``userIdentity.principalId``)."""
 
-    def build(bucket: str, key: str, size: int, sequencer: str = "0055AED6DCD90281E5") -> dict[str, Any]:
+    def build(
+        bucket: str,
+        key: str,
+        size: int,
+        version_id: str | None = None,
+        *,
+        principal: str = "AWS:AIDAEXAMPLE",
+    ) -> dict[str, Any]:
+        if version_id is None:
+            head = boto3.client("s3", region_name="us-east-1").head_object(Bucket=bucket, Key=key)
+            version_id = head.get("VersionId")
         event = json.loads((EVENTS / "s3" / "object_created.json").read_text())
         record = event["Records"][0]
+        record["userIdentity"]["principalId"] = principal
         record["s3"]["bucket"]["name"] = bucket
         record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
-        record["s3"]["object"].update({"key": quote_plus(key), "size": size, "sequencer": sequencer})
+        record["s3"]["object"].update({"key": quote_plus(key), "size": size})
+        if version_id is None:  # an unversioned bucket's events name no version
+            del record["s3"]["object"]["versionId"]
+        else:
+            record["s3"]["object"]["versionId"] = version_id
         return event
 
     return build

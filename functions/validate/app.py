@@ -23,13 +23,16 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     handled = []
     for record in event.records:
         s3_object = record.s3.get_object
+        if not s3_object.version_id:
+            # Without it the announced file cannot be told from a later write of the same key.
+            raise ValueError("the S3 event names no object version: the bucket must have versioning on")
         obj = UploadedObject(
             bucket=record.s3.bucket.name,
             key=unquote_plus(s3_object.key),  # S3 sends keys URL-encoded
+            version_id=s3_object.version_id,
             size=s3_object.size or 0,
-            # the sequencer identifies one write of the key; the ETag stands in where an emulator omits it
-            sequencer=s3_object.get("sequencer") or s3_object.get("eTag") or "",
             event_time=parse_iso(record.event_time),
+            principal=(record.get("userIdentity") or {}).get("principalId"),
         )
         batch = intake.handle(obj)
         if batch is not None:

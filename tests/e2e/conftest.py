@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +13,12 @@ import pytest
 from local import tokens
 from local.client import ApiClient
 from local.stack import STATE_DIR, LocalStack
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fuzz tests last: what they create (recurring schedules among it) stays out of the way of
+    the tests that move the local clock and count what fires."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +62,28 @@ def live_process(admin: ApiClient) -> dict[str, Any]:
     process = admin.post("/processes", body)
     admin.post(f"/processes/{process['id']}/publish")
     return dict(process)
+
+
+@pytest.fixture
+def post_form() -> Callable[[dict[str, Any], bytes], int]:
+    """Upload ``content`` with the pre-signed POST of ``POST /batches`` (its ``upload``) as a
+    browser form would; the HTTP status."""
+
+    def post(upload: dict[str, Any], content: bytes) -> int:
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in upload["fields"].items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n".encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(upload["url"], data=b"".join(parts), method="POST")
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+
+    return post

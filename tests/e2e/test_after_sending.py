@@ -28,11 +28,12 @@ ROWS = (
 )
 ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"/c/([A-Za-z0-9_.\-]+)")
+UNSUBSCRIBE = re.compile(r"/unsubscribe/([A-Za-z0-9_.\-]+)")
 
 
-def _drop(stack: LocalStack, process_id: str, name: str) -> None:
+def _drop(stack: LocalStack, process_id: str, name: str, rows: str = ROWS) -> None:
     s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="us-east-1")
-    s3.put_object(Bucket=stack.bucket, Key=f"drop/{process_id}/{name}", Body=ROWS.encode())
+    s3.put_object(Bucket=stack.bucket, Key=f"drop/{process_id}/{name}", Body=rows.encode())
 
 
 def _batch(client: ApiClient, name: str, *wanted: str) -> dict[str, Any]:
@@ -91,10 +92,13 @@ def test_events_links_unsubscribe_and_export(stack: LocalStack, admin: ApiClient
     assert _get(f"{stack.api_url}/c/{token[:-2]}xx").status == 404
     assert admin.get(f"/batches/{batch['id']}")["counters"]["accessed"] == 1
 
-    # The SMS recipient unsubscribes with one click (RFC 8058).
-    sms = next(m for m in stack.outbox().messages() if m["recipient"] == "+14155550199")
-    sms_token = LINK.search(sms["body"] or "").group(1)  # type: ignore[union-attr]
-    unsubscribed = _get(f"{stack.api_url}/unsubscribe/{sms_token}", "POST", b"List-Unsubscribe=One-Click")
+    # The card link cannot unsubscribe, and the unsubscribe link opens no card: each has its own key.
+    unsubscribe = UNSUBSCRIBE.search(message["body"] or "").group(1)  # type: ignore[union-attr]
+    assert unsubscribe != token
+    assert _get(f"{stack.api_url}/unsubscribe/{token}", "POST", b"List-Unsubscribe=One-Click").status == 404
+    assert _get(f"{stack.api_url}/c/{unsubscribe}/data").status == 404
+    # The recipient unsubscribes with one click (RFC 8058).
+    unsubscribed = _get(f"{stack.api_url}/unsubscribe/{unsubscribe}", "POST", b"List-Unsubscribe=One-Click")
     assert unsubscribed.status == 200
 
     # The export shows all of it.
@@ -117,8 +121,10 @@ def test_events_links_unsubscribe_and_export(stack: LocalStack, admin: ApiClient
     assert (rows["Tex"]["status"], rows["Tex"]["channel"]) == ("sent", "sms")
     assert rows["Tex"]["accessed_at"] == ""
 
-    # The same people again: the hard bounce, the complaint and the unsubscribed are suppressed.
-    _drop(stack, process["id"], "second.csv")
+    # The same people again: the hard bounce, the complaint and the unsubscribed are suppressed,
+    # however their addresses are capitalised this time.
+    shouted = ROWS.replace("success@simulator.amazonses.com", "Success@Simulator.AmazonSES.com")
+    _drop(stack, process["id"], "second.csv", shouted.replace("complaint@", "COMPLAINT@"))
     second = _batch(admin, "second", "sent", "partially_sent", "failed")
     assert second["status"] == "partially_sent"  # not everyone was reached
     assert second["counters"]["by_status"]["suppressed"] == 3

@@ -24,9 +24,7 @@ def _next_monday_six(now: datetime) -> datetime:
 
 
 def _batches(client: ApiClient, schedule_id: str) -> list[dict[str, Any]]:
-    return [
-        b for b in client.get("/batches?limit=100")["items"] if b["created_by"] == f"schedule:{schedule_id}"
-    ]
+    return [b for b in client.get("/batches?limit=100")["items"] if b["schedule_id"] == schedule_id]
 
 
 def _all_sent(client: ApiClient, schedule_id: str, count: int) -> list[dict[str, Any]]:

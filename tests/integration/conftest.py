@@ -76,6 +76,8 @@ def deployed(
         Provisioner(
             ROOT, resolver, None, runtime, {"DISPATCH_API_BASE_URL": API_BASE}, notifications=False
         ).provision()
+        for key, value in runtime.process_environment.items():  # as the local stack sets them
+            monkeypatch.setenv(key, value)
         runtime.install_into_moto()  # asynchronous invokes (Event) run in-process, like the local stack
         yield Deployment(resolver, runtime, api_event)
         runtime.shutdown()
@@ -120,3 +122,74 @@ def serialised_moto() -> None:
     """Concurrent senders in one process: moto answers one DynamoDB request at a time (see
     local.moto_guard); the senders stay concurrent."""
     serialise_dynamodb()
+
+
+@dataclass
+class Walk:
+    """One batch of a fresh process, walked through the lifecycle's steps by hand, as Step Functions
+    would call them (the state machines do not run under moto's decorator mode)."""
+
+    deployed: Deployment
+    id: str
+    process_id: str
+
+    def step(self, action: str, **extra: Any) -> Any:
+        return self.deployed.invoke(
+            "LifecycleFunction", {"action": action, "batch_id": self.id, "org_id": "org-a", **extra}
+        )
+
+    def get(self) -> dict[str, Any]:
+        return dict(self.deployed.api("GET", f"/batches/{self.id}", WALK_ADMIN)[1])
+
+    @property
+    def settings(self) -> Settings:
+        """The API function's settings (its stores read what the API reads)."""
+        return Settings.from_env(
+            self.deployed.runtime.functions[self.deployed.name("ApiFunction")].environment
+        )
+
+    def stored(self) -> Batch:
+        return BatchStore(self.settings).get("org-a", self.id)
+
+    def chunks(self) -> list[dict[str, Any]]:
+        return [chunk.model_dump() for chunk in self.stored().chunks]
+
+    def chunk_task(self, index: int) -> dict[str, Any]:
+        return {"batch_id": self.id, "org_id": "org-a", "chunk": self.chunks()[index]}
+
+    def generate(self) -> None:
+        for index in range(len(self.chunks())):
+            self.deployed.invoke("GenerateFunction", self.chunk_task(index))
+
+    def send(self, index: int) -> dict[str, Any]:
+        return dict(self.deployed.invoke("SendFunction", self.chunk_task(index)))
+
+    def runs(self, logical_id: str) -> list[str]:
+        """The names of this batch's executions of one state machine, oldest first."""
+        names = [e["name"] for e in self.deployed.executions(logical_id) if e["name"].startswith(self.id)]
+        return sorted(names)
+
+
+WALK_ADMIN = {
+    "sub": "sub-admin",
+    "email": "admin@org-a.test",
+    "cognito:groups": "admin",
+    "custom:org_id": "org-a",
+}
+
+
+@pytest.fixture
+def walk(deployed: Deployment, s3_event: Callable[..., dict[str, Any]]) -> Callable[..., Walk]:
+    """A factory: a validated batch of ``rows`` (CSV text, header first) for a new live process of
+    examples/process.json with ``process`` overrides; nothing generated yet."""
+    base = json.loads((ROOT / "examples" / "process.json").read_text())
+
+    def build(rows: str, **process: Any) -> Walk:
+        _, created = deployed.api("POST", "/processes", WALK_ADMIN, body={**base, **process})
+        deployed.api("POST", f"/processes/{created['id']}/publish", WALK_ADMIN)
+        key = f"drop/{created['id']}/list.csv"
+        deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=rows.encode())
+        [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(rows)))["batches"]
+        return Walk(deployed, handled["batch_id"], created["id"])
+
+    return build

@@ -174,7 +174,8 @@ def test_my_cards_are_listed_least_recently_worked_first_a_page_at_a_time(
     assert worked["assignment"]["last_activity"] == {
         "at": clock.iso(),
         "type": "call",
-        "by": "agent0@example.com",
+        "by": "sub-0",
+        "by_email": "agent0@example.com",
     }
     assert pages[0][0]["assignment"]["last_activity"] is None  # assigned by hand, not worked yet
     assert _ids(_my_cards(deployed, _agent(1))) == [cards[5].id]
@@ -207,7 +208,13 @@ def test_the_agent_or_an_admin_records_work_and_nobody_else(clock: Clock, deploy
         "contacted",
     )
     assert assignment["activity"] == [
-        {"at": clock.iso(), "type": "call", "by": "agent0@example.com", "note": "left a voicemail"}
+        {
+            "at": clock.iso(),
+            "type": "call",
+            "by": "sub-0",
+            "by_email": "agent0@example.com",
+            "note": "left a voicemail",
+        }
     ]
     assert _pooled_at(deployed, card) == clock.iso()  # worked now
 
@@ -218,7 +225,8 @@ def test_the_agent_or_an_admin_records_work_and_nobody_else(clock: Clock, deploy
     assert reviewed["assignment"]["activity"][-1] == {
         "at": clock.iso(),
         "type": "review",
-        "by": "admin@org-a.test",
+        "by": "sub-admin",
+        "by_email": "admin@org-a.test",
     }
     assert _pooled_at(deployed, card) == clock.iso()
 

@@ -8,6 +8,8 @@ import threading
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from dispatch import services
 from dispatch.assignment.messages import Notice, parse_message
 from dispatch.assignment.models import Assignment, AssignmentState
@@ -94,6 +96,33 @@ def test_agents_and_groups_are_managed_by_admins_and_scoped(deployed: Any) -> No
     assert deployed.api("GET", f"/agents/{agent['id']}", stranger)[0] == 404
     assert deployed.api("DELETE", f"/agents/{agent['id']}", ADMIN)[0] == 204
     assert deployed.api("DELETE", f"/groups/{group_id}", ADMIN)[0] == 204
+
+
+def test_an_agent_is_its_user_not_whoever_presents_its_email(deployed: Any) -> None:
+    """An agent without a user is linked to the user who first signs in with its login email; from
+    then on only that user id is the agent, whatever email the token carries."""
+    group_id, [agent] = _group_with_agents(deployed, 1)
+    first = _agent_claims(0)
+    status, me = deployed.api("PUT", "/agents/me/availability", first, body={"available": True})
+    assert (status, me["id"]) == (200, agent["id"])
+    impostor = {**first, "sub": "sub-impostor"}  # another user whose email claim reads the same
+    status, refused = deployed.api("GET", "/agents/me/cards", impostor)
+    assert (status, refused.get("error", {}).get("message")) == (403, "this agent belongs to another user")
+    assert me["user_id"] == "sub-0"
+    assert deployed.api("GET", "/agents/me/cards", {**first, "email": "renamed@example.com"})[0] == 200
+    edit = {"email": "agent0@example.com", "name": "Agent Zero", "groups": [group_id]}  # user_id left out
+    assert deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body=edit)[1]["user_id"] == "sub-0"
+    assert deployed.api("GET", "/agents/me/cards", impostor)[0] == 403
+    relinked = deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body={**edit, "user_id": "sub-new"})
+    assert (relinked[0], relinked[1]["user_id"]) == (200, "sub-new")  # an admin moves the agent
+    assert deployed.api("GET", "/agents/me/cards", {**first, "sub": "sub-new"})[0] == 200
+    assert deployed.api("GET", "/agents/me/cards", first)[0] == 403
+
+    named = {"email": "bo@example.com", "name": "Bo", "user_id": "sub-bo"}  # the admin names the user
+    assert deployed.api("POST", "/agents", ADMIN, body=named)[0] == 201
+    bo_email_only = {**first, "sub": "sub-other", "email": "BO@example.com"}
+    assert deployed.api("GET", "/agents/me/cards", bo_email_only)[0] == 403
+    assert deployed.api("GET", "/agents/me/cards", {**first, "sub": "sub-bo"})[0] == 200
 
 
 def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: Any) -> None:
@@ -213,3 +242,39 @@ def test_business_hours_are_organisation_settings(deployed: Any) -> None:
     assert (status, saved["business_hours"]["weekly"]["MON"]) == (200, [{"start": "09:00", "end": "17:00"}])
     bad = {**hours, "weekly": {"MON": [{"start": "18:00", "end": "09:00"}]}}
     assert deployed.api("PUT", "/organisation", ADMIN, body={"business_hours": bad})[0] == 400
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason"),
+    [
+        ({"min": 1e200}, "too large to store"),
+        ({"max": -1e-200}, "too close to zero to store"),
+        ({"equals": 10**40 + 1}, "has 41 significant digits"),
+    ],
+)
+def test_a_filter_number_dynamodb_cannot_store_is_a_400_with_the_reason(
+    deployed: Any, condition: dict[str, Any], reason: str
+) -> None:
+    body = {"email": "a@example.com", "name": "A", "filters": {"amount": condition}}
+    status, answer = deployed.api("POST", "/agents", ADMIN, body=body)
+    assert status == 400, answer
+    [problem] = answer["error"]["details"]["errors"]
+    assert reason in problem["message"]
+    assert deployed.api("GET", "/agents", ADMIN)[1]["items"] == []
+    status, agent = deployed.api("POST", "/agents", ADMIN, body={**body, "filters": {}})
+    assert status == 201
+    status, answer = deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body=body)
+    assert status == 400, answer
+    assert deployed.api("GET", f"/agents/{agent['id']}", ADMIN)[1]["filters"] == {}
+
+
+@pytest.mark.parametrize("condition", [{"in": [1, float("nan")]}, {"equals": float("-inf")}])
+def test_a_filter_that_is_not_a_finite_number_is_a_400(deployed: Any, condition: dict[str, Any]) -> None:
+    """NaN and infinities are not JSON: the body is refused before any model sees it (files, where
+    they can occur, refuse them as a row error)."""
+    body = {"email": "a@example.com", "name": "A", "filters": {"amount": condition}}
+    status, answer = deployed.api("POST", "/agents", ADMIN, body=body)
+    assert status == 400, answer
+    [problem] = answer["error"]["details"]["errors"]
+    assert "is not a JSON number" in problem["message"]
+    assert deployed.api("GET", "/agents", ADMIN)[1]["items"] == []

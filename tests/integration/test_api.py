@@ -125,7 +125,10 @@ def test_creating_a_batch_needs_a_live_process_and_returns_a_presigned_upload(
     assert status == 201
     assert batch["status"] == "uploading"
     assert batch["name"] == "March renewals"
-    assert batch["created_by"] == "sender@org-a.test"
+    assert (batch["created_by"], batch["created_by_email"]) == (
+        "sub-org-a-sender@org-a.test",
+        "sender@org-a.test",
+    )
     assert batch["upload"]["method"] == "POST"
     assert batch["upload"]["fields"]["key"] == f"uploads/org-a/{batch['id']}/source"
     assert "policy" in batch["upload"]["fields"]

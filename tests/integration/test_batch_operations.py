@@ -124,7 +124,7 @@ def test_complete_and_archive_follow_the_lifecycle(deployed: Any, s3_event: S3Ev
         "status": "archived",
         "requested": "complete",
     }
-    assert archived["closed_by"] == "admin@org-a.test"
+    assert (archived["closed_by"], archived["closed_by_email"]) == ("sub-admin", "admin@org-a.test")
     assert deployed.api("GET", "/batches", ADMIN)[1]["items"] == []  # archived is hidden by default
     assert len(deployed.api("GET", "/batches", ADMIN, query={"status": "archived"})[1]["items"]) == 1
     assert deployed.api("PATCH", f"/batches/{batch['id']}", ADMIN, body={"name": "x"})[0] == 409
@@ -180,7 +180,7 @@ def test_changing_templates_after_approval_needs_a_new_approval(deployed: Any, s
     assert body["batches_returned_to_approval"] == [batch["id"]]
     back = deployed.api("GET", f"/batches/{batch['id']}", ADMIN)[1]
     assert back["status"] == "pending_approval"
-    assert back["status_reason"] == "the templates changed after approval"
+    assert back["status_reason"] == "what recipients would receive changed after approval"
     status, approved = deployed.api("POST", f"/batches/{batch['id']}/approve", APPROVER)
     assert status == 200
     assert approved["status"] == "approved"  # auto distribution is off: nothing starts sending

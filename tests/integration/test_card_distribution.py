@@ -1,18 +1,25 @@
 """Individual distribution over the API: a ready card of an approved batch, or a resend; every
-distribution recorded; a batch's cards listed by status with a cursor."""
+distribution recorded (a refused one too, without moving the card or its batch back); a batch's
+cards listed by status with a cursor."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from moto.core.exceptions import JsonRESTError
+from moto.sesv2.models import SESV2Backend
 
+from dispatch import services
 from dispatch.batches.store import BatchStore
 from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
+from dispatch.clock import utcnow
 from dispatch.config import Settings
+from dispatch.organisations.suppression import SuppressionList
 from local.stack import ROOT
 
 ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
@@ -62,7 +69,8 @@ def test_a_ready_card_is_distributed_to_its_confirmed_address_and_recorded(
     assert status == 200
     assert card["status"] == "sent"
     last = card["last_distribution"]
-    assert (last["by"], last["channel"], last["address"]) == ("agent@org-a.test", "email", "ada@example.com")
+    assert (last["by"], last["by_email"]) == ("sub-s", "agent@org-a.test")
+    assert (last["channel"], last["address"]) == ("email", "ada@example.com")
     assert last["message_id"]
     status, again = deployed.api("POST", path, SENDER, body={"address": "ada@example.com"})  # a resend
     assert status == 200
@@ -134,3 +142,111 @@ def test_a_batchs_cards_are_listed_by_status_with_a_cursor(
     assert status == 400
     stranger = {**SENDER, "custom:org_id": "org-b"}
     assert deployed.api("GET", f"/batches/{batch_id}/cards", stranger)[0] == 404
+
+
+class Rejected(JsonRESTError):
+    code = 400
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+
+
+@pytest.fixture
+def delivered(deployed: Any, approved: tuple[Settings, str]) -> tuple[Settings, str, str]:
+    """Ada's card of the approved batch distributed and delivered, the batch's counters settled."""
+    settings, batch_id = approved
+    [ada, *_] = _cards(deployed, batch_id)["items"]
+    assert (
+        deployed.api("POST", f"/cards/{ada['id']}/distribute", SENDER, body={"address": ada["email"]})[0]
+        == 200
+    )
+    store = CardStore(settings)
+    store.change(store.get(ada["id"]), CardStatus.delivered, {"delivered_at": "2026-01-01T00:00:00Z"})
+    batch = BatchStore(settings).get("org-a", batch_id)
+    [chunk] = batch.chunks
+    counts = store.status_counts(batch_id, chunk.first_row, chunk.last_row)
+    BatchStore(settings).settle_chunk("org-a", batch_id, chunk.index, counts)
+    return settings, batch_id, ada["id"]
+
+
+def _unmoved(settings: Settings, batch_id: str, card: dict[str, Any]) -> None:
+    """History moved forward only: the card is still delivered, the batch's counters unchanged."""
+    assert card["status"] == "delivered"
+    counters = BatchStore(settings).get("org-a", batch_id).counters
+    assert (counters.sent, counters.delivered, counters.by_status) == (1, 1, {"delivered": 1, "ready": 3})
+
+
+def test_a_resend_to_a_suppressed_address_is_a_refusal_that_moves_nothing_back(
+    deployed: Any, delivered: tuple[Settings, str, str]
+) -> None:
+    settings, batch_id, card_id = delivered
+    SuppressionList(settings).add("org-a", "ada@example.com", "unsubscribed")
+    status, card = deployed.api(
+        "POST", f"/cards/{card_id}/distribute", SENDER, body={"address": "ada@example.com"}
+    )
+    assert status == 200
+    _unmoved(settings, batch_id, card)
+    assert [d["refused"] for d in card["distributions"]] == [None, "suppressed address"]
+    refusal = card["last_distribution"]
+    assert (
+        refusal["by"],
+        refusal["by_email"],
+        refusal["channel"],
+        refusal["address"],
+        refusal["message_id"],
+    ) == (
+        "sub-s",
+        "agent@org-a.test",
+        "email",
+        "ada@example.com",
+        None,
+    )
+
+
+def test_a_resend_the_provider_refuses_keeps_the_card_delivered(
+    deployed: Any, delivered: tuple[Settings, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, batch_id, card_id = delivered
+
+    def refuse(self: SESV2Backend, *args: Any, **kwargs: Any) -> Any:
+        raise Rejected("MessageRejected", "Email address is not verified.")
+
+    monkeypatch.setattr(SESV2Backend, "send_email", refuse)
+    status, card = deployed.api(
+        "POST", f"/cards/{card_id}/distribute", SENDER, body={"address": "ada@example.com"}
+    )
+    assert status == 200
+    _unmoved(settings, batch_id, card)
+    assert card["last_distribution"]["refused"] == "MessageRejected: Email address is not verified."
+    assert card["error"] is None  # the card did not fail: it was delivered, and still is
+
+
+def test_a_resend_stopped_by_a_paused_account_leaves_the_card_as_it_was(
+    deployed: Any, delivered: tuple[Settings, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, batch_id, card_id = delivered
+
+    def paused(self: SESV2Backend, *args: Any, **kwargs: Any) -> Any:
+        raise Rejected("SendingPausedException", "Sending is paused for this account.")
+
+    monkeypatch.setattr(SESV2Backend, "send_email", paused)
+    status, body = deployed.api(
+        "POST", f"/cards/{card_id}/distribute", SENDER, body={"address": "ada@example.com"}
+    )
+    assert (status, body["error"]["code"]) == (409, "conflict")
+    card = deployed.api("GET", f"/cards/{card_id}", SENDER)[1]
+    _unmoved(settings, batch_id, card)  # not `ready`: that would send it again with the batch
+    assert len(card["distributions"]) == 1
+
+
+def test_a_resend_whose_sender_died_leaves_a_delivered_card_delivered(
+    deployed: Any, delivered: tuple[Settings, str, str]
+) -> None:
+    settings, batch_id, card_id = delivered
+    store = CardStore(settings)
+    assert store.claim(store.get(card_id), [CardStatus.delivered])  # the resend's claim; then it died
+    swept = services.workflow(settings).sweep(
+        utcnow() + timedelta(hours=1), stale_after=timedelta(minutes=20)
+    )
+    assert swept == 1
+    _unmoved(settings, batch_id, deployed.api("GET", f"/cards/{card_id}", SENDER)[1])

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from moto.ses.models import ses_backends
 
 from dispatch import services
 from dispatch.batches.models import Batch
@@ -33,6 +34,10 @@ def sent(sending_batch: Callable[..., tuple[Settings, Batch]]) -> tuple[Settings
 
 def token_for(settings: Settings, card: Card, expires_at: int | None = None) -> str:
     return links.sign(link_signing_key(settings), card.id, expires_at or card.link_expires_at)
+
+
+def unsubscribe_token_for(settings: Settings, card: Card, expires_at: int | None = None) -> str:
+    return links.sign_unsubscribe(link_signing_key(settings), card.id, expires_at or card.link_expires_at)
 
 
 def _next_card(token: str) -> str:
@@ -155,7 +160,7 @@ def test_unsubscribe_page_then_one_click_post_suppresses_the_address(
 ) -> None:
     settings, _, cards = sent
     card = cards[0]
-    expired = token_for(settings, card, expires_at=int(time.time()) - 3600)  # outlives the link
+    expired = unsubscribe_token_for(settings, card, expires_at=int(time.time()) - 3600)  # outlives the link
     page = public(deployed, "GET", f"/unsubscribe/{expired}")
     assert page["statusCode"] == 200
     assert page["headers"]["Content-Type"].startswith("text/html")
@@ -175,8 +180,38 @@ def test_a_forged_unsubscribe_link_changes_nothing(
     deployed: Any, sent: tuple[Settings, Batch, list[Card]]
 ) -> None:
     settings, _, cards = sent
-    forged = token_for(settings, cards[0])[:-4] + "AAAA"
+    forged = unsubscribe_token_for(settings, cards[0])[:-4] + "AAAA"
     response = public(deployed, "POST", f"/unsubscribe/{forged}", body="List-Unsubscribe=One-Click")
     assert response["statusCode"] == 404
     assert "not valid" in response["body"]
     assert SuppressionList(settings).suppressed("org-a", [cards[0].email or ""]) == set()
+
+
+def test_a_card_link_cannot_unsubscribe(deployed: Any, sent: tuple[Settings, Batch, list[Card]]) -> None:
+    """The process page holds the card's token: it must not be able to unsubscribe the recipient."""
+    settings, _, cards = sent
+    card_token = token_for(settings, cards[0])
+    for method in ("GET", "POST"):
+        response = public(deployed, method, f"/unsubscribe/{card_token}", body="List-Unsubscribe=One-Click")
+        assert (response["statusCode"], "not valid" in response["body"]) == (404, True)
+    assert SuppressionList(settings).suppressed("org-a", [cards[0].email or ""]) == set()
+    assert CardStore(settings).get(cards[0].id).unsubscribed_at is None
+
+
+def test_an_unsubscribe_link_cannot_open_the_card_or_read_its_data(
+    deployed: Any, sent: tuple[Settings, Batch, list[Card]]
+) -> None:
+    """The unsubscribe URL travels in every email's List-Unsubscribe header: it reads nothing."""
+    settings, _, cards = sent
+    card = cards[0]
+    sent_emails = ses_backends["123456789012"]["us-east-1"].sent_messages
+    [email] = [m for m in sent_emails if m.destinations["ToAddresses"] == [card.email]]
+    [header] = [h["value"] for h in email.local_sent_email.headers if h["name"] == "List-Unsubscribe"]
+    unsubscribe = header.removeprefix("<https://api.test/unsubscribe/").removesuffix(">")
+    assert unsubscribe != token_for(settings, card)
+    for path in (f"/c/{unsubscribe}", f"/c/{unsubscribe}/data"):
+        response = public(deployed, "GET", path)
+        assert response["statusCode"] == 404
+        assert card.values["first_name"] not in response["body"]
+    assert CardStore(settings).get(card.id).access_count == 0
+    assert unsubscribe == unsubscribe_token_for(settings, card)

@@ -6,6 +6,7 @@ with ``cards = sent + failed + unconfirmed + rejected + suppressed + ready + err
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from moto.ses.models import ses_backends
 
 from dispatch import services
 from dispatch.batches.execution import Executions
@@ -25,6 +27,7 @@ from dispatch.delivery.channels import AccountPaused, PermanentFailure, Temporar
 from dispatch.delivery.sender import ChunkSender
 from dispatch.organisations.suppression import SuppressionList
 from dispatch.rendering import EmailMessage
+from local.stack import ROOT
 
 ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
 RECIPIENTS = 40
@@ -194,6 +197,43 @@ def test_suppressed_addresses_are_not_sent_to(sending: tuple[Settings, Batch]) -
     assert "p3@example.com" not in email.accepted
 
 
+def test_the_suppression_list_matches_every_spelling_of_an_address(deployed: Any) -> None:
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("SendFunction")].environment)
+    suppression = SuppressionList(settings)
+    suppression.add("org-a", "Ada@Example.COM", "complaint")
+    suppression.add("org-a", "+14155550100", "unsubscribed")
+    asked = ["ada@example.com", "ADA@EXAMPLE.COM", "bo@example.com", "+14155550100", "not an address@"]
+    assert suppression.suppressed("org-a", asked) == {"ada@example.com", "ADA@EXAMPLE.COM", "+14155550100"}
+    assert suppression.suppressed("org-b", asked) == set()
+
+
+def test_a_recipient_suppressed_in_one_spelling_is_not_mailed_in_another(
+    deployed: Any, s3_event: Callable[..., dict[str, Any]]
+) -> None:
+    """Unsubscribed as ada@example.com, then in a file as ADA@Example.COM: not mailed again."""
+    body = {**json.loads((ROOT / "examples" / "process.json").read_text()), "approval_required": False}
+    _, process = deployed.api("POST", "/processes", ADMIN, body=body)
+    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("SendFunction")].environment)
+    SuppressionList(settings).add("org-a", "ada@example.com", "unsubscribed via card x")
+    rows = b"first_name,email\nAda,ADA@Example.COM\nBo,Bo@example.com\n"
+    key = f"drop/{process['id']}/list.csv"
+    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=rows)
+    [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(rows)))["batches"]
+    step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
+    batch = BatchStore(settings).get("org-a", handled["batch_id"])
+    for chunk in batch.chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
+    deployed.invoke("LifecycleFunction", {**step, "action": "start_sending"})
+    for chunk in batch.chunks:
+        deployed.invoke("SendFunction", {**step, "chunk": chunk.model_dump()})
+    cards = {card.email: card.status.value for card in CardStore(settings).in_rows(batch.id, 0, 10**7)}
+    assert cards == {"ada@example.com": "suppressed", "bo@example.com": "sent"}  # stored canonical
+    sent = ses_backends["123456789012"]["us-east-1"].sent_messages
+    assert [message.destinations["ToAddresses"] for message in sent] == [["bo@example.com"]]
+
+
 def test_a_batch_rejected_mid_send_keeps_what_was_sent_and_rejects_the_rest(
     sending: tuple[Settings, Batch],
 ) -> None:
@@ -265,7 +305,10 @@ def test_an_unconfirmed_card_is_resent_only_on_an_operators_explicit_word(
     status, resent = deployed.api("POST", path, approver, body={"address": (card.email or "").upper()})
     assert status == 200
     assert resent["status"] == "sent"
-    assert resent["last_distribution"]["by"] == "ops@org-a.test"
+    assert (resent["last_distribution"]["by"], resent["last_distribution"]["by_email"]) == (
+        "sub-admin",
+        "ops@org-a.test",
+    )
     assert len(resent["distributions"]) == 1  # the crashed attempt was never recorded
     stranger = {**approver, "custom:org_id": "org-b"}
     assert deployed.api("GET", f"/cards/{card.id}", stranger)[0] == 404

@@ -153,6 +153,26 @@ def test_bad_timing_is_a_clear_400_and_changes_nothing(
     )
 
 
+@pytest.mark.parametrize("day", [10**40 + 1, 0, 32])
+def test_a_day_of_month_outside_1_to_31_is_a_400_whatever_the_frequency(
+    deployed: Any, org: dict[str, Any], day: int
+) -> None:
+    """A daily schedule ignores day_of_month, but it is stored with the schedule: a number DynamoDB
+    cannot hold failed the write (500)."""
+    when = {
+        "mode": "recurring",
+        "start_at": f"{NEXT_YEAR}-01-10T06:00",
+        "frequency": "daily",
+        "day_of_month": day,
+    }
+    status, body = _create(deployed, _distribution(org, when))
+    assert status == 400, body
+    locations = [problem["location"] for problem in body["error"]["details"]["errors"]]
+    assert locations
+    assert all(location.startswith("body.when.day_of_month") for location in locations)
+    assert deployed.api("GET", "/schedules", ADMIN, query={"view": "all"})[1]["items"] == []
+
+
 def test_only_admins_manage_schedules(deployed: Any, org: dict[str, Any]) -> None:
     status, _ = _create(
         deployed, _distribution(org, {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}), SENDER
@@ -243,11 +263,8 @@ def test_a_distribution_run_builds_a_batch_once_per_scheduled_time(
     assert _fire(deployed, schedule, scheduled) is None  # a repeated fire of the same time: nothing new
     settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
     batch = BatchStore(settings).get("org-a", run["batch_id"])
-    assert (batch.status.value, batch.created_by, batch.schedule_id) == (
-        "uploading",
-        f"schedule:{schedule['id']}",
-        schedule["id"],
-    )
+    assert (batch.status.value, batch.schedule_id) == ("uploading", schedule["id"])
+    assert (batch.created_by, batch.created_by_email) == ("sub-admin", "admin@org-a.test")  # the author
     copied = s3.get_object(Bucket=deployed.bucket, Key=batch.source_key)["Body"].read()
     assert copied == ROWS.encode()
     view = deployed.api("GET", f"/schedules/{schedule['id']}", ADMIN)[1]
@@ -268,10 +285,84 @@ def test_a_distribution_run_builds_a_batch_once_per_scheduled_time(
     }
     approved = BatchStore(settings).get("org-a", batch.id)
     assert approved.status.value == "approved"
-    assert approved.approval.decided_by is not None
-    assert approved.approval.decided_by.startswith("admin@org-a.test (standing approval")
+    assert (approved.approval.decided_by, approved.approval.decided_by_email) == (
+        "sub-admin",
+        "admin@org-a.test",
+    )
+    assert approved.approval.reason == f"standing approval of schedule {schedule['id']}"
     runs = deployed.api("GET", f"/schedules/{schedule['id']}", ADMIN)[1]["recent_runs"]
     assert [r["outcome"] for r in runs] == ["skipped_overlap", "started"]
+
+
+def test_four_eyes_does_not_accept_a_schedule_authors_standing_approval(
+    deployed: Any, org: dict[str, Any], s3_event: Callable[..., dict[str, Any]]
+) -> None:
+    """A scheduled run's batch is its author's; under four-eyes their standing approval would be
+    the creator approving their own batch: refused when asked for, ignored when four-eyes came on
+    later, and the run's batch waits for another approver."""
+    deployed.client("s3").put_object(
+        Bucket=deployed.bucket, Key="sources/org-a/weekly/list.csv", Body=ROWS.encode()
+    )
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    _, schedule = _create(deployed, _distribution(org, when, standing_approval=True))
+    settings = {"name": "Org A", "timezone": "Europe/Paris", "four_eyes": True}
+    assert deployed.api("PUT", "/organisation", ADMIN, body=settings)[0] == 200
+    status, refused = _create(deployed, _distribution(org, when, standing_approval=True))
+    assert (status, refused.get("error", {}).get("details")) == (409, {"four_eyes": True})
+    assert (schedule["standing_approval_by"], schedule["configured_by"]) == ("sub-admin", "sub-admin")
+    preview = deployed.api("GET", f"/schedules/{schedule['id']}/preview", ADMIN)[1]["would"]
+    assert preview["approval"] == "four-eyes: an approver other than the schedule's author"
+
+    run = _fire(deployed, schedule, _now_z(-timedelta(minutes=1)))
+    api_settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+    batch = BatchStore(api_settings).get("org-a", run["batch_id"])
+    deployed.invoke("ValidateFunction", s3_event(deployed.bucket, batch.source_key, len(ROWS)))
+    step = {"batch_id": batch.id, "org_id": "org-a"}
+    for chunk in BatchStore(api_settings).get("org-a", batch.id).chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    after = deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
+    assert after == {"approval_required": True}
+    deployed.invoke("LifecycleFunction", {**step, "action": "request_approval", "task_token": "t"})
+    status, body = deployed.api("POST", f"/batches/{batch.id}/approve", ADMIN)  # the author
+    assert (status, "four-eyes" in body["error"]["message"]) == (403, True)
+    approver = {**ADMIN, "sub": "sub-approver", "email": "ap@org-a.test", "cognito:groups": "approver"}
+    status, approved = deployed.api("POST", f"/batches/{batch.id}/approve", approver)
+    assert (status, approved["approval"]["decided_by"]) == (200, "sub-approver")
+
+
+def test_a_clone_of_a_scheduled_batch_carries_no_standing_approval(
+    deployed: Any, org: dict[str, Any], s3_event: Callable[..., dict[str, Any]]
+) -> None:
+    """The clone is its cloner's batch: the schedule author's approval in advance does not cover it."""
+    deployed.client("s3").put_object(
+        Bucket=deployed.bucket, Key="sources/org-a/weekly/list.csv", Body=ROWS.encode()
+    )
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    _, schedule = _create(deployed, _distribution(org, when, standing_approval=True))
+    run = _fire(deployed, schedule, _now_z(-timedelta(minutes=1)))
+    api_settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+    source = BatchStore(api_settings).get("org-a", run["batch_id"])
+    deployed.invoke("ValidateFunction", s3_event(deployed.bucket, source.source_key, len(ROWS)))
+    step = {"batch_id": source.id, "org_id": "org-a"}
+    for chunk in BatchStore(api_settings).get("org-a", source.id).chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    assert deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"}) == {
+        "approval_required": False  # the standing approval
+    }
+    deployed.api("POST", f"/batches/{source.id}/archive", ADMIN)
+
+    status, clone = deployed.api("POST", f"/batches/{source.id}/clone", SENDER, body={"recipients": "all"})
+    assert (status, clone["standing_approval"], clone["schedule_id"]) == (202, None, None)
+    assert clone["created_by"] == "sub-s"
+    deployed.runtime.drain()
+    copied = BatchStore(api_settings).get("org-a", clone["id"])
+    assert copied.status.value == "generating"
+    step = {"batch_id": copied.id, "org_id": "org-a"}
+    for chunk in copied.chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    assert deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"}) == {
+        "approval_required": True
+    }
 
 
 def test_a_late_fire_is_skipped_and_recorded(deployed: Any, org: dict[str, Any]) -> None:

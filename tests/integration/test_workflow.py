@@ -10,6 +10,10 @@ from typing import Any
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
+from dispatch.batches.models import BatchStatus
+from dispatch.batches.store import BatchStore
+from dispatch.config import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 PROCESS = json.loads((ROOT / "examples" / "process.json").read_text())
 ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}
@@ -70,6 +74,42 @@ def test_rows_without_a_usable_channel_for_the_process_become_error_cards(
     assert deployed.invoke("GenerateFunction", task) == {"cards": 3, "errors": 1}
 
 
+def test_a_card_dynamodb_cannot_hold_becomes_an_error_card_and_the_rest_are_generated(
+    deployed: Any, s3_event: Any
+) -> None:
+    """Rows staged with a number DynamoDB cannot store (validation now refuses those, a chunk
+    staged earlier may hold one) or with more data than a card item can hold."""
+    batch = _validated_batch(deployed, s3_event)
+    [task] = _chunk_tasks(deployed, batch)
+    s3 = deployed.client("s3")
+    key = f"staging/{batch['id']}/chunk-{task['chunk']['index']:05d}.jsonl"
+    rows = [
+        json.loads(line)
+        for line in s3.get_object(Bucket=deployed.bucket, Key=key)["Body"].read().splitlines()
+    ]
+    rows[0]["values"]["policy"] = 10**50 + 1
+    rows[2]["values"]["notes"] = "x" * 300_000
+    s3.put_object(Bucket=deployed.bucket, Key=key, Body="\n".join(json.dumps(row) for row in rows).encode())
+
+    assert deployed.invoke("GenerateFunction", task) == {"cards": 3, "errors": 2}
+    status, listing = deployed.api("GET", f"/batches/{batch['id']}/cards", ADMIN)
+    assert status == 200
+    cards = {card["row"]: card for card in listing["items"]}
+    ada, alan, grace = (cards[row["row"]] for row in rows)
+    assert (ada["status"], ada["error"]) == (
+        "error",
+        "cannot be stored: policy: has 51 significant digits; at most 38 can be stored exactly",
+    )
+    assert grace["status"] == "error"
+    assert grace["error"].startswith("cannot be stored: the row's data is ")
+    assert alan["status"] == "ready"
+    counters = _get(deployed, batch)["counters"]
+    assert (counters["cards"], counters["errors"]) == (3, 2)
+    stored = deployed.api("GET", f"/cards/{ada['id']}", ADMIN)[1]
+    assert "policy" not in stored["values"]
+    assert stored["values"]["first_name"] == "Ada"
+
+
 def test_the_approval_policy_decides_whether_a_batch_waits(deployed: Any, s3_event: Any) -> None:
     waiting = _validated_batch(deployed, s3_event)
     assert _step(deployed, waiting, "after_generation") == {"approval_required": True}
@@ -83,14 +123,70 @@ def test_the_approval_policy_decides_whether_a_batch_waits(deployed: Any, s3_eve
     assert approved["approval"]["decided_by"] == "policy:no-approval-required"
 
 
-def test_four_eyes_stops_the_creator_approving(deployed: Any, s3_event: Any) -> None:
+def _uploaded_batch(
+    deployed: Any, s3_event: Callable[..., dict[str, Any]], creator: dict[str, Any], **process: Any
+) -> dict[str, Any]:
+    """A batch created over the API by ``creator``, its file uploaded, generated and waiting for
+    approval."""
+    _, created = deployed.api("POST", "/processes", ADMIN, body={**PROCESS, **process})
+    deployed.api("POST", f"/processes/{created['id']}/publish", ADMIN)
+    _, batch = deployed.api(
+        "POST", "/batches", creator, body={"process_id": created["id"], "file_name": "f.csv"}
+    )
+    key = batch["upload"]["fields"]["key"]
+    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=FILE)
+    deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(FILE)))
+    for task in _chunk_tasks(deployed, batch):
+        deployed.invoke("GenerateFunction", task)
+    assert _step(deployed, batch, "after_generation") == {"approval_required": True}
+    _step(deployed, batch, "request_approval", task_token="token-1")
+    return _get(deployed, batch)
+
+
+def test_four_eyes_compares_user_ids_not_email_spellings(deployed: Any, s3_event: Any) -> None:
+    ann = {
+        "sub": "sub-ann",
+        "email": "Ann@Org-A.example",
+        "cognito:groups": "approver",
+        "custom:org_id": "org-a",
+    }
+    batch = _uploaded_batch(deployed, s3_event, ann, four_eyes=True)
+    # The same person, the address spelled differently (or changed since): still the creator.
+    for email in ("ann@org-a.example", "ann.new@org-a.example"):
+        status, body = deployed.api("POST", f"/batches/{batch['id']}/approve", {**ann, "email": email})
+        assert (status, "four-eyes" in body.get("error", {}).get("message", "")) == (403, True)
+    assert (batch["created_by"], batch["created_by_email"]) == ("sub-ann", "Ann@Org-A.example")
+    other = {**ann, "sub": "sub-bo", "email": "bo@org-a.example"}
+    status, approved = deployed.api("POST", f"/batches/{batch['id']}/approve", other)
+    assert (status, approved["status"]) == (200, "approved")
+    assert (approved["approval"]["decided_by"], approved["approval"]["decided_by_email"]) == (
+        "sub-bo",
+        "bo@org-a.example",
+    )
+
+
+def test_four_eyes_applies_to_any_creator_id_a_batch_carries(deployed: Any, s3_event: Any) -> None:
+    """A dropped file's batch records who dropped it (an id from the S3 key or event): that user
+    cannot approve it either."""
     batch = _validated_batch(deployed, s3_event, four_eyes=True)
     _step(deployed, batch, "after_generation")
     _step(deployed, batch, "request_approval", task_token="token-1")
-    creator = {**ADMIN, "email": batch["created_by"]}
-    status, body = deployed.api("POST", f"/batches/{batch['id']}/approve", creator)
-    assert status == 403
-    assert "four-eyes" in body["error"]["message"]
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+    BatchStore(settings).transition(
+        "org-a",
+        batch["id"],
+        BatchStatus.pending_approval,
+        sources=[BatchStatus.pending_approval],
+        set_values={"created_by": "sub-dropper"},
+    )
+    dropper = {
+        "sub": "sub-dropper",
+        "email": "ops@org-a.example",
+        "cognito:groups": "approver",
+        "custom:org_id": "org-a",
+    }
+    assert deployed.api("POST", f"/batches/{batch['id']}/approve", dropper)[0] == 403
+    assert deployed.api("POST", f"/batches/{batch['id']}/approve", ADMIN)[0] == 200
 
 
 def test_sending_delivers_each_card_once_by_its_channel(deployed: Any, s3_event: Any) -> None:
@@ -131,7 +227,13 @@ def test_a_system_fault_marks_the_batch_failed_without_data_in_the_reason(
     deployed: Any, s3_event: Any
 ) -> None:
     batch = _validated_batch(deployed, s3_event)
-    _step(deployed, batch, "fail", error={"Error": "States.TaskFailed", "Cause": "ada@example.com broke it"})
+    cause = json.dumps({"errorType": "ValueError", "errorMessage": "ada@example.com broke it"})
+    _step(deployed, batch, "fail", error={"Error": "ValueError", "Cause": cause})
     failed = _get(deployed, batch)
     assert failed["status"] == "failed"
-    assert failed["status_reason"] == "States.TaskFailed"
+    assert failed["status_reason"] == (
+        "Generating the cards stopped: an unexpected error in the application (ValueError). "
+        "Resume the batch to continue from where it stopped."
+    )
+    assert failed["failure"]["error"] == "ValueError"
+    assert "ada@example.com" not in json.dumps(failed)

@@ -208,6 +208,27 @@ def test_bad_filter_syntax(tmp_path: Path, cell: str) -> None:
     assert codes(path) == [(2, "filter:region", "invalid_filter")]
 
 
+@pytest.mark.parametrize("cell", ["=1e200", "in:1|123456789012345678901234567890123456789", "1e-200..5"])
+def test_a_filter_number_that_cannot_be_stored_is_a_row_error_with_the_reason(
+    tmp_path: Path, cell: str
+) -> None:
+    path = write_csv(tmp_path / "agents.csv", "email\tname\tfilter:amount", f"a@example.com\tA\t{cell}")
+    result = read_agent_file(path)
+    assert [(error.column, error.code) for error in result.errors] == [("filter:amount", "invalid_filter")]
+    assert "store" in result.errors[0].message
+    assert result.agents == []
+
+
+def test_a_workbook_filter_number_that_cannot_be_stored_is_a_row_error(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "agents.xlsx", ["email", "name", "filter:amount"], ["a@example.com", "A", 1e200]
+    )
+    result = read_agent_file(path)
+    assert [(error.column, error.code, error.message) for error in result.errors] == [
+        ("filter:amount", "invalid_filter", "too large to store (at most 9.99…E+125)")
+    ]
+
+
 @pytest.mark.parametrize(
     ("header", "reason"),
     [

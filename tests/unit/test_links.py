@@ -83,3 +83,19 @@ def test_an_expired_but_genuine_token_is_still_authentic() -> None:
     assert links.authentic(KEY, token) == links.LinkToken("01batch-0000007", 2_000)
     with pytest.raises(NotFound):
         links.authentic(KEY, token[:-1] + ("A" if token[-1] != "A" else "B"))
+
+
+def test_unsubscribe_tokens_and_card_tokens_are_not_interchangeable() -> None:
+    """Each purpose has its own derived key: a card link unsubscribes nothing, an unsubscribe link
+    opens no card (and an offer is neither)."""
+    card = links.sign(KEY, "01batch-0000007", expires_at=2_000)
+    unsubscribe = links.sign_unsubscribe(KEY, "01batch-0000007", expires_at=2_000)
+    assert unsubscribe != card
+    assert links.unsubscribing(KEY, unsubscribe) == links.LinkToken("01batch-0000007", 2_000)
+    assert links.unsubscribing(KEY, links.sign_unsubscribe(KEY, "c-1", 1)).card_id == "c-1"  # never expires
+    with pytest.raises(NotFound):
+        links.unsubscribing(KEY, card)
+    with pytest.raises(NotFound):
+        links.verify(KEY, unsubscribe, now=1_000)
+    offer_key = links.derived_key(KEY, b"batch-dispatch ring_all offer")
+    assert len({KEY, offer_key, links.derived_key(KEY, links.UNSUBSCRIBE)}) == 3

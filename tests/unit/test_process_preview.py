@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dispatch.processes.models import EmailTemplate, FieldType, Process, ProcessField, SmsTemplate, Templates
-from dispatch.processes.preview import example_row, preview
+from dispatch.processes.preview import EmailPreview, SmsPreview, example_row, preview
 
 PROCESS = Process(
     id="p-1",
@@ -33,7 +33,7 @@ def test_the_preview_renders_every_part_with_the_example_files_row() -> None:
         PROCESS, templates, region="US", organisation="Acme & Co", api_base_url="https://api.test/dev/"
     )
     assert (
-        shown["values"]
+        shown.values
         == example_row(PROCESS, "US")
         == {
             "first_name": "Example",
@@ -41,13 +41,13 @@ def test_the_preview_renders_every_part_with_the_example_files_row() -> None:
             "amount": 100,
         }
     )
-    assert shown["email"] == {
-        "subject": "Example, your 100",
-        "text": "Go https://api.test/dev/c/example",
-        "html": "<b>Acme &amp; Co</b>",  # autoescaped, as at send time
-    }
-    assert shown["sms"] == {"text": "Example batch: https://api.test/dev/unsubscribe/example"}
-    assert shown["errors"] == []
+    assert shown.email == EmailPreview(
+        subject="Example, your 100",
+        text="Go https://api.test/dev/c/example",
+        html="<b>Acme &amp; Co</b>",  # autoescaped, as at send time
+    )
+    assert shown.sms == SmsPreview(text="Example batch: https://api.test/dev/unsubscribe/example")
+    assert shown.errors == []
 
 
 def test_a_broken_part_is_reported_against_that_part_and_the_others_still_render() -> None:
@@ -56,12 +56,12 @@ def test_a_broken_part_is_reported_against_that_part_and_the_others_still_render
         sms=SmsTemplate(text="{{ first_name }}"),
     )
     shown = preview(PROCESS, templates, region="US", organisation="Acme", api_base_url="https://api.test")
-    assert shown["email"] == {"subject": None, "text": None, "html": None}
-    assert shown["sms"] == {"text": "Example"}
-    assert [error["part"] for error in shown["errors"]] == ["email subject", "email text"]
-    assert "nickname" in shown["errors"][0]["message"]
+    assert shown.email == EmailPreview(subject=None, text=None, html=None)
+    assert shown.sms == SmsPreview(text="Example")
+    assert [error.part for error in shown.errors] == ["email subject", "email text"]
+    assert "nickname" in shown.errors[0].message
 
 
 def test_without_templates_there_is_nothing_to_show() -> None:
     shown = preview(PROCESS, Templates(), region="US", organisation="Acme", api_base_url="https://api.test")
-    assert (shown["email"], shown["sms"], shown["errors"]) == (None, None, [])
+    assert (shown.email, shown.sms, shown.errors) == (None, None, [])

@@ -152,6 +152,120 @@ def test_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]) -> N
     )
 
 
+def test_the_bucket_is_versioned_and_old_versions_expire(template: dict[str, Any]) -> None:
+    """Events name the version they announce (so the bucket keeps versions), and every prefix that
+    keeps files lets its noncurrent versions go after the same time."""
+    bucket = template["Resources"]["UploadBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    prefixes = {rule["Prefix"] for rule in rules.values() if "Prefix" in rule}
+    assert prefixes == {"staging/", "exports/", "reports/", "uploads/", "drop/", "rejected/", "sources/"}
+    for rule in rules.values():
+        if "Prefix" in rule:
+            assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"], rule["Id"]
+    assert rules["expired-delete-markers"]["ExpiredObjectDeleteMarker"] is True
+
+
+def test_rejected_drops_are_alarmed_on_the_metric_the_validation_function_adds(
+    template: dict[str, Any],
+) -> None:
+    from dispatch.batches import rejections
+
+    alarm = template["Resources"]["RejectedDropsAlarm"]["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        variables["POWERTOOLS_METRICS_NAMESPACE"],
+        rejections.METRIC,
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_files_aside(
+    template: dict[str, Any],
+) -> None:
+    """Exactly what intake needs in S3: the announced version of an incoming file (read, or copied
+    to rejected/ and deleted), its staged chunks and report; nothing of the latest version by key."""
+    policies = template["Resources"]["ValidateFunction"]["Properties"]["Policies"]
+    granted = set()
+    for policy in policies:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            resources = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            for action in statement["Action"]:
+                if action.startswith("s3:"):
+                    for resource in resources:
+                        path = resource["Fn::Sub"].split("${AWS::Region}", 1)[1]
+                        granted.add((action, path))
+    assert granted == {
+        ("s3:GetObjectVersion", "/uploads/*"),
+        ("s3:GetObjectVersion", "/drop/*"),
+        ("s3:DeleteObjectVersion", "/uploads/*"),
+        ("s3:DeleteObjectVersion", "/drop/*"),
+        ("s3:PutObject", "/rejected/*"),
+        ("s3:AbortMultipartUpload", "/rejected/*"),
+        ("s3:PutObject", "/staging/*"),
+        ("s3:DeleteObject", "/staging/*"),
+        ("s3:PutObject", "/reports/*"),
+        ("s3:DeleteObject", "/reports/*"),
+        ("s3:ListBucket", ""),
+    }
+
+
+def test_upload_bucket_access_is_logged_to_a_private_tls_only_log_bucket(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    logging = resources["UploadBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
+    logs = resources["AccessLogBucket"]["Properties"]
+    assert all(logs["PublicAccessBlockConfiguration"].values())
+    # server access logging delivers only into SSE-S3 buckets
+    [rule] = logs["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert logs["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == {"Ref": "LogRetentionDays"}
+    statements = resources["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [writer] = [s for s in statements if s["Effect"] == "Allow"]
+    assert writer["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert writer["Action"] == "s3:PutObject"
+    assert writer["Resource"] == {"Fn::Sub": f"${{AccessLogBucket.Arn}}/{logging['LogFilePrefix']}*"}
+    assert "aws:SourceAccount" in writer["Condition"]["StringEquals"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in statements
+    )
+
+
+def test_api_access_is_logged_without_tokens_or_personal_data(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    api = resources["BatchApi"]
+    setting = api["Properties"]["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(setting["Format"])  # one JSON object per request
+    assert line["route"] == "$context.resourcePath"  # the template: /c/{token}, never the token
+    variables = set(re.findall(r"\$context\.[\w.]+", setting["Format"]))
+    assert not variables & {"$context.path", "$context.identity.sourceIp", "$context.authorizer.claims.email"}
+    assert resources["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert api["DependsOn"] == "ApiGatewayAccount"  # the account's CloudWatch role must exist first
+    account_role = resources["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"]
+    assert account_role == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+
+
+def test_ses_events_topic_is_encrypted_with_a_key_ses_may_use(template: dict[str, Any]) -> None:
+    """SES can publish to an encrypted topic only under a customer-managed key that lets it
+    generate data keys; the AWS-managed SNS key's policy cannot allow that."""
+    resources = template["Resources"]
+    assert resources["SesEventsTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "SesEventsKey"}
+    key = resources["SesEventsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    statements = key["KeyPolicy"]["Statement"]
+    [ses] = [s for s in statements if s["Principal"] == {"Service": "ses.amazonaws.com"}]
+    assert sorted(ses["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert ses["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # SNS delivers to the queue without the key: the queue is SSE-SQS, which needs no key policy
+    queue = resources["DeliveryEventsQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert "KmsMasterKeyId" not in queue
+
+
 def _states(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for name, state in definition["States"].items():
@@ -245,7 +359,6 @@ def test_delivery_events_are_buffered_with_a_dead_letter_queue(template: dict[st
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     subscription = resources["DeliveryEventsSubscription"]["Properties"]
     assert (subscription["Protocol"], subscription["RawMessageDelivery"]) == ("sqs", True)
-    assert "KmsMasterKeyId" not in resources["SesEventsTopic"]["Properties"]  # SES could not publish
 
 
 def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[str, Any]) -> None:
@@ -335,3 +448,123 @@ def test_the_card_data_keeps_its_own_preflight_next_to_the_apis_cors(expanded: d
     paths = expanded["Resources"]["BatchApi"]["Properties"]["Body"]["paths"]
     assert paths["/c/{token}/data"]["options"]["x-amazon-apigateway-integration"]["type"] == "aws_proxy"
     assert paths["/{proxy+}"]["options"]["x-amazon-apigateway-integration"]["type"] == "mock"
+
+
+def test_users_cannot_rewrite_their_email_and_a_new_one_counts_only_once_verified(
+    template: dict[str, Any],
+) -> None:
+    """Identity is the user id; still, the email shown (and used to link an agent) is one the
+    user proved: the app client cannot write it, and an update needs verification first."""
+    pool = template["Resources"]["UserPool"]["Properties"]
+    assert pool["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"] == ["email"]
+    assert "email" in pool["AutoVerifiedAttributes"]
+    client = template["Resources"]["UserPoolClient"]["Properties"]
+    assert client["WriteAttributes"]  # Cognito reads an empty list as "every standard attribute"
+    assert "email" not in client["WriteAttributes"]
+    assert not any(name.startswith("custom:") for name in client["WriteAttributes"])
+
+
+def test_the_api_checks_organisation_senders_and_the_senders_send_from_any_verified_identity(
+    template: dict[str, Any],
+) -> None:
+    identities = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
+    role = template["Resources"]["ApiFunction"]["Properties"]["Policies"]
+    statements = [s for policy in role for s in policy.get("Statement", [])]
+    [check] = [s for s in statements if "ses:GetEmailIdentity" in s["Action"]]
+    assert (check["Action"], check["Resource"]) == (["ses:GetEmailIdentity"], identities)
+    for function in ("SendFunction", "AgentsFunction", "ApiFunction"):
+        policies = template["Resources"][function]["Properties"]["Policies"]
+        [send] = [s for p in policies for s in p.get("Statement", []) if "ses:SendEmail" in s["Action"]]
+        assert identities in send["Resource"], f"{function} cannot send from an organisation's sender"
+
+
+# Event sources whose service invokes the function asynchronously (InvocationType Event).
+ASYNC_EVENT_TYPES = {
+    "S3",
+    "SNS",
+    "Schedule",
+    "ScheduleV2",
+    "EventBridgeRule",
+    "CloudWatchEvent",
+    "CloudWatchLogs",
+}
+
+
+def _asynchronously_invoked(template: dict[str, Any]) -> set[str]:
+    """Functions invoked asynchronously, found from the template: an asynchronous event source, a
+    role of a service (EventBridge Scheduler) allowed to invoke it, or another function allowed to
+    invoke it (functions invoke functions only through ``dispatch.functions``, as ``Event``)."""
+    resources = template["Resources"]
+    functions = {n for n, s in resources.items() if s["Type"] == "AWS::Serverless::Function"}
+    found = {
+        name
+        for name in functions
+        for event in resources[name]["Properties"].get("Events", {}).values()
+        if event["Type"] in ASYNC_EVENT_TYPES
+    }
+    for name in functions:
+        for policy in resources[name]["Properties"].get("Policies", []):
+            if isinstance(policy, dict) and "LambdaInvokePolicy" in policy:
+                found |= _references(policy["LambdaInvokePolicy"]) & functions
+    for spec in resources.values():
+        if spec["Type"] == "AWS::IAM::Role":
+            for policy in spec["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    if "lambda:InvokeFunction" in statement["Action"]:
+                        found |= _references(statement["Resource"]) & functions
+    return found
+
+
+def test_functions_invoke_functions_only_asynchronously() -> None:
+    """What _asynchronously_invoked relies on: every Lambda invoke in the code is an Event."""
+    calls = [
+        (path, line)
+        for folder in ("layers", "functions")
+        for path in (ROOT / folder).rglob("*.py")
+        for line in path.read_text().splitlines()
+        if 'client("lambda")' in line or ".invoke(" in line
+    ]
+    assert calls, "no Lambda invocation found: the scan is stale"
+    for path, _ in calls:
+        assert 'InvocationType="Event"' in path.read_text(), path
+
+
+def test_every_asynchronously_invoked_function_keeps_its_failures_and_alarms_on_errors(
+    template: dict[str, Any], expanded: dict[str, Any]
+) -> None:
+    resources = template["Resources"]
+    asynchronous = _asynchronously_invoked(template)
+    assert asynchronous == {
+        "ValidateFunction",  # S3 notifications
+        "LifecycleFunction",  # clones, invoked as Event by the API
+        "ExportFunction",  # invoked as Event by the API
+        "ScheduleFunction",  # EventBridge Scheduler
+        "SweepFunction",  # EventBridge Scheduler (ScheduleV2)
+    }
+    alarms = [s["Properties"] for s in resources.values() if s["Type"] == "AWS::CloudWatch::Alarm"]
+    for name in sorted(asynchronous):
+        config = resources[name]["Properties"].get("EventInvokeConfig")
+        assert config, f"{name} is invoked asynchronously but has no EventInvokeConfig"
+        assert 0 <= config["MaximumRetryAttempts"] <= 2
+        assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
+        on_failure = config["DestinationConfig"]["OnFailure"]
+        assert on_failure["Type"] == "SQS"
+        [queue] = _references(on_failure["Destination"])
+        assert resources[queue]["Type"] == "AWS::SQS::Queue"
+        assert any(
+            (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "Errors")
+            and a["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+            for a in alarms
+        ), f"no Errors alarm on {name}"
+        assert any(
+            (a["Namespace"], a["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+            and a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+            for a in alarms
+        ), f"no depth alarm on {queue}"
+        role = expanded["Resources"][f"{name}Role"]["Properties"]
+        assert any(
+            statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"])
+            and statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+            for policy in role["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ), f"{name} cannot send to {queue}"

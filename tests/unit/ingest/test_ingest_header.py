@@ -92,7 +92,7 @@ def test_email_column_names_enable_auto_distribution(tmp_path: Path, name: str) 
     outcome = validate(write_csv(tmp_path / "f.csv", f"first_name,{name}", "Ann,Ann@Example.COM"), FIELDS)
     assert outcome.result.auto_distribution_available is True
     assert outcome.result.auto_distribution_reason is None
-    assert outcome.accepted[0].email == "Ann@example.com"
+    assert outcome.accepted[0].email == "ann@example.com"  # canonical (dispatch.emails)
 
 
 @pytest.mark.parametrize("name", ["phone", "Phone Number", "phone-number", "PHONE_NUMBER", "Mobile"])

@@ -129,7 +129,7 @@ def test_typed_values_are_json_ready(tmp_path: Path) -> None:
             "n": 42,
             "d": "2025-03-01",
             "b": True,
-            "manager": "Boss@example.com",
+            "manager": "boss@example.com",  # canonical, as every email is stored
             "office": "+442079460958",
         },
         {
@@ -163,6 +163,40 @@ def test_invalid_values_of_email_and_phone_typed_fields_are_row_errors(tmp_path:
     )
     outcome = validate(path, fields)
     assert outcome.codes == [(2, "invalid_value:manager"), (2, "invalid_value:n"), (3, "invalid_value:n")]
+
+
+def test_numbers_dynamodb_cannot_store_are_row_errors_with_the_reason(tmp_path: Path) -> None:
+    """More than 38 significant digits, or a magnitude beyond 1E-130..9.99E+125, would fail the
+    card's write in generation: the row is rejected here, saying why."""
+    fields = [ProcessField(name="email"), ProcessField(name="n", type=FieldType.number)]
+    path = write_csv(
+        tmp_path / "f.csv",
+        "email,n",
+        "a@example.com,123456789012345678901234567890123456789",  # 39 digits
+        "b@example.com,1e200",
+        "c@example.com,-1E-131",
+        "d@example.com,0.123456789012345678901234567890123456789",
+        'e@example.com,"123,456,789,012,345,678,901,234,567,890,123,456,789"',
+        "f@example.com,1" + "0" * 50,  # one significant digit: storable
+        "g@example.com,12345678901234567890123456789012345678",  # 38 digits
+        "h@example.com,9.99E+125",
+        "i@example.com,0.0",
+    )
+    outcome = validate(path, fields)
+    assert outcome.codes == [(row, "invalid_value:n") for row in (2, 3, 4, 5, 6)]
+    assert [issue.message for issue in outcome.errors] == [
+        "has 39 significant digits; at most 38 can be stored exactly",
+        "too large to store (at most 9.99…E+125)",
+        "too close to zero to store (at least 1E-130, or 0)",
+        "has 39 significant digits; at most 38 can be stored exactly",
+        "has 39 significant digits; at most 38 can be stored exactly",
+    ]
+    assert [row.values["n"] for row in outcome.accepted] == [
+        10**50,
+        12345678901234567890123456789012345678,
+        9.99e125,
+        0.0,
+    ]
 
 
 def test_cells_are_trimmed(tmp_path: Path) -> None:

@@ -271,3 +271,17 @@ def test_damaged_workbooks_are_rejected_clearly(tmp_path: Path) -> None:
         reason = validate(path, FIELDS).reason
         assert reason is not None
         assert reason.startswith("the workbook is damaged or encrypted and cannot be read"), reason
+
+
+def test_a_stored_number_dynamodb_cannot_hold_is_a_row_error(tmp_path: Path) -> None:
+    fields = [ProcessField(name="email"), ProcessField(name="amount", type=FieldType.number)]
+    worksheet = sheet(
+        row(1, cell("A1", "email"), cell("B1", "amount")),
+        row(2, cell("A2", "a@example.com"), cell("B2", "1E+300", kind="n")),
+        row(3, cell("A3", "b@example.com"), cell("B3", "2.5E-200", kind="n")),
+        row(4, cell("A4", "c@example.com"), cell("B4", "1E+100", kind="n")),
+    )
+    outcome = validate(write_workbook(tmp_path / "n.xlsx", [("Sheet1", "visible", worksheet)]), fields)
+    assert outcome.codes == [(2, "invalid_value:amount"), (3, "invalid_value:amount")]
+    assert outcome.errors[0].message == "too large to store (at most 9.99…E+125)"
+    assert [row.values["amount"] for row in outcome.accepted] == [1e100]

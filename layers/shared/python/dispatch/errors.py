@@ -48,3 +48,10 @@ class TooLarge(DispatchError):
 
 class Unprocessable(DispatchError):
     code = "unprocessable"
+
+
+class Busy(DispatchError):
+    """A transient refusal by the storage layer (a concurrent transaction on the same items, or
+    throttling): nothing was written; the same request may succeed a moment later."""
+
+    code = "busy"

@@ -18,6 +18,7 @@ from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.service import AssignmentService
 from dispatch.assignment.store import AgentStore
 from dispatch.assignment.work import AgentWork
+from dispatch.auth import Caller
 from dispatch.batches.clone import Cloner
 from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
@@ -36,9 +37,11 @@ from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
 from dispatch.delivery.sender import ChunkSender
+from dispatch.dynamo import PageCursors, cursor_key
 from dispatch.exports.service import ExportService
 from dispatch.exports.store import ExportStore
 from dispatch.functions import Functions
+from dispatch.organisations.identities import SenderIdentities
 from dispatch.organisations.service import OrganisationService
 from dispatch.organisations.store import OrganisationStore
 from dispatch.organisations.suppression import SuppressionList
@@ -52,7 +55,7 @@ from dispatch.secrets import link_signing_key
 
 
 def organisation_service(settings: Settings | None = None) -> OrganisationService:
-    return OrganisationService(OrganisationStore(settings or get_settings()))
+    return OrganisationService(OrganisationStore(settings or get_settings()), SenderIdentities())
 
 
 def process_service(settings: Settings | None = None) -> ProcessService:
@@ -68,7 +71,6 @@ def batch_service(settings: Settings | None = None) -> BatchService:
         ProcessStore(settings),
         OrganisationStore(settings),
         Executions(settings.state_machine_arn),
-        Executions(settings.cleanup_state_machine_arn),
         workflow(settings),
         Functions(),
     )
@@ -107,7 +109,9 @@ def workflow(settings: Settings | None = None) -> Workflow:
         OrganisationStore(settings),
         CardStore(settings),
         lambda: link_config(settings),
+        Executions(settings.state_machine_arn),
         Executions(settings.sending_state_machine_arn),
+        Executions(settings.cleanup_state_machine_arn),
         assignment_engine(settings),
     )
 
@@ -128,15 +132,19 @@ def channel_slots(settings: Settings, block: Callable[[float], int]) -> dict[str
 def chunk_sender(
     batch: Batch, settings: Settings | None = None, api_base_url: str | None = None
 ) -> ChunkSender:
-    """A sender for one batch: each channel's slots come from the shared rate limiter, reserved in
-    blocks of this sender's share (the Map runs ``send_concurrency`` senders at once)."""
+    """A sender for one batch: email goes from its organisation's sender (else the stack's); each
+    channel's slots come from the shared rate limiter, reserved in blocks of this sender's share
+    (the Map runs ``send_concurrency`` senders at once)."""
     settings = settings or get_settings()
     share = max(1, settings.send_concurrency)
     batches = BatchStore(settings)
     suppression = SuppressionList(settings)
+    organisation = OrganisationStore(settings).get(batch.org_id)
     return ChunkSender(
         cards=CardStore(settings),
-        email=EmailSender(settings.sender_email, settings.ses_configuration_set),
+        email=EmailSender(settings.sender_email, settings.ses_configuration_set).sending_as(
+            organisation.sender_email
+        ),
         sms=SmsSender(),
         slots=channel_slots(settings, lambda rate: max(1, int(rate * SLOT_BLOCK_SECONDS / share))),
         links=link_config(settings, api_base_url),
@@ -158,13 +166,13 @@ def card_service(settings: Settings | None = None) -> CardService:
 
 def operator_sender(
     api_base_url: str | None, settings: Settings | None = None
-) -> Callable[[Batch, str], ChunkSender]:
-    """A sender for an operator's own send: distributions record who sent."""
+) -> Callable[[Batch, Caller], ChunkSender]:
+    """A sender for an operator's own send: distributions record who sent (user id and email)."""
     settings = settings or get_settings()
 
-    def build(batch: Batch, operator: str) -> ChunkSender:
+    def build(batch: Batch, operator: Caller) -> ChunkSender:
         sender = chunk_sender(batch, settings, api_base_url)
-        sender.by = operator
+        sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
         return sender
 
@@ -298,3 +306,9 @@ def unassigned_drain(settings: Settings | None = None) -> UnassignedDrain:
         OrganisationStore(settings),
         CardStore(settings),
     )
+
+
+def page_cursors(settings: Settings | None = None) -> PageCursors:
+    """Signs and checks the API's page cursors; the key is read only when a cursor is."""
+    settings = settings or get_settings()
+    return PageCursors(lambda: cursor_key(link_signing_key(settings)))

@@ -22,11 +22,13 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from dispatch.assignment.models import AgentInput, Filter
-from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_email, normalise_phone
+from dispatch.emails import canonical_email
+from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_phone
 from dispatch.ingest.models import Cell, FileRejected, Limits
 from dispatch.ingest.readers import open_table
 from dispatch.ingest.validator import too_large
 from dispatch.ingest.values import cell_text, converter
+from dispatch.numbers import UnstorableNumber
 from dispatch.processes.models import FieldType, column_key
 
 NO_AGENTS = "the file has no agents"
@@ -107,11 +109,21 @@ def read_agent_file(
 
 
 def parse_filter(cell: Cell, text: str) -> Filter:
-    """The Filter a non-empty ``filter:<field>`` cell describes; InvalidValue when it describes none.
+    """The Filter a non-empty ``filter:<field>`` cell describes; InvalidValue when it describes none
+    or holds a number that cannot be stored (with the reason).
 
     A workbook cell that is a number, boolean or date is an ``equals``: typing ``=5`` in Excel makes a
     formula whose stored result is 5, so that is all a workbook can hold of it.
     """
+    try:
+        return _filter(cell, text)
+    except ValidationError as exc:  # the Filter refused a number DynamoDB cannot store
+        raise InvalidValue(
+            str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+        ) from exc
+
+
+def _filter(cell: Cell, text: str) -> Filter:
     if isinstance(cell, bool | int | float):
         return Filter(equals=cell)
     if not isinstance(cell, str):
@@ -148,7 +160,9 @@ def _scalar(text: str) -> str | int | float:
         return text
     try:
         value = _NUMBER(text, text)
-    except InvalidValue:
+    except InvalidValue as exc:
+        if isinstance(exc.__cause__, UnstorableNumber):
+            raise  # a number, but one that cannot be stored: say so rather than keep it as text
         return text
     return value if isinstance(value, int | float) else text
 
@@ -247,7 +261,7 @@ class _AgentReader:
         self._region = region
         self._limits = limits
         self._header: _Header | None = None
-        self._emails: set[str] = set()  # login emails of the agents accepted so far, case-folded
+        self._emails: set[str] = set()  # login emails of the agents accepted so far (canonical)
         self.agents: list[tuple[int, AgentInput]] = []
         self.errors: list[AgentRowError] = []
         self.rows = 0
@@ -290,7 +304,7 @@ class _AgentReader:
         if email is None or row.errors:
             self.errors.extend(row.errors)
             return
-        if email.casefold() in self._emails:
+        if email in self._emails:
             self.errors.append(
                 AgentRowError(row.number, "email", "duplicate_agent", "an earlier row has the same email")
             )
@@ -299,17 +313,18 @@ class _AgentReader:
             agent = AgentInput(
                 email=email,
                 name=name,
-                user_id=user_id or None,
                 work_phone=work_phone,
                 work_email=work_email,
                 available=available is not False,  # an empty cell means available
                 groups=_groups(groups),
                 filters=filters,
+                # An empty cell leaves an existing agent's user as it is (see replace_agent).
+                **({"user_id": user_id} if user_id else {}),
             )
         except ValidationError as exc:
             self.errors.extend(_validation_errors(row.number, exc))
             return
-        self._emails.add(email.casefold())
+        self._emails.add(email)
         self.agents.append((row.number, agent))
 
     def _phone(self, _cell: Cell, text: str) -> str:
@@ -317,7 +332,7 @@ class _AgentReader:
 
 
 def _email(_cell: Cell, text: str) -> str:
-    return normalise_email(text)
+    return canonical_email(text)
 
 
 def _groups(text: str) -> list[str]:

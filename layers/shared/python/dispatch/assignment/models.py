@@ -5,7 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from dispatch.emails import CanonicalEmail
+from dispatch.numbers import Storable
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -17,10 +20,10 @@ class Filter(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    equals: str | int | float | bool | None = None
-    in_: list[str | int | float] | None = Field(default=None, alias="in")
-    min: str | int | float | None = None
-    max: str | int | float | None = None
+    equals: Annotated[str | int | float | bool, Storable] | None = None
+    in_: Annotated[list[str | int | float], Storable] | None = Field(default=None, alias="in")
+    min: Annotated[str | int | float, Storable] | None = None
+    max: Annotated[str | int | float, Storable] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -60,11 +63,13 @@ class AgentInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr  # the agent's login (matches AssignToEmail)
+    email: CanonicalEmail  # the agent's login (matches AssignToEmail), canonical
     name: Name
+    # The agent's user (Cognito sub): who acts as this agent. Set by an admin, or linked the first
+    # time the user with the login email signs in as the agent.
     user_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
     work_phone: str | None = None  # E.164, for ring-all offers and notifications
-    work_email: EmailStr | None = None  # notifications; the login email when absent
+    work_email: CanonicalEmail | None = None  # notifications; the login email when absent
     available: bool = True
     groups: list[str] = Field(default_factory=list)
     filters: dict[FieldName, Filter] = Field(default_factory=dict)
@@ -87,7 +92,31 @@ class Agent(AgentInput):
         }
 
     def view(self) -> dict[str, Any]:
+        """As stored: the filters as written."""
         return {**self.model_dump(mode="json", by_alias=True), "filters": self.filter_specs()}
+
+    def public(self) -> AgentView:
+        return AgentView.model_validate(self.view())
+
+
+FilterValue = str | int | float | bool | list[str | int | float]
+
+
+class AgentView(BaseModel):
+    """An agent as the API shows it; each filter as written (``equals``, ``in``, ``min``/``max``)."""
+
+    id: str
+    org_id: str
+    email: str
+    name: str
+    user_id: str | None
+    work_phone: str | None
+    work_email: str | None
+    available: bool
+    groups: list[str]
+    filters: dict[str, dict[str, FilterValue]]
+    created_at: str
+    updated_at: str
 
 
 class GroupInput(BaseModel):
@@ -101,6 +130,18 @@ class Group(GroupInput):
     id: str
     org_id: str
     created_at: str
+
+
+class RotationPlace(BaseModel):
+    agent_id: str
+    available: bool
+    assigned: int = Field(description="cards assigned to the agent in this group")
+
+
+class GroupView(Group):
+    """A group and its members in rotation order (the next to be assigned first)."""
+
+    rotation: list[RotationPlace]
 
 
 class AssignmentType(StrEnum):
@@ -145,7 +186,8 @@ class Assignment(BaseModel):
     state: AssignmentState
     group_id: str | None = None
     agent_id: str | None = None
-    by: str | None = None  # round_robin, direct, claim, manual, default_agent, ring_all
+    by: str | None = None  # round_robin, direct, claim, manual:<user id>, default_agent, ring_all
+    by_email: str | None = None  # who assigned it by hand, for display
     at: str | None = None
     work_status: str | None = None
     activity: list[dict[str, str]] = Field(default_factory=list)

@@ -65,8 +65,10 @@ class Notifier:
             return "no_agent"
         if not _still_true(notice, card, now):
             return "stale"
+        organisation = self.organisations.get(card.org_id)
         about = _About(
-            organisation=self.organisations.get(card.org_id).name or "Batch Dispatch",
+            organisation=organisation.name or "Batch Dispatch",
+            sender=organisation.sender_email,
             batch=self.batches.get(card.org_id, card.batch_id).name,
             now=now,
         )
@@ -77,7 +79,7 @@ class Notifier:
         if not self.agents.first_notice(key, int(now.timestamp()) + KEEP_SECONDS):
             return "duplicate"
         try:
-            self._send(outgoing, agent, notice)
+            self._send(outgoing, agent, notice, about)
         except PermanentFailure as exc:
             # The provider's error code only: its message may quote the address.
             code = str(exc).partition(":")[0]
@@ -122,9 +124,9 @@ class Notifier:
             )
         return _Outgoing(subject=subject, text=text, phone=agent.work_phone)
 
-    def _send(self, outgoing: _Outgoing, agent: Agent, notice: Notice) -> None:
-        """By SMS when there is a phone (its slot already taken), by email when there is none or
-        SNS refuses the number."""
+    def _send(self, outgoing: _Outgoing, agent: Agent, notice: Notice, about: _About) -> None:
+        """By SMS when there is a phone (its slot already taken), by email — from the
+        organisation's sender — when there is none or SNS refuses the number."""
         if outgoing.phone:
             try:
                 self.sms.send(outgoing.phone, outgoing.text)
@@ -132,7 +134,8 @@ class Notifier:
             except PermanentFailure:
                 self.slots["email"].take(1, self.sleep)
         message = EmailMessage(subject=outgoing.subject, text=outgoing.text + "\n", html=None)
-        self.email.send(str(agent.work_email or agent.email), message, None, {"notice": notice.kind})
+        email = self.email.sending_as(about.sender)
+        email.send(str(agent.work_email or agent.email), message, None, {"notice": notice.kind})
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +147,11 @@ class _Outgoing:
 
 @dataclass(frozen=True, slots=True)
 class _About:
-    """What a notice names: the organisation, the batch, and when it is written."""
+    """What a notice names: the organisation, the batch, and when it is written; and who sends it
+    (the organisation's ``sender_email``, None for the stack's sender)."""
 
     organisation: str
+    sender: str | None
     batch: str
     now: datetime
 

@@ -14,12 +14,9 @@ agent work queue (this public path holds no other rights).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 
 from dispatch.assignment.messages import Accepted, AgentQueue
 from dispatch.assignment.models import AssignmentState
@@ -37,9 +34,8 @@ _PURPOSE = b"batch-dispatch ring_all offer"
 _SEPARATOR = "~"
 
 
-@lru_cache(maxsize=4)
 def offer_key(link_key: bytes) -> bytes:
-    return hmac.new(link_key, _PURPOSE, hashlib.sha256).digest()
+    return links.derived_key(link_key, _PURPOSE)
 
 
 @dataclass(frozen=True, slots=True)

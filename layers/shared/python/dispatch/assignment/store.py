@@ -1,10 +1,11 @@
 """Agents and groups in the main table (docs/data-model.md).
 
 Items:
-- agent: ``pk=ORG#<org>``, ``sk=AGENT#<id>``; its login email and user id are unique in the
-  organisation: ``sk=AGENTEMAIL#<email>`` and ``sk=AGENTUSER#<user id>`` point at it, written in
-  the same transaction (a second agent with the same email is a 409), and are how ``direct``
-  assignment finds an agent;
+- agent: ``pk=ORG#<org>``, ``sk=AGENT#<id>``; its login email (canonical, :mod:`dispatch.emails`)
+  and user id are unique in the organisation: ``sk=AGENTEMAIL#<email>`` and
+  ``sk=AGENTUSER#<user id>`` point at it, written in the same transaction (a second agent with the
+  same email is a 409); they are how ``direct`` assignment finds an agent, and the user id is how
+  a signed-in user is recognised as one;
 - group: ``pk=ORG#<org>``, ``sk=GROUP#<id>``;
 - membership: ``pk=GROUP#<id>``, ``sk=MEMBER#<agent id>`` — the agent's rotation state in that
   group (``rank``: the higher, the more recently assigned; ``assigned``; ``last_assigned_at``) and a
@@ -28,12 +29,14 @@ from dispatch.config import Settings
 from dispatch.dynamo import (
     applied,
     conflict_on_condition,
+    failed_conditions,
     from_dynamo,
-    is_condition_failure,
     query_all,
     query_page,
+    storage_error,
     to_dynamo,
 )
+from dispatch.emails import canonical_email
 from dispatch.errors import Conflict, NotFound
 
 _INTERNAL = {"pk", "sk"}
@@ -80,33 +83,62 @@ class AgentStore:
             self._put(f"GROUP#{group}", f"MEMBER#{agent.id}", _member_item(agent), new=True)
             for group in agent.groups
         ]
-        self._transact(items, "an agent with this email or user id already exists")
+        self._transact(items)
 
     def update_agent(self, before: Agent, after: Agent) -> None:
         """Replace an agent; pointers and memberships follow (a rotation rank is kept)."""
         items: list[dict[str, Any]] = [self._put(_org(after.org_id), f"AGENT#{after.id}", _agent_item(after))]
-        if (before.email, before.user_id) != (after.email, after.user_id):
-            items += [self._delete(_org(before.org_id), key) for key in _pointer_keys(before)]
-            items += self._pointers(after)
+        # Only the pointers that change: one transaction may not touch an item twice.
+        kept = set(_pointer_keys(before)) & set(_pointer_keys(after))
+        items += [self._delete(_org(before.org_id), key) for key in _pointer_keys(before) if key not in kept]
+        items += [self._pointer(after, key) for key in _pointer_keys(after) if key not in kept]
         for group in set(before.groups) - set(after.groups):
             items.append(self._delete(f"GROUP#{group}", f"MEMBER#{after.id}"))
         for group in after.groups:
             items.append(self._member_update(group, after))
-        self._transact(items, "an agent with this email or user id already exists")
+        self._transact(items)
 
     def delete_agent(self, agent: Agent) -> None:
         items = [self._delete(_org(agent.org_id), f"AGENT#{agent.id}")]
         items += [self._delete(_org(agent.org_id), key) for key in _pointer_keys(agent)]
         items += [self._delete(f"GROUP#{group}", f"MEMBER#{agent.id}") for group in agent.groups]
-        self._transact(items, "the agent changed meanwhile")
+        self._transact(items)
 
     def agent(self, org_id: str, agent_id: str) -> Agent:
         return self._one(org_id, "AGENT#", agent_id, Agent, "agent")
 
     def agent_by(self, org_id: str, *, email: str | None = None, user_id: str | None = None) -> Agent | None:
-        key = f"AGENTEMAIL#{email.lower()}" if email else f"AGENTUSER#{user_id}"
+        """The agent with this login email (any spelling of it) or user id; None when there is none
+        (or ``email`` is not an address)."""
+        if email:
+            try:
+                key = f"AGENTEMAIL#{canonical_email(email)}"
+            except ValueError:
+                return None
+        else:
+            key = f"AGENTUSER#{user_id}"
         item = self._table.get_item(Key={"pk": _org(org_id), "sk": key}, ConsistentRead=True).get("Item")
         return self.agent(org_id, str(item["agent_id"])) if item else None
+
+    def link_user(self, agent: Agent, user_id: str) -> Agent:
+        """Record the user who acts as an agent that has none yet, with its unique user-id pointer,
+        in one transaction; Conflict when the agent got a user meanwhile or the user is another
+        agent's."""
+        items = [
+            {
+                "Update": {
+                    "TableName": self._name,
+                    "Key": _typed({"pk": _org(agent.org_id), "sk": f"AGENT#{agent.id}"}),
+                    "UpdateExpression": "SET user_id = :user",
+                    "ConditionExpression": "attribute_exists(pk) AND "
+                    "(attribute_not_exists(user_id) OR attribute_type(user_id, :null))",
+                    "ExpressionAttributeValues": _typed({":user": user_id, ":null": "NULL"}),
+                }
+            },
+            self._pointer(agent, f"AGENTUSER#{user_id}"),
+        ]
+        self._transact(items, "the agent is already linked to another user")
+        return agent.model_copy(update={"user_id": user_id})
 
     def agents(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Agent], str | None]:
         return self._page(org_id, "AGENT#", Agent, limit, cursor)
@@ -220,10 +252,10 @@ class AgentStore:
         return [model.model_validate(from_dynamo(_public(item))) for item in items], next_cursor
 
     def _pointers(self, agent: Agent) -> list[dict[str, Any]]:
-        return [
-            self._put(_org(agent.org_id), key, {"agent_id": agent.id}, new=True)
-            for key in _pointer_keys(agent)
-        ]
+        return [self._pointer(agent, key) for key in _pointer_keys(agent)]
+
+    def _pointer(self, agent: Agent, key: str) -> dict[str, Any]:
+        return self._put(_org(agent.org_id), key, {"agent_id": agent.id}, new=True)
 
     def _put(self, pk: str, sk: str, body: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
         put: dict[str, Any] = {
@@ -260,13 +292,34 @@ class AgentStore:
             }
         }
 
-    def _transact(self, items: list[dict[str, Any]], conflict: str) -> None:
+    def _transact(
+        self, items: list[dict[str, Any]], changed: str = "the agent changed meanwhile; read it again"
+    ) -> None:
+        """Write an agent's items at once. Refused, the reason is read per item: the condition
+        that failed says which (:func:`_conflict`; ``changed`` when it is the agent's own item); a
+        transient cancellation is :class:`Busy`."""
         try:
             aws.client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if is_condition_failure(exc):
-                raise Conflict(conflict) from exc
-            raise
+            failed = failed_conditions(exc)
+            if failed:
+                raise _conflict(items[failed[0]], changed) from exc
+            refused = storage_error(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+
+
+def _conflict(item: dict[str, Any], changed: str) -> Conflict:
+    """What a failed condition on one of an agent's items means: a unique pointer (email, user id)
+    taken by another agent, or an item another request wrote first."""
+    write = item.get("Put") or item.get("Update") or item.get("Delete") or {}
+    key = str((write.get("Item") or write.get("Key") or {}).get("sk", {}).get("S", ""))
+    if key.startswith("AGENTEMAIL#"):
+        return Conflict("an agent with this email already exists", {"field": "email"})
+    if key.startswith("AGENTUSER#"):
+        return Conflict("an agent with this user id already exists", {"field": "user_id"})
+    return Conflict(changed)
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:
@@ -274,7 +327,7 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pointer_keys(agent: Agent) -> list[str]:
-    keys = [f"AGENTEMAIL#{agent.email.lower()}"]
+    keys = [f"AGENTEMAIL#{agent.email}"]  # canonical (the model's validator)
     if agent.user_id:
         keys.append(f"AGENTUSER#{agent.user_id}")
     return keys

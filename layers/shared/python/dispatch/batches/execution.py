@@ -1,6 +1,6 @@
-"""The batch state machine behind two calls: start a batch's execution, and answer its approval.
+"""The batch state machines behind two calls: start an execution, and answer a waiting approval.
 
-Executions are named after the batch, so a repeated start (a retried event) is a no-op.
+Executions are named after the batch (and its run or resume), so a repeated start is a no-op.
 """
 
 from __future__ import annotations
@@ -12,26 +12,30 @@ from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.batches.models import Batch
-from dispatch.errors import Conflict
+
+NOT_WAITING = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 
 
 class Executions:
     def __init__(self, state_machine_arn: str) -> None:
         self._arn = state_machine_arn
 
-    def start(self, batch_id: str, payload: dict[str, Any]) -> None:
+    def start(self, name: str, payload: dict[str, Any]) -> None:
         try:
             aws.client("stepfunctions").start_execution(
-                stateMachineArn=self._arn, name=batch_id, input=json.dumps(payload)
+                stateMachineArn=self._arn, name=name, input=json.dumps(payload)
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
                 raise
 
-    def start_lifecycle(self, batch: Batch, approval_timeout_seconds: int) -> None:
-        """The lifecycle execution of a batch whose accepted rows are staged (validation, clones)."""
+    def start_lifecycle(
+        self, batch: Batch, approval_timeout_seconds: int, *, name: str | None = None
+    ) -> None:
+        """The lifecycle execution of a batch whose accepted rows are staged (validation, clones);
+        a resumed batch's run is named after its resume."""
         self.start(
-            batch.id,
+            name or batch.id,
             {
                 "batch_id": batch.id,
                 "org_id": batch.org_id,
@@ -41,11 +45,13 @@ class Executions:
         )
 
     @staticmethod
-    def answer(task_token: str, decision: dict[str, Any]) -> None:
+    def answer(task_token: str, decision: dict[str, Any]) -> bool:
+        """Resume the execution waiting on ``task_token``; False when none waits on it any more (its
+        wait timed out, or it ended): then nothing will act on the decision unless the caller does."""
         try:
             aws.client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(decision))
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code in {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}:
-                raise Conflict("the batch is no longer waiting for a decision", {"reason": code}) from exc
+            if exc.response.get("Error", {}).get("Code") in NOT_WAITING:
+                return False
             raise
+        return True

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from dispatch.downloads import DownloadLink
 
 
 class BatchStatus(StrEnum):
@@ -72,13 +75,43 @@ class Chunk(BaseModel):
 
 
 class Approval(BaseModel):
+    """``decided_by`` is the approver's user id (Cognito ``sub``), or ``policy:…`` when no person
+    had to decide; ``decided_by_email`` is for display only. ``content`` is the digest of what
+    recipients receive, as it was when approved (:mod:`dispatch.batches.content`): a batch sends
+    only while that is still what it would send."""
+
     requested_at: str | None = None
     decided_by: str | None = None
+    decided_by_email: str | None = None
     decided_at: str | None = None
     reason: str | None = None
+    content: str | None = None
+
+
+class FailureStage(StrEnum):
+    """Where a batch was when a system fault stopped it, and so where a resume continues."""
+
+    validation = "validation"
+    generation = "generation"
+    approval = "approval"
+    sending = "sending"
+
+
+class Failure(BaseModel):
+    """Why a batch failed, in words (``cause``), with the error's name for support (``error``) —
+    never its message, which may carry recipient data."""
+
+    stage: FailureStage
+    error: str
+    cause: str
+    at: str
+    resumable: bool
 
 
 class Batch(BaseModel):
+    """People are recorded by user id (``created_by``, ``closed_by``, ``standing_approval``: what
+    rules such as four-eyes compare), each with the email beside it for display (``*_email``)."""
+
     id: str
     org_id: str
     process_id: str
@@ -87,10 +120,13 @@ class Batch(BaseModel):
     file_name: str
     source_key: str
     created_by: str
+    created_by_email: str | None = None
     created_at: str
     updated_at: str
     status: BatchStatus
     status_reason: str | None = None
+    failure: Failure | None = None
+    resumes: int = 0
     auto_distribute: bool = True
     auto_distribute_reason: str | None = None
     counters: Counters = Field(default_factory=Counters)
@@ -99,11 +135,15 @@ class Batch(BaseModel):
     report_key: str | None = None
     send_runs: int = 0
     closed_by: str | None = None
+    closed_by_email: str | None = None
     format: str | None = None
     columns: list[str] = Field(default_factory=list)
     revision: int = 0
     standing_approval: str | None = None  # the approver whose standing approval it carries (schedules)
+    standing_approval_email: str | None = None
     schedule_id: str | None = None
+    source_version: str | None = None  # the S3 version of source_key this batch is made of
+    dropped_by: str | None = None  # a drop: the S3 principal that wrote the file (the event's userIdentity)
 
     @classmethod
     def awaiting_upload(
@@ -116,9 +156,11 @@ class Batch(BaseModel):
         file_name: str,
         name: str | None,
         created_by: str,
+        created_by_email: str | None,
         created_at: str,
         auto_distribute: bool,
         standing_approval: str | None = None,
+        standing_approval_email: str | None = None,
         schedule_id: str | None = None,
     ) -> Batch:
         """A new batch whose file is expected at ``uploads/<org>/<id>/source`` (its arrival starts
@@ -132,11 +174,13 @@ class Batch(BaseModel):
             file_name=file_name,
             source_key=f"uploads/{org_id}/{batch_id}/source",
             created_by=created_by,
+            created_by_email=created_by_email,
             created_at=created_at,
             updated_at=created_at,
             status=BatchStatus.uploading,
             auto_distribute=auto_distribute,
             standing_approval=standing_approval,
+            standing_approval_email=standing_approval_email,
             schedule_id=schedule_id,
         )
 
@@ -144,8 +188,42 @@ class Batch(BaseModel):
         """The chunk holding a file row (None for a row that became no card)."""
         return next((chunk for chunk in self.chunks if chunk.first_row <= row <= chunk.last_row), None)
 
-    def public(self) -> dict[str, object]:
+    def public(self) -> BatchView:
         """The API view: everything but internal storage details."""
-        body = self.model_dump(mode="json", exclude={"chunks", "source_key", "report_key"})
-        body["sent_label"] = f"{self.counters.sent}/{self.counters.cards} sent"
-        return body
+        return BatchView.model_validate(
+            {**dict(self), "sent_label": f"{self.counters.sent}/{self.counters.cards} sent"}
+        )
+
+
+class BatchView(Batch):
+    """A batch as the API shows it: all but where its file, chunks and report are stored, and
+    "X/Y sent"."""
+
+    chunks: list[Chunk] = Field(default_factory=list, exclude=True)
+    source_key: str = Field(exclude=True)
+    source_version: str | None = Field(default=None, exclude=True)
+    report_key: str | None = Field(default=None, exclude=True)
+    sent_label: str = Field(description='"X/Y sent": the cards that reached a provider, of all cards')
+
+
+class Upload(BaseModel):
+    """A pre-signed POST for the batch's file: the form ``fields``, then the file as ``file``."""
+
+    method: Literal["POST"]
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+    max_bytes: int
+
+
+class NewBatchView(BatchView):
+    """``POST /batches``: the batch waiting for its file, and where to upload it."""
+
+    upload: Upload
+
+
+class ErrorReport(DownloadLink):
+    """A link to a batch's row-error report (CSV)."""
+
+    id: str
+    rows_rejected: int

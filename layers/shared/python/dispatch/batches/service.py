@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -12,10 +11,20 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch import aws
 from dispatch.auth import Caller, Role
+from dispatch.batches.approval import four_eyes, is_creator
 from dispatch.batches.clone import CLONABLE, Recipients
-from dispatch.batches.dry_run import DryRun
+from dispatch.batches.content import content_digest
+from dispatch.batches.dry_run import DryRun, DryRunView
 from dispatch.batches.execution import Executions
-from dispatch.batches.models import Approval, Batch, BatchStatus, Counters
+from dispatch.batches.models import (
+    Approval,
+    Batch,
+    BatchStatus,
+    Counters,
+    ErrorReport,
+    NewBatchView,
+    Upload,
+)
 from dispatch.batches.store import BatchQuery, BatchStore
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
@@ -67,11 +76,10 @@ class BatchService:
     processes: ProcessStore
     organisations: OrganisationStore
     executions: Executions
-    cleanup: Executions
     workflow: Workflow
     functions: Functions
 
-    def create(self, caller: Caller, body: NewBatch) -> dict[str, Any]:
+    def create(self, caller: Caller, body: NewBatch) -> NewBatchView:
         """A batch waiting for its file, and a pre-signed POST that accepts only a file within limits."""
         caller.require(Role.sender)
         process = self.processes.get(caller.org_id, body.process_id)
@@ -85,7 +93,8 @@ class BatchService:
             process_name=process.name,
             file_name=body.file_name,
             name=body.name,
-            created_by=caller.email,
+            created_by=caller.user_id,
+            created_by_email=caller.email,
             created_at=isoformat(moment),
             auto_distribute=body.auto_distribute,
         )
@@ -98,19 +107,19 @@ class BatchService:
             Conditions=[["content-length-range", 1, self.settings.max_file_bytes]],
             ExpiresIn=ttl,
         )
-        upload = {
-            "method": "POST",
-            "url": post["url"],
-            "fields": post["fields"],
-            "expires_at": isoformat(moment + timedelta(seconds=ttl)),
-            "max_bytes": self.settings.max_file_bytes,
-        }
-        return {**batch.public(), "upload": upload}
+        upload = Upload(
+            method="POST",
+            url=post["url"],
+            fields=post["fields"],
+            expires_at=isoformat(moment + timedelta(seconds=ttl)),
+            max_bytes=self.settings.max_file_bytes,
+        )
+        return NewBatchView.model_validate({**dict(batch.public()), "upload": upload})
 
     def get(self, caller: Caller, batch_id: str) -> Batch:
         return self.batches.get(caller.org_id, batch_id)
 
-    def error_report(self, caller: Caller, batch_id: str) -> dict[str, Any]:
+    def error_report(self, caller: Caller, batch_id: str) -> ErrorReport:
         """A pre-signed, expiring link to the row-error report; ask again for a fresh one."""
         batch = self.batches.get(caller.org_id, batch_id)
         if not batch.report_key:
@@ -118,11 +127,7 @@ class BatchService:
         link = download_link(
             self.settings, batch.report_key, "text/csv; charset=utf-8", f"{batch.id}-errors.csv"
         )
-        return {
-            "id": batch.id,
-            **link,
-            "rows_rejected": batch.counters.rejected,
-        }
+        return ErrorReport(id=batch.id, rows_rejected=batch.counters.rejected, **dict(link))
 
     def list(self, caller: Caller, query: BatchQuery) -> tuple[list[Batch], str | None]:
         return self.batches.list(caller.org_id, query)
@@ -132,14 +137,13 @@ class BatchService:
         batch = self.batches.get(caller.org_id, batch_id)
         process = self.processes.get(caller.org_id, batch.process_id)
         organisation = self.organisations.get(caller.org_id)
-        four_eyes = process.four_eyes if process.four_eyes is not None else organisation.four_eyes
-        if four_eyes and batch.created_by == caller.email:
+        if four_eyes(process, organisation) and is_creator(batch, caller.user_id):
             raise Forbidden("four-eyes approval: the creator of a batch cannot approve it")
         return self._decide(caller, batch, BatchStatus.approved, None)
 
     def reject(self, caller: Caller, batch_id: str, body: Decision) -> Batch:
-        """Reject with a reason. Pending: the waiting execution ends. Approved or sending: cards
-        already sent stay sent, every unsent card becomes ``rejected`` (a running send stops)."""
+        """Reject with a reason: cards already sent stay sent, every unsent card becomes
+        ``rejected``. Pending: the waiting execution (if any) ends. Sending: the running send stops."""
         caller.require(Role.approver)
         if not body.reason:
             raise Unprocessable("a rejection needs a reason")
@@ -154,10 +158,10 @@ class BatchService:
             set_values={"approval": self._decision(caller, batch, body.reason), "status_reason": body.reason},
         )
         if batch.status is BatchStatus.approved:  # no sender is running to close the cards
-            self._close_unsent(rejected, CardStatus.rejected)
+            self.workflow.close_all(rejected, CardStatus.rejected)
         return rejected
 
-    def dry_run(self, caller: Caller, batch_id: str, dry_runs: Callable[[], DryRun]) -> dict[str, Any]:
+    def dry_run(self, caller: Caller, batch_id: str, dry_runs: Callable[[], DryRun]) -> DryRunView:
         """What approving would do: row errors, a few rendered cards, and the estimated finish."""
         batch = self.batches.get(caller.org_id, batch_id)
         if batch.status not in {BatchStatus.generating, BatchStatus.pending_approval, BatchStatus.approved}:
@@ -168,28 +172,16 @@ class BatchService:
         organisation = self.organisations.get(caller.org_id)
         return dry_runs().describe(batch, process, organisation.name or caller.org_id)
 
-    def templates_changed(self, caller: Caller, process_id: str) -> Sequence[str]:
-        """Approved batches of the process that have not started sending go back to approval: what
-        was approved is no longer what would be sent. Returns their ids."""
-        returned: list[str] = []
-        cursor: str | None = None
-        while True:
-            query = BatchQuery(
-                statuses=frozenset({BatchStatus.approved}), process_id=process_id, limit=100, cursor=cursor
-            )
-            page, cursor = self.batches.list(caller.org_id, query)
-            for batch in page:
-                with suppress(Conflict):  # it started sending meanwhile: that send was approved
-                    self.batches.transition(
-                        caller.org_id,
-                        batch.id,
-                        BatchStatus.pending_approval,
-                        sources=[BatchStatus.approved],
-                        set_values={"status_reason": "the templates changed after approval"},
-                    )
-                    returned.append(batch.id)
-            if not cursor:
-                return returned
+    def content_changed(self, org_id: str, *, process_id: str | None = None) -> Sequence[str]:
+        """After a change to a process (or, with none named, to the organisation) that may alter
+        what recipients receive: the ids of the approved batches sent back to approval."""
+        return self.workflow.content_changed(org_id, process_id=process_id)
+
+    def resume(self, caller: Caller, batch_id: str) -> Batch:
+        """Continue a failed batch from where it stopped (a batch never approved still needs its
+        approval)."""
+        caller.require(Role.sender)
+        return self.workflow.resume(self.batches.get(caller.org_id, batch_id))
 
     def clone(self, caller: Caller, batch_id: str, body: CloneRequest) -> Batch:
         """A new batch from a finished one; the recipients are copied asynchronously."""
@@ -206,7 +198,8 @@ class BatchService:
                 "id": new_id(moment),
                 "name": body.name or f"{source.name} (copy)",
                 "source_key": f"clone:{source.id}:{body.recipients.value}",
-                "created_by": caller.email,
+                "created_by": caller.user_id,
+                "created_by_email": caller.email,
                 "created_at": isoformat(moment),
                 "updated_at": isoformat(moment),
                 "status": BatchStatus.validating,
@@ -217,6 +210,10 @@ class BatchService:
                 "report_key": None,
                 "send_runs": 0,
                 "closed_by": None,
+                "closed_by_email": None,
+                "standing_approval": None,
+                "standing_approval_email": None,
+                "schedule_id": None,
             }
         )
         self.batches.create(clone)
@@ -261,57 +258,56 @@ class BatchService:
         batch = self.batches.get(caller.org_id, batch_id)
         if batch.status is BatchStatus.archived:
             raise Conflict("an archived batch cannot be renamed", {"status": batch.status.value})
-        return self.batches.rename(caller.org_id, batch_id, body.name)
+        renamed = self.batches.rename(caller.org_id, batch_id, body.name)
+        if self.workflow.content_changed(caller.org_id, batch_id=batch_id):  # recipients see the name
+            return self.batches.get(caller.org_id, batch_id)
+        return renamed
 
     def _close(self, caller: Caller, batch_id: str, target: BatchStatus) -> Batch:
         caller.require(Role.sender)
         closed = self.batches.transition(
-            caller.org_id, batch_id, target, set_values={"closed_by": caller.email}
+            caller.org_id,
+            batch_id,
+            target,
+            set_values={"closed_by": caller.user_id, "closed_by_email": caller.email},
         )
-        if closed.chunks and closed.counters.cards:
-            self._close_unsent(closed, CardStatus.removed)
+        if closed.counters.cards:
+            self.workflow.close_all(closed, CardStatus.removed)
         return closed
 
-    def _close_unsent(self, batch: Batch, target: CardStatus) -> None:
-        self.cleanup.start(
-            f"{batch.id}-{target.value}",
-            {
-                "batch_id": batch.id,
-                "org_id": batch.org_id,
-                "target": target.value,
-                "chunks": [chunk.model_dump() for chunk in batch.chunks],
-            },
-        )
-
-    @staticmethod
-    def _decision(caller: Caller, batch: Batch, reason: str | None) -> dict[str, Any]:
-        return Approval(
-            requested_at=batch.approval.requested_at,
-            decided_by=caller.email,
-            decided_at=now_iso(),
-            reason=reason,
-        ).model_dump()
-
     def _decide(self, caller: Caller, batch: Batch, target: BatchStatus, reason: str | None) -> Batch:
-        """Answer a pending approval. The conditional move decides races between approvers; the
-        waiting execution (if any) then resumes. A batch sent back to approval after a change has
-        no execution waiting: approving it resumes sending directly."""
+        """Answer a pending approval. The conditional move decides races — between approvers, and
+        with the approval's timeout (whose expiry is conditional on ``pending_approval`` too). A
+        rejection closes the unsent cards. An approval resumes the waiting execution; when none
+        waits (the batch came back to approval after a change or a resume, or the wait timed out
+        at this very moment, after this move won), this call starts sending itself."""
         token = self.batches.task_token(caller.org_id, batch.id)
+        decision = self._decision(caller, batch, reason)
+        if target is BatchStatus.approved:
+            process = self.processes.get(caller.org_id, batch.process_id)
+            organisation = self.organisations.get(caller.org_id)
+            decision["content"] = content_digest(batch, process, organisation)
         decided = self.batches.transition(
             caller.org_id,
             batch.id,
             target,
             sources=[BatchStatus.pending_approval],
-            set_values={
-                "approval": self._decision(caller, batch, reason),
-                "status_reason": reason,
-                "task_token": None,
-            },
+            set_values={"approval": decision, "status_reason": reason, "task_token": None},
         )
-        if token is not None:
-            self.executions.answer(token, {"decision": target.value})
-        elif target is BatchStatus.approved and decided.auto_distribute:
-            return self.workflow.begin_sending(decided, sources=[BatchStatus.approved])
-        elif target is BatchStatus.rejected:
-            self._close_unsent(decided, CardStatus.rejected)
+        if target is BatchStatus.rejected:
+            self.workflow.close_all(decided, CardStatus.rejected)
+        answered = token is not None and self.executions.answer(token, {"decision": target.value})
+        if target is BatchStatus.approved and not answered:
+            self.workflow.start_sending(caller.org_id, batch.id)
+            return self.batches.get(caller.org_id, batch.id)
         return decided
+
+    @staticmethod
+    def _decision(caller: Caller, batch: Batch, reason: str | None) -> dict[str, Any]:
+        return Approval(
+            requested_at=batch.approval.requested_at,
+            decided_by=caller.user_id,
+            decided_by_email=caller.email,
+            decided_at=now_iso(),
+            reason=reason,
+        ).model_dump()

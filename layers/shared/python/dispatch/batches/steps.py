@@ -37,6 +37,7 @@ class LifecycleStep(BaseModel):
     chunk: Chunk | None = None
     target: Literal[CardStatus.removed, CardStatus.rejected] | None = None
     error: dict[str, Any] | None = None
+    run: str | None = None  # the sending execution's name (finish_sending, fail)
     source_batch_id: str | None = None
     recipients: Recipients = Recipients.all
 
@@ -55,7 +56,7 @@ def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Clone
         case "start_sending":
             return workflow.start_sending(org_id, batch_id)
         case "finish_sending":
-            return {"status": workflow.finish_sending(org_id, batch_id).status.value}
+            return {"status": workflow.finish_sending(org_id, batch_id, step.run).status.value}
         case "close_chunk":
             if step.chunk is None or step.target is None:
                 raise ValueError("close_chunk needs a chunk and a target")
@@ -67,5 +68,5 @@ def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Clone
             batch = cloner().copy(org_id, batch_id, step.source_batch_id, step.recipients)
             return {"status": batch.status.value}
         case "fail":
-            workflow.fail(org_id, batch_id, str((step.error or {}).get("Error", "unknown error")))
+            workflow.fail(org_id, batch_id, step.error, step.run)
     return {}

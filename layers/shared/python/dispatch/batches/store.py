@@ -12,14 +12,14 @@ Items (documented in docs/data-model.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
 from dispatch import aws
-from dispatch.batches.lifecycle import check_transition, sources_of
+from dispatch.batches.lifecycle import check_sources, check_transition, sources_of
 from dispatch.batches.models import ROW_COUNTERS, Batch, BatchStatus, Counters
 from dispatch.clock import now_iso
 from dispatch.config import Settings
@@ -30,6 +30,7 @@ from dispatch.dynamo import (
     encode_cursor,
     from_dynamo,
     is_condition_failure,
+    is_transient,
     owner_by_id,
     query_all,
     to_dynamo,
@@ -89,9 +90,11 @@ class BatchStore:
     ) -> Batch:
         """Move a batch to ``target`` if its current status allows it (conditional write).
 
-        A lost race or an illegal move raises Conflict naming the current status.
+        A lost race or an illegal move raises Conflict naming the current status; ``sources``
+        outside the graph (``batches.lifecycle``) are a programming error.
         """
         allowed = sorted(sources if sources is not None else sources_of(target))
+        check_sources(allowed, target)
         names = {"#status": "status", "#updated": "updated_at"}
         values: dict[str, Any] = {":target": target.value, ":now": now_iso()}
         sets = ["#status = :target", "#updated = :now"]
@@ -182,11 +185,20 @@ class BatchStore:
                     ]
                 )
             except ClientError as exc:
-                if is_condition_failure(exc):
+                if is_condition_failure(exc) or is_transient(exc):
                     continue  # another settlement of this chunk won: recompute against its version
                 raise
             return
         raise Conflict("the chunk's counters are contended; try again")
+
+    def chunk_counts(self, batch_id: str, chunk_index: int) -> dict[str, int] | None:
+        """The chunk's last settled histogram; None when it was never counted (not generated yet)."""
+        marker = self._table.get_item(
+            Key={"pk": f"BATCH#{batch_id}", "sk": f"CHUNK#{chunk_index:05d}"}, ConsistentRead=True
+        ).get("Item")
+        if marker is None:
+            return None
+        return {name: int(value) for name, value in (marker.get("counts") or {}).items()}
 
     def record_deliveries(self, batch_id: str, chunk_index: int, by_channel: Mapping[str, int]) -> None:
         """How many messages each channel will carry for a chunk (``sk=GEN#<n>``), for estimates."""
@@ -235,6 +247,24 @@ class BatchStore:
         item = self._table.get_item(Key=_key(org_id, batch_id), ConsistentRead=True).get("Item") or {}
         token = item.get("task_token")
         return str(token) if token else None
+
+    def each(
+        self, org_id: str, statuses: Iterable[BatchStatus], *, process_id: str | None = None
+    ) -> Iterator[Batch]:
+        """Every batch of the organisation in one of ``statuses`` (of one process), page by page."""
+        wanted = {f":st{index}": status.value for index, status in enumerate(sorted(statuses))}
+        values: dict[str, Any] = {**wanted, ":pk": f"ORG#{org_id}", ":prefix": "BATCH#"}
+        filters = [f"#status IN ({', '.join(wanted)})"]
+        if process_id:
+            filters.append("process_id = :process")
+            values[":process"] = process_id
+        query = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "FilterExpression": " AND ".join(filters),
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+        return (_batch(item) for item in query_all(self._table, query))
 
     def list(self, org_id: str, query: BatchQuery) -> tuple[list[Batch], str | None]:
         """A page of the organisation's batches.

@@ -6,7 +6,7 @@ retries is harmless, and a batch changed by a person meanwhile (rejected, say) i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,9 +14,12 @@ from typing import Any
 
 from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.models import AssignmentType
+from dispatch.batches.approval import approval_required, standing_approval_applies
+from dispatch.batches.content import CHANGED, content_digest
 from dispatch.batches.execution import Executions
+from dispatch.batches.failure import describe
 from dispatch.batches.lifecycle import TRANSITIONS
-from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk
+from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk, FailureStage
 from dispatch.batches.store import BatchStore
 from dispatch.cards.context import LinkConfig
 from dispatch.cards.generation import generate_chunk
@@ -35,6 +38,10 @@ from dispatch.processes.store import ProcessStore
 
 UNSENT = frozenset({CardStatus.ready, CardStatus.error})
 ASSIGNABLE = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconfirmed})
+# Statuses in which an approval is still to be acted on automatically: a change to what would be
+# sent returns them to approval at once. Later ones (sent, partially_sent) are caught when a person
+# sends again (``check_content``).
+LIVE_APPROVAL = frozenset({BatchStatus.approved, BatchStatus.sending})
 
 
 @dataclass
@@ -45,13 +52,18 @@ class Workflow:
     organisations: OrganisationStore
     cards: CardStore
     links: Callable[[], LinkConfig]
+    lifecycle: Executions
     sending: Executions
+    cleanup: Executions
     assignments: AssignmentEngine
 
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
         if batch.status is not BatchStatus.generating:
             raise Conflict(f"the batch is {batch.status.value}; cards are generated only while generating")
+        generated = self.batches.chunk_counts(batch_id, chunk.index)
+        if generated is not None:  # written and counted before (a retried task, a resumed batch)
+            return {"cards": sum(generated.values()), "errors": generated.get(CardStatus.error.value, 0)}
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
         rows = list(read_chunk(self.settings.bucket, batch_id, chunk.index))
@@ -67,27 +79,30 @@ class Workflow:
         )
 
     def after_generation(self, org_id: str, batch_id: str) -> dict[str, Any]:
-        """Does this batch wait for a person? If not, it is approved now."""
+        """Does this batch wait for a person? If not, it is approved now. A scheduled run's batch
+        carries its author's standing approval, which four-eyes does not accept (see
+        :mod:`dispatch.batches.approval`)."""
         batch = self.batches.get(org_id, batch_id)
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
-        required = process.approval_required
-        if required is None:
-            required = organisation.approval_required
-        decided_by = "policy:no-approval-required"
-        if required and batch.standing_approval:
-            # A scheduled run whose author, an approver, approved its batches in advance.
-            required, decided_by = (
-                False,
-                f"{batch.standing_approval} (standing approval, schedule {batch.schedule_id})",
+        required = approval_required(process, organisation)
+        decision = Approval(decided_by="policy:no-approval-required", decided_at=now_iso())
+        if required and standing_approval_applies(batch, process, organisation):
+            required = False
+            decision = Approval(
+                decided_by=batch.standing_approval,
+                decided_by_email=batch.standing_approval_email,
+                decided_at=now_iso(),
+                reason=f"standing approval of schedule {batch.schedule_id}",
             )
         if not required:
+            decision.content = content_digest(batch, process, organisation)
             self.batches.transition(
                 org_id,
                 batch_id,
                 BatchStatus.approved,
                 sources=[BatchStatus.generating],
-                set_values={"approval": Approval(decided_by=decided_by, decided_at=now_iso()).model_dump()},
+                set_values={"approval": decision.model_dump()},
             )
         return {"approval_required": required}
 
@@ -102,31 +117,63 @@ class Workflow:
         )
 
     def approval_expired(self, org_id: str, batch_id: str) -> None:
-        self.batches.transition(
-            org_id, batch_id, BatchStatus.expired, set_values={"status_reason": "approval timed out"}
-        )
+        """The approval wait timed out. Expiry moves the batch only if it is still pending, so an
+        approval decided at the same moment wins cleanly: its conditional move came first, but its
+        answer to the execution failed (the wait had timed out), so nothing else would start
+        sending — this step does. A rejection decided at that moment closed its cards itself."""
+        try:
+            expired = self.batches.transition(
+                org_id,
+                batch_id,
+                BatchStatus.expired,
+                sources=[BatchStatus.pending_approval],
+                set_values={"status_reason": "approval timed out", "task_token": None},
+            )
+        except Conflict:
+            if self.batches.get(org_id, batch_id).status is BatchStatus.approved:
+                logger.info("approved as the approval timed out; sending starts", batch_id=batch_id)
+                self.start_sending(org_id, batch_id)
+            return
+        self.close_all(expired, CardStatus.removed)
 
     def start_sending(self, org_id: str, batch_id: str) -> dict[str, Any]:
-        """After approval: with auto distribution on, send every ready card; off, they wait."""
+        """After approval: with auto distribution on, send every ready card; off, they wait.
+
+        Both the state machine and an approval that found the execution no longer waiting may
+        call this for one approval: the second finds the batch already sending and starts nothing.
+        A batch that moved on meanwhile — rejected, or back to approval because what it would send
+        changed — is not a fault: nothing is sent.
+        """
         batch = self.batches.get(org_id, batch_id)
         if not batch.auto_distribute:
             logger.info("auto distribution off; cards stay ready", batch_id=batch_id)
             return {"send": False}
-        self.begin_sending(batch, sources=[BatchStatus.approved])
+        try:
+            self.begin_sending(batch, sources=[BatchStatus.approved])
+        except Conflict:
+            status = self.batches.get(org_id, batch_id).status
+            if status not in {BatchStatus.sending, BatchStatus.pending_approval, BatchStatus.rejected}:
+                raise
+            logger.info("the batch moved on before sending started", batch_id=batch_id, status=status.value)
+            return {"send": status is BatchStatus.sending}
         return {"send": True}
 
     def begin_sending(self, batch: Batch, *, sources: list[BatchStatus], reset_failed: bool = False) -> Batch:
         """Move the batch to ``sending`` and start a sending execution over all its chunks.
 
-        Each run is numbered on the batch, so the execution name is unique per run and a repeated
-        start of the same run is a no-op.
+        Only what was approved is sent: a batch whose content changed since goes back to approval
+        instead (Conflict). Each run is numbered on the batch, so the execution name is unique per
+        run and a repeated start of the same run is a no-op.
         """
+        process = self.processes.get(batch.org_id, batch.process_id)
+        organisation = self.organisations.get(batch.org_id)
+        self.check_content(batch, process, organisation)
         sending = self.batches.transition(
             batch.org_id,
             batch.id,
             BatchStatus.sending,
             sources=sources,
-            set_values={"status_reason": None},
+            set_values={"status_reason": None, "failure": None},
             increments={"send_runs": 1},
         )
         self.sending.start(
@@ -159,12 +206,16 @@ class Workflow:
         if batch.status is not BatchStatus.sending:
             logger.info("batch not sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
             return {"sent": 0, "failed": 0, "skipped": True}
+        process = self.processes.get(org_id, batch.process_id)
+        organisation = self.organisations.get(org_id)
+        try:
+            self.check_content(batch, process, organisation)
+        except Conflict:
+            return {"sent": 0, "failed": 0, "skipped": True}
         if reset_failed:  # "retry failed only": cards that failed with a temporary error go again
             for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
                 if card.status is CardStatus.failed and card.retryable:
                     self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
-        process = self.processes.get(org_id, batch.process_id)
-        organisation = self.organisations.get(org_id)
         outcome = sender_for(batch).send_chunk(batch, process, organisation.name or org_id, chunk)
         if outcome.paused_reason:
             with suppress(Conflict):
@@ -210,7 +261,8 @@ class Workflow:
     def sweep(self, now: datetime, stale_after: timedelta) -> int:
         """Cards claimed longer ago than any send attempt can take, and still ``sending``, belong to
         a sender that died after (perhaps) handing them to a provider: they become ``unconfirmed``,
-        which is never resent automatically. Returns how many."""
+        which is never resent automatically — except a resend of a card already accepted, which
+        keeps that status (``CardStore.mark_unconfirmed``). Returns how many."""
         cutoff = isoformat(now - stale_after)
         touched: dict[str, set[int]] = {}
         for days_back in (2, 1, 0):
@@ -226,22 +278,149 @@ class Workflow:
             logger.warning("stale claims marked unconfirmed", batch_id=batch_id, cards=len(rows))
         return sum(len(rows) for rows in touched.values())
 
-    def finish_sending(self, org_id: str, batch_id: str) -> Batch:
+    def finish_sending(self, org_id: str, batch_id: str, run: str | None = None) -> Batch:
         """``sent`` when every card reached a provider, else ``partially_sent``; a batch already
-        moved on (paused, rejected) keeps its status."""
+        moved on (paused, rejected, back to approval) keeps its status, and so does a batch a newer
+        sending run owns (``run``: the finishing execution's name)."""
         batch = self.batches.get(org_id, batch_id)
-        if batch.status is not BatchStatus.sending:
+        if batch.status is not BatchStatus.sending or not _latest(batch, run):
             return batch
         target = (
             BatchStatus.sent if batch.counters.sent == batch.counters.cards else BatchStatus.partially_sent
         )
         return self.batches.transition(org_id, batch_id, target, sources=[BatchStatus.sending])
 
-    def fail(self, org_id: str, batch_id: str, error: str) -> None:
-        """A system fault: the batch is marked failed with the error's name (never its data)."""
+    def fail(self, org_id: str, batch_id: str, error: dict[str, Any] | None, run: str | None = None) -> None:
+        """A system fault: the batch is marked failed with its cause in words and the stage it
+        stopped in (where a resume continues), never with the error's data. A sending run that a
+        newer one replaced (``run``: its execution's name) fails alone, not the batch."""
         batch = self.batches.get(org_id, batch_id)
-        if BatchStatus.failed not in TRANSITIONS[batch.status]:
-            return  # already finished, rejected or failed: nothing left to mark
-        self.batches.transition(
-            org_id, batch_id, BatchStatus.failed, set_values={"status_reason": error[:500]}
+        if BatchStatus.failed not in TRANSITIONS[batch.status] or not _latest(batch, run):
+            return  # already finished, rejected or failed, or no longer this run's: nothing to mark
+        failure = describe(batch.status, error)
+        with suppress(Conflict):  # moved on meanwhile (approved, rejected…): not this fault's batch any more
+            self.batches.transition(
+                org_id,
+                batch_id,
+                BatchStatus.failed,
+                sources=[batch.status],
+                set_values={
+                    "status_reason": failure.cause,
+                    "failure": failure.model_dump(),
+                    "task_token": None,
+                },
+            )
+
+    def resume(self, batch: Batch) -> Batch:
+        """Continue a failed batch from where it stopped; a sent card is never sent again.
+
+        - generation or approval: the lifecycle runs again (a new execution, named after the
+          resume) — chunks already generated are skipped, the rest are generated (card ids are
+          the rows, so nothing is written twice), then approval is asked for as usual;
+        - sending: a new sending run; it sends only cards still ``ready`` (each claimed first),
+          and only if what was approved is still what would be sent.
+        The move out of ``failed`` is conditional, so of two resumes one wins and one is a 409.
+        """
+        failure = batch.failure
+        if batch.status is not BatchStatus.failed:
+            raise Conflict("only a failed batch can be resumed", {"status": batch.status.value})
+        if failure is None or not failure.resumable:
+            raise Conflict(
+                "this batch stopped before its cards could be made; upload the file again",
+                {"status": batch.status.value, "reason": batch.status_reason},
+            )
+        cleared = {"status_reason": None, "failure": None}
+        if failure.stage is FailureStage.sending:
+            if batch.auto_distribute or batch.send_runs:
+                return self.begin_sending(batch, sources=[BatchStatus.failed])
+            return self.batches.transition(
+                batch.org_id, batch.id, BatchStatus.approved, sources=[BatchStatus.failed], set_values=cleared
+            )
+        resumed = self.batches.transition(
+            batch.org_id,
+            batch.id,
+            BatchStatus.generating,
+            sources=[BatchStatus.failed],
+            set_values=cleared,
+            increments={"resumes": 1},
         )
+        self.lifecycle.start_lifecycle(
+            resumed, self.settings.approval_timeout_seconds, name=f"{batch.id}-resume-{resumed.resumes}"
+        )
+        return resumed
+
+    def check_content(self, batch: Batch, process: Process, organisation: OrganisationSettings) -> None:
+        """Conflict, with the batch back in ``pending_approval``, when what it would send now is not
+        what was approved. Anyone about to send calls this with the inputs it will render with."""
+        if batch.approval.content == content_digest(batch, process, organisation):
+            return
+        returned = self._back_to_approval(batch)
+        status = BatchStatus.pending_approval if returned else self.batches.get(batch.org_id, batch.id).status
+        raise Conflict(f"{CHANGED}; the batch needs a new approval before it sends", {"status": status.value})
+
+    def content_changed(
+        self, org_id: str, *, batch_id: str | None = None, process_id: str | None = None
+    ) -> list[str]:
+        """After a change to a batch, a process or the organisation (nothing named): its approved
+        and sending batches whose content no longer matches their approval go back to
+        ``pending_approval``; returns their ids. A running sender stops at its next status check;
+        what it sent until then was rendered from inputs it had checked against the approval."""
+        if batch_id is not None:
+            candidates: Iterable[Batch] = [self.batches.get(org_id, batch_id)]
+        else:
+            candidates = self.batches.each(org_id, LIVE_APPROVAL, process_id=process_id)
+        organisation = self.organisations.get(org_id)
+        processes: dict[str, Process] = {}
+        returned = []
+        for batch in candidates:
+            if batch.status not in LIVE_APPROVAL:
+                continue
+            if batch.process_id not in processes:
+                processes[batch.process_id] = self.processes.get(org_id, batch.process_id)
+            content = content_digest(batch, processes[batch.process_id], organisation)
+            if batch.approval.content != content and self._back_to_approval(batch):
+                returned.append(batch.id)
+        return returned
+
+    def _back_to_approval(self, batch: Batch) -> bool:
+        """``pending_approval`` again, if the batch is still in the status it was read in."""
+        try:
+            self.batches.transition(
+                batch.org_id,
+                batch.id,
+                BatchStatus.pending_approval,
+                sources=[batch.status],
+                set_values={
+                    "status_reason": CHANGED,
+                    "approval": Approval(requested_at=now_iso()).model_dump(),
+                },
+            )
+        except Conflict:
+            return False
+        logger.info("content changed after approval; back to approval", batch_id=batch.id)
+        return True
+
+    def close_all(self, batch: Batch, target: CardStatus) -> None:
+        """Every unsent card of the batch becomes ``target``, chunk by chunk in the cleanup state
+        machine (a large batch does not fit one invocation). One run per batch and target."""
+        if not batch.chunks:
+            return
+        self.cleanup.start(
+            f"{batch.id}-{target.value}",
+            {
+                "batch_id": batch.id,
+                "org_id": batch.org_id,
+                "target": target.value,
+                "chunks": [chunk.model_dump() for chunk in batch.chunks],
+            },
+        )
+
+
+def _latest(batch: Batch, run: str | None) -> bool:
+    """Does the sending execution ``run`` (None: not a sending run) still speak for the batch? Only
+    while the batch is sending and the run is its latest: a change sends a batch back to approval,
+    and a new approval or a resume starts a newer run, while the old run's last tasks may still
+    finish."""
+    return run is None or (
+        batch.status is BatchStatus.sending and run == f"{batch.id}-send-{batch.send_runs}"
+    )

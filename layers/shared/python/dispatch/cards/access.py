@@ -70,8 +70,9 @@ class CardLinks:
         return CardData(body, _origin(process))
 
     def unsubscribe_target(self, token: str) -> tuple[Card, str]:
-        """The card a (possibly expired) unsubscribe link names and who sent it, for the page."""
-        card = self._card(links.authentic(self.key(), token).card_id)
+        """The card a (possibly expired) unsubscribe link names and who sent it, for the page; a
+        card link is not an unsubscribe link (NotFound)."""
+        card = self._card(links.unsubscribing(self.key(), token).card_id)
         organisation = self.organisations.get(card.org_id).name or "the sender"
         return card, organisation
 

@@ -31,12 +31,13 @@ def card_context(
     """Every field of the process is defined (a column the file left out is empty); only a name the
     process does not have is an undefined-variable error."""
     token = links.sign(link_config.key, card_id, expires_at)
+    unsubscribe = links.sign_unsubscribe(link_config.key, card_id, expires_at)
     base = link_config.api_base_url.rstrip("/")
     return {
         **dict.fromkeys((field.name for field in process.fields), None),
         **values,
         "link": f"{base}/c/{token}",
-        "unsubscribe_url": f"{base}/unsubscribe/{token}",
+        "unsubscribe_url": f"{base}/unsubscribe/{unsubscribe}",
         "batch_name": batch_name,
         "organisation": organisation,
     }

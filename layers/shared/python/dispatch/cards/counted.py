@@ -23,19 +23,13 @@ from dispatch.batches.models import Batch
 from dispatch.batches.store import HISTOGRAM
 from dispatch.cards.models import ACCESS_HISTORY, Card, CardStatus
 from dispatch.config import Settings
-from dispatch.dynamo import is_condition_failure
+from dispatch.dynamo import failed_conditions, is_condition_failure, is_transient
 
 _serializer = TypeSerializer()
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in values.items()}
-
-
-def _cancelled_items(exc: ClientError) -> list[int]:
-    """Which items of a cancelled transaction failed their condition."""
-    reasons = exc.response.get("CancellationReasons") or []
-    return [index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
 
 
 class CountedChanges:
@@ -92,9 +86,9 @@ class CountedChanges:
                 TransactItems=[{"Update": card_update}, {"Update": marker_update}, {"Update": batch_update}]
             )
         except ClientError as exc:
-            if not is_condition_failure(exc):
+            if not (is_condition_failure(exc) or is_transient(exc)):
                 raise
-            return None if _cancelled_items(exc) == [1] else False
+            return None if failed_conditions(exc) == [1] else False  # (transient: read again, retry)
         return True
 
     def first_access(self, batch: Batch, card: Card, at: str) -> bool:

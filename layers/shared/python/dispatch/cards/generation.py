@@ -10,7 +10,7 @@ from dispatch.batches.models import Batch, Chunk
 from dispatch.batches.store import BatchStore
 from dispatch.cards.context import LinkConfig, card_context
 from dispatch.cards.models import Card, CardStatus
-from dispatch.cards.store import CardStore
+from dispatch.cards.store import CardStore, storable
 from dispatch.clock import now_iso, utcnow
 from dispatch.ids import card_id
 from dispatch.ingest.models import AcceptedRow
@@ -81,7 +81,8 @@ def generate_chunk(
     cards: CardStore,
     batches: BatchStore,
 ) -> dict[str, int]:
-    built = [build_card(row, batch, process, organisation, link_config) for row in rows]
+    # A card DynamoDB cannot hold becomes an error card with the reason; the rest go on.
+    built = [storable(build_card(row, batch, process, organisation, link_config)) for row in rows]
     cards.put_many(built)
     errors = sum(1 for card in built if card.status is CardStatus.error)
     batches.settle_chunk(batch.org_id, batch.id, chunk.index, {"ready": len(built) - errors, "error": errors})

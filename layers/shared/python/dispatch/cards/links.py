@@ -4,6 +4,11 @@ The HMAC key comes from Secrets Manager (see :mod:`dispatch.secrets`); expiry is
 Every token, well-formed or not, costs one HMAC and one constant-time comparison before anything
 is decided, so the time a refusal takes does not tell a forged token from a tampered or malformed
 one; only a genuine token reaches the expiry check (and then the card store).
+
+Each purpose signs with its own key, derived from the link key (:func:`derived_key`), so a token
+made for one purpose is forged for every other: the card link (``/c/…``: the card's data), the
+unsubscribe link (``/unsubscribe/…``: only unsubscribing; it is in every email's headers, so it
+must not open the card) and a ring_all offer (``/offers/…``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,17 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dispatch.errors import Gone, NotFound
+
+UNSUBSCRIBE = b"batch-dispatch unsubscribe"
+
+
+@lru_cache(maxsize=8)
+def derived_key(link_key: bytes, purpose: bytes) -> bytes:
+    """The key for one purpose's tokens: HMAC of the purpose under the link key."""
+    return hmac.new(link_key, purpose, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +63,14 @@ def verify(key: bytes, token: str, now: int) -> LinkToken:
     if link.expires_at <= now:
         raise Gone("this link has expired")
     return link
+
+
+def sign_unsubscribe(link_key: bytes, card_id: str, expires_at: int) -> str:
+    """The card's unsubscribe token (its own key: it opens nothing but unsubscribing)."""
+    return sign(derived_key(link_key, UNSUBSCRIBE), card_id, expires_at)
+
+
+def unsubscribing(link_key: bytes, token: str) -> LinkToken:
+    """The card a genuine unsubscribe token names, expired or not (unsubscribing outlives the
+    link); NotFound for anything else — a card link included."""
+    return authentic(derived_key(link_key, UNSUBSCRIBE), token)

@@ -5,7 +5,10 @@ a ``ready`` card of an approved batch, or, as an explicit resend, a ``sent``, ``
 ``unconfirmed`` one. Resending an unconfirmed card may duplicate a message the provider did take,
 so it needs an approver; the rest a sender. Each distribution is recorded on the card (when, by
 whom, channel, address, provider message id) by the same sender code as batch sending: claimed
-first, rate-limited, retried, suppression-checked.
+first, rate-limited, retried, suppression-checked. A resend that is refused (a suppressed address,
+the provider's refusal) is recorded on the card's history and changes neither its status nor the
+batch's counters. Only what was approved is sent: a batch whose content changed since goes back
+to approval instead (``Workflow.check_content``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -21,9 +24,10 @@ from dispatch.auth import Caller, Role
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
-from dispatch.cards.models import Card, CardStatus
+from dispatch.cards.models import Card, CardStatus, CardSummary, CardView
 from dispatch.cards.store import CardStore
 from dispatch.delivery.sender import ChunkSender
+from dispatch.emails import canonical_email
 from dispatch.errors import Conflict, NotFound, Unprocessable
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
@@ -55,19 +59,23 @@ class CardService:
     organisations: OrganisationStore
     workflow: Workflow
 
-    def get(self, caller: Caller, card_id: str) -> dict[str, Any]:
+    def get(self, caller: Caller, card_id: str) -> CardView:
         return self._card(caller, card_id).public()
 
     def list(
         self, caller: Caller, batch_id: str, status: CardStatus | None, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, object]], str | None]:
+    ) -> tuple[list[CardSummary], str | None]:
         self.batches.get(caller.org_id, batch_id)  # NotFound for another organisation's batch
         cards, next_cursor = self.cards.page(batch_id, status, limit, cursor)
         return [card.summary() for card in cards], next_cursor
 
     def distribute(
-        self, caller: Caller, card_id: str, body: Distribute, sender_for: Callable[[Batch, str], ChunkSender]
-    ) -> dict[str, Any]:
+        self,
+        caller: Caller,
+        card_id: str,
+        body: Distribute,
+        sender_for: Callable[[Batch, Caller], ChunkSender],
+    ) -> CardView:
         card = self._card(caller, card_id)
         role = DISTRIBUTABLE.get(card.status)
         if role is None:
@@ -82,7 +90,8 @@ class CardService:
             raise Conflict("the batch is not approved", {"status": batch.status.value})
         process = self.processes.get(caller.org_id, batch.process_id)
         organisation = self.organisations.get(caller.org_id)
-        sender = sender_for(batch, caller.email)
+        self.workflow.check_content(batch, process, organisation)  # only what was approved goes out
+        sender = sender_for(batch, caller)
         sender.claim_from = card.status
         one_channel = card.model_copy(update={"channels": [channel]})
         outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
@@ -102,12 +111,22 @@ class CardService:
 
 
 def _channel(card: Card, address: str) -> str:
-    """The channel the confirmed address belongs to; it must be this card's own address."""
-    if card.email and address.casefold() == card.email.casefold():
+    """The channel the confirmed address belongs to; it must be this card's own address (an email
+    in any spelling of its canonical form)."""
+    confirmed = _canonical(address)
+    if card.email and confirmed is not None and confirmed == _canonical(card.email):
         return "email"
     if card.phone and _digits(address) == _digits(card.phone):
         return "sms"
     raise Unprocessable("the confirmed address is not this card's recipient")
+
+
+def _canonical(email: str) -> str | None:
+    """The canonical form of an email address; None for anything else (a phone number, say)."""
+    try:
+        return canonical_email(email)
+    except ValueError:
+        return None
 
 
 def _digits(phone: str) -> str:

@@ -7,6 +7,7 @@ conditional writes: a card is claimed (``ready`` → ``sending``) before anythin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,8 +22,45 @@ from dispatch.config import Settings
 from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
 from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import split_card_id
+from dispatch.numbers import UnstorableNumber
+from dispatch.numbers import storable as storable_value
 
 WORK_ATTEMPTS = 10  # concurrent work on one card: each writer re-reads and tries again
+# A card's row data at most: DynamoDB's item limit is 400 KB, and sending, delivery events and
+# agents' activity (its last 100 entries) add to a card later.
+VALUES_BYTES = 256 * 1024
+
+
+def storable(card: Card) -> Card:
+    """The card as the cards table can hold it: unchanged, or an ``error`` card saying why, without
+    the values DynamoDB cannot store (a number it cannot hold, or row data too large for an item).
+
+    Generation writes a chunk's cards together; one card DynamoDB refuses would fail them all.
+    """
+    refused: dict[str, str] = {}
+    for name, value in card.values.items():
+        try:
+            storable_value(value)
+        except UnstorableNumber as exc:
+            refused[name] = str(exc)
+    if refused:
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
+        values = {name: value for name, value in card.values.items() if name not in refused}
+        card = _unstorable(card, f"cannot be stored: {reasons}", values)
+    size = len(json.dumps(card.values, ensure_ascii=False).encode())
+    if size > VALUES_BYTES:
+        reason = f"cannot be stored: the row's data is {size} bytes, at most {VALUES_BYTES} fit in a card"
+        card = _unstorable(card, reason, {})
+    return card
+
+
+def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
+    return card.model_copy(update={"status": CardStatus.error, "error": reason, "values": values})
+
+
+# A card a provider has accepted keeps that status through a resend's claim if the claim goes
+# stale: the earlier message was accepted whatever happened to the resend (``stale_status``).
+ACCEPTED = frozenset({CardStatus.sent, CardStatus.delivered})
 
 
 class CardStore:
@@ -30,7 +68,8 @@ class CardStore:
         self._table = aws.dynamodb_table(settings.cards_table)
 
     def put_many(self, cards: Iterable[Card]) -> None:
-        """Write cards in 25-item batches (BatchWriteItem, unprocessed items retried by boto3)."""
+        """Write cards in 25-item batches (BatchWriteItem, unprocessed items retried by boto3).
+        One card DynamoDB refuses fails the call: generation writes cards :func:`storable` made."""
         with self._table.batch_writer() as writer:
             for card in cards:
                 writer.put_item(Item=to_dynamo(card.model_dump(mode="json", exclude_none=True)))
@@ -60,15 +99,22 @@ class CardStore:
         """``sources`` → ``sending``, only if the card is still in one of ``sources``.
 
         The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims.
+        A resend of an accepted card records the status a stale claim returns to.
         """
-        allowed = sorted(sources)
-        values: dict[str, Any] = {f":s{i}": status.value for i, status in enumerate(allowed)}
+        allowed = {f":s{i}": status.value for i, status in enumerate(sorted(sources))}
+        values: dict[str, Any] = dict(allowed)
         moment = now_iso()
+        update = "SET #status = :sending, claimed_at = :at, claim_day = :day"
+        if card.status in ACCEPTED:
+            update += ", stale_status = :kept"
+            values[":kept"] = card.status.value
+        else:
+            update += " REMOVE stale_status"
         return applied(
             lambda: self._table.update_item(
                 Key=_key(card),
-                UpdateExpression="SET #status = :sending, claimed_at = :at, claim_day = :day",
-                ConditionExpression=f"#status IN ({', '.join(values)})",
+                UpdateExpression=update,
+                ConditionExpression=f"#status IN ({', '.join(allowed)})",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     **values,
@@ -79,32 +125,39 @@ class CardStore:
             )
         )
 
-    def mark_sent(self, card: Card, distributions: list[Distribution]) -> None:
-        last = distributions[-1]
+    def mark_sent(self, card: Card, history: list[Distribution]) -> None:
+        """The claimed card reached a provider: ``sent`` — or still ``delivered`` for a resend of a
+        delivered card (status never moves back) — with its distributions (refusals of other
+        channels included) appended."""
+        last = [entry for entry in history if entry.refused is None][-1]
+        target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
         self._table.update_item(
             Key=_key(card),
             UpdateExpression=(
-                "SET #status = :sent, sent_at = :at, message_id = :mid, "
+                "SET #status = :target, sent_at = :at, message_id = :mid, "
                 "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                "REMOVE #error, retryable, claimed_at, claim_day"
+                "REMOVE #error, retryable, claimed_at, claim_day, stale_status"
             ),
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
             ExpressionAttributeValues={
-                ":sent": CardStatus.sent.value,
+                ":target": target.value,
                 ":sending": CardStatus.sending.value,
                 ":at": last.at,
                 ":mid": last.message_id,
-                ":dist": [distribution.model_dump() for distribution in distributions],
+                ":dist": _entries(history),
                 ":empty": [],
             },
         )
 
-    def mark_failed(self, card: Card, reason: str, *, retryable: bool) -> None:
+    def mark_failed(self, card: Card, reason: str, *, retryable: bool, history: list[Distribution]) -> None:
+        """A claimed card's first distribution went nowhere: ``failed`` with the reason."""
         self._table.update_item(
             Key=_key(card),
             UpdateExpression=(
-                "SET #status = :failed, #error = :reason, retryable = :retryable REMOVE claimed_at, claim_day"
+                "SET #status = :failed, #error = :reason, retryable = :retryable, "
+                "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                "REMOVE claimed_at, claim_day, stale_status"
             ),
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
@@ -113,12 +166,61 @@ class CardStore:
                 ":sending": CardStatus.sending.value,
                 ":reason": reason[:1000],
                 ":retryable": retryable,
+                ":dist": _entries(history),
+                ":empty": [],
             },
         )
 
+    def suppress(self, card: Card, history: list[Distribution]) -> bool:
+        """A ``ready`` card whose address is suppressed becomes ``suppressed`` (never claimed)."""
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=(
+                    "SET #status = :suppressed, #error = :reason, "
+                    "distributions = list_append(if_not_exists(distributions, :empty), :dist)"
+                ),
+                ConditionExpression="#status = :ready",
+                ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                ExpressionAttributeValues={
+                    ":suppressed": CardStatus.suppressed.value,
+                    ":ready": CardStatus.ready.value,
+                    ":reason": "suppressed address",
+                    ":dist": _entries(history),
+                    ":empty": [],
+                },
+            )
+        )
+
+    def refuse(self, card: Card, history: list[Distribution], *, claimed: bool) -> bool:
+        """A resend that went nowhere: recorded on the card's history, the card back in (or still
+        in) the status it had — a refusal never moves a card back nor its batch's counters.
+        ``claimed``: the card is ``sending`` under this sender's claim; else it was never claimed
+        (a suppressed address). False when the card changed meanwhile."""
+        source = CardStatus.sending if claimed else card.status
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=(
+                    "SET #status = :previous, "
+                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                    "REMOVE claimed_at, claim_day, stale_status"
+                ),
+                ConditionExpression="#status = :source",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":previous": card.status.value,
+                    ":source": source.value,
+                    ":dist": _entries(history),
+                    ":empty": [],
+                },
+            )
+        )
+
     def release(self, card: Card) -> None:
-        """``sending`` → ``ready`` when nothing was handed to a provider (e.g. the account paused)."""
-        self.set_status(card, CardStatus.sending, CardStatus.ready)
+        """``sending`` → the status before the claim, when nothing was handed to a provider (e.g.
+        the account paused): an unsent card is ``ready`` again, a resent one what it was."""
+        self.set_status(card, CardStatus.sending, card.status)
 
     def set_status(
         self, card: Card, source: CardStatus, target: CardStatus, reason: str | None = None
@@ -316,11 +418,16 @@ class CardStore:
             yield str(item["batch_id"]), int(item["row"]), str(item["claimed_at"])
 
     def mark_unconfirmed(self, batch_id: str, row: int, claimed_at: str) -> bool:
-        """A claim that outlived any send attempt: the provider may or may not have the message."""
+        """A claim that outlived any send attempt: the provider may or may not have the message.
+        The card becomes ``unconfirmed`` — unless it was a resend of a card a provider had already
+        accepted, which keeps that status (``stale_status``): it was reached either way."""
         return applied(
             lambda: self._table.update_item(
                 Key={"batch_id": batch_id, "row": row},
-                UpdateExpression="SET #status = :unconfirmed REMOVE claimed_at, claim_day",
+                UpdateExpression=(
+                    "SET #status = if_not_exists(stale_status, :unconfirmed) "
+                    "REMOVE claimed_at, claim_day, stale_status"
+                ),
                 ConditionExpression="#status = :sending AND claimed_at = :at",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
@@ -335,6 +442,10 @@ class CardStore:
 def _just_after(moment: str) -> str:
     """One millisecond after an ISO time written by :func:`dispatch.clock.isoformat`."""
     return isoformat(parse_iso(moment) + timedelta(milliseconds=1))
+
+
+def _entries(history: list[Distribution]) -> list[dict[str, Any]]:
+    return [entry.model_dump(exclude_none=True) for entry in history]
 
 
 def _key(card: Card) -> dict[str, Any]:

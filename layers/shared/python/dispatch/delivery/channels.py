@@ -6,7 +6,7 @@ the card (the provider refuses this message), or pause the batch (the account ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botocore.exceptions import ClientError
 
@@ -47,6 +47,11 @@ def classify(exc: ClientError) -> Exception:
 class EmailSender:
     from_address: str
     configuration_set: str
+
+    def sending_as(self, address: str | None) -> EmailSender:
+        """This sender from an organisation's own verified address (``sender_email``); from the
+        stack's sender when the organisation has none."""
+        return replace(self, from_address=address) if address else self
 
     def send(self, to: str, message: EmailMessage, unsubscribe_url: str | None, tags: dict[str, str]) -> str:
         """Send one email; a recipient's email carries the unsubscribe headers (RFC 8058), an

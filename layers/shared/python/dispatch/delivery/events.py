@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from dispatch.emails import canonical_email
+
 
 class Kind(StrEnum):
     delivery = "Delivery"
@@ -109,18 +111,18 @@ def parse(body: str) -> DeliveryEvent | None:
         return None
     detail = getattr(record, kind.name)
     at = (detail.timestamp if detail is not None else None) or record.mail.timestamp
-    addresses = [address.lower() for address in record.mail.destination]
+    addresses = _canonical(record.mail.destination)
     permanent, reason = False, ""
     if kind is Kind.bounce and record.bounce is not None:
         bounce = record.bounce
-        addresses = [r.emailAddress.lower() for r in bounce.bouncedRecipients] or addresses
+        addresses = _canonical([r.emailAddress for r in bounce.bouncedRecipients]) or addresses
         permanent = bounce.bounceType == "Permanent"
         diagnostics = "; ".join(r.diagnosticCode for r in bounce.bouncedRecipients if r.diagnosticCode)
         reason = f"{bounce.bounceType} bounce ({bounce.bounceSubType})" + (
             f": {diagnostics}" if diagnostics else ""
         )
     elif kind is Kind.complaint and record.complaint is not None:
-        addresses = [r.emailAddress.lower() for r in record.complaint.complainedRecipients] or addresses
+        addresses = _canonical([r.emailAddress for r in record.complaint.complainedRecipients]) or addresses
         reason = "complaint"
     elif kind is Kind.reject and record.reject is not None:
         reason = f"rejected by SES: {record.reject.reason or 'unknown reason'}"
@@ -133,3 +135,15 @@ def parse(body: str) -> DeliveryEvent | None:
         permanent=permanent,
         reason=reason[:1000],
     )
+
+
+def _canonical(addresses: list[str]) -> list[str]:
+    """The addresses in their canonical form, as the suppression list keeps them; anything that is
+    not an address (never one this application sent to) is left out."""
+    canonical = []
+    for address in addresses:
+        try:
+            canonical.append(canonical_email(address))
+        except ValueError:
+            continue
+    return canonical

@@ -10,6 +10,10 @@
   refusal fails the card with the provider's reason. A paused or suspended account stops the chunk:
   claimed cards that reached no provider go back to ``ready``.
 - A batch that stops sending meanwhile (rejected) stops the chunk the same way.
+- Every distribution is recorded on the card's history, a refused one with its reason. A card's
+  first distribution that goes nowhere fails the card (or makes it ``suppressed``); a resend that
+  goes nowhere is a refusal only: the card keeps the status it had (a delivered card stays
+  delivered) and so do its batch's counters — a card's delivery status only moves forward.
 """
 
 from __future__ import annotations
@@ -68,8 +72,7 @@ class _Delivery:
     card: Card
     context: dict[str, Any]
     pending: deque[str]
-    delivered: list[Distribution] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    history: list[Distribution] = field(default_factory=list)  # delivered and refused, in order
     attempts: dict[str, int] = field(default_factory=dict)
     not_before: float = 0.0
     permanent: bool = False
@@ -87,7 +90,8 @@ class ChunkSender:
     links: LinkConfig
     suppressed: Callable[[Iterable[str]], set[str]]
     still_sending: Callable[[], bool]
-    by: str = SYSTEM_SENDER
+    by: str = SYSTEM_SENDER  # an operator's own send: their user id (and email, for display)
+    by_email: str | None = None
     claim_from: CardStatus = CardStatus.ready
     workers: int = 8
     backoff_base: float = 0.2
@@ -111,8 +115,14 @@ class ChunkSender:
         queue: deque[_Delivery] = deque()
         for card in ready:
             if any(address in blocked for address in _addresses(card)):
-                if self.cards.set_status(card, self.claim_from, CardStatus.suppressed, "suppressed address"):
-                    outcome.suppressed += 1
+                refusals = [
+                    self._entry(card, channel, refused="suppressed address") for channel in card.channels
+                ]
+                if card.status is CardStatus.ready:
+                    refused = self.cards.suppress(card, refusals)
+                else:  # a resend: recorded, and the card stays what it was
+                    refused = self.cards.refuse(card, refusals, claimed=False)
+                outcome.suppressed += refused
                 continue
             context = stored_card_context(
                 card, process, link_config=self.links, batch_name=batch.name, organisation=organisation
@@ -218,37 +228,49 @@ class ChunkSender:
                 delivery.not_before = self.clock() + backoff(attempt, base=self.backoff_base)
                 queue.append(delivery)
                 return
-            delivery.reasons.append(f"{channel}: {exc} (after {attempt} attempts)")
+            delivery.history.append(self._entry(card, channel, refused=f"{exc} (after {attempt} attempts)"))
         except AccountPaused as exc:
             outcome.paused_reason = f"{channel} provider account cannot send: {exc}"
             delivery.pending.appendleft(channel)
             return
         except (PermanentFailure, RenderError) as exc:
-            delivery.reasons.append(f"{channel}: {exc}")
+            delivery.history.append(self._entry(card, channel, refused=str(exc)))
             delivery.permanent = True
         else:
-            address = card.email if channel == "email" else card.phone
-            delivery.delivered.append(
-                Distribution(
-                    at=now_iso(), by=self.by, channel=channel, address=address or "", message_id=message_id
-                )
-            )
+            delivery.history.append(self._entry(card, channel, message_id=message_id))
         if delivery.pending:
             queue.appendleft(delivery)
         else:
             self._finish(delivery, outcome)
 
     def _finish(self, delivery: _Delivery, outcome: ChunkOutcome, *, interrupted: bool = False) -> None:
-        card = delivery.card
-        if delivery.delivered:
-            self.cards.mark_sent(card, delivery.delivered)
+        card, history = delivery.card, delivery.history
+        if any(entry.refused is None for entry in history):
+            self.cards.mark_sent(card, history)
             outcome.sent += 1
-        elif interrupted and not delivery.reasons:
-            self.cards.release(card)  # nothing reached a provider: the card is still unsent
-        else:
-            self.cards.mark_failed(card, "; ".join(delivery.reasons), retryable=not delivery.permanent)
+        elif interrupted and not history:
+            self.cards.release(card)  # nothing reached a provider: the card is as it was
+        elif card.status is CardStatus.ready:
+            reason = "; ".join(f"{entry.channel}: {entry.refused}" for entry in history)
+            self.cards.mark_failed(card, reason, retryable=not delivery.permanent, history=history)
+            outcome.failed += 1
+        else:  # a resend refused: history only
+            self.cards.refuse(card, history, claimed=True)
             outcome.failed += 1
         delivery.done = True
+
+    def _entry(
+        self, card: Card, channel: str, *, message_id: str | None = None, refused: str | None = None
+    ) -> Distribution:
+        return Distribution(
+            at=now_iso(),
+            by=self.by,
+            by_email=self.by_email,
+            channel=channel,
+            address=_address(card, channel) or "",
+            message_id=message_id,
+            refused=refused,
+        )
 
 
 class _Late(Exception):
@@ -257,3 +279,7 @@ class _Late(Exception):
 
 def _addresses(card: Card) -> list[str]:
     return [address for address in (card.email, card.phone) if address]
+
+
+def _address(card: Card, channel: str) -> str | None:
+    return card.email if channel == "email" else card.phone

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 EXTRA_COLUMNS = ("status", "channel", "sent_at", "error", "accessed_at")
 
@@ -32,9 +32,25 @@ class ExportJob(BaseModel):
     status: ExportStatus
     key: str
     revision: int
-    requested_by: str
+    requested_by: str  # user id; the email beside it for display
+    requested_by_email: str | None = None
     requested_at: str
     finished_at: str | None = None
     rows: int | None = None
     error: str | None = None
     expires_at: int  # TTL: the job goes with its file
+
+
+class ExportView(BaseModel):
+    """An export as the API shows it; ``url`` and ``expires_at`` once it is ready."""
+
+    id: str
+    batch_id: str
+    format: Literal["csv", "xlsx"]
+    status: ExportStatus
+    rows: int | None
+    requested_at: str
+    current: bool = Field(description="false once the batch changed after the export was written")
+    url: str | None = None
+    expires_at: str | None = None
+    error: str | None = None

@@ -16,7 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
-from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_email, normalise_phone
+from dispatch.emails import canonical_email
+from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_phone
 from dispatch.ingest.header import NO_EMAIL_COLUMN, Column, Header, read_header
 from dispatch.ingest.models import (
     AcceptedRow,
@@ -113,7 +114,7 @@ class _RowChecker:
         self._result = result
         self._on_accepted = on_accepted
         self._on_issue = on_issue
-        self._email = _Channel(normalise_email, "invalid_email")
+        self._email = _Channel(canonical_email, "invalid_email")
         self._phone = _Channel(partial(normalise_phone, region=region), "invalid_phone")
         self._empty_values: dict[str, Value] = {field.name: None for field in fields}
         # Recipients already accepted: hash() of the key, 64 bits, keyed per process (SipHash), so
@@ -238,9 +239,10 @@ class _RowChecker:
     ) -> RowIssue | None:
         """``duplicate_recipient`` when an accepted row had this email (or phone, when there is no email).
 
-        Emails are compared case-insensitively: mailboxes that differ only in case are one person.
+        Emails are already in their canonical form (:mod:`dispatch.emails`): addresses that differ
+        only in case are one recipient.
         """
-        key = f"e:{email.lower()}" if email else f"p:{phone}"
+        key = f"e:{email}" if email else f"p:{phone}"
         fingerprint = hash(key)
         if fingerprint not in self._seen:
             self._seen.add(fingerprint)

@@ -8,13 +8,15 @@ ISO-8601 strings.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time
+from decimal import Decimal
 
-from dispatch.ingest.channels import InvalidValue, normalise_email, normalise_phone
+from dispatch.emails import canonical_email
+from dispatch.ingest.channels import InvalidValue, normalise_phone
 from dispatch.ingest.models import Cell, Value
+from dispatch.numbers import UnstorableNumber, dynamo_number
 from dispatch.processes.models import FieldType
 
 Converter = Callable[[Cell, str], Value]
@@ -53,7 +55,7 @@ def converter(kind: FieldType, region: str) -> Converter:
     if kind is FieldType.boolean:
         return _boolean
     if kind is FieldType.email:
-        return lambda _cell, text: normalise_email(text)
+        return lambda _cell, text: canonical_email(text)
     if kind is FieldType.phone:
         return lambda _cell, text: normalise_phone(text, region)
     return _string
@@ -64,20 +66,32 @@ def _string(_cell: Cell, text: str) -> Value:
 
 
 def _number(cell: Cell, text: str) -> Value:
+    """A number as written (a decimal is checked as written, then kept as a float); one that
+    DynamoDB cannot store (more than 38 significant digits, out of its range) is invalid here,
+    with the reason, instead of failing the batch when its card is written."""
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         number: int | float = cell
     elif _INTEGER.fullmatch(text):
         number = int(text)
-    elif _DECIMAL.fullmatch(text):
-        number = float(text)
-    elif _GROUPED.fullmatch(text):
-        grouped = text.replace(",", "")
-        number = float(grouped) if "." in grouped else int(grouped)
+    elif _DECIMAL.fullmatch(text) or _GROUPED.fullmatch(text):
+        written = text.replace(",", "")
+        if "." not in written and "e" not in written.casefold():
+            number = int(written)
+        else:
+            _storable(Decimal(written))
+            number = float(written)
     else:
         raise InvalidValue("not a number (write digits, with a point for decimals: 1234.56)")
-    if isinstance(number, float) and not math.isfinite(number):
-        raise InvalidValue("the number is out of range")
+    _storable(number)
     return number
+
+
+def _storable(number: int | float | Decimal) -> None:
+    """InvalidValue, caused by the UnstorableNumber, for a number DynamoDB cannot hold."""
+    try:
+        dynamo_number(number)
+    except UnstorableNumber as exc:
+        raise InvalidValue(str(exc)) from exc
 
 
 def _date(cell: Cell, text: str) -> Value:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
 
@@ -17,7 +17,12 @@ class OrganisationSettings(BaseModel):
     name: str | None = None
     timezone: str = "UTC"
     default_phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
-    sender_email: EmailStr | None = None
+    sender_email: EmailStr | None = Field(
+        default=None,
+        description="The From address of the organisation's emails (its batches, its agents' notices): "
+        "an address SES sends from — its own or its domain's identity verified in SES (checked when "
+        "saved). Without it, the stack's sender.",
+    )
     approval_required: bool = True
     four_eyes: bool = False
     business_hours: BusinessHours = ALWAYS_OPEN  # when cards may be distributed to agents
@@ -28,3 +33,9 @@ class OrganisationSettings(BaseModel):
         if "timezone" not in self.business_hours.model_fields_set and self.timezone != "UTC":
             self.business_hours = self.business_hours.model_copy(update={"timezone": self.timezone})
         return self
+
+
+class Organisation(OrganisationSettings):
+    """The caller's organisation: its id and settings."""
+
+    id: str

@@ -99,7 +99,8 @@ class Process(ProcessInput):
     org_id: str
     state: ProcessState = ProcessState.draft
     created_at: str
-    created_by: str
+    created_by: str  # user id; the email beside it for display
+    created_by_email: str | None = None
 
     def channels(self) -> list[str]:
         """The channels this process can deliver by, in the process's preferred order."""
@@ -107,6 +108,13 @@ class Process(ProcessInput):
         if self.channel_order is ChannelOrder.sms_first:
             available.reverse()
         return available
+
+
+class TemplatesReplaced(Process):
+    """``PUT /processes/{id}/templates``: the process, and its approved batches that went back to
+    approval because what was approved is no longer what would be sent."""
+
+    batches_returned_to_approval: list[str]
 
 
 def column_key(name: str) -> str:

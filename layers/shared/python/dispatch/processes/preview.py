@@ -9,12 +9,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from dispatch.processes.example_file import example_value
 from dispatch.processes.models import Process, Templates
 from dispatch.rendering import RenderError, render_part
 
 EXAMPLE_BATCH = "Example batch"
 PLACEHOLDER_CARD = "example"  # stands for a card token in the preview's links
+
+
+class EmailPreview(BaseModel):
+    """Each part rendered, or null when it has no template or did not render (see ``errors``)."""
+
+    subject: str | None
+    text: str | None
+    html: str | None
+
+
+class SmsPreview(BaseModel):
+    text: str | None
+
+
+class PreviewError(BaseModel):
+    part: str  # "email subject", "email text", "email html" or "sms text"
+    message: str
+
+
+class TemplatesPreview(BaseModel):
+    """``POST /processes/{id}/preview``: the example row and each channel's parts rendered with it."""
+
+    values: dict[str, Any]
+    email: EmailPreview | None
+    sms: SmsPreview | None
+    errors: list[PreviewError]
 
 
 def example_row(process: Process, region: str) -> dict[str, Any]:
@@ -24,7 +52,7 @@ def example_row(process: Process, region: str) -> dict[str, Any]:
 
 def preview(
     process: Process, templates: Templates, *, region: str, organisation: str, api_base_url: str
-) -> dict[str, Any]:
+) -> TemplatesPreview:
     values = example_row(process, region)
     base = api_base_url.rstrip("/")
     context = {
@@ -34,7 +62,7 @@ def preview(
         "batch_name": EXAMPLE_BATCH,
         "organisation": organisation,
     }
-    errors: list[dict[str, str]] = []
+    errors: list[PreviewError] = []
 
     def render(part: str, source: str | None, *, html: bool = False) -> str | None:
         if source is None:
@@ -42,19 +70,19 @@ def preview(
         try:
             return render_part(part, source, context, html=html)
         except RenderError as exc:
-            errors.append({"part": part, "message": str(exc)})
+            errors.append(PreviewError(part=part, message=str(exc)))
             return None
 
     email = None
     if templates.email is not None:
         subject = render("email subject", templates.email.subject)
-        email = {
-            "subject": " ".join(subject.split()) if subject is not None else None,
-            "text": render("email text", templates.email.text),
-            "html": render("email html", templates.email.html, html=True),
-        }
+        email = EmailPreview(
+            subject=" ".join(subject.split()) if subject is not None else None,
+            text=render("email text", templates.email.text),
+            html=render("email html", templates.email.html, html=True),
+        )
     sms = None
     if templates.sms is not None:
         text = render("sms text", templates.sms.text)
-        sms = {"text": text.strip() if text is not None else None}
-    return {"values": values, "email": email, "sms": sms, "errors": errors}
+        sms = SmsPreview(text=text.strip() if text is not None else None)
+    return TemplatesPreview(values=values, email=email, sms=sms, errors=errors)

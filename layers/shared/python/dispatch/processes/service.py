@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
@@ -12,7 +10,7 @@ from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.example_file import example_file
 from dispatch.processes.models import Process, ProcessInput, ProcessState, Templates
-from dispatch.processes.preview import preview
+from dispatch.processes.preview import TemplatesPreview, preview
 from dispatch.processes.store import ProcessStore
 from dispatch.rendering import check_syntax
 
@@ -31,7 +29,8 @@ class ProcessService:
             id=new_id(utcnow()),
             org_id=caller.org_id,
             created_at=now_iso(),
-            created_by=caller.email,
+            created_by=caller.user_id,
+            created_by_email=caller.email,
         )
         self._store.create(process)
         return process
@@ -55,13 +54,14 @@ class ProcessService:
             state=ProcessState.draft,
             created_at=process.created_at,
             created_by=process.created_by,
+            created_by_email=process.created_by_email,
         )
         self._store.replace_draft(edited)
         return edited
 
     def preview(
         self, caller: Caller, process_id: str, templates: Templates, api_base_url: str
-    ) -> dict[str, Any]:
+    ) -> TemplatesPreview:
         """The templates being edited, rendered with the process's example row (nothing is stored)."""
         caller.require(Role.admin)
         process = self._store.get(caller.org_id, process_id)

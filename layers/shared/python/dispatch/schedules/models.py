@@ -43,8 +43,10 @@ class SendBatch(BaseModel):
 
 class Distribution(BaseModel):
     """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>``,
-    with the saved process and settings; ``standing_approval`` names the approver (the schedule's
-    author, who must hold the approver role) whose approval every run's batch carries."""
+    with the saved process and settings; its creator is the schedule's author (who last set this
+    configuration). ``standing_approval``: the author, who must hold the approver role, approves
+    every run's batch in advance — refused under four-eyes, where the approver of a batch must be
+    someone other than its creator (see :mod:`dispatch.batches.approval`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -98,7 +100,7 @@ class When(BaseModel):
     timezone: str | None = None
     frequency: Frequency | None = None
     weekdays: list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]] | None = None
-    day_of_month: int | Literal["last"] | None = None
+    day_of_month: Annotated[int, Field(ge=1, le=31)] | Literal["last"] | None = None
     cron: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
@@ -160,6 +162,10 @@ class Run(BaseModel):
 
 
 class Schedule(BaseModel):
+    """People are recorded by user id, with the email beside for display: ``created_by`` made the
+    entry; ``configured_by`` last set its configuration and is the author (the creator) of the
+    batches its runs build; ``standing_approval_by`` approved those batches in advance."""
+
     id: str
     org_id: str
     name: str
@@ -168,10 +174,14 @@ class Schedule(BaseModel):
     timing: Timing
     state: State
     created_by: str
+    created_by_email: str | None = None
+    configured_by: str
+    configured_by_email: str | None = None
     created_at: str
     updated_at: str
     version: int = 1
     standing_approval_by: str | None = None  # the approver who approved every run's batch in advance
+    standing_approval_email: str | None = None
     active_run: Run | None = None  # the latest run whose batch may still be on its way
     last_run: Run | None = None
     runs: int = 0
@@ -186,4 +196,73 @@ class ScheduleTemplate(BaseModel):
     config: Config
     when: When
     saved_by: str
+    saved_by_email: str | None = None
     saved_at: str
+
+
+class ScheduleView(Schedule):
+    """A schedule as the API shows it: ``status`` adds ``processing`` to the state while its run's
+    batch is on its way; ``next_fire`` is the next fire time (UTC) of an upcoming one."""
+
+    version: int = Field(default=1, exclude=True)
+    status: str
+    next_fire: str | None
+
+
+class ScheduleDetail(ScheduleView):
+    recent_runs: list[Run]
+
+
+class CancelledSchedule(ScheduleView):
+    template: ScheduleTemplate | None = Field(default=None, description="when saved as a template")
+
+
+class FireTime(BaseModel):
+    utc: str
+    local: str = Field(description="in the schedule's timezone, with its offset")
+
+
+class SourceFile(BaseModel):
+    key: str
+    bytes: int
+    modified: str
+
+
+class ValidationCounts(BaseModel):
+    outcome: str
+    reason: str | None
+    rows: int
+    accepted: int
+    rejected: int
+
+
+class WouldSend(BaseModel):
+    action: Literal["send_batch"] = "send_batch"
+    batch_id: str
+    batch_status: str
+    cards: int
+
+
+class WouldDistribute(BaseModel):
+    action: Literal["distribution"] = "distribution"
+    source: SourceFile | None
+    approval: str | None = None
+    rows: ValidationCounts | None = None
+    note: str | None = None
+
+
+class WouldRetrieve(BaseModel):
+    action: Literal["retrieval"] = "retrieval"
+    idle_days: int
+    idle_before: str
+    cards: int
+
+
+class SchedulePreview(BaseModel):
+    """The next fire times, and what a run would do if it fired now."""
+
+    id: str
+    status: str
+    timing: Timing
+    next_fires: list[FireTime]
+    would: Annotated[WouldSend | WouldDistribute | WouldRetrieve, Field(discriminator="action")]

@@ -8,8 +8,9 @@ previous run's batch is still on its way (runs never overlap). Otherwise it does
 
 - ``send_batch``: the approved batch starts sending its ready cards;
 - ``distribution``: a new batch (id derived from the schedule and the scheduled time) from the
-  newest file under the saved source prefix, with the saved process and settings: the file is
-  copied to the batch's upload key, whose arrival starts validation as for any upload;
+  newest file under the saved source prefix, with the saved process and settings, created by the
+  schedule's author (and carrying their standing approval, if given): the file is copied to the
+  batch's upload key, whose arrival starts validation as for any upload;
 - ``retrieval``: returns the cards assigned to agents and not worked for ``idle_days`` days to the
   pool (:mod:`dispatch.assignment.retrieval`), at once: the run is ``completed`` with the count in
   ``cards`` (``nothing_to_do`` when none was idle). A repeated fire retrieves nothing twice.
@@ -157,10 +158,12 @@ class Runner:
             process_name=process.name,
             file_name=file_name,
             name=f"{config.batch_name or schedule.name} {moment:%Y-%m-%d %H:%M}",
-            created_by=f"schedule:{schedule.id}",
+            created_by=schedule.configured_by,  # the author: four-eyes compares approvers with them
+            created_by_email=schedule.configured_by_email,
             created_at=run.started_at,
             auto_distribute=config.auto_distribute,
             standing_approval=schedule.standing_approval_by if config.standing_approval else None,
+            standing_approval_email=schedule.standing_approval_email if config.standing_approval else None,
             schedule_id=schedule.id,
         )
         self.batches.create(batch)  # False for a batch this run already made: the copy below is idempotent
