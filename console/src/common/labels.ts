@@ -105,3 +105,18 @@ export function formatDuration(seconds: number): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
+
+/**
+ * Who did something, for people to read. The API identifies people by user id (Cognito `sub`)
+ * and gives their email beside it for display; an actor that is not a person has a marker in
+ * place of the id: `s3-drop` (a file dropped in S3 under no user's folder) or `policy:…` (a
+ * decision no one had to make). A user id without an email (a drop under a user's folder) is
+ * shown as the id.
+ */
+export function personLabel(userId: string | null, email: string | null | undefined): string {
+  if (email) return email;
+  if (!userId) return '-';
+  if (userId === 's3-drop') return 'S3 drop';
+  if (userId.startsWith('policy:')) return 'Automatic (no approval required)';
+  return userId;
+}

@@ -49,10 +49,6 @@ export interface ApprovalPolicy {
   fourEyes: boolean;
 }
 
-function sameEmail(left: string, right: string): boolean {
-  return left.trim().toLowerCase() === right.trim().toLowerCase();
-}
-
 export function batchPermission(
   action: BatchAction,
   batch: Batch,
@@ -66,7 +62,8 @@ export function batchPermission(
     case 'approve':
       if (!approver) return no('Approving needs the approver role.');
       if (status !== 'pending_approval') return no('Only a batch pending approval can be approved.');
-      if (policy.fourEyes && sameEmail(batch.created_by, who.email)) {
+      // Four-eyes compares people by user id, as the API does (an email is for display only).
+      if (policy.fourEyes && batch.created_by === who.userId) {
         return no('Four-eyes approval is on: the person who created a batch cannot approve it. Ask another approver.');
       }
       return YES;

@@ -9,7 +9,6 @@ import Table from '@cloudscape-design/components/table';
 import { useQuery } from '@tanstack/react-query';
 
 import { unwrap } from '../api/client';
-import { asErrorReport } from '../api/models';
 import { csvRecords } from './files';
 import { plural } from './labels';
 import { useApi } from './session';
@@ -26,7 +25,7 @@ export function useRowErrors(batchId: string, enabled: boolean) {
     enabled,
     staleTime: 60_000,
     queryFn: async () => {
-      const report = await unwrap(api.GET('/batches/{batch_id}/errors', { params: { path: { batch_id: batchId } } })).then(asErrorReport);
+      const report = await unwrap(api.GET('/batches/{batch_id}/errors', { params: { path: { batch_id: batchId } } }));
       const response = await fetch(report.url);
       if (!response.ok) throw new Error(`the row-error report could not be read (HTTP ${response.status})`);
       const rows: RowError[] = csvRecords(await response.text())

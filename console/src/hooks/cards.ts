@@ -2,7 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { unwrap } from '../api/client';
-import { asCard, asCardPage, type CardStatus } from '../api/models';
+import type { CardStatus } from '../api/models';
 import { useNotifications } from '../common/notifications';
 import { useApi } from '../common/session';
 import { keys } from './keys';
@@ -21,7 +21,7 @@ export function useCardsPage(batchId: string, status: CardStatus | null, cursor:
             query: { status: status ?? undefined, limit: CARD_PAGE_SIZE, cursor: cursor ?? undefined },
           },
         }),
-      ).then(asCardPage),
+      ),
     placeholderData: keepPreviousData,
     refetchInterval: refresh,
   });
@@ -31,7 +31,7 @@ export function useCard(cardId: string) {
   const api = useApi();
   return useQuery({
     queryKey: keys.card(cardId),
-    queryFn: () => unwrap(api.GET('/cards/{card_id}', { params: { path: { card_id: cardId } } })).then(asCard),
+    queryFn: () => unwrap(api.GET('/cards/{card_id}', { params: { path: { card_id: cardId } } })),
   });
 }
 
@@ -41,7 +41,7 @@ export function useDistributeCard() {
   const { notify } = useNotifications();
   return useMutation({
     mutationFn: ({ cardId, address }: { cardId: string; address: string }) =>
-      unwrap(api.POST('/cards/{card_id}/distribute', { params: { path: { card_id: cardId } }, body: { address } })).then(asCard),
+      unwrap(api.POST('/cards/{card_id}/distribute', { params: { path: { card_id: cardId } }, body: { address } })),
     onSuccess: (card) => {
       client.setQueryData(keys.card(card.id), card);
       void client.invalidateQueries({ queryKey: keys.batch(card.batch_id) });

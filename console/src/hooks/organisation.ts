@@ -2,7 +2,6 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { unwrap } from '../api/client';
-import { asOrganisation } from '../api/models';
 import { useApi } from '../common/session';
 import { keys } from './keys';
 
@@ -10,7 +9,7 @@ export function useOrganisation() {
   const api = useApi();
   return useQuery({
     queryKey: keys.organisation,
-    queryFn: () => unwrap(api.GET('/organisation')).then(asOrganisation),
+    queryFn: () => unwrap(api.GET('/organisation')),
     staleTime: 60_000,
   });
 }

@@ -2,7 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { unwrap, type Api } from '../api/client';
-import { asPreview, asProcess, asProcessPage, type Process, type ProcessInput, type Templates } from '../api/models';
+import type { Process, ProcessInput, Templates } from '../api/models';
 import { useNotifications } from '../common/notifications';
 import { useApi } from '../common/session';
 import { keys } from './keys';
@@ -15,7 +15,7 @@ export async function fetchAllProcesses(api: Api): Promise<Process[]> {
   const all: Process[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await unwrap(api.GET('/processes', { params: { query: { limit: 100, cursor } } })).then(asProcessPage);
+    const answer = await unwrap(api.GET('/processes', { params: { query: { limit: 100, cursor } } }));
     all.push(...answer.items);
     if (!answer.next_cursor) break;
     cursor = answer.next_cursor;
@@ -32,7 +32,7 @@ export function useProcess(processId: string | undefined) {
   const api = useApi();
   return useQuery({
     queryKey: keys.process(processId ?? ''),
-    queryFn: () => unwrap(api.GET('/processes/{process_id}', path(processId ?? ''))).then(asProcess),
+    queryFn: () => unwrap(api.GET('/processes/{process_id}', path(processId ?? ''))),
     enabled: Boolean(processId),
   });
 }
@@ -42,7 +42,7 @@ export function useCreateProcess() {
   const client = useQueryClient();
   const { notify } = useNotifications();
   return useMutation({
-    mutationFn: (body: ProcessInput) => unwrap(api.POST('/processes', { body })).then(asProcess),
+    mutationFn: (body: ProcessInput) => unwrap(api.POST('/processes', { body })),
     onSuccess: (process) => {
       client.setQueryData(keys.process(process.id), process);
       void client.invalidateQueries({ queryKey: keys.processes, exact: true });
@@ -57,7 +57,7 @@ export function useUpdateProcess() {
   const { notify } = useNotifications();
   return useMutation({
     mutationFn: ({ processId, body }: { processId: string; body: ProcessInput }) =>
-      unwrap(api.PUT('/processes/{process_id}', { ...path(processId), body })).then(asProcess),
+      unwrap(api.PUT('/processes/{process_id}', { ...path(processId), body })),
     onSuccess: (process) => {
       client.setQueryData(keys.process(process.id), process);
       void client.invalidateQueries({ queryKey: keys.processes, exact: true });
@@ -93,7 +93,7 @@ export function usePublishProcess() {
   const client = useQueryClient();
   const { notify } = useNotifications();
   return useMutation({
-    mutationFn: (processId: string) => unwrap(api.POST('/processes/{process_id}/publish', path(processId))).then(asProcess),
+    mutationFn: (processId: string) => unwrap(api.POST('/processes/{process_id}/publish', path(processId))),
     onSuccess: (process) => {
       client.setQueryData(keys.process(process.id), process);
       void client.invalidateQueries({ queryKey: keys.processes, exact: true });
@@ -107,7 +107,7 @@ export function useTemplatePreview(processId: string, templates: Templates | nul
   const api = useApi();
   return useQuery({
     queryKey: ['processes', processId, 'preview', templates],
-    queryFn: () => unwrap(api.POST('/processes/{process_id}/preview', { ...path(processId), body: templates ?? {} })).then(asPreview),
+    queryFn: () => unwrap(api.POST('/processes/{process_id}/preview', { ...path(processId), body: templates ?? {} })),
     enabled: templates !== null,
     placeholderData: keepPreviousData,
     staleTime: Infinity,

@@ -4,6 +4,7 @@ import { cleanup } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { BatchActions } from '../../src/pages/batch-detail/batch-actions';
+import { addressed } from '../../src/pages/batch-detail/dry-run';
 import { COLUMN_DEFINITIONS } from '../../src/pages/batches/batches-config';
 import { DistributeModal, confirms } from '../../src/pages/card-detail/distribute-modal';
 import { batch, card, who } from './fixtures';
@@ -22,6 +23,19 @@ describe('the batches table', () => {
     expect(sent?.cell(batch({ sent_label: '3/4 sent' }))).toBe('3/4 sent');
     expect(COLUMN_DEFINITIONS.filter((column) => column.sortingField).map((column) => column.id)).toEqual(['name', 'created']);
   });
+
+  it('names the sender by email, not by user id', () => {
+    const sender = COLUMN_DEFINITIONS.find((column) => column.id === 'sender');
+    expect(sender?.cell(batch())).toBe('sender@acme.test');
+    expect(sender?.cell(batch({ created_by: 's3-drop', created_by_email: null }))).toBe('S3 drop');
+  });
+});
+
+describe('the dry run', () => {
+  it('says when a card has no address for a channel its process writes to', () => {
+    expect(addressed('Email', 'ada@example.com')).toBe('Email to ada@example.com');
+    expect(addressed('SMS', null)).toBe('SMS: this card has no phone number');
+  });
 });
 
 describe('the batch actions', () => {
@@ -36,7 +50,7 @@ describe('the batch actions', () => {
   });
 
   it('block the creator under four-eyes', () => {
-    const mine = batch({ created_by: 'approver@acme.test' });
+    const mine = batch({ created_by: who('approver').userId });
     renderWith(<BatchActions batch={mine} who={who('approver')} policy={{ fourEyes: true }} />, who('approver'));
     expect(disabled(screen.getByRole('button', { name: 'Approve' }))).toBe(true);
     expect(disabled(screen.getByRole('button', { name: 'Reject' }))).toBe(false);

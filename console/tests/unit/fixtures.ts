@@ -5,15 +5,19 @@ import type { Identity, Role } from '../../src/auth/identity';
 export function batch(overrides: Partial<Batch> = {}): Batch {
   return {
     id: '01batch',
+    org_id: 'acme',
     process_id: '01process',
     process_name: 'Policy renewal',
     name: 'March renewals',
     file_name: 'recipients.csv',
-    created_by: 'sender@acme.test',
+    created_by: 'id-sender@acme.test', // the sender's user id (as `who('sender')` signs in)
+    created_by_email: 'sender@acme.test',
     created_at: '2026-03-01T09:00:00Z',
     updated_at: '2026-03-01T09:00:00Z',
     status: 'pending_approval',
     status_reason: null,
+    failure: null,
+    resumes: 0,
     auto_distribute: true,
     auto_distribute_reason: null,
     counters: {
@@ -29,10 +33,24 @@ export function batch(overrides: Partial<Batch> = {}): Batch {
       accessed: 0,
       by_status: { ready: 4 },
     },
-    approval: { requested_at: null, decided_by: null, decided_at: null, reason: null },
+    approval: {
+      requested_at: null,
+      decided_by: null,
+      decided_by_email: null,
+      decided_at: null,
+      reason: null,
+      content: null,
+    },
     send_runs: 0,
     closed_by: null,
+    closed_by_email: null,
+    format: 'csv',
     columns: ['first_name', 'email'],
+    revision: 0,
+    standing_approval: null,
+    standing_approval_email: null,
+    schedule_id: null,
+    dropped_by: null,
     sent_label: '0/4 sent',
     ...overrides,
   };
@@ -46,6 +64,7 @@ export function card(overrides: Partial<Card> = {}): Card {
   return {
     id: '01batch-2',
     batch_id: '01batch',
+    org_id: 'acme',
     row: 2,
     status: 'ready',
     email: 'ada@example.com',
@@ -58,6 +77,7 @@ export function card(overrides: Partial<Card> = {}): Card {
     values: { first_name: 'Ada' },
     channels: ['email', 'sms'],
     retryable: null,
+    link_expires_at: 1_790_000_000,
     created_at: '2026-03-01T09:00:00Z',
     last_accessed_at: null,
     accesses: [],
@@ -68,6 +88,7 @@ export function card(overrides: Partial<Card> = {}): Card {
     clicked_at: null,
     unsubscribed_at: null,
     distributions: [],
+    assignment: null,
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Batch } from '../../src/api/models';
-import { BATCH_STATUS, BATCH_STATUSES, CARD_STATUSES, DEFAULT_BATCH_FILTER, batchStatusLabel, cardStatusLabel, formatDuration, isMoving, plural } from '../../src/common/labels';
+import { BATCH_STATUS, BATCH_STATUSES, CARD_STATUSES, DEFAULT_BATCH_FILTER, batchStatusLabel, cardStatusLabel, formatDuration, isMoving, personLabel, plural } from '../../src/common/labels';
 
 describe('status labels', () => {
   it('shows rejected as "Admin Rejection", as operators know it from the Bulk Sender', () => {
@@ -43,5 +43,15 @@ describe('words', () => {
     expect(formatDuration(12.2)).toBe('13 s');
     expect(formatDuration(600)).toBe('10 min');
     expect(formatDuration(3 * 3600 + 60)).toBe('3 h 1 min');
+  });
+});
+
+describe('people', () => {
+  it('are shown by their email; actors that are not people in words; a user id only without an email', () => {
+    expect(personLabel('3f9c…', 'ada@acme.test')).toBe('ada@acme.test');
+    expect(personLabel('s3-drop', null)).toBe('S3 drop');
+    expect(personLabel('policy:no-approval-required', null)).toBe('Automatic (no approval required)');
+    expect(personLabel('3f9c0a', null)).toBe('3f9c0a');
+    expect(personLabel(null, null)).toBe('-');
   });
 });

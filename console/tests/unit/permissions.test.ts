@@ -17,13 +17,17 @@ describe('batch actions by role', () => {
     expect(allowed('reject', pending, who('approver'))).toBe(true);
   });
 
-  it('explains four-eyes when it blocks the creator, whatever the case of the email', () => {
-    const mine = batch({ created_by: 'Approver@ACME.test' });
-    const blocked = batchPermission('approve', mine, who('approver'), { fourEyes: true });
+  it('explains four-eyes when it blocks the creator, who is known by user id (sub), not by email', () => {
+    const approver = who('approver');
+    const mine = batch({ created_by: approver.userId, created_by_email: 'someone-else@acme.test' });
+    const blocked = batchPermission('approve', mine, approver, { fourEyes: true });
     expect(blocked.allowed).toBe(false);
     expect(blocked.reason).toMatch(/^Four-eyes approval is on/);
-    expect(allowed('approve', mine, who('approver'), { fourEyes: false })).toBe(true);
-    expect(allowed('approve', batch(), who('approver'), { fourEyes: true })).toBe(true);
+    expect(allowed('approve', mine, approver, { fourEyes: false })).toBe(true);
+    expect(allowed('approve', batch(), approver, { fourEyes: true })).toBe(true);
+    // Another account that shows the same email is another person: the API allows it, so does the console.
+    const sameEmail = batch({ created_by: 'id-another-account', created_by_email: approver.email });
+    expect(allowed('approve', sameEmail, approver, { fourEyes: true })).toBe(true);
   });
 });
 

@@ -9,7 +9,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 
 import type { Batch, CardStatus } from '../../api/models';
-import { BATCH_STATUS, CARD_STATUS, CARD_STATUSES, formatTime } from '../../common/labels';
+import { BATCH_STATUS, CARD_STATUS, CARD_STATUSES, formatTime, personLabel } from '../../common/labels';
 import { RouterLink } from '../../common/links';
 import { LABELS } from '../../common/strings';
 
@@ -45,7 +45,7 @@ export function BatchSummary({ batch }: { batch: Batch }) {
             { label: 'Status', value: <StatusIndicator type={words.type}>{words.label}</StatusIndicator> },
             { label: 'Sent', value: batch.sent_label },
             { label: 'Process', value: <RouterLink href={`/processes/${batch.process_id}`}>{batch.process_name}</RouterLink> },
-            { label: 'Sender', value: batch.created_by },
+            { label: 'Sender', value: personLabel(batch.created_by, batch.created_by_email) },
             { label: 'Created at', value: formatTime(batch.created_at) },
             { label: 'File', value: batch.file_name },
             {
@@ -55,7 +55,7 @@ export function BatchSummary({ batch }: { batch: Batch }) {
             {
               label: 'Approval',
               value: batch.approval.decided_by
-                ? `${batch.status === 'rejected' ? 'Rejected' : 'Approved'} by ${batch.approval.decided_by}, ${formatTime(batch.approval.decided_at)}`
+                ? `${batch.status === 'rejected' ? 'Rejected' : 'Approved'} by ${personLabel(batch.approval.decided_by, batch.approval.decided_by_email)}, ${formatTime(batch.approval.decided_at)}`
                 : '-',
             },
           ]}

@@ -7,7 +7,7 @@ import Table, { type TableProps } from '@cloudscape-design/components/table';
 import { useState } from 'react';
 
 import type { CardStatus, CardSummary } from '../../api/models';
-import { CARD_STATUS, CARD_STATUSES, formatTime } from '../../common/labels';
+import { CARD_STATUS, CARD_STATUSES, formatTime, personLabel } from '../../common/labels';
 import { RouterLink } from '../../common/links';
 import { EMPTY, LABELS, paginationLabels, tableLabels } from '../../common/strings';
 import { TableEmptyState, TableNoMatchState } from '../../common/table-states';
@@ -39,7 +39,7 @@ export const CARD_COLUMNS: TableProps.ColumnDefinition<CardSummary>[] = [
   {
     id: 'distribution',
     header: 'Last distribution',
-    cell: (card) => (card.last_distribution ? `${formatTime(card.last_distribution.at)} by ${card.last_distribution.by}` : '-'),
+    cell: (card) => (card.last_distribution ? `${formatTime(card.last_distribution.at)} by ${personLabel(card.last_distribution.by, card.last_distribution.by_email)}` : '-'),
   },
   {
     id: 'access',

@@ -23,6 +23,11 @@ export function EmailFrame({ html, title }: { html: string; title: string }) {
   return <iframe className="email-preview" title={title} sandbox="" srcDoc={html} referrerPolicy="no-referrer" />;
 }
 
+/** A sample's recipient: a card may lack the address of a channel its process has a template for. */
+export function addressed(channel: 'Email' | 'SMS', to: string | null): string {
+  return to ? `${channel} to ${to}` : `${channel}: this card has no ${channel === 'SMS' ? 'phone number' : 'email address'}`;
+}
+
 function Sample({ sample }: { sample: RenderedSample }) {
   return (
     <Container header={<Header variant="h3">{`Row ${sample.row}`}</Header>}>
@@ -30,7 +35,7 @@ function Sample({ sample }: { sample: RenderedSample }) {
         {sample.error && <StatusIndicator type="error">{sample.error}</StatusIndicator>}
         {sample.email && (
           <SpaceBetween size="xs">
-            <Box variant="awsui-key-label">Email to {sample.email.to}</Box>
+            <Box variant="awsui-key-label">{addressed('Email', sample.email.to)}</Box>
             <Box fontWeight="bold">{sample.email.subject}</Box>
             {sample.email.html ? (
               <EmailFrame html={sample.email.html} title={LABELS.batch.emailPreview(sample.row)} />
@@ -46,7 +51,7 @@ function Sample({ sample }: { sample: RenderedSample }) {
         )}
         {sample.sms && (
           <SpaceBetween size="xs">
-            <Box variant="awsui-key-label">SMS to {sample.sms.to}</Box>
+            <Box variant="awsui-key-label">{addressed('SMS', sample.sms.to)}</Box>
             <pre className="message-text">{sample.sms.text}</pre>
           </SpaceBetween>
         )}

@@ -59,7 +59,7 @@ export function ExportModal({
             <Button variant="link" onClick={onClose}>
               Close
             </Button>
-            <Button variant="primary" iconName="download" href={current?.status === 'ready' ? current.url : undefined} disabled={current?.status !== 'ready'} download>
+            <Button variant="primary" iconName="download" href={current?.status === 'ready' ? (current.url ?? undefined) : undefined} disabled={current?.status !== 'ready'} download>
               {`Download ${name}`}
             </Button>
           </SpaceBetween>

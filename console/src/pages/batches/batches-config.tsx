@@ -4,7 +4,7 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import type { TableProps } from '@cloudscape-design/components/table';
 
 import type { Batch } from '../../api/models';
-import { BATCH_STATUS, BATCH_STATUSES, formatTime } from '../../common/labels';
+import { BATCH_STATUS, BATCH_STATUSES, formatTime, personLabel } from '../../common/labels';
 import { RouterLink } from '../../common/links';
 import { sortLabel } from '../../common/strings';
 
@@ -18,7 +18,7 @@ export const COLUMN_DEFINITIONS: TableProps.ColumnDefinition<Batch>[] = [
     isRowHeader: true,
   },
   { id: 'process', header: 'Process', cell: (batch) => batch.process_name },
-  { id: 'sender', header: 'Sender', cell: (batch) => batch.created_by },
+  { id: 'sender', header: 'Sender', cell: (batch) => personLabel(batch.created_by, batch.created_by_email) },
   {
     id: 'created',
     header: 'Created at',

@@ -16,7 +16,7 @@ import Table from '@cloudscape-design/components/table';
 import { useState } from 'react';
 import { useParams } from 'react-router';
 
-import { CARD_STATUS, formatTime } from '../../common/labels';
+import { CARD_STATUS, formatTime, personLabel } from '../../common/labels';
 import { RouterLink } from '../../common/links';
 import { distributePermission, isResend } from '../../common/permissions';
 import { useIdentity } from '../../common/session';
@@ -70,7 +70,7 @@ export default function CardDetailPage() {
             { label: 'Email', value: card.email ?? '-' },
             { label: 'Phone', value: card.phone ?? '-' },
             { label: 'Error', value: card.error ?? '-' },
-            { label: 'Last distribution', value: last ? `${last.channel === 'sms' ? 'SMS' : 'Email'} to ${last.address}, ${formatTime(last.at)} by ${last.by}` : '-' },
+            { label: 'Last distribution', value: last ? `${last.channel === 'sms' ? 'SMS' : 'Email'} to ${last.address}, ${formatTime(last.at)} by ${personLabel(last.by, last.by_email)}` : '-' },
             { label: 'First access', value: formatTime(card.accessed_at) },
             { label: 'Last access', value: formatTime(card.last_accessed_at) },
             { label: 'Accesses', value: card.access_count.toLocaleString() },
@@ -105,7 +105,7 @@ export default function CardDetailPage() {
           { id: 'at', header: 'When', cell: (item) => formatTime(item.at), isRowHeader: true },
           { id: 'channel', header: 'Channel', cell: (item) => (item.channel === 'sms' ? 'SMS' : 'Email') },
           { id: 'address', header: 'Address', cell: (item) => item.address },
-          { id: 'by', header: 'By', cell: (item) => item.by },
+          { id: 'by', header: 'By', cell: (item) => personLabel(item.by, item.by_email) },
           { id: 'message', header: 'Provider message id', cell: (item) => item.message_id },
         ]}
         empty={<Box textAlign="center">Not distributed yet.</Box>}

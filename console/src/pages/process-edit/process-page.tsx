@@ -16,7 +16,7 @@ import { useParams } from 'react-router';
 
 import type { Process, ProcessInput } from '../../api/models';
 import { ConfirmModal } from '../../common/confirm';
-import { formatTime } from '../../common/labels';
+import { formatTime, personLabel } from '../../common/labels';
 import { useFollow } from '../../common/links';
 import { canManageProcesses } from '../../common/permissions';
 import { useIdentity } from '../../common/session';
@@ -55,7 +55,7 @@ function Definition({ process }: { process: Process }) {
             { label: 'Channel order', value: process.channel_order.replace('_', ' ') },
             { label: 'Approval required', value: policy(process.approval_required) },
             { label: 'Four-eyes approval', value: policy(process.four_eyes) },
-            { label: 'Created', value: `${formatTime(process.created_at)} by ${process.created_by}` },
+            { label: 'Created', value: `${formatTime(process.created_at)} by ${personLabel(process.created_by, process.created_by_email)}` },
           ]}
         />
       </Container>
