@@ -1,6 +1,6 @@
 """template.yaml, read and resolved for the local stack: the template is the single source of truth.
 
-Intrinsics (Ref, Fn::Sub, Fn::GetAtt, Fn::If, Fn::Join, Fn::Select, Fn::Equals) are resolved
+Intrinsics (Ref, Fn::Sub, Fn::GetAtt, Fn::If, Fn::Join, Fn::Select, Fn::Equals, Fn::Not) are resolved
 against local parameter values and the physical names the local stack gives each resource.
 """
 
@@ -145,6 +145,9 @@ class Resolver:
         if key == "Fn::Equals":
             left, right = self.resolve(arg)
             return str(left) == str(right)
+        if key == "Fn::Not":
+            (operand,) = arg
+            return not self.resolve(operand)
         if key == "Fn::Join":
             separator, items = arg
             return str(separator).join(str(item) for item in self.resolve(items))

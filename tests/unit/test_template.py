@@ -213,9 +213,12 @@ def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_fi
     }
 
 
-def test_upload_bucket_access_is_logged_to_a_private_tls_only_log_bucket(template: dict[str, Any]) -> None:
+@pytest.mark.parametrize("bucket", ["UploadBucket", "ConsoleBucket"])
+def test_bucket_access_is_logged_to_a_private_tls_only_log_bucket(
+    template: dict[str, Any], bucket: str
+) -> None:
     resources = template["Resources"]
-    logging = resources["UploadBucket"]["Properties"]["LoggingConfiguration"]
+    logging = resources[bucket]["Properties"]["LoggingConfiguration"]
     assert logging["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
     logs = resources["AccessLogBucket"]["Properties"]
     assert all(logs["PublicAccessBlockConfiguration"].values())
@@ -224,11 +227,16 @@ def test_upload_bucket_access_is_logged_to_a_private_tls_only_log_bucket(templat
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     assert logs["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == {"Ref": "LogRetentionDays"}
     statements = resources["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    [writer] = [s for s in statements if s["Effect"] == "Allow"]
-    assert writer["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    writers = [s for s in statements if s["Effect"] == "Allow"]
+    assert {s["Principal"]["Service"] for s in writers} == {
+        "logging.s3.amazonaws.com"
+    }  # S3, and nothing else
+    [writer] = [s for s in writers if s["Resource"]["Fn::Sub"].endswith(f"/{logging['LogFilePrefix']}*")]
     assert writer["Action"] == "s3:PutObject"
     assert writer["Resource"] == {"Fn::Sub": f"${{AccessLogBucket.Arn}}/{logging['LogFilePrefix']}*"}
     assert "aws:SourceAccount" in writer["Condition"]["StringEquals"]
+    source = writer["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    assert source == "arn:${AWS::Partition}:s3:::" + resources[bucket]["Properties"]["BucketName"]["Fn::Sub"]
     assert any(
         s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in statements
     )
@@ -371,8 +379,17 @@ def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[s
     assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
 
 
-CONSOLE_ORIGIN = {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}
-CONSOLE_ORIGIN_QUOTED = {"Fn::Sub": "'https://${ConsoleDistribution.DomainName}'"}
+CONSOLE_HOST = {
+    "ConsoleHost": {
+        "Fn::If": [
+            "HasConsoleDomain",
+            {"Ref": "ConsoleDomainName"},
+            {"Fn::GetAtt": ["ConsoleDistribution", "DomainName"]},
+        ]
+    }
+}
+CONSOLE_ORIGIN = {"Fn::Sub": ["https://${ConsoleHost}", CONSOLE_HOST]}
+CONSOLE_ORIGIN_QUOTED = {"Fn::Sub": ["'https://${ConsoleHost}'", CONSOLE_HOST]}
 
 
 def test_the_console_bucket_is_private_tls_only_and_read_only_by_its_distribution(
@@ -415,6 +432,31 @@ def test_the_console_distribution_is_https_only_with_oac_strict_headers_and_scre
     assert "'unsafe-eval'" not in csp
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert config["Logging"]["Bucket"] == {"Fn::GetAtt": ["AccessLogBucket", "RegionalDomainName"]}
+    assert config["Logging"]["IncludeCookies"] is False
+
+
+def test_the_console_on_its_own_domain_needs_tls_1_2_and_becomes_the_one_origin(
+    template: dict[str, Any],
+) -> None:
+    """With ConsoleDomainName (and its certificate) the distribution answers on that name at TLS 1.2
+    or later, and every place the console's origin appears follows it (CORS, sign-in, ConsoleUrl)."""
+    config = template["Resources"]["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    condition, custom, default = config["ViewerCertificate"]["Fn::If"]
+    assert condition == "HasConsoleDomain"
+    assert custom["MinimumProtocolVersion"] in {"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
+    assert (custom["AcmCertificateArn"], custom["SslSupportMethod"]) == (
+        {"Ref": "ConsoleCertificateArn"},
+        "sni-only",
+    )
+    assert default == {"CloudFrontDefaultCertificate": True}
+    assert config["Aliases"]["Fn::If"][:2] == ["HasConsoleDomain", [{"Ref": "ConsoleDomainName"}]]
+    assert template["Outputs"]["ConsoleUrl"]["Value"] == CONSOLE_ORIGIN
+    text = json.dumps(template)
+    uses = text.count(json.dumps(CONSOLE_HOST))
+    assert uses == 12
+    distribution_host = {"Fn::GetAtt": ["ConsoleDistribution", "DomainName"]}
+    assert text.count(json.dumps(distribution_host)) == uses  # used nowhere else
 
 
 def test_console_sign_in_is_the_code_flow_back_to_the_console_only(template: dict[str, Any]) -> None:
@@ -422,8 +464,8 @@ def test_console_sign_in_is_the_code_flow_back_to_the_console_only(template: dic
     assert client["GenerateSecret"] is False  # a browser cannot keep a secret: PKCE instead
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
-    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}/callback"}]
-    assert client["LogoutURLs"] == [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}/"}]
+    assert client["CallbackURLs"] == [{"Fn::Sub": ["https://${ConsoleHost}/callback", CONSOLE_HOST]}]
+    assert client["LogoutURLs"] == [{"Fn::Sub": ["https://${ConsoleHost}/", CONSOLE_HOST]}]
     assert template["Resources"]["UserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
 
 
