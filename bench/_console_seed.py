@@ -48,7 +48,8 @@ def seed(store: BatchStore, org: str, count: int, start: datetime) -> None:
             process_name="Policy renewal",
             file_name=f"renewals-{index:05d}.csv",
             name=f"Renewals {index:05d}",
-            created_by=f"sender{index % 7}@{org}.test",
+            created_by=f"sub-sender{index % 7}",
+            created_by_email=f"sender{index % 7}@{org}.test",
             created_at=isoformat(moment),
             auto_distribute=True,
         )
