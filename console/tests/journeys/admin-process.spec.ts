@@ -39,4 +39,5 @@ test('As an admin, I create a process, write its templates with a live preview a
   await expect(page.getByRole('link', { name: 'New batch' }).last()).toBeVisible();
   await page.getByRole('link', { name: 'Processes' }).first().click();
   await expect(page.getByRole('row', { name: /Welcome pack/ })).toContainText('Live');
+  await expectAccessible(page, 'processes (a live process)');
 });

@@ -34,6 +34,7 @@ test('As an approver, I check the dry run, approve a pending batch with the keyb
   await expect(page.getByText('Policy renewal · 4/4 sent')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('status', { name: 'Batch status' })).toHaveText('Sent');
   await expect(page.getByText(`Approved by approver@${org}.test`)).toBeVisible();
+  await expectAccessible(page, 'batch detail (sent)');
   await screenshot(page, 'batch-detail-sent');
 });
 

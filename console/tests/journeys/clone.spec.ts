@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-import { Api, organisation, screenshot, signIn } from './support';
+import { Api, expectAccessible, organisation, screenshot, signIn } from './support';
 
 test('As a sender, I clone a rejected batch for the recipients not reached and the clone waits for approval', async ({ page }) => {
   const org = organisation('sender clones');
@@ -14,6 +14,7 @@ test('As a sender, I clone a rejected batch for the recipients not reached and t
   await page.getByRole('menuitem', { name: 'Clone' }).click();
   const dialog = page.getByRole('dialog', { name: 'Clone "April renewals"' });
   await dialog.getByRole('radio', { name: /Recipients not reached/ }).check();
+  await expectAccessible(page, 'clone dialog');
   await dialog.getByRole('button', { name: 'Clone' }).click();
 
   await expect(page.getByRole('heading', { name: 'April renewals (copy)', level: 1 })).toBeVisible();

@@ -20,6 +20,7 @@ test('As an approver, I reject a pending batch with a reason and it shows as "Ad
   await expect(page.getByText('Rejected by an approver')).toBeVisible();
   await expect(page.getByText('The March list is not signed off yet').first()).toBeVisible();
   await expect(page.getByRole('status', { name: 'Batch status' })).toHaveText('Admin Rejection');
+  await expectAccessible(page, 'batch detail (rejected)');
   await screenshot(page, 'batch-detail-rejected');
 
   await page.getByRole('link', { name: 'Batches' }).first().click();

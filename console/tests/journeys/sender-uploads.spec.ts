@@ -40,5 +40,6 @@ test('As a sender, I upload a recipients file with its progress and see the batc
   await expect(row).toContainText('Pending Approval');
   await expect(row).toContainText('0/4 sent');
   await expect(row).toContainText(`sender@${org}.test`);
+  await expectAccessible(page, 'batches (a batch pending approval)');
   await screenshot(page, 'batches');
 });

@@ -33,4 +33,5 @@ test('An API refusal is a readable flash message with the API\'s own words, not 
   await signIn(page, `sender@${org}.test`, 'sender', org, '/batches/no-such-batch');
   await expect(page.getByText('no such batch')).toBeVisible();
   await expect(page.getByText('The batch could not be loaded.')).toBeVisible();
+  await expectAccessible(page, 'batch detail (not found)');
 });
