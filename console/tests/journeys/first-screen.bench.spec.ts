@@ -1,10 +1,12 @@
 /**
  * Benchmark mode (`make bench-console`, BENCH=1): the first screen with 10,000 batches on the local
- * stack. "Usable" is the moment the list's first batch link is on screen, measured in the page
- * from the start of the navigation (performance.now()), with an empty HTTP cache (a new browser
- * context each time) and with a warm one (a reload); then the next page, a search and a status
- * filter's answer times. Not part of the normal suite: timings depend
- * on the machine, so the figures go to the README and the target (1.5 s) is checked only here.
+ * stack. "Usable" is the first frame after the list's first batch link is in the page, measured in
+ * the page itself from the start of the navigation (performance.now(), by a MutationObserver the
+ * test installs before the console loads: Playwright's own polling would add its round trips to
+ * every figure), with an empty HTTP cache (a new browser context each time) and with a warm one (a
+ * reload); then the next page, a search and a status filter's answer times. Not part of the normal
+ * suite: timings depend on the machine, so the figures go to the README and the target (1.5 s) is
+ * checked only here.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
@@ -20,10 +22,20 @@ const TARGET_MS = 1_500;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
+/** Records, in the page, the first frame after a batch link appears in the list (window.__usable). */
+function watchForFirstBatch(): void {
+  const page = window as unknown as { __usable?: number };
+  new MutationObserver((_, observer) => {
+    if (document.querySelector('[aria-label="Batches"] a')) {
+      observer.disconnect();
+      requestAnimationFrame(() => setTimeout(() => (page.__usable = performance.now()), 0));
+    }
+  }).observe(document, { childList: true, subtree: true });
+}
+
 async function usable(page: Page): Promise<number> {
-  const firstBatch = page.getByRole('grid', { name: 'Batches' }).getByRole('link').first();
-  await firstBatch.waitFor();
-  return page.evaluate(() => performance.now());
+  await page.getByRole('grid', { name: 'Batches' }).getByRole('link').first().waitFor();
+  return page.waitForFunction(() => (window as unknown as { __usable?: number }).__usable).then((value) => value.jsonValue() as Promise<number>);
 }
 
 /** Where a load's time went: the list request's start and end (ms from the navigation's start). */
@@ -52,6 +64,7 @@ test('@bench the batches screen is usable within 1.5 s with 10,000 batches (serv
   for (let run = 0; run < RUNS; run += 1) {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await context.addInitScript((value) => window.sessionStorage.setItem('dispatch.dev-token', value), bearer);
+    await context.addInitScript(watchForFirstBatch);
     const page = await context.newPage();
     await page.goto(`${stack().console}/batches`);
     cold.push(await usable(page));
