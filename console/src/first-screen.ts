@@ -1,10 +1,10 @@
 /**
  * The console's first screen is the batches list (where `/` leads): most visits start there. Its
  * code starts loading with config.json, and its list is asked for as soon as the user is known —
- * before React has rendered anything — so the list and the screen's code arrive together.
+ * while React, Cloudscape and the screen's code are still loading (main.ts) — so they arrive together.
  */
 import type { Api } from './api/client';
-import { batchesPageQuery, type BatchesPage } from './hooks/batches';
+import { batchesPageQuery, type BatchesPage } from './api/batches-list';
 import { listParams, readListState } from './pages/batches/list-state';
 
 export function isFirstScreen(pathname: string): boolean {

@@ -2,8 +2,6 @@
  * Sign-in, whichever way the deployment does it: Cognito's hosted UI (authorization code + PKCE)
  * in AWS, the development sign-in on the local stack. The rest of the console sees only this.
  */
-import type { ConsoleConfig } from '../config';
-import { ConfigError } from '../config';
 import type { Identity } from './identity';
 
 export interface Auth {
@@ -16,18 +14,6 @@ export interface Auth {
   /** Goes to sign-in; afterwards the user comes back to `returnTo`. */
   signIn(returnTo: string): void;
   signOut(): void;
-}
-
-export async function createAuth(config: ConsoleConfig): Promise<Auth> {
-  if (config.auth.mode === 'dev') {
-    if (__DEV_SIGN_IN__) {
-      const { DevAuth } = await import('./dev/dev-auth');
-      return new DevAuth();
-    }
-    throw new ConfigError('config.json asks for the development sign-in, which this build does not have');
-  }
-  const { CognitoAuth } = await import('./cognito');
-  return new CognitoAuth(config.auth);
 }
 
 /** The path (with query) of the current page, to come back to after signing in. */

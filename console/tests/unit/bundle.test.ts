@@ -31,3 +31,27 @@ describe('the development sign-in', () => {
     expect(aws).toContain('signinRedirect'); // the Cognito sign-in is
   });
 });
+
+describe('the start-up chunk', () => {
+  // It asks for config.json and the first screen's list while React and Cloudscape still load.
+  const staticClosure = (build: string): string[] => {
+    const manifestPath = join(DIST, build, '.vite', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, { file: string; isEntry?: boolean; imports?: string[] }>;
+    const entry = Object.keys(manifest).find((key) => manifest[key]?.isEntry);
+    const seen = new Set<string>();
+    const pending = entry ? [entry] : [];
+    for (let key = pending.pop(); key !== undefined; key = pending.pop()) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      pending.push(...(manifest[key]?.imports ?? []));
+    }
+    return [...seen].map((key) => readFileSync(join(DIST, build, manifest[key]?.file ?? ''), 'utf8'));
+  };
+
+  it.each(['aws', 'local-stack'])('holds no React in the %s build (React is in the chunk it loads)', (build) => {
+    const startUp = staticClosure(build);
+    expect(startUp.length).toBeGreaterThan(0);
+    for (const text of startUp) expect(text).not.toContain('react.dev/errors'); // React's production error links
+    expect(bundleText(build)).toContain('react.dev/errors');
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { Api } from '../../src/api/client';
 import { BATCH_STATUSES } from '../../src/common/labels';
-import { fetchBatchesPage, filtered, nextLimit } from '../../src/hooks/batches';
+import { fetchBatchesPage, filtered, nextLimit } from '../../src/api/batches-list';
 import type { BatchListParams } from '../../src/hooks/keys';
 import { readListState, statusesOf, writeListState } from '../../src/pages/batches/list-state';
 import { batch } from './fixtures';
