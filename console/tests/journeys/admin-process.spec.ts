@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 
-import { expectAccessible, organisation, screenshot, signIn } from './support';
+import { expectAccessible, organisation, screenshot, signIn, test } from './support';
 
 test('As an admin, I create a process, write its templates with a live preview and publish it', async ({ page }) => {
   const org = organisation('admin publishes');

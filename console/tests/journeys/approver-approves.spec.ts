@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 
-import { Api, expectAccessible, organisation, screenshot, signIn, tabTo } from './support';
+import { Api, expectAccessible, organisation, screenshot, signIn, tabTo, test } from './support';
 
 test('As an approver, I check the dry run, approve a pending batch with the keyboard and see "4/4 sent"', async ({ page }) => {
   const org = organisation('approver approves');

@@ -1,8 +1,8 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-import { Api, type Batch, expectAccessible, organisation, ROOT, screenshot, signIn } from './support';
+import { Api, type Batch, expectAccessible, organisation, ROOT, screenshot, signIn, test } from './support';
 
 // One approved batch whose cards wait to be distributed by hand, for both journeys.
 test.describe.configure({ mode: 'serial' });
@@ -43,7 +43,7 @@ test('As a sender, I distribute one card after confirming the recipient address'
   await screenshot(page, 'card-detail');
 });
 
-test('As an approver, I resend an unconfirmed card only after the warning that it may be a second copy', async ({ browser }) => {
+test('As an approver, I resend an unconfirmed card only after the warning that it may be a second copy', async ({ page: senderPage }) => {
   const cards = await approver.call<{ items: { id: string; row: number }[] }>('GET', `/batches/${batch.id}/cards?limit=10`);
   const card = cards.items.find((item) => item.row === 3);
   if (!card) throw new Error('row 3 has no card');
@@ -56,15 +56,11 @@ test('As an approver, I resend an unconfirmed card only after the warning that i
   expect(left.trim().split('\n').at(-1)).toBe('unconfirmed'); // its last line (the sweep logs before it)
 
   // A sender may not resend it: only an approver decides to risk a second copy.
-  const senderContext = await browser.newContext();
-  const senderPage = await senderContext.newPage();
   await signIn(senderPage, `sender@${org}.test`, 'sender', org, `/cards/${card.id}`);
   await expect(senderPage.getByRole('heading', { name: 'Row 3', level: 1 })).toBeVisible();
   await expect(senderPage.getByRole('button', { name: 'Resend card' })).toBeDisabled();
-  await senderContext.close();
 
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await senderPage.context().newPage(); // a tab of its own: its own session
   await signIn(page, `approver@${org}.test`, 'approver', org, `/cards/${card.id}`);
   await expect(page.getByRole('heading', { name: 'Row 3', level: 1 })).toBeVisible();
   await expect(page.getByText('Unconfirmed', { exact: true })).toBeVisible();
@@ -86,5 +82,5 @@ test('As an approver, I resend an unconfirmed card only after the warning that i
   await expect(page.getByText('Unconfirmed', { exact: true })).toHaveCount(0); // the card's status is Sent now
   const distributions = page.getByRole('table', { name: 'Distributions' });
   await expect(distributions.getByRole('row', { name: new RegExp(`grace@example.com.*approver@${org}.test`) })).toBeVisible();
-  await context.close();
+  await page.close();
 });

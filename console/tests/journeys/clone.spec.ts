@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 
-import { Api, expectAccessible, organisation, screenshot, signIn } from './support';
+import { Api, expectAccessible, organisation, screenshot, signIn, test } from './support';
 
 test('As a sender, I clone a rejected batch for the recipients not reached and the clone waits for approval', async ({ page }) => {
   const org = organisation('sender clones');

@@ -3,10 +3,10 @@
  * from a small realistic organisation. Run on purpose only: `DOCS=1 npx playwright test` (tagged
  * @docs; the normal suite and the benchmark leave it out).
  */
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { resolve } from 'node:path';
 
-import { Api, ROOT, organisation, signIn } from './support';
+import { Api, organisation, ROOT, signIn, test } from './support';
 
 test('@docs the batches screen and a batch pending approval, for the README', async ({ page }) => {
   const org = organisation('acme');

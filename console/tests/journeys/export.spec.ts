@@ -1,7 +1,7 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
-import { Api, expectAccessible, organisation, signIn } from './support';
+import { Api, expectAccessible, organisation, signIn, test } from './support';
 
 test('As a sender, I export a sent batch as CSV and download it', async ({ page }) => {
   const org = organisation('sender exports');

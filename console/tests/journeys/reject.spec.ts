@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 
-import { Api, expectAccessible, organisation, screenshot, signIn } from './support';
+import { Api, expectAccessible, organisation, screenshot, signIn, test } from './support';
 
 test('As an approver, I reject a pending batch with a reason and it shows as "Admin Rejection"', async ({ page }) => {
   const org = organisation('approver rejects');

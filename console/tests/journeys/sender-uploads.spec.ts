@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 
-import { Api, PROCESS, RECIPIENTS, expectAccessible, organisation, screenshot, signIn } from './support';
+import { Api, expectAccessible, organisation, PROCESS, RECIPIENTS, screenshot, signIn, test } from './support';
 
 test('As a sender, I upload a recipients file with its progress and see the batch pending approval', async ({ page }) => {
   const org = organisation('sender uploads');

@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 
-import { Api, expectAccessible, organisation, signIn, stack } from './support';
+import { Api, expectAccessible, organisation, signIn, stack, test } from './support';
 
 test('As an operator whose session expired, I sign in again and come back to the page I was on', async ({ page }) => {
   const org = organisation('session expires');

@@ -1,10 +1,11 @@
 /**
- * What the journeys share: the running stack's endpoints, signing in (the development sign-in
- * link), setting up data through the public API with a user's own token, the accessibility check
- * (axe-core: no serious or critical violations) and the screenshots kept as test artifacts.
+ * What the journeys share: one browser context, the running stack's endpoints, signing in (the
+ * development sign-in link), setting up data through the public API with a user's own token, the
+ * accessibility check (axe-core: no serious or critical violations) and the screenshots kept as
+ * test artifacts.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -14,6 +15,28 @@ export const RECIPIENTS = resolve(ROOT, 'examples', 'recipients.csv');
 export const PROCESS = JSON.parse(readFileSync(resolve(ROOT, 'examples', 'process.json'), 'utf8')) as Record<string, unknown>;
 
 export type Role = 'sender' | 'approver' | 'admin';
+
+/**
+ * Every journey's page is a new tab of one browser context per worker: each tab has its own
+ * sessionStorage, so its own signed-in user, while the console's files (immutable, content-hashed)
+ * are downloaded and compiled once rather than once per journey. A second user in a journey is
+ * another tab (`page.context().newPage()`).
+ */
+export const test = base.extend<object, { shared: BrowserContext }>({
+  shared: [
+    async ({ browser }, use) => {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+      await use(context);
+      await context.close();
+    },
+    { scope: 'worker' },
+  ],
+  page: async ({ shared }, use) => {
+    const page = await shared.newPage();
+    await use(page);
+    await page.close();
+  },
+});
 
 export function stack(): { console: string; api: string } {
   const consoleUrl = process.env['CONSOLE_URL'];
