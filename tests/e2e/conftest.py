@@ -24,7 +24,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[LocalStack]:
     saved = dict(os.environ)
-    local = LocalStack(aws_port=0, api_port=0)
+    local = LocalStack(aws_port=0, api_port=0, console_port=0)
     local.start()
     try:
         yield local

@@ -202,3 +202,54 @@ def test_the_example_file_has_the_process_columns_and_one_row(deployed: Any, adm
         "GET", f"/processes/{process['id']}/example-file", claims=admin, query={"format": "pdf"}
     )
     assert deployed.invoke("ApiFunction", event)["statusCode"] == 400
+
+
+def test_an_admin_edits_a_draft_but_not_a_live_process(
+    deployed: Any, admin: dict[str, Any], claims_for: Claims
+) -> None:
+    status, draft = deployed.api("POST", "/processes", admin, body=PROCESS)
+    assert status == 201
+    edited = {**PROCESS, "name": "Renewal (v2)", "channel_order": "sms_first", "four_eyes": True}
+    status, body = deployed.api("PUT", f"/processes/{draft['id']}", admin, body=edited)
+    assert status == 200
+    assert (body["name"], body["channel_order"], body["four_eyes"], body["state"]) == (
+        "Renewal (v2)",
+        "sms_first",
+        True,
+        "draft",
+    )
+    assert deployed.api("GET", f"/processes/{draft['id']}", admin)[1]["name"] == "Renewal (v2)"
+    sender = claims_for("s@org-a.test", "sender", "org-a")
+    assert deployed.api("PUT", f"/processes/{draft['id']}", sender, body=edited)[0] == 403
+    other = claims_for("admin@org-b.test", "admin", "org-b")
+    assert deployed.api("PUT", f"/processes/{draft['id']}", other, body=edited)[0] == 404
+
+    live = _create_live_process(deployed, admin)
+    status, body = deployed.api("PUT", f"/processes/{live['id']}", admin, body=edited)
+    assert status == 409
+    assert body["error"]["details"] == {"state": "live"}
+    assert deployed.api("GET", f"/processes/{live['id']}", admin)[1]["name"] == PROCESS["name"]
+
+
+def test_the_template_preview_renders_the_example_row_and_reports_errors_per_part(
+    deployed: Any, admin: dict[str, Any], claims_for: Claims
+) -> None:
+    process = _create_live_process(deployed, admin)
+    templates = {
+        "email": {
+            "subject": "{{ first_name }}, due {{ due_date }}",
+            "text": "{{ nope }}",
+            "html": "<p>{{ link }}</p>",
+        },
+        "sms": {"text": "Hi {{ first_name }}"},
+    }
+    status, shown = deployed.api("POST", f"/processes/{process['id']}/preview", admin, body=templates)
+    assert status == 200
+    assert shown["email"]["subject"] == "Example, due 2026-01-31"
+    assert shown["email"]["html"].startswith("<p>http")
+    assert shown["email"]["html"].endswith("/c/example</p>")
+    assert shown["sms"] == {"text": "Hi Example"}
+    assert shown["errors"] == [{"part": "email text", "message": "email text: 'nope' is undefined"}]
+    sender = claims_for("s@org-a.test", "sender", "org-a")
+    assert deployed.api("POST", f"/processes/{process['id']}/preview", sender, body=templates)[0] == 403
+    assert deployed.api("POST", "/processes/nope/preview", admin, body=templates)[0] == 404

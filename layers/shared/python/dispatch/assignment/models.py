@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from dispatch.emails import CanonicalEmail
 from dispatch.numbers import Storable
+from dispatch.views import View
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -102,7 +103,7 @@ class Agent(AgentInput):
 FilterValue = str | int | float | bool | list[str | int | float]
 
 
-class AgentView(BaseModel):
+class AgentView(View):
     """An agent as the API shows it; each filter as written (``equals``, ``in``, ``min``/``max``)."""
 
     id: str
@@ -126,7 +127,7 @@ class GroupInput(BaseModel):
     default_agent_id: str | None = None
 
 
-class Group(GroupInput):
+class Group(GroupInput, View):
     id: str
     org_id: str
     created_at: str
@@ -161,7 +162,7 @@ class AssignmentState(StrEnum):
     lead_exception = "lead_exception"  # no eligible or available agent and no default agent
 
 
-class AssignmentConfig(BaseModel):
+class AssignmentConfig(View):
     """How a process's cards are assigned: the type, the group, and what an assigned card starts as."""
 
     model_config = ConfigDict(extra="forbid")
@@ -180,7 +181,7 @@ class AssignmentConfig(BaseModel):
         return self
 
 
-class Assignment(BaseModel):
+class Assignment(View):
     """Where a card stands with agents."""
 
     state: AssignmentState

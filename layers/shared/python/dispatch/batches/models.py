@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from dispatch.downloads import DownloadLink
+from dispatch.views import View
 
 
 class BatchStatus(StrEnum):
@@ -31,7 +32,7 @@ ROW_COUNTERS = ("rows", "accepted", "rejected", "accessed")
 SENT_STATES = ("sent", "delivered", "bounced")
 
 
-class Counters(BaseModel):
+class Counters(View):
     """Row counts from validation, and card counts derived from the exact per-status histogram.
 
     ``by_status`` is kept exact per chunk (see ``BatchStore.settle_chunk``); ``cards`` is its total,
@@ -74,7 +75,7 @@ class Chunk(BaseModel):
     rows: int
 
 
-class Approval(BaseModel):
+class Approval(View):
     """``decided_by`` is the approver's user id (Cognito ``sub``), or ``policy:…`` when no person
     had to decide; ``decided_by_email`` is for display only. ``content`` is the digest of what
     recipients receive, as it was when approved (:mod:`dispatch.batches.content`): a batch sends
@@ -97,7 +98,7 @@ class FailureStage(StrEnum):
     sending = "sending"
 
 
-class Failure(BaseModel):
+class Failure(View):
     """Why a batch failed, in words (``cause``), with the error's name for support (``error``) —
     never its message, which may carry recipient data."""
 
@@ -108,7 +109,7 @@ class Failure(BaseModel):
     resumable: bool
 
 
-class Batch(BaseModel):
+class Batch(View):
     """People are recorded by user id (``created_by``, ``closed_by``, ``standing_approval``: what
     rules such as four-eyes compare), each with the email beside it for display (``*_email``)."""
 

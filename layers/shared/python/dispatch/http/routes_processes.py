@@ -9,12 +9,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dispatch import services
-from dispatch.http.caller import current_caller
+from dispatch.config import get_settings
+from dispatch.http.caller import current_caller, public_base_url
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
 from dispatch.http.responses import file_response
 from dispatch.processes.example_file import CSV_TYPE, XLSX_TYPE
 from dispatch.processes.models import Process, ProcessInput, Templates, TemplatesReplaced
+from dispatch.processes.preview import TemplatesPreview
 
 router = Router()
 
@@ -38,6 +40,25 @@ def list_processes(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Curs
 @router.get("/processes/<process_id>", summary="Get a process", responses=documented(404))
 def get_process(process_id: str) -> Process:
     return services.process_service().get(current_caller(router), process_id)
+
+
+@router.put(
+    "/processes/<process_id>",
+    summary="Replace a draft process's definition (admin)",
+    responses=documented(404, 409, 422, body=True),
+)
+def replace_process(process_id: str, body: ProcessInput) -> Process:
+    return services.process_service().replace(current_caller(router), process_id, body)
+
+
+@router.post(
+    "/processes/<process_id>/preview",
+    summary="Render templates with the process's example row, each part on its own (admin; nothing stored)",
+    responses=documented(404, body=True),
+)
+def preview_templates(process_id: str, body: Templates) -> TemplatesPreview:
+    base = public_base_url(router) or get_settings().api_base_url
+    return services.process_service().preview(current_caller(router), process_id, body, base)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from dispatch.assignment.models import AssignmentConfig
+from dispatch.views import View
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,63}$")
 
@@ -22,7 +23,7 @@ class FieldType(StrEnum):
     phone = "phone"
 
 
-class ProcessField(BaseModel):
+class ProcessField(View):
     """One "model data item": a column of the recipients file."""
 
     model_config = ConfigDict(extra="forbid")
@@ -33,7 +34,7 @@ class ProcessField(BaseModel):
     required: bool = False
 
 
-class EmailTemplate(BaseModel):
+class EmailTemplate(View):
     model_config = ConfigDict(extra="forbid")
 
     subject: Annotated[str, StringConstraints(min_length=1, max_length=998)]
@@ -41,13 +42,13 @@ class EmailTemplate(BaseModel):
     html: str | None = None
 
 
-class SmsTemplate(BaseModel):
+class SmsTemplate(View):
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, StringConstraints(min_length=1, max_length=1600)]
 
 
-class Templates(BaseModel):
+class Templates(View):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailTemplate | None = None
@@ -92,7 +93,7 @@ class ProcessInput(BaseModel):
         return self
 
 
-class Process(ProcessInput):
+class Process(ProcessInput, View):
     model_config = ConfigDict(extra="ignore")
 
     id: str

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
-from dispatch.errors import InvalidRequest, NotFound, Unprocessable
+from dispatch.errors import Conflict, InvalidRequest, NotFound, Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.example_file import example_file
 from dispatch.processes.models import Process, ProcessInput, ProcessState, Templates
+from dispatch.processes.preview import TemplatesPreview, preview
 from dispatch.processes.store import ProcessStore
 from dispatch.rendering import check_syntax
 
@@ -22,6 +23,59 @@ class ProcessService:
 
     def create(self, caller: Caller, body: ProcessInput) -> Process:
         caller.require(Role.admin)
+        self._check(caller, body)
+        process = Process(
+            **body.model_dump(),
+            id=new_id(utcnow()),
+            org_id=caller.org_id,
+            created_at=now_iso(),
+            created_by=caller.user_id,
+            created_by_email=caller.email,
+        )
+        self._store.create(process)
+        return process
+
+    def replace(self, caller: Caller, process_id: str, body: ProcessInput) -> Process:
+        """Edit a draft: its fields, link, templates, channel order, approval and assignment. A live
+        process keeps its definition (files already checked against its fields are on their way);
+        only its templates change (``replace_templates``)."""
+        caller.require(Role.admin)
+        process = self._store.get(caller.org_id, process_id)
+        if process.state is not ProcessState.draft:
+            raise Conflict(
+                "a live process cannot be edited; change its templates, or create a new process",
+                {"state": process.state.value},
+            )
+        self._check(caller, body)
+        edited = Process(
+            **body.model_dump(),
+            id=process.id,
+            org_id=process.org_id,
+            state=ProcessState.draft,
+            created_at=process.created_at,
+            created_by=process.created_by,
+            created_by_email=process.created_by_email,
+        )
+        self._store.replace_draft(edited)
+        return edited
+
+    def preview(
+        self, caller: Caller, process_id: str, templates: Templates, api_base_url: str
+    ) -> TemplatesPreview:
+        """The templates being edited, rendered with the process's example row (nothing is stored)."""
+        caller.require(Role.admin)
+        process = self._store.get(caller.org_id, process_id)
+        organisation = self._organisations.get(caller.org_id)
+        return preview(
+            process,
+            templates,
+            region=organisation.default_phone_region,
+            organisation=organisation.name or caller.org_id,
+            api_base_url=api_base_url,
+        )
+
+    def _check(self, caller: Caller, body: ProcessInput) -> None:
+        """Templates compile, and the assignment's group exists."""
         problems = check_syntax(body.templates)
         if problems:
             raise Unprocessable("a template does not compile", {"templates": problems})
@@ -33,16 +87,6 @@ class ProcessService:
                 raise InvalidRequest(
                     f"no such distribution group {group_id!r}", {"group_id": group_id}
                 ) from exc
-        process = Process(
-            **body.model_dump(),
-            id=new_id(utcnow()),
-            org_id=caller.org_id,
-            created_at=now_iso(),
-            created_by=caller.user_id,
-            created_by_email=caller.email,
-        )
-        self._store.create(process)
-        return process
 
     def publish(self, caller: Caller, process_id: str) -> Process:
         """Make a process live. Links are never sent without an output channel (seed 001)."""

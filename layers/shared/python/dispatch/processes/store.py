@@ -49,6 +49,23 @@ class ProcessStore:
             raise NotFound("no such process", {"process_id": process_id})
         return self.get(org_id, process_id)
 
+    def replace_draft(self, process: Process) -> None:
+        """Replace a draft's definition; a process that went live meanwhile is a conflict."""
+        item = {
+            "pk": f"ORG#{process.org_id}",
+            "sk": f"PROCESS#{process.id}",
+            "gsi1pk": f"PROCESS#{process.id}",
+            "gsi1sk": "PROCESS",
+            **to_dynamo(process.model_dump(mode="json")),
+        }
+        with conflict_on_condition("the process is no longer a draft"):
+            self._table.put_item(
+                Item=item,
+                ConditionExpression="attribute_exists(pk) AND #state = :draft",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":draft": "draft"},
+            )
+
     def set_templates(self, org_id: str, process_id: str, templates: Templates) -> None:
         with conflict_on_condition("no such process"):
             self._table.update_item(

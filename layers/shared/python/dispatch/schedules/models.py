@@ -11,6 +11,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from dispatch.views import View
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
@@ -32,7 +34,7 @@ class State(StrEnum):
 UPCOMING = frozenset({"scheduled", "recurring", "recurring_paused", "processing"})
 
 
-class SendBatch(BaseModel):
+class SendBatch(View):
     """Send an approved batch (its ready cards) at the scheduled time."""
 
     model_config = ConfigDict(extra="forbid")
@@ -41,7 +43,7 @@ class SendBatch(BaseModel):
     batch_id: str
 
 
-class Distribution(BaseModel):
+class Distribution(View):
     """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>``,
     with the saved process and settings; its creator is the schedule's author (who last set this
     configuration). ``standing_approval``: the author, who must hold the approver role, approves
@@ -64,7 +66,7 @@ class Distribution(BaseModel):
         return self
 
 
-class Retrieval(BaseModel):
+class Retrieval(View):
     """Return cards assigned to agents and not worked for ``idle_days`` days to the pool."""
 
     model_config = ConfigDict(extra="forbid")
@@ -84,7 +86,7 @@ class Frequency(StrEnum):
     cron = "cron"
 
 
-class When(BaseModel):
+class When(View):
     """``immediate`` (default), ``once`` at ``start_at``, or ``recurring`` from ``start_at``.
 
     ``start_at`` is a wall-clock time (no offset) in ``timezone`` (default: the organisation's).
@@ -131,7 +133,7 @@ class Cancel(BaseModel):
     template_name: Name | None = None
 
 
-class Timing(BaseModel):
+class Timing(View):
     """``when``, resolved: the EventBridge Scheduler expression, its timezone and first instant."""
 
     mode: Literal["immediate", "once", "recurring"]
@@ -141,7 +143,7 @@ class Timing(BaseModel):
     description: str
 
 
-class Run(BaseModel):
+class Run(View):
     """One fire of a schedule, keyed by its scheduled time (a repeated fire finds it). ``started``:
     its batch is on its way; ``completed``: the run did its work itself (a retrieval)."""
 
@@ -161,7 +163,7 @@ class Run(BaseModel):
     cards: int | None = None  # a retrieval: how many cards went back to the pool
 
 
-class Schedule(BaseModel):
+class Schedule(View):
     """People are recorded by user id, with the email beside for display: ``created_by`` made the
     entry; ``configured_by`` last set its configuration and is the author (the creator) of the
     batches its runs build; ``standing_approval_by`` approved those batches in advance."""
@@ -187,7 +189,7 @@ class Schedule(BaseModel):
     runs: int = 0
 
 
-class ScheduleTemplate(BaseModel):
+class ScheduleTemplate(View):
     """A cancelled schedule's configuration, saved for later use."""
 
     id: str
@@ -236,14 +238,14 @@ class ValidationCounts(BaseModel):
     rejected: int
 
 
-class WouldSend(BaseModel):
+class WouldSend(View):
     action: Literal["send_batch"] = "send_batch"
     batch_id: str
     batch_status: str
     cards: int
 
 
-class WouldDistribute(BaseModel):
+class WouldDistribute(View):
     action: Literal["distribution"] = "distribution"
     source: SourceFile | None
     approval: str | None = None
@@ -251,7 +253,7 @@ class WouldDistribute(BaseModel):
     note: str | None = None
 
 
-class WouldRetrieve(BaseModel):
+class WouldRetrieve(View):
     action: Literal["retrieval"] = "retrieval"
     idle_days: int
     idle_before: str
