@@ -1,6 +1,8 @@
 """The local stack: moto in server mode, provisioned from template.yaml, plus the local API, the
 SQS pollers of the functions' queue events, the SES event simulator and the scheduler that fires
-the EventBridge schedules by the stack's clock (``stack.clock``, which tests move forward).
+the EventBridge schedules by the stack's clock (``stack.clock``, which tests move forward). The
+functions run on that clock too (each invocation reads it as ``dispatch.clock``'s now), and so do
+SQS message delays and the SES events' times: the whole product moves when it is moved.
 
 One stack per process (moto's backends and ``os.environ`` are process-wide). Ports default to
 4566 (AWS endpoint) and 3000 (HTTP API); pass 0 to take free ones (tests do).
@@ -27,6 +29,7 @@ from local.apigw import LocalApiGateway
 from local.clock import LocalClock
 from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
+from local.moto_clock import sqs_delays_follow
 from local.moto_guard import item_level_transactions, serialise_dynamodb, serialise_router_creation
 from local.outbox import Outbox
 from local.provision import Provisioner
@@ -68,6 +71,7 @@ class LocalStack:
         self.aws_port = self.aws_port or free_port()
         self.api_port = self.api_port or free_port()
         self.resolver = Resolver(load(self.root / "template.yaml"), {**LOCAL_PARAMETERS, **self.parameters})
+        self.runtime.now = self.clock.now  # every handler's "now" is the local clock
         self._server: Any = None
         self._api: LocalApiGateway | None = None
         self.event_sources: EventSources | None = None  # these exist once the stack has started
@@ -117,6 +121,7 @@ class LocalStack:
         serialise_dynamodb()
         item_level_transactions()
         serialise_router_creation()
+        sqs_delays_follow(self.clock.now)  # ring_all timeouts arrive by the local clock
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
         self._server.start()
         base_environment = {
@@ -129,7 +134,7 @@ class LocalStack:
         os.environ.update(self.runtime.process_environment)
         self.event_sources = EventSources(self.resolver, self.runtime, self.aws_endpoint)
         self.event_sources.start()
-        self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint)
+        self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint, clock=self.clock)
         self.ses_events.start()
         periodic = template_schedules(self.resolver, datetime.now(UTC))
         schedules = SchedulerApi(schedule_groups(self.resolver), self.aws_endpoint, periodic)

@@ -29,7 +29,7 @@ from dispatch import aws
 from dispatch.assignment.models import Assignment, AssignmentState
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
-from dispatch.clock import now_iso
+from dispatch.clock import now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.delivery.backoff import backoff
 from dispatch.dynamo import failed_conditions, is_condition_failure, is_transient, to_dynamo
@@ -156,7 +156,11 @@ class Assigner:
             "Put": {
                 "TableName": self._main,
                 "Item": _typed(
-                    {"pk": once[0], "sk": once[1], "expires_at": int(time.time()) + ONCE_KEPT_SECONDS}
+                    {
+                        "pk": once[0],
+                        "sk": once[1],
+                        "expires_at": int(utcnow().timestamp()) + ONCE_KEPT_SECONDS,
+                    }
                 ),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
