@@ -70,7 +70,7 @@ def _agent(n: int) -> dict[str, Any]:
     return {
         "sub": f"sub-{n}",
         "email": f"agent{n}@example.com",
-        "cognito:groups": "sender",
+        "cognito:groups": "agent",
         "custom:org_id": "org-a",
     }
 

@@ -27,7 +27,7 @@ def _agent_claims(n: int) -> dict[str, Any]:
     return {
         "sub": f"sub-{n}",
         "email": f"agent{n}@example.com",
-        "cognito:groups": "sender",
+        "cognito:groups": "agent",
         "custom:org_id": "org-a",
     }
 
@@ -123,6 +123,28 @@ def test_an_agent_is_its_user_not_whoever_presents_its_email(deployed: Any) -> N
     bo_email_only = {**first, "sub": "sub-other", "email": "BO@example.com"}
     assert deployed.api("GET", "/agents/me/cards", bo_email_only)[0] == 403
     assert deployed.api("GET", "/agents/me/cards", {**first, "sub": "sub-bo"})[0] == 200
+
+
+def test_the_agent_role_opens_the_agent_routes_only_and_staff_are_agents_only_when_linked(
+    deployed: Any,
+) -> None:
+    """An agent-only user calls the agent routes and no staff route (403 naming the role); a sender
+    whose email is an agent's login email is not that agent (its email alone links nothing), but a
+    staff user linked to an agent record by user id is the agent."""
+    group_id, [agent, other] = _group_with_agents(deployed, 2)
+    only_agent = _agent_claims(0)
+    assert deployed.api("GET", "/agents/me/cards", only_agent)[0] == 200
+    for method, path in [("GET", "/batches"), ("GET", "/agents"), ("GET", f"/groups/{group_id}")]:
+        status, refused = deployed.api(method, path, only_agent)
+        assert (status, refused["error"]["details"]) == (403, {"required_role": "sender"}), path
+    sender_with_agent_email = {**_agent_claims(1), "cognito:groups": "sender"}
+    status, refused = deployed.api("GET", "/agents/me/cards", sender_with_agent_email)
+    assert (status, refused["error"]["details"]) == (403, {"required_role": "agent"})
+    assert deployed.api("GET", f"/agents/{other['id']}", ADMIN)[1]["user_id"] is None  # nothing linked
+    linked = {**agent, "user_id": "sub-admin"}
+    edit = {key: linked[key] for key in ("email", "name", "groups", "user_id")}
+    assert deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body=edit)[0] == 200
+    assert deployed.api("GET", "/agents/me/cards", ADMIN)[0] == 200  # an admin who is also this agent
 
 
 def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: Any) -> None:

@@ -273,7 +273,7 @@ class AssignmentService:
         card = self._card(caller, card_id)
         current = card.assignment
         agent_id = current.agent_id if current and current.state is AssignmentState.assigned else None
-        if caller.role < Role.admin:
+        if not caller.holds(Role.admin):
             me = self._me(caller)
             if agent_id != me.id:
                 raise Forbidden("this card is not assigned to you")
@@ -340,12 +340,16 @@ class AssignmentService:
         return self.cards.get(card_id).public()
 
     def _me(self, caller: Caller) -> Agent:
-        """The agent the caller is, by user id. An agent with no user yet is linked to the user
-        who signs in with its login email, once: from then on only that user id is the agent (the
-        email claim is for display, and an agent already linked to another user is not theirs)."""
+        """The agent the caller is, by user id: the agent record linked to it, whatever the caller's
+        roles. A user of the agent group whose login email is an unlinked agent's is linked to it,
+        once: from then on only that user id is the agent (the email claim is for display, and an
+        agent already linked to another user is not theirs). Staff (sender, approver, admin) are
+        agents only when linked — their email alone never makes them one."""
         agent = self.agents.agent_by(caller.org_id, user_id=caller.user_id)
         if agent is not None:
             return agent
+        if not caller.holds(Role.agent):
+            raise Forbidden("you are not an agent of this organisation", {"required_role": "agent"})
         agent = self.agents.agent_by(caller.org_id, email=caller.email)
         if agent is None:
             raise Forbidden("you are not an agent of this organisation")

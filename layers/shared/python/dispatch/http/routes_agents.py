@@ -1,5 +1,6 @@
 """Routes: /agents, /groups, and the agent-facing card routes (claim, assign, my available cards,
-my assigned cards, recording work on a card)."""
+my assigned cards, recording work on a card). The agent routes are the only ones an agent-only user
+may call (``signed_in``; the service recognises the caller as an agent by user id)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dispatch import services
 from dispatch.assignment.models import AgentInput, AgentView, Group, GroupInput, GroupView
 from dispatch.assignment.service import Activity, AgentImport, ImportResult, ManualAssignment, WorkedCard
 from dispatch.cards.models import CardSummary, CardView
-from dispatch.http.caller import current_caller
+from dispatch.http.caller import current_caller, signed_in
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
 
@@ -63,7 +64,7 @@ def list_agents(limit: Limit = 50, cursor: Cursor = None) -> Page[AgentView]:
     responses=documented(takes_input=True),
 )
 def my_available_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[CardSummary]:
-    caller = current_caller(router)
+    caller = signed_in(router)
     items, position = services.assignment_service().available_to_me(caller, limit, start(router, cursor))
     return page(router, Page[CardSummary], items, position)
 
@@ -74,7 +75,7 @@ def my_available_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[CardSum
     responses=documented(takes_input=True),
 )
 def my_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[WorkedCard]:
-    caller = current_caller(router)
+    caller = signed_in(router)
     items, position = services.assignment_service().my_cards(caller, limit, start(router, cursor))
     return page(router, Page[WorkedCard], items, position)
 
@@ -85,7 +86,7 @@ def my_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[WorkedCard]:
     responses=documented(409, body=True),
 )
 def my_availability(body: Availability) -> AgentView:
-    return services.assignment_service().set_my_availability(current_caller(router), body.available)
+    return services.assignment_service().set_my_availability(signed_in(router), body.available)
 
 
 @router.get("/agents/<agent_id>", summary="An agent", responses=documented(404))
@@ -163,7 +164,7 @@ def delete_group(group_id: str) -> Response[None]:
     responses=documented(404, 409),
 )
 def claim_card(card_id: str) -> CardView:
-    return services.assignment_service().claim(current_caller(router), card_id)
+    return services.assignment_service().claim(signed_in(router), card_id)
 
 
 @router.post(
@@ -181,4 +182,4 @@ def assign_card(card_id: str, body: ManualAssignment) -> CardView:
     responses=documented(404, 409, body=True),
 )
 def record_activity(card_id: str, body: Activity) -> CardView:
-    return services.assignment_service().record_activity(current_caller(router), card_id, body)
+    return services.assignment_service().record_activity(signed_in(router), card_id, body)
