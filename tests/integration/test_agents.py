@@ -48,6 +48,11 @@ def _group_with_agents(deployed: Any, count: int, **extra: Any) -> tuple[str, li
     return group["id"], agents
 
 
+@pytest.fixture(autouse=True)
+def _batch(batch_record: Any) -> None:
+    batch_record()  # the batch of the cards these tests write
+
+
 def _offered_card(deployed: Any, group_id: str, row: int = 2, values: dict[str, Any] | None = None) -> Card:
     settings = _settings(deployed)
     card = Card(

@@ -177,26 +177,21 @@ class AgentStore:
         return [Member(item) for item in query_all(self._table, query)]
 
     # ---- the Unassigned queue ---------------------------------------------------------------------
-    def mark_waiting(self, org_id: str, batch_id: str, group_id: str | None, moment: datetime) -> None:
-        """A batch has (or is about to have) cards in the Unassigned queue of a group, outside
-        business hours: the drain looks here. Every mark bumps a version and its time, so a drain
-        removes only a mark it has seen and that has had time to settle."""
+    def mark_waiting(self, org_id: str, batch_id: str, moment: datetime) -> None:
+        """A batch has (or is about to have) cards in the Unassigned queue, outside business
+        hours: the drain looks here for the organisations to drain. Every mark bumps a version
+        and its time, so a drain removes only a mark it has seen and that has had time to settle."""
         self._table.update_item(
             Key={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"},
-            UpdateExpression="SET marked_at = :at ADD version :one, #groups :group",
-            ExpressionAttributeNames={"#groups": "groups"},
-            ExpressionAttributeValues={":at": isoformat(moment), ":one": 1, ":group": {group_id or "-"}},
+            UpdateExpression="SET marked_at = :at ADD version :one",
+            ExpressionAttributeValues={":at": isoformat(moment), ":one": 1},
         )
 
     def waiting(self) -> list[WaitingBatch]:
         """Every batch with cards waiting for business hours."""
         query = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": "UNASSIGNED"}}
         return [
-            WaitingBatch(
-                *_split_batch(str(item["sk"])),
-                groups=[None if group == "-" else str(group) for group in sorted(item.get("groups", {"-"}))],
-                version=int(item.get("version", 0)),
-            )
+            WaitingBatch(*_split_batch(str(item["sk"])), version=int(item.get("version", 0)))
             for item in query_all(self._table, query)
         ]
 
@@ -350,11 +345,10 @@ def _member_item(agent: Agent) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class WaitingBatch:
-    """A batch with cards in the Unassigned queue: of which groups, and the mark's version."""
+    """A batch with cards in the Unassigned queue, and the mark's version."""
 
     org_id: str
     batch_id: str
-    groups: list[str | None]
     version: int
 
 

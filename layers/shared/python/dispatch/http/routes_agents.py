@@ -1,6 +1,7 @@
-"""Routes: /agents, /groups, and the agent-facing card routes (claim, assign, my available cards,
-my assigned cards, recording work on a card). The agent routes are the only ones an agent-only user
-may call (``signed_in``; the service recognises the caller as an agent by user id)."""
+"""Routes: /agents, /groups, and the agent routes — who I am, my availability, the cards I may
+claim, my assigned cards and each of them, claiming, recording work — which are the only routes an
+agent-only user may call (``signed_in``; the service recognises the caller as an agent by user id).
+The staff's side of the cards agents work (the queues, assigning by hand) is in routes_cards."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dispatch import services
 from dispatch.assignment.models import AgentInput, AgentView, Group, GroupInput, GroupView
-from dispatch.assignment.service import Activity, AgentImport, ImportResult, ManualAssignment, WorkedCard
+from dispatch.assignment.service import Activity, AgentImport, ImportResult, WorkedCard
 from dispatch.cards.models import CardSummary, CardView
 from dispatch.http.caller import current_caller, signed_in
 from dispatch.http.contract import Page, documented
@@ -56,6 +57,20 @@ def list_agents(limit: Limit = 50, cursor: Cursor = None) -> Page[AgentView]:
     caller = current_caller(router)
     items, position = services.assignment_service().list_agents(caller, limit, start(router, cursor))
     return page(router, Page[AgentView], items, position)
+
+
+@router.get("/agents/me", summary="The agent I am (agent)", responses=documented())
+def me() -> AgentView:
+    return services.assignment_service().me(signed_in(router))
+
+
+@router.get(
+    "/agents/me/cards/<card_id>",
+    summary="A card assigned to me, offered to me, or that I may claim (agent)",
+    responses=documented(404),
+)
+def my_card(card_id: str) -> CardView:
+    return services.assignment_service().my_card(signed_in(router), card_id)
 
 
 @router.get(
@@ -165,15 +180,6 @@ def delete_group(group_id: str) -> Response[None]:
 )
 def claim_card(card_id: str) -> CardView:
     return services.assignment_service().claim(signed_in(router), card_id)
-
-
-@router.post(
-    "/cards/<card_id>/assign",
-    summary="Assign a card to an agent by hand (moves the rotation)",
-    responses=documented(404, 409, body=True),
-)
-def assign_card(card_id: str, body: ManualAssignment) -> CardView:
-    return services.assignment_service().assign(current_caller(router), card_id, body)
 
 
 @router.post(
