@@ -250,7 +250,7 @@ def _stored_batch(
         created_by_email=None,
         created_at="t",
         auto_distribute=True,
-        assignment=batch,
+        **({"assignment": batch} if batch is not None else {}),
     )
     BatchStore(settings).create(record)
     return record

@@ -179,6 +179,38 @@ def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: 
     assert deployed.api("GET", "/agents/me/available", _agent_claims(0))[1]["items"] == []
 
 
+def test_only_available_eligible_agents_list_and_claim_and_a_refusal_says_why(deployed: Any) -> None:
+    """Availability and eligibility filters hold for listing and for claiming (issue 15 item 3); a
+    claimed card starts with its batch's initial status and activity (item 2)."""
+    group_id, [_, bob] = _group_with_agents(deployed, 2)
+    _, elsewhere = deployed.api("POST", "/groups", ADMIN, body={"name": "Elsewhere"})
+    outsider = {"email": "agent2@example.com", "name": "Outsider", "groups": [elsewhere["id"]]}
+    picky: dict[str, Any] = {"email": "agent3@example.com", "name": "Picky", "groups": [group_id]}
+    assert deployed.api("POST", "/agents", ADMIN, body=outsider)[0] == 201
+    picky["filters"] = {"state": {"equals": "TX"}}
+    assert deployed.api("POST", "/agents", ADMIN, body=picky)[0] == 201
+    card = _offered_card(deployed, group_id)
+    off = deployed.api("PUT", "/agents/me/availability", _agent_claims(0), body={"available": False})
+    assert (off[0], off[1]["available"]) == (200, False)
+
+    status, refused = deployed.api("GET", "/agents/me/available", _agent_claims(0))
+    assert (status, refused["error"]["details"]) == (409, {"available": False})
+    assert "unavailable" in refused["error"]["message"]
+    status, refused = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(0))
+    assert (status, refused["error"]["details"]) == (409, {"assignment": "available", "available": False})
+    status, refused = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(2))
+    assert (status, refused["error"]["message"]) == (403, "this card is offered to a group you are not in")
+    status, refused = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(3))
+    assert status == 403
+    assert refused["error"]["message"] == "this card does not meet your eligibility filters (state)"
+    assert deployed.api("GET", "/agents/me/available", _agent_claims(3))[1]["items"] == []
+
+    status, claimed = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(1))
+    work = claimed["assignment"]
+    assert (status, work["agent_id"], work["work_status"]) == (200, bob["id"], "new")
+    assert [entry["type"] for entry in work["activity"]] == ["assigned"]
+
+
 def test_twenty_concurrent_claimers_exactly_one_wins(deployed: Any, serialised_moto: None) -> None:
     group_id, _ = _group_with_agents(deployed, 20)
     card = _offered_card(deployed, group_id)
