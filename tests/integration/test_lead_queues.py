@@ -194,3 +194,14 @@ def test_a_card_is_moved_out_of_a_queue_by_the_rotation_rules(
     )
     assert deployed.api("POST", f"/cards/{last.id}/release", SENDER, body={})[0] == 409  # taken
     assert deployed.api("POST", "/cards/b9-0000002/assign", SENDER, body={"agent_id": ann})[0] == 404
+
+
+def test_a_batchs_own_setting_wins_over_its_processs(deployed: Any, batch_record: Callable[..., Any]) -> None:
+    group_id, [ann] = _group(deployed, 1)
+    own = AssignmentConfig(type=AssignmentType.round_robin, group_id=group_id, initial_status="batch's")
+    batch_record("b1", batch=own)  # its process assigns to nobody
+    [card] = _queued(deployed, "b1", range(2, 3), AssignmentState.lead_exception)
+    status, moved = deployed.api("POST", f"/cards/{card.id}/redistribute", SENDER)
+    assert status == 200, moved
+    work = moved["assignment"]
+    assert (work["state"], work["agent_id"], work["work_status"]) == ("assigned", ann, "batch's")

@@ -74,6 +74,7 @@ def batch_service(settings: Settings | None = None) -> BatchService:
         Executions(settings.state_machine_arn),
         workflow(settings),
         Functions(),
+        AgentStore(settings),
     )
 
 

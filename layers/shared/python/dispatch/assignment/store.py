@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from dispatch import aws
-from dispatch.assignment.models import Agent, Filter, Group, eligible
+from dispatch.assignment.models import Agent, AssignmentConfig, Filter, Group, eligible
 from dispatch.clock import isoformat
 from dispatch.config import Settings
 from dispatch.dynamo import (
@@ -37,7 +37,7 @@ from dispatch.dynamo import (
     to_dynamo,
 )
 from dispatch.emails import canonical_email
-from dispatch.errors import Conflict, NotFound
+from dispatch.errors import Conflict, InvalidRequest, NotFound
 
 _INTERNAL = {"pk", "sk"}
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -158,6 +158,18 @@ class AgentStore:
 
     def group(self, org_id: str, group_id: str) -> Group:
         return self._one(org_id, "GROUP#", group_id, Group, "group")
+
+    def check_setting(self, org_id: str, setting: AssignmentConfig | None) -> None:
+        """An assignment setting given to a process or a batch names a group of the organisation
+        (400 otherwise: the request names something that is not there)."""
+        group_id = setting.group_id if setting is not None else None
+        if group_id:
+            try:
+                self.group(org_id, group_id)
+            except NotFound as exc:
+                raise InvalidRequest(
+                    f"no such distribution group {group_id!r}", {"group_id": group_id}
+                ) from exc
 
     def groups(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Group], str | None]:
         return self._page(org_id, "GROUP#", Group, limit, cursor)

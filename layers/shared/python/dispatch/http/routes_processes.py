@@ -14,7 +14,7 @@ from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
 from dispatch.http.responses import file_response
 from dispatch.processes.example_file import CSV_TYPE, XLSX_TYPE
-from dispatch.processes.models import Process, ProcessInput, Templates, TemplatesReplaced
+from dispatch.processes.models import Process, ProcessChanged, ProcessChanges, ProcessInput, Templates
 
 router = Router()
 
@@ -65,11 +65,24 @@ def example_file(
     summary="Replace the channel templates (admin)",
     responses=documented(404, 422, body=True),
 )
-def replace_templates(process_id: str, body: Templates) -> TemplatesReplaced:
+def replace_templates(process_id: str, body: Templates) -> ProcessChanged:
     caller = current_caller(router)
     process = services.process_service().replace_templates(caller, process_id, body)
     returned = services.batch_service().content_changed(caller.org_id, process_id=process_id)
-    return TemplatesReplaced.model_validate({**dict(process), "batches_returned_to_approval": returned})
+    return ProcessChanged.model_validate({**dict(process), "batches_returned_to_approval": returned})
+
+
+@router.patch(
+    "/processes/<process_id>",
+    summary="Change any setting of a process (admin); batches whose approved content it changes "
+    "go back to approval",
+    responses=documented(404, 422, body=True),
+)
+def update_process(process_id: str, body: ProcessChanges) -> ProcessChanged:
+    caller = current_caller(router)
+    process = services.process_service().update(caller, process_id, body)
+    returned = services.batch_service().content_changed(caller.org_id, process_id=process_id)
+    return ProcessChanged.model_validate({**dict(process), "batches_returned_to_approval": returned})
 
 
 @router.post(
