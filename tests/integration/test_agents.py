@@ -204,11 +204,16 @@ def test_only_available_eligible_agents_list_and_claim_and_a_refusal_says_why(de
     assert status == 403
     assert refused["error"]["message"] == "this card does not meet your eligibility filters (state)"
     assert deployed.api("GET", "/agents/me/available", _agent_claims(3))[1]["items"] == []
+    assert deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(1))[0] == 200  # may claim it
+    status, refused = deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(3))
+    assert (status, refused["error"]["message"]) == (403, "this card is not assigned or offered to you")
 
     status, claimed = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(1))
     work = claimed["assignment"]
     assert (status, work["agent_id"], work["work_status"]) == (200, bob["id"], "new")
     assert [entry["type"] for entry in work["activity"]] == ["assigned"]
+    assert deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(1))[1]["id"] == card.id  # hers
+    assert deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(0))[0] == 403  # not any more
 
 
 def test_twenty_concurrent_claimers_exactly_one_wins(deployed: Any, serialised_moto: None) -> None:
