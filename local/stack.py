@@ -1,6 +1,8 @@
 """The local stack: moto in server mode, provisioned from template.yaml, plus the local API, the
 SQS pollers of the functions' queue events, the SES event simulator and the scheduler that fires
-the EventBridge schedules by the stack's clock (``stack.clock``, which tests move forward).
+the EventBridge schedules by the stack's clock (``stack.clock``, which tests move forward). The
+functions run on that clock too (each invocation reads it as ``dispatch.clock``'s now), and so do
+SQS message delays and the SES events' times: the whole product moves when it is moved.
 
 The operator console (the local build in console/dist/local-stack) is served beside the API, as
 CloudFront serves it in AWS (local.console).
@@ -31,6 +33,7 @@ from local.clock import LocalClock
 from local.console import LocalConsole
 from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
+from local.moto_clock import sqs_delays_follow
 from local.moto_guard import (
     item_level_transactions,
     partition_queries,
@@ -84,6 +87,7 @@ class LocalStack:
             {**LOCAL_PARAMETERS, **self.parameters},
             attributes={"ConsoleDistribution.DomainName": f"{HOST}:{self.console_port}"},
         )
+        self.runtime.now = self.clock.now  # every handler's "now" is the local clock
         self._server: Any = None
         self._api: LocalApiGateway | None = None
         self._console: LocalConsole | None = None
@@ -150,6 +154,7 @@ class LocalStack:
         item_level_transactions()
         partition_queries()
         serialise_router_creation()
+        sqs_delays_follow(self.clock.now)  # ring_all timeouts arrive by the local clock
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
         self._server.start()
         base_environment = {
@@ -164,7 +169,7 @@ class LocalStack:
         os.environ.update(self.runtime.process_environment)
         self.event_sources = EventSources(self.resolver, self.runtime, self.aws_endpoint)
         self.event_sources.start()
-        self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint)
+        self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint, clock=self.clock)
         self.ses_events.start()
         periodic = template_schedules(self.resolver, datetime.now(UTC))
         schedules = SchedulerApi(schedule_groups(self.resolver), self.aws_endpoint, periodic)

@@ -134,6 +134,78 @@ def test_creating_a_batch_needs_a_live_process_and_returns_a_presigned_upload(
     assert "policy" in batch["upload"]["fields"]
 
 
+def test_a_batch_may_carry_its_own_assignment_setting(
+    deployed: Any, admin: dict[str, Any], claims_for: Claims
+) -> None:
+    """PRODUCT §7: assignment is set on a process (or batch); the batch's own wins for its cards."""
+    live = _create_live_process(deployed, admin)
+    _, group = deployed.api("POST", "/groups", admin, body={"name": "Night shift"})
+    sender = claims_for("sender@org-a.test", "sender", "org-a")
+    own = {"type": "distribute_all", "group_id": group["id"], "initial_status": "callback"}
+    body = {"process_id": live["id"], "file_name": "a.csv", "assignment": own}
+    status, batch = deployed.api("POST", "/batches", sender, body=body)
+    assert status == 201, batch
+    stored = deployed.api("GET", f"/batches/{batch['id']}", sender)[1]["assignment"]
+    assert (stored["type"], stored["group_id"], stored["initial_status"]) == (
+        "distribute_all",
+        group["id"],
+        "callback",
+    )
+    plain = deployed.api("POST", "/batches", sender, body={"process_id": live["id"], "file_name": "b.csv"})
+    assert plain[1]["assignment"] is None  # its process's
+    unknown = {**body, "assignment": {**own, "group_id": "nope"}}
+    status, refused = deployed.api("POST", "/batches", sender, body=unknown)
+    assert (status, refused["error"]["details"]) == (400, {"group_id": "nope"})
+    no_group = {**body, "assignment": {"type": "round_robin"}}
+    assert deployed.api("POST", "/batches", sender, body=no_group)[0] == 400
+
+
+def test_every_setting_of_a_process_can_be_changed_by_an_admin(
+    deployed: Any, admin: dict[str, Any], claims_for: Claims
+) -> None:
+    process = _create_live_process(deployed, admin)
+    path = f"/processes/{process['id']}"
+    _, group = deployed.api("POST", "/groups", admin, body={"name": "Sales"})
+    changes = {
+        "name": "Renewals 2031",
+        "channel_order": "sms_first",
+        "approval_required": False,
+        "assignment": {"type": "round_robin", "group_id": group["id"]},
+        "link_base_url": "https://forms.example.com/v2",
+    }
+    status, changed = deployed.api("PATCH", path, admin, body=changes)
+    assert status == 200, changed
+    assert changed["batches_returned_to_approval"] == []
+    stored = deployed.api("GET", path, admin)[1]
+    assert {key: stored[key] for key in changes} == {
+        **changes,
+        "assignment": {**changes["assignment"], **{"initial_status": "new", "initial_activity": "assigned"}}
+        | {"ring_timeout_seconds": 120},
+    }
+    assert (stored["templates"], stored["fields"], stored["state"]) == (
+        process["templates"],
+        process["fields"],
+        "live",
+    )
+    reset = deployed.api("PATCH", path, admin, body={"approval_required": None})[1]
+    assert reset["approval_required"] is None  # the organisation's policy again
+
+    sender = claims_for("sender@org-a.test", "sender", "org-a")
+    assert deployed.api("PATCH", path, sender, body={"name": "x"})[0] == 403
+    assert deployed.api("PATCH", "/processes/nope", admin, body={"name": "x"})[0] == 404
+    for refused in (
+        {"name": None},
+        {"fields": [{"name": "email"}, {"name": "EMAIL"}]},
+        {"assignment": {"type": "round_robin", "group_id": "nope"}},
+        {"colour": "red"},
+    ):
+        assert deployed.api("PATCH", path, admin, body=refused)[0] == 400, refused
+    assert deployed.api("PATCH", path, admin, body={"templates": {}})[0] == 422  # live: needs a channel
+    broken = {"templates": {"sms": {"text": "{% if %}"}}}
+    assert deployed.api("PATCH", path, admin, body=broken)[0] == 422
+    assert deployed.api("GET", path, admin)[1]["name"] == "Renewals 2031"  # the refusals changed nothing
+
+
 def test_batch_list_filters_by_status(deployed: Any, admin: dict[str, Any]) -> None:
     live = _create_live_process(deployed, admin)
     deployed.api("POST", "/batches", admin, body={"process_id": live["id"], "file_name": "a.csv"})
@@ -202,33 +274,6 @@ def test_the_example_file_has_the_process_columns_and_one_row(deployed: Any, adm
         "GET", f"/processes/{process['id']}/example-file", claims=admin, query={"format": "pdf"}
     )
     assert deployed.invoke("ApiFunction", event)["statusCode"] == 400
-
-
-def test_an_admin_edits_a_draft_but_not_a_live_process(
-    deployed: Any, admin: dict[str, Any], claims_for: Claims
-) -> None:
-    status, draft = deployed.api("POST", "/processes", admin, body=PROCESS)
-    assert status == 201
-    edited = {**PROCESS, "name": "Renewal (v2)", "channel_order": "sms_first", "four_eyes": True}
-    status, body = deployed.api("PUT", f"/processes/{draft['id']}", admin, body=edited)
-    assert status == 200
-    assert (body["name"], body["channel_order"], body["four_eyes"], body["state"]) == (
-        "Renewal (v2)",
-        "sms_first",
-        True,
-        "draft",
-    )
-    assert deployed.api("GET", f"/processes/{draft['id']}", admin)[1]["name"] == "Renewal (v2)"
-    sender = claims_for("s@org-a.test", "sender", "org-a")
-    assert deployed.api("PUT", f"/processes/{draft['id']}", sender, body=edited)[0] == 403
-    other = claims_for("admin@org-b.test", "admin", "org-b")
-    assert deployed.api("PUT", f"/processes/{draft['id']}", other, body=edited)[0] == 404
-
-    live = _create_live_process(deployed, admin)
-    status, body = deployed.api("PUT", f"/processes/{live['id']}", admin, body=edited)
-    assert status == 409
-    assert body["error"]["details"] == {"state": "live"}
-    assert deployed.api("GET", f"/processes/{live['id']}", admin)[1]["name"] == PROCESS["name"]
 
 
 def test_the_template_preview_renders_the_example_row_and_reports_errors_per_part(

@@ -164,7 +164,7 @@ def test_a_card_is_offered_to_the_first_ten_by_sms_or_email_and_the_round_times_
         offer = card.assignment
         assert offer is not None
         assert (offer.state, offer.offer_round, offer.offered_to) == (AssignmentState.offered, 1, first)
-        assert offer.work_status == "hot"
+        assert offer.work_status is None  # the initial status comes with the accept
     messages = _queued(settings)
     assert Counter(m.kind for m in messages) == {"offer": 20}
     assert _delayed(settings) == 2  # one timeout per card, held back for the round's 60 s

@@ -42,6 +42,7 @@ export type CardDistribution = Schemas['dispatch__cards__models__Distribution'];
 // --- processes ----------------------------------------------------------------------------------
 
 export type ProcessInput = Schemas['ProcessInput'];
+export type ProcessChanges = Schemas['ProcessChanges'];
 export type ProcessField = Schemas['ProcessField-Input'];
 export type Templates = Schemas['Templates-Input'];
 export type Process = Schemas['Process'];

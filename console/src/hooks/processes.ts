@@ -2,7 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { unwrap, type Api } from '../api/client';
-import type { Process, ProcessInput, Templates } from '../api/models';
+import type { Process, ProcessChanges, ProcessInput, Templates } from '../api/models';
 import { useNotifications } from '../common/notifications';
 import { useApi } from '../common/session';
 import { keys } from './keys';
@@ -56,8 +56,8 @@ export function useUpdateProcess() {
   const client = useQueryClient();
   const { notify } = useNotifications();
   return useMutation({
-    mutationFn: ({ processId, body }: { processId: string; body: ProcessInput }) =>
-      unwrap(api.PUT('/processes/{process_id}', { ...path(processId), body })),
+    mutationFn: ({ processId, body }: { processId: string; body: ProcessChanges }) =>
+      unwrap(api.PATCH('/processes/{process_id}', { ...path(processId), body })),
     onSuccess: (process) => {
       client.setQueryData(keys.process(process.id), process);
       void client.invalidateQueries({ queryKey: keys.processes, exact: true });

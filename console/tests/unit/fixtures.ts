@@ -20,6 +20,7 @@ export function batch(overrides: Partial<Batch> = {}): Batch {
     resumes: 0,
     auto_distribute: true,
     auto_distribute_reason: null,
+    assignment: null,
     counters: {
       rows: 7,
       accepted: 4,

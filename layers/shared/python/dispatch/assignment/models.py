@@ -50,7 +50,12 @@ class Filter(BaseModel):
 
 def eligible(filters: dict[str, Filter], values: dict[str, Any]) -> bool:
     """Every filter holds for the card's values (no filter: every card)."""
-    return all(condition.matches(values.get(name)) for name, condition in filters.items())
+    return not unmet(filters, values)
+
+
+def unmet(filters: dict[str, Filter], values: dict[str, Any]) -> list[str]:
+    """The fields whose filter the card's values do not meet (none: the card is eligible)."""
+    return [name for name, condition in filters.items() if not condition.matches(values.get(name))]
 
 
 def _same(value: Any, expected: Any) -> bool:
@@ -84,6 +89,9 @@ class Agent(AgentInput):
 
     def eligible_for(self, values: dict[str, Any]) -> bool:
         return eligible(self.filters, values)
+
+    def unmet(self, values: dict[str, Any]) -> list[str]:
+        return unmet(self.filters, values)
 
     def filter_specs(self) -> dict[str, dict[str, Any]]:
         """The filters as written (``{"in": [...]}``), without the unused kinds."""

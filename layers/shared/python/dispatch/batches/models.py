@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from dispatch.assignment.models import AssignmentConfig
 from dispatch.downloads import DownloadLink
 from dispatch.views import View
 
@@ -130,6 +131,9 @@ class Batch(View):
     resumes: int = 0
     auto_distribute: bool = True
     auto_distribute_reason: str | None = None
+    assignment: AssignmentConfig | None = Field(
+        default=None, description="the batch's own assignment to agents; null: its process's"
+    )
     counters: Counters = Field(default_factory=Counters)
     approval: Approval = Field(default_factory=Approval)
     chunks: list[Chunk] = Field(default_factory=list)
@@ -160,6 +164,7 @@ class Batch(View):
         created_by_email: str | None,
         created_at: str,
         auto_distribute: bool,
+        assignment: AssignmentConfig | None = None,
         standing_approval: str | None = None,
         standing_approval_email: str | None = None,
         schedule_id: str | None = None,
@@ -180,10 +185,16 @@ class Batch(View):
             updated_at=created_at,
             status=BatchStatus.uploading,
             auto_distribute=auto_distribute,
+            assignment=assignment,
             standing_approval=standing_approval,
             standing_approval_email=standing_approval_email,
             schedule_id=schedule_id,
         )
+
+    def assigns_with(self, process_setting: AssignmentConfig) -> AssignmentConfig:
+        """How this batch's cards are assigned to agents: its own setting, else its process's
+        (PRODUCT §7: "a process (or batch)")."""
+        return self.assignment or process_setting
 
     def chunk_of(self, row: int) -> Chunk | None:
         """The chunk holding a file row (None for a row that became no card)."""

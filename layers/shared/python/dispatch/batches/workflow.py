@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.assignment.engine import AssignmentEngine
-from dispatch.assignment.models import AssignmentType
 from dispatch.batches.approval import approval_required, standing_approval_applies
 from dispatch.batches.content import CHANGED, content_digest
 from dispatch.batches.execution import Executions
@@ -23,7 +22,7 @@ from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk, Failure
 from dispatch.batches.store import BatchStore
 from dispatch.cards.context import LinkConfig
 from dispatch.cards.generation import generate_chunk
-from dispatch.cards.models import CardStatus
+from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
@@ -234,16 +233,22 @@ class Workflow:
     def _assign(
         self, batch: Batch, process: Process, organisation: OrganisationSettings, chunk: Chunk
     ) -> dict[str, int]:
-        """The chunk's delivered cards go to agents by the process's assignment type (PRODUCT §7)."""
-        if process.assignment.type is AssignmentType.none:
+        """The chunk's delivered cards go to agents (PRODUCT §7)."""
+        cards = self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row)
+        return self.assign_delivered(batch, process, organisation, cards)
+
+    def assign_delivered(
+        self, batch: Batch, process: Process, organisation: OrganisationSettings, cards: Iterable[Card]
+    ) -> dict[str, int]:
+        """Every path that delivers cards — a chunk of the batch, one card distributed by hand —
+        hands the delivered ones to the batch's assignment setting. Only cards never assigned are
+        taken, each with a conditional write, so a card is assigned exactly once however many
+        deliveries it has."""
+        delivered = [card for card in cards if card.status in ASSIGNABLE and card.assignment is None]
+        if not delivered:
             return {}
-        cards = [
-            card
-            for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row)
-            if card.status in ASSIGNABLE
-        ]
-        outcomes = self.assignments.assign(cards, process.assignment, organisation.business_hours, utcnow())
-        return dict(outcomes)
+        config = batch.assigns_with(process.assignment)
+        return dict(self.assignments.assign(delivered, config, organisation.business_hours, utcnow()))
 
     def close_unsent(self, batch: Batch, chunk: Chunk, target: CardStatus) -> int:
         """Cards of the chunk never sent (``ready`` or ``error``) become ``target``; sent ones stay."""

@@ -8,7 +8,7 @@ conditional writes: a card is claimed (``ready`` → ``sending``) before anythin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,12 +19,21 @@ from dispatch.assignment.models import Assignment
 from dispatch.cards.models import Card, CardStatus, Distribution
 from dispatch.clock import isoformat, now_iso, parse_iso
 from dispatch.config import Settings
-from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
+from dispatch.dynamo import (
+    applied,
+    from_dynamo,
+    is_condition_failure,
+    query_all,
+    query_filtered,
+    query_page,
+    to_dynamo,
+)
 from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import split_card_id
 from dispatch.numbers import UnstorableNumber
 from dispatch.numbers import storable as storable_value
 
+POOL_KEY = ("pool", "pooled_at", "batch_id", "row")  # the pool index's key, and the table's
 WORK_ATTEMPTS = 10  # concurrent work on one card: each writer re-reads and tries again
 # A card's row data at most: DynamoDB's item limit is 400 KB, and sending, delivery events and
 # agents' activity (its last 100 entries) add to a card later.
@@ -295,28 +304,49 @@ class CardStore:
         return [card_from_item(item) for item in items], next_cursor
 
     def in_pool(
-        self, pool: str, limit: int, start: dict[str, Any] | None, *, before: str | None = None
+        self,
+        pool: str,
+        limit: int,
+        start: dict[str, Any] | None,
+        *,
+        before: str | None = None,
+        newest_first: bool = False,
+        keep: Callable[[Card], bool] | None = None,
     ) -> tuple[list[Card], dict[str, Any] | None]:
         """A page of the cards under one key of the sparse index ``pool`` — an assignment queue, or
-        one agent's assigned cards — least recently pooled (queued, assigned or worked) first;
-        ``before``: only those pooled before that time. ``start`` is the previous page's last key
-        (a key of another pool is an invalid cursor)."""
+        one agent's assigned cards — least recently pooled (queued, assigned or worked) first, or
+        ``newest_first``; ``before``: only those pooled before that time; ``keep``: only the
+        cards it accepts (the page is still full unless it is the last,
+        :func:`dispatch.dynamo.query_filtered`). ``start`` is the previous page's last key (a key
+        of another pool is an invalid cursor)."""
         query: dict[str, Any] = {
             "IndexName": "pool",
             "KeyConditionExpression": "#pool = :pool",
             "ExpressionAttributeNames": {"#pool": "pool"},
             "ExpressionAttributeValues": {":pool": pool},
-            "Limit": limit,
+            "ScanIndexForward": not newest_first,
         }
         if before is not None:
             query["KeyConditionExpression"] += " AND pooled_at < :before"
             query["ExpressionAttributeValues"][":before"] = before
-        if start:
-            if start.get("pool") != pool:
-                raise InvalidRequest("the cursor is not valid")
-            query["ExclusiveStartKey"] = start
-        page = self._table.query(**query)
-        return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+        if start and start.get("pool") != pool:
+            raise InvalidRequest("the cursor is not valid")
+        if keep is None:
+            query["Limit"] = limit
+            if start:
+                query["ExclusiveStartKey"] = start
+            page = self._table.query(**query)
+            return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+        accepted = keep
+        items, last = query_filtered(
+            self._table,
+            query,
+            start,
+            limit,
+            keep=lambda item: accepted(card_from_item(item)),
+            key_names=POOL_KEY,
+        )
+        return [card_from_item(item) for item in items], last
 
     def record_work(
         self, card: Card, pool: str, entry: dict[str, str], work_status: str | None, keep: int

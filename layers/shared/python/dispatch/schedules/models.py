@@ -107,13 +107,22 @@ class When(View):
 
 
 class ScheduleInput(BaseModel):
-    """The body of ``POST /schedules``."""
+    """The body of ``POST /schedules``: a name and a configuration (and the timing: immediate by
+    default), or ``template_id``, a saved template whose name, configuration and timing are used
+    where the body gives none."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
-    config: Config
-    when: When = Field(default_factory=When)
+    name: Name | None = None
+    config: Config | None = None
+    when: When | None = None
+    template_id: str | None = None
+
+    @model_validator(mode="after")
+    def _given_or_from_a_template(self) -> Self:
+        if self.template_id is None and (self.name is None or self.config is None):
+            raise ValueError("give a name and a config, or a template_id")
+        return self
 
 
 class ScheduleEdit(BaseModel):
@@ -187,6 +196,7 @@ class Schedule(View):
     active_run: Run | None = None  # the latest run whose batch may still be on its way
     last_run: Run | None = None
     runs: int = 0
+    template_id: str | None = None  # the saved template it was made from
 
 
 class ScheduleTemplate(View):
@@ -209,6 +219,7 @@ class ScheduleView(Schedule):
     version: int = Field(default=1, exclude=True)
     status: str
     next_fire: str | None
+    processing: bool = Field(description="the latest run's batch is still on its way (even if paused)")
 
 
 class ScheduleDetail(ScheduleView):
