@@ -23,7 +23,7 @@ from dispatch.batches.store import BatchStore
 from dispatch.cards.store import CardStore
 from dispatch.clock import utcnow
 from dispatch.config import Settings
-from dispatch.delivery.channels import AccountPaused, PermanentFailure, TemporaryFailure
+from dispatch.delivery.channels import AccountPaused, Refused, TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
 from dispatch.organisations.suppression import SuppressionList
 from dispatch.rendering import EmailMessage
@@ -128,7 +128,7 @@ def test_a_refused_message_fails_its_card_with_the_providers_reason(sending: tup
 
     def refuse(call: int, to: str) -> None:
         if to == "p7@example.com":
-            raise PermanentFailure("MessageRejected: Email address is not verified.")
+            raise Refused("MessageRejected: Email address is not verified.")
 
     email = FakeEmail(refuse)
     _send(settings, batch, email)

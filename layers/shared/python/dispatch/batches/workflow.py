@@ -28,7 +28,7 @@ from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.delivery.sender import ChunkSender
-from dispatch.errors import Conflict
+from dispatch.errors import Conflict, PermanentFailure
 from dispatch.ingest.staging import read_chunk
 from dispatch.observability import logger
 from dispatch.organisations.models import OrganisationSettings
@@ -42,6 +42,20 @@ ASSIGNABLE = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconf
 # sent returns them to approval at once. Later ones (sent, partially_sent) are caught when a person
 # sends again (``check_content``).
 LIVE_APPROVAL = frozenset({BatchStatus.approved, BatchStatus.sending})
+# Statuses of a batch that went elsewhere before its sending started: nothing to send, no fault.
+MOVED_ON = frozenset(
+    {
+        BatchStatus.pending_approval,
+        BatchStatus.rejected,
+        BatchStatus.expired,
+        BatchStatus.sent,
+        BatchStatus.partially_sent,
+        BatchStatus.complete,
+        BatchStatus.archived,
+    }
+)
+# Cards a sender claimed and never recorded: handed to a provider, or perhaps not (FinishSending).
+UNRESOLVED = frozenset({CardStatus.sending, CardStatus.unconfirmed})
 
 
 @dataclass
@@ -60,7 +74,9 @@ class Workflow:
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
         if batch.status is not BatchStatus.generating:
-            raise Conflict(f"the batch is {batch.status.value}; cards are generated only while generating")
+            raise PermanentFailure(
+                f"the batch is {batch.status.value}; cards are generated only while generating"
+            )
         generated = self.batches.chunk_counts(batch_id, chunk.index)
         if generated is not None:  # written and counted before (a retried task, a resumed batch)
             return {"cards": sum(generated.values()), "errors": generated.get(CardStatus.error.value, 0)}
@@ -95,7 +111,7 @@ class Workflow:
                 decided_at=now_iso(),
                 reason=f"standing approval of schedule {batch.schedule_id}",
             )
-        if not required:
+        if not required and batch.status is BatchStatus.generating:
             decision.content = content_digest(batch, process, organisation)
             self.batches.transition(
                 org_id,
@@ -104,6 +120,7 @@ class Workflow:
                 sources=[BatchStatus.generating],
                 set_values={"approval": decision.model_dump()},
             )
+        # A retried step finds the batch approved by its own first attempt: nothing more to do.
         return {"approval_required": required}
 
     def request_approval(self, org_id: str, batch_id: str, task_token: str) -> None:
@@ -130,9 +147,12 @@ class Workflow:
                 set_values={"status_reason": "approval timed out", "task_token": None},
             )
         except Conflict:
-            if self.batches.get(org_id, batch_id).status is BatchStatus.approved:
+            current = self.batches.get(org_id, batch_id)
+            if current.status is BatchStatus.approved:
                 logger.info("approved as the approval timed out; sending starts", batch_id=batch_id)
                 self.start_sending(org_id, batch_id)
+            elif current.status is BatchStatus.expired:  # a retried step: its cards may not be closed
+                self.close_all(current, CardStatus.removed)
             return
         self.close_all(expired, CardStatus.removed)
 
@@ -151,11 +171,18 @@ class Workflow:
         try:
             self.begin_sending(batch, sources=[BatchStatus.approved])
         except Conflict:
-            status = self.batches.get(org_id, batch_id).status
-            if status not in {BatchStatus.sending, BatchStatus.pending_approval, BatchStatus.rejected}:
-                raise
-            logger.info("the batch moved on before sending started", batch_id=batch_id, status=status.value)
-            return {"send": status is BatchStatus.sending}
+            current = self.batches.get(org_id, batch_id)
+            if current.status is BatchStatus.sending:
+                # Started already — by an approval that found no execution waiting, or by this
+                # step's first attempt, which may have stopped between the status and the start.
+                self._start_run(current)
+                return {"send": True}
+            if current.status not in MOVED_ON:
+                raise PermanentFailure(f"the batch is {current.status.value}; sending cannot start") from None
+            logger.info(
+                "the batch moved on before sending started", batch_id=batch_id, status=current.status.value
+            )
+            return {"send": False}
         return {"send": True}
 
     def begin_sending(self, batch: Batch, *, sources: list[BatchStatus], reset_failed: bool = False) -> Batch:
@@ -176,8 +203,13 @@ class Workflow:
             set_values={"status_reason": None, "failure": None},
             increments={"send_runs": 1},
         )
+        self._start_run(sending, reset_failed=reset_failed)
+        return sending
+
+    def _start_run(self, batch: Batch, *, reset_failed: bool = False) -> None:
+        """The sending execution of the batch's latest run (a no-op when it exists)."""
         self.sending.start(
-            f"{batch.id}-send-{sending.send_runs}",
+            f"{batch.id}-send-{batch.send_runs}",
             {
                 "batch_id": batch.id,
                 "org_id": batch.org_id,
@@ -186,7 +218,6 @@ class Workflow:
                 "reset_failed": reset_failed,
             },
         )
-        return sending
 
     def send(
         self,
@@ -216,6 +247,7 @@ class Workflow:
             for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
                 if card.status is CardStatus.failed and card.retryable:
                     self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
+        self.batches.open_chunk(batch.id, chunk.index, now_iso())  # counted at its end (settle)
         outcome = sender_for(batch).send_chunk(batch, process, organisation.name or org_id, chunk)
         if outcome.paused_reason:
             with suppress(Conflict):
@@ -279,16 +311,35 @@ class Workflow:
         return sum(len(rows) for rows in touched.values())
 
     def finish_sending(self, org_id: str, batch_id: str, run: str | None = None) -> Batch:
-        """``sent`` when every card reached a provider, else ``partially_sent``; a batch already
-        moved on (paused, rejected, back to approval) keeps its status, and so does a batch a newer
-        sending run owns (``run``: the finishing execution's name)."""
+        """``sent`` when every card was handed to a provider, else ``partially_sent``; a batch
+        already moved on (paused, rejected, back to approval) keeps its status, and so does a batch
+        a newer sending run owns (``run``: the finishing execution's name).
+
+        Every chunk task has finished, so a card still ``sending`` (or ``unconfirmed``) was claimed
+        by a sender that stopped around its provider call — after it, mostly: claims are taken
+        just before the call. Nothing will send it again, and its delivery event (email) or the
+        sweep resolves it; it counts as handed over, and the reason says how many there are.
+        ``partially_sent`` means some cards were not sent for a known reason (failed, suppressed,
+        no usable channel) and what to do is in their errors."""
         batch = self.batches.get(org_id, batch_id)
         if batch.status is not BatchStatus.sending or not _latest(batch, run):
             return batch
+        by_status = batch.counters.by_status
+        unresolved = sum(by_status.get(status.value, 0) for status in UNRESOLVED)
         target = (
-            BatchStatus.sent if batch.counters.sent == batch.counters.cards else BatchStatus.partially_sent
+            BatchStatus.sent
+            if batch.counters.sent + unresolved == batch.counters.cards
+            else BatchStatus.partially_sent
         )
-        return self.batches.transition(org_id, batch_id, target, sources=[BatchStatus.sending])
+        reason = None
+        if unresolved:
+            reason = (
+                f"{unresolved} card(s) unconfirmed: their sender stopped around the provider call; "
+                "an approver may resend them"
+            )
+        return self.batches.transition(
+            org_id, batch_id, target, sources=[BatchStatus.sending], set_values={"status_reason": reason}
+        )
 
     def fail(self, org_id: str, batch_id: str, error: dict[str, Any] | None, run: str | None = None) -> None:
         """A system fault: the batch is marked failed with its cause in words and the stage it

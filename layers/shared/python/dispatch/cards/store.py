@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.assignment.models import Assignment
-from dispatch.cards.models import Card, CardStatus, Distribution
+from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
 from dispatch.clock import isoformat, now_iso, parse_iso
 from dispatch.config import Settings
 from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
@@ -61,6 +62,64 @@ def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
 # A card a provider has accepted keeps that status through a resend's claim if the claim goes
 # stale: the earlier message was accepted whatever happened to the resend (``stale_status``).
 ACCEPTED = frozenset({CardStatus.sent, CardStatus.delivered})
+# What a claim adds to a card, removed with it: the sweep's sparse index ``claims`` (``claim_day``,
+# ``claimed_at``), who claimed it (a delivery event that finds the card still claimed records the
+# distribution in their name) and, for a resend of an accepted card, the status it keeps.
+CLAIM = ("claimed_at", "claim_day", "claimed_by", "claimed_by_email", "stale_status")
+_REMOVE_CLAIM = "REMOVE " + ", ".join(CLAIM)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who holds a ``sending`` card, and the status it keeps if it was a resend of an accepted one."""
+
+    by: str
+    by_email: str | None = None
+    stale_status: CardStatus | None = None
+
+
+@dataclass(frozen=True)
+class CardChange:
+    """One conditional change of a card in the status it was read in: a new status (None: the
+    status stays), fields to set, fields set only where absent (first-of-kind facts),
+    distributions to append, attributes to remove."""
+
+    target: CardStatus | None
+    sets: dict[str, Any] = field(default_factory=dict)
+    if_absent: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    remove: tuple[str, ...] = ()
+
+    def expression(self, source: CardStatus) -> dict[str, Any]:
+        """``UpdateExpression``, ``ConditionExpression`` (the card is still ``source``) and their
+        names and values (plain Python values: the caller serialises them for the client API)."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":source": source.value}
+        assignments = []
+        if self.target is not None:
+            assignments.append("#status = :target")
+            values[":target"] = self.target.value
+        for index, (name, value) in enumerate(self.sets.items()):
+            names[f"#f{index}"], values[f":f{index}"] = name, value
+            assignments.append(f"#f{index} = :f{index}")
+        for index, (name, value) in enumerate(self.if_absent.items()):
+            names[f"#k{index}"], values[f":k{index}"] = name, value
+            assignments.append(f"#k{index} = if_not_exists(#k{index}, :k{index})")
+        if self.history:
+            names["#history"] = "distributions"
+            values[":history"], values[":empty"] = self.history, []
+            assignments.append("#history = list_append(if_not_exists(#history, :empty), :history)")
+        expression = "SET " + ", ".join(assignments)
+        if self.remove:
+            removed = {f"#r{index}": name for index, name in enumerate(self.remove)}
+            names.update(removed)
+            expression += " REMOVE " + ", ".join(removed)
+        return {
+            "UpdateExpression": expression,
+            "ConditionExpression": "#status = :source",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
 
 class CardStore:
@@ -95,21 +154,29 @@ class CardStore:
             }
         )
 
-    def claim(self, card: Card, sources: Iterable[CardStatus]) -> bool:
+    def claim(self, card: Card, sources: Iterable[CardStatus], by: str, by_email: str | None = None) -> bool:
         """``sources`` → ``sending``, only if the card is still in one of ``sources``.
 
-        The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims.
-        A resend of an accepted card records the status a stale claim returns to.
+        The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims;
+        who claims it (``by``) is kept for a delivery event that arrives before the send is
+        recorded. A resend of an accepted card records the status a stale claim returns to.
         """
         allowed = {f":s{i}": status.value for i, status in enumerate(sorted(sources))}
         values: dict[str, Any] = dict(allowed)
         moment = now_iso()
-        update = "SET #status = :sending, claimed_at = :at, claim_day = :day"
+        update = "SET #status = :sending, claimed_at = :at, claim_day = :day, claimed_by = :by"
+        values[":by"] = by
+        if by_email is not None:
+            update += ", claimed_by_email = :by_email"
+            values[":by_email"] = by_email
+        removed = ["claimed_by_email"] if by_email is None else []
         if card.status in ACCEPTED:
             update += ", stale_status = :kept"
             values[":kept"] = card.status.value
         else:
-            update += " REMOVE stale_status"
+            removed.append("stale_status")
+        if removed:
+            update += " REMOVE " + ", ".join(removed)
         return applied(
             lambda: self._table.update_item(
                 Key=_key(card),
@@ -125,30 +192,83 @@ class CardStore:
             )
         )
 
+    def claim_of(self, card: Card) -> Claim:
+        """Who holds a ``sending`` card (the batch sender when the claim predates this record)."""
+        item = (
+            self._table.get_item(
+                Key=_key(card),
+                ConsistentRead=True,
+                ProjectionExpression="claimed_by, claimed_by_email, stale_status",
+            ).get("Item")
+            or {}
+        )
+        stale = item.get("stale_status")
+        return Claim(
+            by=str(item.get("claimed_by") or SYSTEM_SENDER),
+            by_email=str(item["claimed_by_email"]) if item.get("claimed_by_email") else None,
+            stale_status=CardStatus(stale) if stale else None,
+        )
+
     def mark_sent(self, card: Card, history: list[Distribution]) -> None:
         """The claimed card reached a provider: ``sent`` — or still ``delivered`` for a resend of a
         delivered card (status never moves back) — with its distributions (refusals of other
-        channels included) appended."""
+        channels included) appended. A delivery event may have come first (the event proves the
+        provider took the message, and moves a card still ``sending`` forward): then the
+        distributions it does not hold yet are added, and the status stays where the event put it."""
         last = [entry for entry in history if entry.refused is None][-1]
         target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
-        self._table.update_item(
-            Key=_key(card),
-            UpdateExpression=(
-                "SET #status = :target, sent_at = :at, message_id = :mid, "
-                "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                "REMOVE #error, retryable, claimed_at, claim_day, stale_status"
-            ),
-            ConditionExpression="#status = :sending",
-            ExpressionAttributeNames={"#status": "status", "#error": "error"},
-            ExpressionAttributeValues={
-                ":target": target.value,
-                ":sending": CardStatus.sending.value,
-                ":at": last.at,
-                ":mid": last.message_id,
-                ":dist": _entries(history),
-                ":empty": [],
-            },
+        recorded = applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=(
+                    "SET #status = :target, sent_at = :at, message_id = :mid, "
+                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                    f"REMOVE #error, retryable, {', '.join(CLAIM)}"
+                ),
+                ConditionExpression="#status = :sending",
+                ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                ExpressionAttributeValues={
+                    ":target": target.value,
+                    ":sending": CardStatus.sending.value,
+                    ":at": last.at,
+                    ":mid": last.message_id,
+                    ":dist": _entries(history),
+                    ":empty": [],
+                },
+            )
         )
+        if not recorded:
+            self._record_after_event(card, history)
+
+    def _record_after_event(self, card: Card, history: list[Distribution]) -> None:
+        """The send's distributions on a card a delivery event moved on before the sender recorded
+        it: only those the card does not hold (the event recorded its own message). The status
+        moves only forward: a card a Reject event failed becomes ``sent`` when another of its
+        messages was accepted."""
+        for _ in range(WORK_ATTEMPTS):
+            current = self.get(card.id)
+            known = {entry.message_id for entry in current.distributions if entry.message_id}
+            missing = [
+                entry for entry in history if entry.message_id is None or entry.message_id not in known
+            ]
+            if not missing:
+                return
+            accepted = [entry for entry in missing if entry.message_id and entry.refused is None]
+            sets: dict[str, Any] = {}
+            target = None
+            if accepted:
+                sets["message_id"] = accepted[-1].message_id
+                if current.status is CardStatus.failed:
+                    target, sets["error"] = CardStatus.sent, None
+            change = CardChange(
+                target,
+                sets=sets,
+                if_absent={"sent_at": accepted[-1].at} if accepted else {},
+                history=_entries(missing),
+            )
+            if self.apply(current, change):
+                return
+        raise Conflict("the card kept changing while its send was recorded")
 
     def mark_failed(self, card: Card, reason: str, *, retryable: bool, history: list[Distribution]) -> None:
         """A claimed card's first distribution went nowhere: ``failed`` with the reason."""
@@ -156,8 +276,7 @@ class CardStore:
             Key=_key(card),
             UpdateExpression=(
                 "SET #status = :failed, #error = :reason, retryable = :retryable, "
-                "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                "REMOVE claimed_at, claim_day, stale_status"
+                "distributions = list_append(if_not_exists(distributions, :empty), :dist) " + _REMOVE_CLAIM
             ),
             ConditionExpression="#status = :sending",
             ExpressionAttributeNames={"#status": "status", "#error": "error"},
@@ -204,7 +323,7 @@ class CardStore:
                 UpdateExpression=(
                     "SET #status = :previous, "
                     "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                    "REMOVE claimed_at, claim_day, stale_status"
+                    + _REMOVE_CLAIM
                 ),
                 ConditionExpression="#status = :source",
                 ExpressionAttributeNames={"#status": "status"},
@@ -232,7 +351,7 @@ class CardStore:
         if reason is not None:
             update += ", #error = :reason"
             values[":reason"] = reason
-        update += " REMOVE claimed_at, claim_day" + ("" if reason is not None else ", #error")
+        update += f" {_REMOVE_CLAIM}" + ("" if reason is not None else ", #error")
         return applied(
             lambda: self._table.update_item(
                 Key=_key(card),
@@ -245,22 +364,11 @@ class CardStore:
 
     def change(self, card: Card, target: CardStatus, sets: dict[str, Any]) -> bool:
         """``card.status`` → ``target`` with ``sets``; False when the card was no longer in its status."""
-        names = {"#status": "status"}
-        values: dict[str, Any] = {":source": card.status.value, ":target": target.value}
-        assignments = ["#status = :target"]
-        for index, (name, value) in enumerate(sets.items()):
-            names[f"#f{index}"] = name
-            values[f":f{index}"] = value
-            assignments.append(f"#f{index} = :f{index}")
-        return applied(
-            lambda: self._table.update_item(
-                Key=_key(card),
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression="#status = :source",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        )
+        return self.apply(card, CardChange(target, sets=sets))
+
+    def apply(self, card: Card, change: CardChange) -> bool:
+        """``change`` on the card if it is still in ``card.status``; False when it was not."""
+        return applied(lambda: self._table.update_item(Key=_key(card), **change.expression(card.status)))
 
     def set_if_absent(self, card: Card, sets: dict[str, Any]) -> bool:
         """First-of-kind facts (``opened_at``, …): written only where absent, on an existing card."""
@@ -424,10 +532,7 @@ class CardStore:
         return applied(
             lambda: self._table.update_item(
                 Key={"batch_id": batch_id, "row": row},
-                UpdateExpression=(
-                    "SET #status = if_not_exists(stale_status, :unconfirmed) "
-                    "REMOVE claimed_at, claim_day, stale_status"
-                ),
+                UpdateExpression=("SET #status = if_not_exists(stale_status, :unconfirmed) " + _REMOVE_CLAIM),
                 ConditionExpression="#status = :sending AND claimed_at = :at",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={

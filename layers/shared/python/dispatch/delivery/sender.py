@@ -1,8 +1,11 @@
 """Sending one chunk of a batch's cards (PRODUCT §5, sending half).
 
-- Each card is claimed with a conditional write (``ready`` → ``sending``) before any provider is
-  called, so two senders, or a retried chunk, never send the same card twice. A crash after the
-  provider accepted leaves the card ``sending``; the sweep turns it ``unconfirmed``, never resent.
+- Each card is claimed with a conditional write (``ready`` → ``sending``) when its rate slot has
+  come, just before its provider call, so two senders, or a retried chunk, never send the same
+  card twice, and a sender that dies while waiting for slots leaves its cards ``ready`` for the
+  retried chunk. A crash after the provider accepted leaves the card ``sending``: its delivery
+  event moves it on (:mod:`dispatch.delivery.feedback`); without one, the sweep turns it
+  ``unconfirmed``, never resent automatically.
 - Every provider call takes a slot of its channel's shared rate (:mod:`dispatch.delivery.ratelimit`);
   calls run on a small thread pool so a slow provider does not make the sender miss its slots.
 - Throttling and 5xx are retried with exponential back-off and jitter, each retry on a new slot; a
@@ -27,14 +30,14 @@ from typing import Any
 
 from dispatch.batches.models import Batch, Chunk
 from dispatch.cards.context import LinkConfig, stored_card_context
-from dispatch.cards.models import Card, CardStatus, Distribution
+from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso
 from dispatch.delivery.backoff import backoff
 from dispatch.delivery.channels import (
     AccountPaused,
     EmailSender,
-    PermanentFailure,
+    Refused,
     SmsSender,
     TemporaryFailure,
 )
@@ -44,7 +47,6 @@ from dispatch.rendering import RenderError, render_email, render_sms
 
 MAX_ATTEMPTS = 5
 STATUS_CHECK_SECONDS = 2.0
-SYSTEM_SENDER = "system:auto-distribution"
 
 
 @dataclass
@@ -154,14 +156,17 @@ class ChunkSender:
                 queue.append(delivery)
                 self.sleep(min(0.05, delivery.not_before - self.clock()))
                 continue
-            if not delivery.claimed:
-                if not self.cards.claim(delivery.card, [self.claim_from]):
-                    continue  # another sender has it
-                delivery.claimed = True
-                claimed.append(delivery)
-            channel = delivery.pending.popleft()
+            channel = delivery.pending[0]
             wanted = 1 + sum(1 for waiting in queue if channel in waiting.pending)
             slot = self.slots[channel].take(wanted, self.sleep)
+            # Claimed only once its slot has come, just before the call: a sender that dies while
+            # it waits (a timeout strikes most likely then) leaves the card ready, not claimed.
+            if not delivery.claimed:
+                if not self.cards.claim(delivery.card, [self.claim_from], self.by, self.by_email):
+                    continue  # another sender has it (the slot goes unused)
+                delivery.claimed = True
+                claimed.append(delivery)
+            delivery.pending.popleft()
             delivery.in_flight = True
             in_flight[pool.submit(self._provider_call, channel, slot, delivery, process)] = (
                 delivery,
@@ -179,12 +184,12 @@ class ChunkSender:
         card = delivery.card
         if channel == "email":
             if card.email is None:
-                raise PermanentFailure("the card has no email address")
+                raise Refused("the card has no email address")
             message = render_email(process.templates, delivery.context)
             tags = {"batch_id": card.batch_id, "card_id": card.id}
             return self.email.send(card.email, message, str(delivery.context["unsubscribe_url"]), tags)
         if card.phone is None:
-            raise PermanentFailure("the card has no phone number")
+            raise Refused("the card has no phone number")
         return self.sms.send(card.phone, render_sms(process.templates, delivery.context))
 
     def _collect(
@@ -233,7 +238,7 @@ class ChunkSender:
             outcome.paused_reason = f"{channel} provider account cannot send: {exc}"
             delivery.pending.appendleft(channel)
             return
-        except (PermanentFailure, RenderError) as exc:
+        except (Refused, RenderError) as exc:
             delivery.history.append(self._entry(card, channel, refused=str(exc)))
             delivery.permanent = True
         else:
