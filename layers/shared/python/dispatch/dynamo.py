@@ -103,6 +103,28 @@ def owner_by_id(table: Any, id_key: str) -> str | None:
     return str(items[0]["pk"]).removeprefix("ORG#") if items else None
 
 
+# DynamoDB errors that a later attempt may not meet (throttling, a conflicting transaction, a 5xx).
+TRANSIENT = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+def is_transient(exc: ClientError) -> bool:
+    """Worth another attempt: throttling or a service fault, also inside a cancelled transaction."""
+    error = exc.response.get("Error", {})
+    if error.get("Code") in TRANSIENT:
+        return True
+    reasons = exc.response.get("CancellationReasons") or []
+    return any(reason.get("Code") in {"ThrottlingError", "TransactionConflict"} for reason in reasons)
+
+
 def is_condition_failure(exc: ClientError) -> bool:
     code = exc.response.get("Error", {}).get("Code", "")
     return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}

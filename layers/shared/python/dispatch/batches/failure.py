@@ -91,6 +91,8 @@ def _why(error_type: str, message: str) -> str:
         return "a step ran out of time (its function's time limit)"
     if error_type in CRASHES or error_type.startswith("Runtime."):
         return "a step's function stopped unexpectedly (a crash, or out of memory)"
+    if error_type == "TemporaryFailure":  # the sender's: a provider throttled cards past its retries
+        return "the email or SMS provider kept throttling or failing the messages beyond the retries"
     if code in THROTTLING:
         return f"AWS kept throttling the requests ({code}{operation}) beyond the retries"
     if code in UNAVAILABLE:

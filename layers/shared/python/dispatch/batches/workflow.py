@@ -27,6 +27,7 @@ from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
+from dispatch.delivery.channels import TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict, PermanentFailure
 from dispatch.ingest.staging import read_chunk
@@ -229,7 +230,9 @@ class Workflow:
         reset_failed: bool = False,
     ) -> dict[str, Any]:
         """Deliver one chunk. A batch rejected meanwhile gets its unsent cards rejected instead; a
-        paused provider account stops sending with the batch ``partially_sent`` and the reason."""
+        paused provider account stops sending with the batch ``partially_sent`` and the reason.
+        Cards the provider kept throttling are back to ``ready`` and the chunk fails with
+        TemporaryFailure once it is counted: the state machine retries it, for minutes."""
         batch = self.batches.get(org_id, batch_id)
         if batch.status is BatchStatus.rejected:
             self.close_unsent(batch, chunk, CardStatus.rejected)
@@ -261,7 +264,10 @@ class Workflow:
         if outcome.stopped and self.batches.get(org_id, batch_id).status is BatchStatus.rejected:
             self.close_unsent(batch, chunk, CardStatus.rejected)
         self.settle(batch, chunk)
-        return {**outcome.as_dict(), "assignment": self._assign(batch, process, organisation, chunk)}
+        assigned = self._assign(batch, process, organisation, chunk)
+        if outcome.deferred:  # Step Functions retries the chunk, backing off: the rest go then
+            raise TemporaryFailure(f"the provider kept throttling or failing {outcome.deferred} card(s)")
+        return {**outcome.as_dict(), "assignment": assigned}
 
     def _assign(
         self, batch: Batch, process: Process, organisation: OrganisationSettings, chunk: Chunk

@@ -8,10 +8,11 @@ conditional writes: a card is claimed (``ready`` → ``sending``) before anythin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -20,13 +21,24 @@ from dispatch.assignment.models import Assignment
 from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
 from dispatch.clock import isoformat, now_iso, parse_iso
 from dispatch.config import Settings
-from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
+from dispatch.delivery.backoff import backoff
+from dispatch.dynamo import (
+    applied,
+    from_dynamo,
+    is_condition_failure,
+    is_transient,
+    query_all,
+    query_page,
+    to_dynamo,
+)
 from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import split_card_id
 from dispatch.numbers import UnstorableNumber
 from dispatch.numbers import storable as storable_value
 
 WORK_ATTEMPTS = 10  # concurrent work on one card: each writer re-reads and tries again
+RECORD_ATTEMPTS = 5  # a throttled record of what a provider did, beyond the SDK's own retries
+T = TypeVar("T")
 # A card's row data at most: DynamoDB's item limit is 400 KB, and sending, delivery events and
 # agents' activity (its last 100 entries) add to a card later.
 VALUES_BYTES = 256 * 1024
@@ -217,24 +229,26 @@ class CardStore:
         distributions it does not hold yet are added, and the status stays where the event put it."""
         last = [entry for entry in history if entry.refused is None][-1]
         target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
-        recorded = applied(
-            lambda: self._table.update_item(
-                Key=_key(card),
-                UpdateExpression=(
-                    "SET #status = :target, sent_at = :at, message_id = :mid, "
-                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                    f"REMOVE #error, retryable, {', '.join(CLAIM)}"
-                ),
-                ConditionExpression="#status = :sending",
-                ExpressionAttributeNames={"#status": "status", "#error": "error"},
-                ExpressionAttributeValues={
-                    ":target": target.value,
-                    ":sending": CardStatus.sending.value,
-                    ":at": last.at,
-                    ":mid": last.message_id,
-                    ":dist": _entries(history),
-                    ":empty": [],
-                },
+        recorded = _recorded(
+            lambda: applied(
+                lambda: self._table.update_item(
+                    Key=_key(card),
+                    UpdateExpression=(
+                        "SET #status = :target, sent_at = :at, message_id = :mid, "
+                        "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                        f"REMOVE #error, retryable, {', '.join(CLAIM)}"
+                    ),
+                    ConditionExpression="#status = :sending",
+                    ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                    ExpressionAttributeValues={
+                        ":target": target.value,
+                        ":sending": CardStatus.sending.value,
+                        ":at": last.at,
+                        ":mid": last.message_id,
+                        ":dist": _entries(history),
+                        ":empty": [],
+                    },
+                )
             )
         )
         if not recorded:
@@ -266,28 +280,31 @@ class CardStore:
                 if_absent={"sent_at": accepted[-1].at} if accepted else {},
                 history=_entries(missing),
             )
-            if self.apply(current, change):
+            if _recorded(lambda: self.apply(current, change)):  # noqa: B023 - called at once
                 return
         raise Conflict("the card kept changing while its send was recorded")
 
     def mark_failed(self, card: Card, reason: str, *, retryable: bool, history: list[Distribution]) -> None:
         """A claimed card's first distribution went nowhere: ``failed`` with the reason."""
-        self._table.update_item(
-            Key=_key(card),
-            UpdateExpression=(
-                "SET #status = :failed, #error = :reason, retryable = :retryable, "
-                "distributions = list_append(if_not_exists(distributions, :empty), :dist) " + _REMOVE_CLAIM
-            ),
-            ConditionExpression="#status = :sending",
-            ExpressionAttributeNames={"#status": "status", "#error": "error"},
-            ExpressionAttributeValues={
-                ":failed": CardStatus.failed.value,
-                ":sending": CardStatus.sending.value,
-                ":reason": reason[:1000],
-                ":retryable": retryable,
-                ":dist": _entries(history),
-                ":empty": [],
-            },
+        _recorded(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=(
+                    "SET #status = :failed, #error = :reason, retryable = :retryable, "
+                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                    + _REMOVE_CLAIM
+                ),
+                ConditionExpression="#status = :sending",
+                ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                ExpressionAttributeValues={
+                    ":failed": CardStatus.failed.value,
+                    ":sending": CardStatus.sending.value,
+                    ":reason": reason[:1000],
+                    ":retryable": retryable,
+                    ":dist": _entries(history),
+                    ":empty": [],
+                },
+            )
         )
 
     def suppress(self, card: Card, history: list[Distribution]) -> bool:
@@ -317,29 +334,31 @@ class CardStore:
         ``claimed``: the card is ``sending`` under this sender's claim; else it was never claimed
         (a suppressed address). False when the card changed meanwhile."""
         source = CardStatus.sending if claimed else card.status
-        return applied(
-            lambda: self._table.update_item(
-                Key=_key(card),
-                UpdateExpression=(
-                    "SET #status = :previous, "
-                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                    + _REMOVE_CLAIM
-                ),
-                ConditionExpression="#status = :source",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":previous": card.status.value,
-                    ":source": source.value,
-                    ":dist": _entries(history),
-                    ":empty": [],
-                },
+        return _recorded(
+            lambda: applied(
+                lambda: self._table.update_item(
+                    Key=_key(card),
+                    UpdateExpression=(
+                        "SET #status = :previous, "
+                        "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                        + _REMOVE_CLAIM
+                    ),
+                    ConditionExpression="#status = :source",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":previous": card.status.value,
+                        ":source": source.value,
+                        ":dist": _entries(history),
+                        ":empty": [],
+                    },
+                )
             )
         )
 
     def release(self, card: Card) -> None:
         """``sending`` → the status before the claim, when nothing was handed to a provider (e.g.
         the account paused): an unsent card is ``ready`` again, a resent one what it was."""
-        self.set_status(card, CardStatus.sending, card.status)
+        _recorded(lambda: self.set_status(card, CardStatus.sending, card.status))
 
     def set_status(
         self, card: Card, source: CardStatus, target: CardStatus, reason: str | None = None
@@ -542,6 +561,20 @@ class CardStore:
                 },
             )
         )
+
+
+def _recorded(write: Callable[[], T]) -> T:
+    """A record of what a provider did (or did not do) with a claimed card: losing it loses the
+    fact — the card would stay ``sending`` and end ``unconfirmed`` — so throttling or a service
+    fault beyond the SDK's own retries gets a few more attempts, backing off, before it goes up."""
+    for attempt in range(1, RECORD_ATTEMPTS):
+        try:
+            return write()
+        except ClientError as exc:
+            if not is_transient(exc):
+                raise
+            time.sleep(backoff(attempt))
+    return write()
 
 
 def _just_after(moment: str) -> str:

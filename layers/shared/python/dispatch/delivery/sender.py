@@ -9,9 +9,15 @@
 - Every provider call takes a slot of its channel's shared rate (:mod:`dispatch.delivery.ratelimit`);
   calls run on a small thread pool so a slow provider does not make the sender miss its slots.
 - Throttling and 5xx are retried with exponential back-off and jitter, each retry on a new slot; a
-  card still failing after ``MAX_ATTEMPTS`` fails as retryable ("retry failed only" picks it up). A
-  refusal fails the card with the provider's reason. A paused or suspended account stops the chunk:
-  claimed cards that reached no provider go back to ``ready``.
+  card still failing after ``MAX_ATTEMPTS`` goes back to ``ready`` for the chunk's next attempt in
+  batch sending (``defer_temporary``: the chunk then fails, and Step Functions retries it for
+  minutes), or fails as retryable in a person's send. A refusal fails the card with the
+  provider's reason.
+- A fault of the sender itself (a DynamoDB error beyond the SDK's retries) records what the
+  provider took and frees the claims nothing was sent for before it goes up; only a death of the
+  process (a timeout, out of memory) leaves in-flight cards ``sending``.
+- A paused or suspended account stops the chunk: claimed cards that reached no provider go back to
+  ``ready``.
 - A batch that stops sending meanwhile (rejected) stops the chunk the same way.
 - Every distribution is recorded on the card's history, a refused one with its reason. A card's
   first distribution that goes nowhere fails the card (or makes it ``suppressed``); a resend that
@@ -25,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +61,7 @@ class ChunkOutcome:
     sent: int = 0
     failed: int = 0
     suppressed: int = 0
+    deferred: int = 0  # back to ready: the provider kept throttling (or failing) them for now
     paused_reason: str | None = None
     stopped: bool = False
 
@@ -62,6 +70,7 @@ class ChunkOutcome:
             "sent": self.sent,
             "failed": self.failed,
             "suppressed": self.suppressed,
+            "deferred": self.deferred,
             "paused_reason": self.paused_reason,
             "stopped": self.stopped,
         }
@@ -78,6 +87,7 @@ class _Delivery:
     attempts: dict[str, int] = field(default_factory=dict)
     not_before: float = 0.0
     permanent: bool = False
+    deferred: bool = False
     claimed: bool = False
     in_flight: bool = False
     done: bool = False
@@ -95,6 +105,10 @@ class ChunkSender:
     by: str = SYSTEM_SENDER  # an operator's own send: their user id (and email, for display)
     by_email: str | None = None
     claim_from: CardStatus = CardStatus.ready
+    # A card the provider kept throttling through MAX_ATTEMPTS: batch sending puts it back to
+    # ``ready`` for the chunk's next attempt (Step Functions retries it, backing off for minutes);
+    # a person's send fails it as retryable, and they decide when to try again.
+    defer_temporary: bool = False
     workers: int = 8
     backoff_base: float = 0.2
     clock: Callable[[], float] = time.time
@@ -139,6 +153,33 @@ class ChunkSender:
     ) -> None:
         in_flight: dict[Future[str], tuple[_Delivery, str]] = {}
         claimed: list[_Delivery] = []
+        try:
+            self._loop(queue, process, pool, outcome, in_flight=in_flight, claimed=claimed)
+        except Exception:
+            # A fault of this sender (a DynamoDB error beyond the retries, say): before it goes up,
+            # record what the provider already took and free the claims nothing was sent for, so
+            # the retried chunk finds them ready and no accepted card is left ``sending``.
+            with suppress(Exception):
+                self._collect(in_flight, deque(), outcome, block=True, until_empty=True)
+            for delivery in claimed:
+                if not delivery.done:
+                    with suppress(Exception):
+                        self._finish(delivery, outcome, interrupted=True)
+            raise
+        for delivery in claimed:
+            if not delivery.done:  # paused or stopped before this card was through
+                self._finish(delivery, outcome, interrupted=True)
+
+    def _loop(
+        self,
+        queue: deque[_Delivery],
+        process: Process,
+        pool: ThreadPoolExecutor,
+        outcome: ChunkOutcome,
+        *,
+        in_flight: dict[Future[str], tuple[_Delivery, str]],
+        claimed: list[_Delivery],
+    ) -> None:
         next_check = self.clock() + STATUS_CHECK_SECONDS
         while queue or in_flight:
             self._collect(in_flight, queue, outcome, block=not queue)
@@ -173,9 +214,6 @@ class ChunkSender:
                 channel,
             )
         self._collect(in_flight, queue, outcome, block=True, until_empty=True)
-        for delivery in claimed:
-            if not delivery.done:  # paused or stopped before this card was through
-                self._finish(delivery, outcome, interrupted=True)
 
     def _provider_call(self, channel: str, slot: float, delivery: _Delivery, process: Process) -> str:
         """Runs on the pool. A call that could not start within its slot's tolerance is not made."""
@@ -234,6 +272,7 @@ class ChunkSender:
                 queue.append(delivery)
                 return
             delivery.history.append(self._entry(card, channel, refused=f"{exc} (after {attempt} attempts)"))
+            delivery.deferred = self.defer_temporary
         except AccountPaused as exc:
             outcome.paused_reason = f"{channel} provider account cannot send: {exc}"
             delivery.pending.appendleft(channel)
@@ -255,6 +294,9 @@ class ChunkSender:
             outcome.sent += 1
         elif interrupted and not history:
             self.cards.release(card)  # nothing reached a provider: the card is as it was
+        elif delivery.deferred:
+            self.cards.release(card)  # for the chunk's next attempt
+            outcome.deferred += 1
         elif card.status is CardStatus.ready:
             reason = "; ".join(f"{entry.channel}: {entry.refused}" for entry in history)
             self.cards.mark_failed(card, reason, retryable=not delivery.permanent, history=history)
