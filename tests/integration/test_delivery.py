@@ -395,3 +395,28 @@ def test_a_throttled_record_of_a_send_is_tried_again(
     assert Counter(c.status.value for c in CardStore(settings).in_rows(batch.id, 0, 10**7)) == {
         "sent": RECIPIENTS
     }
+
+
+def test_a_sender_that_dies_while_a_throttled_card_waits_leaves_that_card_ready(
+    sending: tuple[Settings, Batch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between its tries a card holds no claim: a death then (a timeout) leaves it for the retried
+    chunk, not ``sending`` for an approver to guess about."""
+    settings, batch = sending
+
+    def throttle_one(call: int, to: str) -> None:
+        if to == "p3@example.com":
+            raise TemporaryFailure("TooManyRequestsException: slow down")
+
+    original, calls = CardStore.claim, itertools.count(1)
+
+    def claim(self: CardStore, *args: Any, **kwargs: Any) -> bool:
+        if next(calls) == 30:  # p3 waits at the back of the queue for its second try
+            raise Crash("the function timed out")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CardStore, "claim", claim)
+    with pytest.raises(Crash):
+        _send(settings, batch, FakeEmail(throttle_one), workers=1)
+    [waiting] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.email == "p3@example.com"]
+    assert waiting.status.value == "ready"

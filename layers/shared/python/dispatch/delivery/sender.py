@@ -8,7 +8,8 @@
   ``unconfirmed``, never resent automatically.
 - Every provider call takes a slot of its channel's shared rate (:mod:`dispatch.delivery.ratelimit`);
   calls run on a small thread pool so a slow provider does not make the sender miss its slots.
-- Throttling and 5xx are retried with exponential back-off and jitter, each retry on a new slot; a
+- Throttling and 5xx are retried with exponential back-off and jitter, each retry on a new slot
+  and a new claim (the card is ``ready`` while it waits, unless one of its messages went out); a
   card still failing after ``MAX_ATTEMPTS`` goes back to ``ready`` for the chunk's next attempt in
   batch sending (``defer_temporary``: the chunk then fails, and Step Functions retries it for
   minutes), or fails as retryable in a person's send. A refusal fails the card with the
@@ -162,12 +163,12 @@ class ChunkSender:
             with suppress(Exception):
                 self._collect(in_flight, deque(), outcome, block=True, until_empty=True)
             for delivery in claimed:
-                if not delivery.done:
+                if delivery.claimed and not delivery.done:
                     with suppress(Exception):
                         self._finish(delivery, outcome, interrupted=True)
             raise
         for delivery in claimed:
-            if not delivery.done:  # paused or stopped before this card was through
+            if delivery.claimed and not delivery.done:  # paused or stopped before it was through
                 self._finish(delivery, outcome, interrupted=True)
 
     def _loop(
@@ -206,7 +207,8 @@ class ChunkSender:
                 if not self.cards.claim(delivery.card, [self.claim_from], self.by, self.by_email):
                     continue  # another sender has it (the slot goes unused)
                 delivery.claimed = True
-                claimed.append(delivery)
+                if delivery not in claimed:
+                    claimed.append(delivery)
             delivery.pending.popleft()
             delivery.in_flight = True
             in_flight[pool.submit(self._provider_call, channel, slot, delivery, process)] = (
@@ -261,6 +263,7 @@ class ChunkSender:
             message_id = future.result()
         except _Late:
             delivery.pending.appendleft(channel)
+            self._unclaim(delivery)
             queue.appendleft(delivery)
             return
         except TemporaryFailure as exc:
@@ -269,6 +272,7 @@ class ChunkSender:
             if attempt < MAX_ATTEMPTS:
                 delivery.pending.appendleft(channel)
                 delivery.not_before = self.clock() + backoff(attempt, base=self.backoff_base)
+                self._unclaim(delivery)
                 queue.append(delivery)
                 return
             delivery.history.append(self._entry(card, channel, refused=f"{exc} (after {attempt} attempts)"))
@@ -286,6 +290,14 @@ class ChunkSender:
             queue.appendleft(delivery)
         else:
             self._finish(delivery, outcome)
+
+    def _unclaim(self, delivery: _Delivery) -> None:
+        """A card waiting for another try holds no claim unless a provider took one of its
+        messages: a sender that dies meanwhile leaves it as it was (``ready``), for the retried
+        chunk, rather than ``sending`` — which only an approver's resend could settle."""
+        if delivery.claimed and not any(entry.refused is None for entry in delivery.history):
+            self.cards.release(delivery.card)
+            delivery.claimed = False
 
     def _finish(self, delivery: _Delivery, outcome: ChunkOutcome, *, interrupted: bool = False) -> None:
         card, history = delivery.card, delivery.history
