@@ -127,3 +127,25 @@ def test_a_step_whose_batch_moved_on_fails_for_good(walk: Callable[..., Walk]) -
     assert raised.value.payload["errorMessage"] == (
         "the batch is pending_approval; cards are generated only while generating"
     )
+
+
+def test_an_approval_request_retried_after_the_batch_was_approved_does_not_fail_it(
+    walk: Callable[..., Walk],
+) -> None:
+    """The first attempt stored its token and died; the approver answered that token (no execution
+    waits on it, so the approval started sending); then Step Functions retried the request."""
+    batch = walk(ROWS)
+    batch.generate()
+    batch.step("after_generation")
+    batch.step("request_approval", task_token="token-1")
+    approver = {
+        "sub": "sub-appr",
+        "email": "a@org-a.test",
+        "cognito:groups": "approver",
+        "custom:org_id": "org-a",
+    }
+    assert batch.deployed.api("POST", f"/batches/{batch.id}/approve", approver)[0] == 200
+    decided = batch.get()["status"]
+    assert decided in {"approved", "sending"}
+    batch.step("request_approval", task_token="token-2")  # no error: nothing to retry or mark failed
+    assert batch.get()["status"] == decided

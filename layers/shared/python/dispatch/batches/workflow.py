@@ -125,14 +125,28 @@ class Workflow:
         return {"approval_required": required}
 
     def request_approval(self, org_id: str, batch_id: str, task_token: str) -> None:
-        """Status and task token in one write: an approver can never see a batch it cannot resume."""
-        self.batches.transition(
-            org_id,
-            batch_id,
-            BatchStatus.pending_approval,
-            sources=[BatchStatus.generating, BatchStatus.pending_approval],
-            set_values={"task_token": task_token, "approval": Approval(requested_at=now_iso()).model_dump()},
-        )
+        """Status and task token in one write: an approver can never see a batch it cannot resume.
+
+        Retried (its first attempt stopped after this write), the step may find the batch decided
+        already — the approver answered the first attempt's token, which no execution waited on
+        any more, so the approval started sending itself. Nothing is left to wait for: the wait
+        runs out at the approval timeout and its expiry step finds the batch decided."""
+        try:
+            self.batches.transition(
+                org_id,
+                batch_id,
+                BatchStatus.pending_approval,
+                sources=[BatchStatus.generating, BatchStatus.pending_approval],
+                set_values={
+                    "task_token": task_token,
+                    "approval": Approval(requested_at=now_iso()).model_dump(),
+                },
+            )
+        except Conflict:
+            status = self.batches.get(org_id, batch_id).status
+            if status not in LIVE_APPROVAL | MOVED_ON:
+                raise PermanentFailure(f"the batch is {status.value}; no approval can be asked for") from None
+            logger.info("decided before its approval was asked again", batch_id=batch_id, status=status.value)
 
     def approval_expired(self, org_id: str, batch_id: str) -> None:
         """The approval wait timed out. Expiry moves the batch only if it is still pending, so an
