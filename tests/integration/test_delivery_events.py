@@ -303,6 +303,22 @@ def test_a_batch_whose_sender_died_after_the_provider_took_cards_finishes_sent(
     )
 
 
+def test_a_batch_that_fails_after_its_sender_died_has_counters_equal_to_its_cards(
+    deployed: Any, crashed: tuple[Settings, Batch, dict[str, str]]
+) -> None:
+    """Retries ran out (MarkFailed) with the chunk still open and its events counted on the cards
+    only: the failed batch's counters are made exact before it reads failed."""
+    settings, batch, accepted = crashed
+    store = CardStore(settings)
+    deployed.invoke(
+        "EventsFunction", sqs_event([event_for(mid, store.get(cid)) for mid, cid in accepted.items()])
+    )
+    error = {"Error": "Sandbox.Timedout", "Cause": "Task timed out"}
+    services.workflow(settings).fail("org-a", batch.id, error, f"{batch.id}-send-1")
+    failed = assert_counters_exact(settings, batch)
+    assert failed.status.value == "failed"
+
+
 def test_an_event_on_a_chunk_counted_before_its_cards_changed_recounts_it(
     deployed: Any, sending_batch: Callable[..., tuple[Settings, Batch]]
 ) -> None:

@@ -364,10 +364,17 @@ class Workflow:
     def fail(self, org_id: str, batch_id: str, error: dict[str, Any] | None, run: str | None = None) -> None:
         """A system fault: the batch is marked failed with its cause in words and the stage it
         stopped in (where a resume continues), never with the error's data. A sending run that a
-        newer one replaced (``run``: its execution's name) fails alone, not the batch."""
+        newer one replaced (``run``: its execution's name) fails alone, not the batch. Chunks a
+        stopped sender left open (``BatchStore.open_chunk``) are counted first, so the failed
+        batch's counters equal its cards."""
         batch = self.batches.get(org_id, batch_id)
         if BatchStatus.failed not in TRANSITIONS[batch.status] or not _latest(batch, run):
             return  # already finished, rejected or failed, or no longer this run's: nothing to mark
+        if batch.status is BatchStatus.sending:
+            for chunk in batch.chunks:
+                marker = self.batches.chunk_marker(batch.id, chunk.index)
+                if marker is not None and marker.sending_since is not None:
+                    self.settle(batch, chunk)
         failure = describe(batch.status, error)
         with suppress(Conflict):  # moved on meanwhile (approved, rejected…): not this fault's batch any more
             self.batches.transition(
