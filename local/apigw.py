@@ -29,8 +29,12 @@ MISSING_AUTHENTICATION_TOKEN = {"message": "Missing Authentication Token"}
 
 
 def proxy_event(request: Request, match: Match, claims: dict[str, Any] | None, stage: str) -> dict[str, Any]:
-    body = request.get_data()
-    is_text = not body or request.mimetype.startswith(("text/", "application/json", "application/x-www-form"))
+    """The REST proxy event API Gateway would pass. A text body that is not valid UTF-8 arrives as
+    API Gateway delivers it, with each invalid byte replaced by U+FFFD (the function then judges it);
+    other bodies are base64-encoded."""
+    raw = request.get_data()
+    is_text = not raw or request.mimetype.startswith(("text/", "application/json", "application/x-www-form"))
+    body = (raw.decode(errors="replace") if is_text else base64.b64encode(raw).decode()) if raw else None
     headers = dict(request.headers.items())
     query = {key: request.args.getlist(key) for key in request.args}
     return {
@@ -55,20 +59,25 @@ def proxy_event(request: Request, match: Match, claims: dict[str, Any] | None, s
             },
             "authorizer": {"claims": claims} if claims else None,
         },
-        "body": (body.decode() if is_text else base64.b64encode(body).decode()) if body else None,
-        "isBase64Encoded": bool(body) and not is_text,
+        "body": body,
+        "isBase64Encoded": bool(raw) and not is_text,
     }
 
 
 def to_response(result: dict[str, Any]) -> Response:
+    """The HTTP response for a proxy integration's result. As API Gateway does, ``headers`` and
+    ``multiValueHeaders`` are merged (a name in both takes the multi-value list) and replace the
+    defaults; without a ``Content-Type`` the response is ``application/json``."""
     body = result.get("body") or ""
     data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-    response = Response(data, status=int(result.get("statusCode", 200)))
+    merged: dict[str, tuple[str, list[str]]] = {}  # by lower-case name: (name as sent, values)
     for key, value in (result.get("headers") or {}).items():
-        response.headers[key] = value
+        merged[key.lower()] = (key, [str(value)])
     for key, values in (result.get("multiValueHeaders") or {}).items():
-        for value in values:
-            response.headers.add(key, value)
+        merged[key.lower()] = (key, [str(value) for value in values])
+    response = Response(data, status=int(result.get("statusCode", 200)), mimetype="application/json")
+    for name, values in merged.values():
+        response.headers.setlist(name, values)
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -16,10 +17,39 @@ from local import tokens
 from local.clock import parse_duration
 from local.stack import STATE_DIR, LocalStack
 
+DEFAULT_AWS_PORT, DEFAULT_API_PORT = 4566, 3000
+RUNNING = STATE_DIR / "running.json"  # the ports of the stack `dispatch up` serves, while it runs
+
+
+def _stack(args: argparse.Namespace) -> LocalStack:
+    """The stack a command works with (not started): the ports given, else the running stack's
+    (``dispatch up`` records them), else the defaults."""
+    aws_port, api_port = _running() or (DEFAULT_AWS_PORT, DEFAULT_API_PORT)
+    return LocalStack(
+        aws_port=getattr(args, "aws_port", aws_port), api_port=getattr(args, "api_port", api_port)
+    )
+
+
+def _running() -> tuple[int, int] | None:
+    """The AWS and API ports ``dispatch up`` recorded, if its process is still alive."""
+    try:
+        recorded = json.loads(RUNNING.read_text())
+        os.kill(int(recorded["pid"]), 0)
+        return int(recorded["aws_port"]), int(recorded["api_port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
 
 def _up(args: argparse.Namespace) -> int:
-    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port)
+    stack = LocalStack(
+        aws_port=getattr(args, "aws_port", DEFAULT_AWS_PORT),
+        api_port=getattr(args, "api_port", DEFAULT_API_PORT),
+    )
     stack.start()
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    RUNNING.write_text(
+        json.dumps({"pid": os.getpid(), "aws_port": stack.aws_port, "api_port": stack.api_port})
+    )
     print(json.dumps(stack.info()), flush=True)
     print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
     stopped = threading.Event()
@@ -29,13 +59,13 @@ def _up(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        RUNNING.unlink(missing_ok=True)
         stack.stop()
     return 0
 
 
 def _info(args: argparse.Namespace) -> int:
-    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port)
-    print(json.dumps(stack.info()))
+    print(json.dumps(_stack(args).info()))
     return 0
 
 
@@ -46,14 +76,15 @@ def _token(args: argparse.Namespace) -> int:
 
 def _local_route(args: argparse.Namespace, path: str, body: Any = None) -> Any:
     """A local route of the running stack's API (``/_local/…``); None (and a message) without one."""
+    port = _stack(args).api_port
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{args.api_port}{path}", data=data)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data)
     request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - a local URL
             return json.loads(response.read())
     except OSError as exc:
-        print(f"no local stack on port {args.api_port} ({exc}); start one with `make up`", file=sys.stderr)
+        print(f"no local stack on port {port} ({exc}); start one with `make up`", file=sys.stderr)
         return None
 
 
@@ -130,35 +161,52 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dispatch", description=__doc__)
-    parser.add_argument("--aws-port", type=int, default=4566)
-    parser.add_argument("--api-port", type=int, default=3000)
+def parser() -> argparse.ArgumentParser:
+    """The command line. The ports are accepted before or after the command (`dispatch up
+    --api-port 3001`); not given, a command uses the running stack's, else the defaults (SUPPRESS:
+    a subcommand's unset option does not overwrite one given before it)."""
+    ports = argparse.ArgumentParser(add_help=False)
+    ports.add_argument("--aws-port", type=int, default=argparse.SUPPRESS, help="default: 4566")
+    ports.add_argument("--api-port", type=int, default=argparse.SUPPRESS, help="default: 3000")
+    parser = argparse.ArgumentParser(prog="dispatch", description=__doc__, parents=[ports])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="serve the local stack until interrupted")
-    commands.add_parser("info", help="the local endpoints and bucket, as JSON")
+    commands.add_parser("up", parents=[ports], help="serve the local stack until interrupted")
+    commands.add_parser("info", parents=[ports], help="the local endpoints and bucket, as JSON")
     token = commands.add_parser("token", help="a development bearer token for the local API")
     token.add_argument("--user", required=True, help="the user's email")
     token.add_argument("--role", required=True, choices=tokens.ROLES)
     token.add_argument("--org", required=True, help="the organisation id")
-    outbox = commands.add_parser("outbox", help="every email and SMS the running local stack sent")
+    outbox = commands.add_parser(
+        "outbox", parents=[ports], help="every email and SMS the running local stack sent"
+    )
     outbox.add_argument("--json", action="store_true")
-    schedules = commands.add_parser("schedules", help="the running local stack's EventBridge schedules")
+    schedules = commands.add_parser(
+        "schedules", parents=[ports], help="the running local stack's EventBridge schedules"
+    )
     schedules.add_argument("--json", action="store_true")
-    clock = commands.add_parser("clock", help="the local scheduler's clock; `clock advance 7d` moves it")
+    clock = commands.add_parser(
+        "clock", parents=[ports], help="the local scheduler's clock; `clock advance 7d` moves it"
+    )
     clock_commands = clock.add_subparsers(dest="clock_command")
-    advance = clock_commands.add_parser("advance", help="move the clock forward and fire what is due")
+    advance = clock_commands.add_parser(
+        "advance", parents=[ports], help="move the clock forward and fire what is due"
+    )
     advance.add_argument("duration", help="e.g. 7d, 1d12h, 90m, 30s")
     commands.add_parser("demo", help="run a demo batch end to end")
     commands.add_parser(
         "validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False
     )
     commands.add_parser("openapi", help="print the OpenAPI document of the HTTP API")
-    args, rest = parser.parse_known_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    command_line = parser()
+    args, rest = command_line.parse_known_args(argv)
     if args.command == "validate":
         return _validate(args, rest)
     if rest:
-        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+        command_line.error(f"unrecognised arguments: {' '.join(rest)}")
     handlers = {
         "up": _up,
         "info": _info,

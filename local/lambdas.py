@@ -3,8 +3,19 @@
 moto executes function code only inside Docker. Here each function of template.yaml is registered
 with its code folder, handler and resolved environment; moto's invocation hook is replaced so that
 S3 notifications, the Step Functions interpreter and direct ``Invoke`` calls all run the handler in
-this process, with that function's environment. Invocations are serialised (one at a time, like a
-function with reserved concurrency 1) because a process has one ``os.environ``.
+this process, each with its function's settings.
+
+``os.environ`` is never changed per invocation: every thread of the process shares it, and threads
+outside any invocation read it all the time (each boto3 client created by moto's Step Functions
+interpreter iterates it, through ``urllib.request.getproxies``); removing a function's variables
+while such a loop ran failed a state (``KeyError: 'DISPATCH_LINK_SIGNING_SECRET_ARN'``). A function's
+``DISPATCH_*`` variables become its :class:`~dispatch.config.Settings`, given to the invocation with
+:func:`dispatch.config.scoped`; its other variables (Powertools') must be the same for every
+function, and the host sets them once (:attr:`InProcessRuntime.process_environment`).
+
+Invocations are serialised (one at a time, like a function with reserved concurrency 1): Powertools'
+logger, tracer and metrics are process-wide, and their per-invocation state (the Lambda context's
+log keys, the metrics buffer) would mix between concurrent invocations.
 """
 
 from __future__ import annotations
@@ -12,22 +23,24 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dispatch.config import get_settings
+from dispatch.config import Settings, scoped
 
 _log = logging.getLogger("local.lambdas")
+SETTINGS_PREFIX = "DISPATCH_"
 
 
 @dataclass
@@ -38,7 +51,19 @@ class LocalFunction:
     environment: dict[str, str]
     timeout: int = 60
     memory_size: int = 512
+    max_retries: int = 2  # of an asynchronous invocation (EventInvokeConfig, Lambda's default 2)
+    on_failure: Callable[[dict[str, Any]], None] | None = None  # where a failed async event goes
     _module: ModuleType | None = field(default=None, repr=False)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """What the function's ``DISPATCH_*`` variables configure (``Settings.from_env`` reads no more)."""
+        return Settings.from_env(self.environment)
+
+    @property
+    def process_environment(self) -> dict[str, str]:
+        """The function's variables that are not settings: Powertools' service, namespace, log level."""
+        return {key: value for key, value in self.environment.items() if not key.startswith(SETTINGS_PREFIX)}
 
     def entry_point(self) -> Callable[[Any, Any], Any]:
         module_name, _, attribute = self.handler.rpartition(".")
@@ -103,15 +128,24 @@ class InProcessRuntime:
         )  # FIFO: drain() is exact
         self.durations: list[tuple[str, float]] = []  # (function, seconds in the handler), for bench/cost.py
         self.current: str | None = None  # the function running now (invocations are serialised)
+        self.process_environment: dict[str, str] = {}  # for the host to set once, before invocations
 
     def register(self, function: LocalFunction) -> None:
+        """Add a function; its variables other than settings must agree with the other functions'
+        (one process has one environment), or this fails rather than run it with another's."""
+        for key, value in function.process_environment.items():
+            known = self.process_environment.setdefault(key, value)
+            if known != value:
+                raise ValueError(
+                    f"{function.name} sets {key}={value!r} where another function sets {known!r}: "
+                    f"in one process only {SETTINGS_PREFIX}* settings can differ between functions"
+                )
         self.functions[function.name] = function
 
     def invoke(self, name: str, event: Any) -> Any:
-        """Run the named function's handler with its environment; raises FunctionError on failure."""
+        """Run the named function's handler with its settings; raises FunctionError on failure."""
         function = self.functions[name]
-        with self._lock, _environment(function.environment):
-            get_settings.cache_clear()  # each function has its own settings; boto3 clients are shared
+        with self._lock, scoped(function.settings):  # boto3 clients are shared, like a warm container's
             context = LambdaContext(
                 function_name=name,
                 memory_limit_in_mb=function.memory_size,
@@ -139,11 +173,21 @@ class InProcessRuntime:
             return result
 
     def invoke_async(self, name: str, event: Any) -> None:
-        """Fire and forget, as S3 notifications and ``InvocationType=Event`` are in AWS."""
+        """Fire and forget, as S3 notifications and ``InvocationType=Event`` are in AWS: a failed
+        invocation is retried ``max_retries`` times (at once, where Lambda waits a minute or two),
+        then its destination record goes to the function's on-failure destination, if it has one
+        (else it is dropped, as Lambda drops it)."""
+        function = self.functions[name]
 
         def run() -> None:
-            with suppress(FunctionError):  # logged already; AWS would retry then drop, the local stack drops
-                self.invoke(name, event)
+            for attempt in range(1, function.max_retries + 2):
+                try:
+                    self.invoke(name, event)
+                except FunctionError as failure:  # logged already
+                    if attempt > function.max_retries and function.on_failure is not None:
+                        function.on_failure(_destination_record(name, event, failure, attempt))
+                else:
+                    return
 
         self._async.submit(run)
 
@@ -193,15 +237,18 @@ class InProcessRuntime:
         setattr(notifications, "_invoke_awslambda", notify)  # noqa: B010
 
 
-@contextmanager
-def _environment(overrides: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def _destination_record(name: str, event: Any, failure: FunctionError, attempts: int) -> dict[str, Any]:
+    """What Lambda sends an on-failure destination when an asynchronous invocation fails."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": failure.payload,
+    }

@@ -35,6 +35,8 @@ SKIPPED = frozenset(
         "AWS::Cognito::UserPoolGroup",
         "AWS::SES::ConfigurationSetEventDestination",  # emulated from the template by local.ses_events
         "AWS::SQS::QueuePolicy",  # moto enforces no resource policies: SNS delivers to the queue without it
+        "AWS::KMS::Key",  # the events topic's key: moto's SNS does not encrypt, and SES events are simulated
+        "AWS::ApiGateway::Account",  # the CloudWatch role for API access logs (local.apigw keeps none)
     }
 )
 # Queue properties that are SQS attributes of the same name (the redrive policy is resolved apart).
@@ -210,6 +212,7 @@ class Provisioner:
             Environment={"Variables": environment},
             Timeout=int(props.get("Timeout", 60)),
         )
+        invoke_config = self.resolver.resolve(props.get("EventInvokeConfig", {}))
         self.runtime.register(
             LocalFunction(
                 name=name,
@@ -217,8 +220,20 @@ class Provisioner:
                 handler=str(props["Handler"]),
                 environment=environment,
                 timeout=int(props.get("Timeout", 60)),
+                max_retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
+                on_failure=self._on_failure(invoke_config.get("DestinationConfig", {}).get("OnFailure")),
             )
         )
+
+    def _on_failure(self, destination: dict[str, Any] | None) -> Callable[[dict[str, Any]], None] | None:
+        """An SQS on-failure destination as a callable that queues Lambda's destination record."""
+        if destination is None:
+            return None
+        if destination.get("Type") != "SQS":
+            raise NotImplementedError(f"the local stack has no on-failure destination of type {destination}")
+        url = self.resolver.queue_url(self._queue_named_by(destination["Destination"]))
+        sqs = self.client("sqs")
+        return lambda record: sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record, default=str))
 
     def _state_machine(self, logical_id: str, props: dict[str, Any]) -> None:
         definition = (self.root / str(props["DefinitionUri"])).read_text()

@@ -127,6 +127,9 @@ class LocalStack:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("DISPATCH_LOCAL_LOG_LEVEL", "WARNING"),
         }
         Provisioner(self.root, self.resolver, self.aws_endpoint, self.runtime, base_environment).provision()
+        # Powertools' variables, the same for every function: set once, before any invocation, and
+        # never removed (a variable removed while another thread iterates os.environ fails it).
+        os.environ.update(self.runtime.process_environment)
         self.event_sources = EventSources(self.resolver, self.runtime, self.aws_endpoint)
         self.event_sources.start()
         self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint)

@@ -14,7 +14,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 
 from dispatch import aws
-from dispatch.config import get_settings
+from dispatch.config import environment_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"
@@ -23,11 +23,11 @@ EVENTS = Path(__file__).resolve().parent / "events"
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
     """Settings, boto3 clients and Powertools' secret cache are per process: start each test clean."""
-    get_settings.cache_clear()
+    environment_settings.cache_clear()
     aws.reset()
     parameters.clear_caches()
     yield
-    get_settings.cache_clear()
+    environment_settings.cache_clear()
     aws.reset()
     parameters.clear_caches()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,22 +15,22 @@ from dispatch.http import (
     routes_processes,
     routes_schedules,
 )
-from dispatch.http.responses import register_error_handlers
+from dispatch.http.contract import Health, documented
+from dispatch.http.resolver import resolver
 from dispatch.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver(enable_validation=True)
+app = resolver(validation=True)
 app.include_router(routes_processes.router)
 app.include_router(routes_batches.router)
 app.include_router(routes_organisation.router)
 app.include_router(routes_cards.router)
 app.include_router(routes_schedules.router)
 app.include_router(routes_agents.router)
-register_error_handlers(app)
 
 
-@app.get("/health", summary="Liveness (public)")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+@app.get("/health", summary="Liveness (public)", responses=documented(authenticated=False, stored=False))
+def health() -> Health:
+    return Health(status="ok")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch.http import routes_links
-from dispatch.http.responses import register_error_handlers
+from dispatch.http.resolver import resolver
 from dispatch.observability import logger, metrics, tracer
 
-app = APIGatewayRestResolver()
+app = resolver(validation=False)
 app.include_router(routes_links.router)
-register_error_handlers(app)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from local.client import ApiClient, ApiError, wait_for
-from local.stack import LocalStack
+from local.stack import LocalStack, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = ROOT / "examples" / "recipients.csv"
@@ -121,28 +121,42 @@ def test_the_gateway_refuses_requests_without_a_valid_token(stack: LocalStack) -
 
 
 def test_the_dispatch_command_reports_the_stack_and_its_outbox(stack: LocalStack) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "local.cli",
-        "--api-port",
-        str(stack.api_port),
-        "--aws-port",
-        str(stack.aws_port),
-    ]
-    info = json.loads(
-        subprocess.run([*command, "info"], capture_output=True, check=True, text=True, cwd=ROOT).stdout
-    )
-    assert info == stack.info()
-    token = subprocess.run(
-        [*command, "token", "--user", "u@x.test", "--role", "sender", "--org", "o"],
-        capture_output=True,
-        check=True,
+    command = [sys.executable, "-m", "local.cli"]
+    ports = ["--api-port", str(stack.api_port), "--aws-port", str(stack.aws_port)]
+
+    def run(*argv: str) -> str:
+        return subprocess.run([*command, *argv], capture_output=True, check=True, text=True, cwd=ROOT).stdout
+
+    assert json.loads(run("info", *ports)) == stack.info()
+    assert json.loads(run(*ports, "info")) == stack.info()  # before the command, too
+    token = run("token", "--user", "u@x.test", "--role", "sender", "--org", "o").strip()
+    assert ApiClient(stack.api_url, token).get("/batches") == {"items": [], "next_cursor": None}
+    assert json.loads(run("outbox", "--json", *ports)) == stack.outbox().messages()
+
+
+def test_dispatch_up_serves_on_the_ports_given_and_the_other_commands_find_them() -> None:
+    """`dispatch up --api-port N` (what `make up API_PORT=N` runs); `info` and `outbox` without
+    ports then talk to that stack, not to the defaults; it stops cleanly on SIGTERM."""
+    api_port = free_port()
+    command = [sys.executable, "-m", "local.cli"]
+    up = subprocess.Popen(
+        [*command, "up", "--api-port", str(api_port), "--aws-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
-    ).stdout.strip()
-    assert ApiClient(stack.api_url, token).get("/batches") == {"items": [], "next_cursor": None}
-    outbox = subprocess.run(
-        [*command, "outbox", "--json"], capture_output=True, check=True, text=True, cwd=ROOT
     )
-    assert json.loads(outbox.stdout) == stack.outbox().messages()
+    try:
+        assert up.stdout is not None
+        served = json.loads(up.stdout.readline())
+        assert served["api"] == f"http://127.0.0.1:{api_port}"
+        info = subprocess.run([*command, "info"], capture_output=True, check=True, text=True, cwd=ROOT)
+        assert json.loads(info.stdout) == served
+        outbox = subprocess.run(
+            [*command, "outbox", "--json"], capture_output=True, check=True, text=True, cwd=ROOT
+        )
+        assert json.loads(outbox.stdout) == []
+    finally:
+        up.terminate()
+        assert up.wait(timeout=60) == 0
+    assert not (ROOT / ".local" / "running.json").exists()

@@ -76,6 +76,8 @@ def deployed(
         Provisioner(
             ROOT, resolver, None, runtime, {"DISPATCH_API_BASE_URL": API_BASE}, notifications=False
         ).provision()
+        for key, value in runtime.process_environment.items():  # as the local stack sets them
+            monkeypatch.setenv(key, value)
         runtime.install_into_moto()  # asynchronous invokes (Event) run in-process, like the local stack
         yield Deployment(resolver, runtime, api_event)
         runtime.shutdown()

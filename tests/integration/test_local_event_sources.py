@@ -26,10 +26,12 @@ from local.template import REGION, Resolver
 
 SENDER = "sender@dispatch.test"
 HANDLER = """
-import json, os
+import json, pathlib
+
+RECORD_TO = pathlib.Path(__file__).resolve().parent.parent / "records.jsonl"  # beside its folder
 
 def lambda_handler(event, context):
-    with open(os.environ["RECORD_TO"], "a") as out:
+    with open(RECORD_TO, "a") as out:
         out.write(json.dumps(event["Records"]) + "\\n")
     if any(record["body"] == "crash" for record in event["Records"]):
         raise RuntimeError("the whole batch fails")
@@ -38,7 +40,7 @@ def lambda_handler(event, context):
 """
 
 
-def fragment(record_to: Path, visibility_timeout: int, window: int) -> dict[str, Any]:
+def fragment(visibility_timeout: int, window: int) -> dict[str, Any]:
     queue_arn = {"Fn::GetAtt": ["Queue", "Arn"]}
     return {
         "Parameters": {
@@ -91,7 +93,6 @@ def fragment(record_to: Path, visibility_timeout: int, window: int) -> dict[str,
                 "Properties": {
                     "CodeUri": "consumer/",
                     "Handler": "app.lambda_handler",
-                    "Environment": {"Variables": {"RECORD_TO": str(record_to)}},
                     "Events": {
                         "Queued": {
                             "Type": "SQS",
@@ -116,7 +117,7 @@ class Local:
         (root / "consumer").mkdir()
         (root / "consumer" / "app.py").write_text(HANDLER)
         self.record_to = root / "records.jsonl"
-        self.resolver = Resolver(fragment(self.record_to, visibility_timeout, window))
+        self.resolver = Resolver(fragment(visibility_timeout, window))
         runtime = InProcessRuntime()
         Provisioner(root, self.resolver, None, runtime, {}, notifications=False).provision()
         self.sources = EventSources(self.resolver, runtime, None)

@@ -25,16 +25,18 @@ from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups
 from local.template import REGION, Resolver
 
 HANDLER = """
-import json, os
+import json, pathlib
+
+RECORD_TO = pathlib.Path(__file__).resolve().parent.parent / "records.jsonl"  # beside its folder
 
 def lambda_handler(event, context):
-    with open(os.environ["RECORD_TO"], "a") as out:
+    with open(RECORD_TO, "a") as out:
         out.write(json.dumps(event) + "\\n")
 """
 INPUT = json.dumps({"schedule_id": "s1", "scheduled_time": "<aws.scheduler.scheduled-time>"})
 
 
-def fragment(record_to: Path) -> dict[str, Any]:
+def fragment() -> dict[str, Any]:
     return {
         "Parameters": {
             "Stage": {"Type": "String", "Default": "test"},
@@ -69,7 +71,6 @@ def fragment(record_to: Path) -> dict[str, Any]:
                 "Properties": {
                     "CodeUri": "target/",
                     "Handler": "app.lambda_handler",
-                    "Environment": {"Variables": {"RECORD_TO": str(record_to)}},
                 },
             },
         },
@@ -83,7 +84,7 @@ class Local:
         (root / "target").mkdir()
         (root / "target" / "app.py").write_text(HANDLER)
         self.record_to = root / "records.jsonl"
-        self.resolver = Resolver(fragment(self.record_to))
+        self.resolver = Resolver(fragment())
         self.runtime = InProcessRuntime()
         Provisioner(root, self.resolver, None, self.runtime, {}, notifications=False).provision()
         self.group = self.resolver.resolve({"Ref": "ScheduleGroup"})

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.test import EnvironBuilder
+from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
 from local import tokens
 from local.api_routes import Route, Router, routes_from_template
-from local.apigw import LocalApiGateway
+from local.apigw import LocalApiGateway, to_response
 from local.lambdas import FunctionError
 from local.template import Resolver, load
 
@@ -30,9 +30,9 @@ def test_every_api_event_of_the_template_is_a_route_public_only_without_an_autho
     routes: list[Route],
 ) -> None:
     assert set(routes) == {
-        Route(API, "/health", "GET", public=True),
+        Route(API, "/health", "ANY", public=True),  # a method the function lacks is its 405
         Route(API, "/{proxy+}", "ANY", public=False),  # the API's default authorizer (Cognito)
-        Route(LINKS, "/c/{token}", "GET", public=True),
+        Route(LINKS, "/c/{token}", "ANY", public=True),
         Route(LINKS, "/c/{token}/data", "ANY", public=True),
         Route(LINKS, "/unsubscribe/{token}", "ANY", public=True),
         Route(LINKS, "/offers/{token}", "ANY", public=True),
@@ -62,8 +62,6 @@ def test_the_most_specific_resource_serves_the_request(
     ("method", "path"),
     [
         ("GET", "/"),  # the root resource has no method; {proxy+} needs a segment
-        ("POST", "/health"),  # the resource matched has no POST: no fall-back to {proxy+}
-        ("DELETE", "/c/tok-1"),
         ("GET", "/c"),  # exists as the parent of /c/{token}, with no method
     ],
 )
@@ -71,6 +69,16 @@ def test_a_resource_or_method_api_gateway_does_not_have_is_not_matched(
     routes: list[Route], method: str, path: str
 ) -> None:
     assert Router(routes).match(method, path) is None
+
+
+def test_a_resource_without_the_method_does_not_fall_back_to_a_less_specific_one() -> None:
+    router = Router(
+        [Route("one", "/health", "GET", public=True), Route("any", "/{proxy+}", "ANY", public=True)]
+    )
+    assert router.match("POST", "/health") is None
+    matched = router.match("POST", "/other")
+    assert matched is not None
+    assert matched.route.function == "any"
 
 
 def test_a_literal_segment_beats_a_parameter_which_beats_a_greedy_one() -> None:
@@ -160,7 +168,7 @@ def test_a_private_route_needs_a_valid_token_and_passes_its_claims(
 def test_an_unknown_resource_or_method_is_api_gateways_403_even_without_a_token(
     gateway: LocalApiGateway, functions: FakeFunctions
 ) -> None:
-    for response in (gateway.handle(request("GET", "/")), gateway.handle(request("PUT", "/health"))):
+    for response in (gateway.handle(request("GET", "/")), gateway.handle(request("PUT", "/c"))):
         assert response.status_code == 403
         assert json.loads(response.get_data()) == {"message": "Missing Authentication Token"}
         assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
@@ -175,3 +183,37 @@ def test_a_function_error_is_a_502_and_local_extra_routes_bypass_the_routes(
     assert (failed.status_code, json.loads(failed.get_data())) == (502, {"message": "Internal server error"})
     extra = gateway.handle(request("GET", "/_local/x"))
     assert (extra.status_code, json.loads(extra.get_data())) == (200, [1])
+
+
+def test_a_response_carries_one_content_type_as_the_function_set_it() -> None:
+    """Powertools answers with ``multiValueHeaders`` only; the gateway's own default must not stay
+    beside the function's header (API Gateway merges the two maps, multi-value lists winning)."""
+    response = to_response(
+        {
+            "statusCode": 201,
+            "headers": {"Content-Type": "text/plain", "X-One": "a"},
+            "multiValueHeaders": {"content-type": ["application/json"], "Set-Cookie": ["a=1", "b=2"]},
+            "body": "{}",
+        }
+    )
+    assert response.headers.getlist("Content-Type") == ["application/json"]
+    assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert response.headers["X-One"] == "a"
+    defaulted = to_response({"statusCode": 204, "body": ""})
+    assert defaulted.headers.getlist("Content-Type") == ["application/json"]
+
+
+def test_a_body_that_is_not_utf8_reaches_the_function_as_api_gateway_passes_it(
+    gateway: LocalApiGateway, functions: FakeFunctions, tmp_path: Path
+) -> None:
+    token = tokens.issue(tmp_path, user="s@org.test", role="sender", org="org-1")
+    response = Client(gateway).post(
+        "/batches",
+        data=b'{"name": "caf\xe9"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200  # the function's answer, not the gateway's HTML 500
+    [(_, event)] = functions.calls
+    assert event["body"] == '{"name": "caf\ufffd"}'
+    assert event["isBase64Encoded"] is False

@@ -183,11 +183,11 @@ def test_steps_ranges_and_lists() -> None:
 
 
 def test_a_cron_that_cannot_fire_ends_at_once() -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the work done, whatever else the machine runs
     assert next_fire("cron(0 0 30 2 ? *)", "UTC", after=utc(2026, 1, 1)) is None
     assert next_fire("cron(0 0 * * ? 2020)", "UTC", after=utc(2026, 1, 1)) is None
     assert next_fire("cron(0 0 31 4,6,9,11 ? *)", "Europe/Berlin", after=utc(2026, 1, 1)) is None
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_a_far_future_year_is_found() -> None:

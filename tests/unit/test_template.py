@@ -213,6 +213,59 @@ def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_fi
     }
 
 
+def test_upload_bucket_access_is_logged_to_a_private_tls_only_log_bucket(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    logging = resources["UploadBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
+    logs = resources["AccessLogBucket"]["Properties"]
+    assert all(logs["PublicAccessBlockConfiguration"].values())
+    # server access logging delivers only into SSE-S3 buckets
+    [rule] = logs["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert logs["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == {"Ref": "LogRetentionDays"}
+    statements = resources["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [writer] = [s for s in statements if s["Effect"] == "Allow"]
+    assert writer["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert writer["Action"] == "s3:PutObject"
+    assert writer["Resource"] == {"Fn::Sub": f"${{AccessLogBucket.Arn}}/{logging['LogFilePrefix']}*"}
+    assert "aws:SourceAccount" in writer["Condition"]["StringEquals"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in statements
+    )
+
+
+def test_api_access_is_logged_without_tokens_or_personal_data(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    api = resources["BatchApi"]
+    setting = api["Properties"]["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(setting["Format"])  # one JSON object per request
+    assert line["route"] == "$context.resourcePath"  # the template: /c/{token}, never the token
+    variables = set(re.findall(r"\$context\.[\w.]+", setting["Format"]))
+    assert not variables & {"$context.path", "$context.identity.sourceIp", "$context.authorizer.claims.email"}
+    assert resources["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert api["DependsOn"] == "ApiGatewayAccount"  # the account's CloudWatch role must exist first
+    account_role = resources["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"]
+    assert account_role == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+
+
+def test_ses_events_topic_is_encrypted_with_a_key_ses_may_use(template: dict[str, Any]) -> None:
+    """SES can publish to an encrypted topic only under a customer-managed key that lets it
+    generate data keys; the AWS-managed SNS key's policy cannot allow that."""
+    resources = template["Resources"]
+    assert resources["SesEventsTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "SesEventsKey"}
+    key = resources["SesEventsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    statements = key["KeyPolicy"]["Statement"]
+    [ses] = [s for s in statements if s["Principal"] == {"Service": "ses.amazonaws.com"}]
+    assert sorted(ses["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert ses["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # SNS delivers to the queue without the key: the queue is SSE-SQS, which needs no key policy
+    queue = resources["DeliveryEventsQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert "KmsMasterKeyId" not in queue
+
+
 def _states(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for name, state in definition["States"].items():
@@ -306,7 +359,6 @@ def test_delivery_events_are_buffered_with_a_dead_letter_queue(template: dict[st
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     subscription = resources["DeliveryEventsSubscription"]["Properties"]
     assert (subscription["Protocol"], subscription["RawMessageDelivery"]) == ("sqs", True)
-    assert "KmsMasterKeyId" not in resources["SesEventsTopic"]["Properties"]  # SES could not publish
 
 
 def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[str, Any]) -> None:
@@ -345,3 +397,95 @@ def test_the_api_checks_organisation_senders_and_the_senders_send_from_any_verif
         policies = template["Resources"][function]["Properties"]["Policies"]
         [send] = [s for p in policies for s in p.get("Statement", []) if "ses:SendEmail" in s["Action"]]
         assert identities in send["Resource"], f"{function} cannot send from an organisation's sender"
+
+
+# Event sources whose service invokes the function asynchronously (InvocationType Event).
+ASYNC_EVENT_TYPES = {
+    "S3",
+    "SNS",
+    "Schedule",
+    "ScheduleV2",
+    "EventBridgeRule",
+    "CloudWatchEvent",
+    "CloudWatchLogs",
+}
+
+
+def _asynchronously_invoked(template: dict[str, Any]) -> set[str]:
+    """Functions invoked asynchronously, found from the template: an asynchronous event source, a
+    role of a service (EventBridge Scheduler) allowed to invoke it, or another function allowed to
+    invoke it (functions invoke functions only through ``dispatch.functions``, as ``Event``)."""
+    resources = template["Resources"]
+    functions = {n for n, s in resources.items() if s["Type"] == "AWS::Serverless::Function"}
+    found = {
+        name
+        for name in functions
+        for event in resources[name]["Properties"].get("Events", {}).values()
+        if event["Type"] in ASYNC_EVENT_TYPES
+    }
+    for name in functions:
+        for policy in resources[name]["Properties"].get("Policies", []):
+            if isinstance(policy, dict) and "LambdaInvokePolicy" in policy:
+                found |= _references(policy["LambdaInvokePolicy"]) & functions
+    for spec in resources.values():
+        if spec["Type"] == "AWS::IAM::Role":
+            for policy in spec["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    if "lambda:InvokeFunction" in statement["Action"]:
+                        found |= _references(statement["Resource"]) & functions
+    return found
+
+
+def test_functions_invoke_functions_only_asynchronously() -> None:
+    """What _asynchronously_invoked relies on: every Lambda invoke in the code is an Event."""
+    calls = [
+        (path, line)
+        for folder in ("layers", "functions")
+        for path in (ROOT / folder).rglob("*.py")
+        for line in path.read_text().splitlines()
+        if 'client("lambda")' in line or ".invoke(" in line
+    ]
+    assert calls, "no Lambda invocation found: the scan is stale"
+    for path, _ in calls:
+        assert 'InvocationType="Event"' in path.read_text(), path
+
+
+def test_every_asynchronously_invoked_function_keeps_its_failures_and_alarms_on_errors(
+    template: dict[str, Any], expanded: dict[str, Any]
+) -> None:
+    resources = template["Resources"]
+    asynchronous = _asynchronously_invoked(template)
+    assert asynchronous == {
+        "ValidateFunction",  # S3 notifications
+        "LifecycleFunction",  # clones, invoked as Event by the API
+        "ExportFunction",  # invoked as Event by the API
+        "ScheduleFunction",  # EventBridge Scheduler
+        "SweepFunction",  # EventBridge Scheduler (ScheduleV2)
+    }
+    alarms = [s["Properties"] for s in resources.values() if s["Type"] == "AWS::CloudWatch::Alarm"]
+    for name in sorted(asynchronous):
+        config = resources[name]["Properties"].get("EventInvokeConfig")
+        assert config, f"{name} is invoked asynchronously but has no EventInvokeConfig"
+        assert 0 <= config["MaximumRetryAttempts"] <= 2
+        assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
+        on_failure = config["DestinationConfig"]["OnFailure"]
+        assert on_failure["Type"] == "SQS"
+        [queue] = _references(on_failure["Destination"])
+        assert resources[queue]["Type"] == "AWS::SQS::Queue"
+        assert any(
+            (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "Errors")
+            and a["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+            for a in alarms
+        ), f"no Errors alarm on {name}"
+        assert any(
+            (a["Namespace"], a["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+            and a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+            for a in alarms
+        ), f"no depth alarm on {queue}"
+        role = expanded["Resources"][f"{name}Role"]["Properties"]
+        assert any(
+            statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"])
+            and statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+            for policy in role["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ), f"{name} cannot send to {queue}"

@@ -265,14 +265,14 @@ from dispatch.ingest.validator import validate_file
 from dispatch.processes.models import ProcessField
 
 fields = [ProcessField(name="email"), ProcessField(name="first_name"), ProcessField(name="note")]
-started = time.monotonic()
+started = time.process_time()  # the work done: CPU time, which a busy machine does not stretch
 result = validate_file(
     Path(sys.argv[1]), fields, region="US", limits=Limits(**json.loads(sys.argv[2])),
     on_accepted=lambda row: None, on_issue=lambda issue: None,
 )
 print(json.dumps({
     "outcome": result.outcome, "reason": result.reason, "rows": result.as_dict()["rows"],
-    "seconds": time.monotonic() - started,
+    "seconds": time.process_time() - started,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """

@@ -1,11 +1,17 @@
 """Settings as one pydantic model, read from the environment once per process.
 
-Domain code receives settings from :func:`get_settings`; nothing else reads ``os.environ``.
+Domain code receives settings from :func:`get_settings`; nothing else reads ``os.environ``, and
+nothing reads it after the first call: in Lambda the environment is fixed for the process. A host
+that runs several functions in one process (the local stack) gives each invocation its function's
+settings with :func:`scoped` instead of rewriting ``os.environ``, which every thread shares.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from pydantic import BaseModel
@@ -59,7 +65,26 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
 
-@lru_cache(maxsize=1)
+_SCOPED: ContextVar[Settings | None] = ContextVar("dispatch_settings", default=None)
+
+
 def get_settings() -> Settings:
-    """The process-wide settings; the cache is cleared by tests and the local runtime."""
+    """The settings of the current invocation: those of :func:`scoped`, else the environment's."""
+    current = _SCOPED.get()
+    return environment_settings() if current is None else current
+
+
+@lru_cache(maxsize=1)
+def environment_settings() -> Settings:
+    """The process's settings, read from ``os.environ`` once (tests clear the cache)."""
     return Settings.from_env()
+
+
+@contextmanager
+def scoped(settings: Settings) -> Iterator[None]:
+    """Run the enclosed code (in this thread or task) with ``settings``; nothing process-wide changes."""
+    token = _SCOPED.set(settings)
+    try:
+        yield
+    finally:
+        _SCOPED.reset(token)

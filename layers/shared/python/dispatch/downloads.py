@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pydantic import BaseModel, Field
+
 from dispatch import aws
 from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
 
 
-def download_link(settings: Settings, key: str, content_type: str, filename: str) -> dict[str, str]:
-    """``{"url", "expires_at"}`` for ``key``, downloaded as ``filename``."""
+class DownloadLink(BaseModel):
+    url: str = Field(description="a pre-signed GET; ask again for a fresh one once it expires")
+    expires_at: str
+
+
+def download_link(settings: Settings, key: str, content_type: str, filename: str) -> DownloadLink:
+    """A link to ``key``, downloaded as ``filename``."""
     ttl = settings.download_url_ttl_seconds
     url = aws.client("s3").generate_presigned_url(
         "get_object",
@@ -26,4 +33,4 @@ def download_link(settings: Settings, key: str, content_type: str, filename: str
         },
         ExpiresIn=ttl,
     )
-    return {"url": url, "expires_at": isoformat(utcnow() + timedelta(seconds=ttl))}
+    return DownloadLink(url=url, expires_at=isoformat(utcnow() + timedelta(seconds=ttl)))

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, DecimalException
+from functools import cached_property
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dispatch.errors import Conflict, InvalidRequest
+from dispatch.errors import Busy, Conflict, DispatchError, InvalidRequest
 from dispatch.numbers import SIGNIFICANT_DIGITS, dynamo_number
 
 _EXACT_INT = 10**SIGNIFICANT_DIGITS  # every integer below it in magnitude is stored as it is
@@ -67,6 +70,52 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return dict(to_dynamo(value))
 
 
+_CURSOR_PURPOSE = b"batch-dispatch page cursor"
+
+
+def cursor_key(link_key: bytes) -> bytes:
+    """The key that signs page cursors, derived from the link key for this purpose only (as offer
+    tokens are): no card link's signature is a valid cursor's, nor the other way round."""
+    return hmac.new(link_key, _CURSOR_PURPOSE, hashlib.sha256).digest()
+
+
+class PageCursors:
+    """The cursors a list endpoint hands out and takes back: ``<position>.<HMAC>``, where the
+    position is :func:`encode_cursor`'s and the HMAC covers it together with its scope — the
+    organisation and the query the page belongs to. A cursor is only accepted for the scope it
+    was given for: a forged, tampered, truncated or another query's (or organisation's) cursor is
+    an :class:`InvalidRequest`, found before the position is read.
+
+    ``key`` is called only when a cursor is signed or checked (a first page needs no key)."""
+
+    def __init__(self, key: Callable[[], bytes]) -> None:
+        self._load_key = key
+
+    @cached_property
+    def _key(self) -> bytes:
+        return self._load_key()
+
+    def _signature(self, scope: str, position: str) -> str:
+        digest = hmac.new(self._key, f"{scope}\0{position}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def seal(self, scope: str, position: str | None) -> str | None:
+        """The cursor to hand out for the next page (None: there is none)."""
+        return f"{position}.{self._signature(scope, position)}" if position else None
+
+    def open(self, scope: str, cursor: str | None) -> str | None:
+        """The position a cursor handed back continues from (None: the first page)."""
+        if not cursor:
+            return None
+        position, _, signature = cursor.rpartition(".")
+        genuine = hmac.compare_digest(
+            self._signature(scope, position).encode(), signature.encode("utf-8", "replace")
+        )
+        if not (genuine and position):
+            raise InvalidRequest("the cursor is not valid for this list; start again from the first page")
+        return position
+
+
 def query_all(table: Any, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every item a query matches, page after page (1 MB each): memory stays flat."""
     request = dict(query)
@@ -103,31 +152,81 @@ def owner_by_id(table: Any, id_key: str) -> str | None:
     return str(items[0]["pk"]).removeprefix("ORG#") if items else None
 
 
-# DynamoDB errors that a later attempt may not meet (throttling, a conflicting transaction, a 5xx).
-TRANSIENT = frozenset(
+# Why DynamoDB cancels a transaction, per item (``CancellationReasons``): a condition that did not
+# hold is the caller's answer; these are transient (another transaction on the same items,
+# throttling) and say nothing about the data. ``None`` marks the items that were fine.
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSIENT_REASONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+)
+TRANSIENT_ERRORS = frozenset(
     {
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
         "RequestLimitExceeded",
         "TransactionConflictException",
-        "InternalServerError",
+        "TransactionInProgressException",
+        "InternalServerError",  # a 5xx after the SDK's own retries
         "ServiceUnavailable",
     }
 )
+UNSTORABLE_NUMBER = (
+    "a number cannot be stored: at most 38 significant digits, a magnitude from 1e-130 to 1e126, "
+    "and no NaN or Infinity"
+)
 
 
-def is_transient(exc: ClientError) -> bool:
-    """Worth another attempt: throttling or a service fault, also inside a cancelled transaction."""
-    error = exc.response.get("Error", {})
-    if error.get("Code") in TRANSIENT:
-        return True
-    reasons = exc.response.get("CancellationReasons") or []
-    return any(reason.get("Code") in {"ThrottlingError", "TransactionConflict"} for reason in reasons)
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def cancellation_reasons(exc: ClientError) -> list[str]:
+    """Each item's reason of a cancelled transaction, in item order (``None``: it was fine)."""
+    return [str(reason.get("Code", "None")) for reason in exc.response.get("CancellationReasons") or []]
+
+
+def failed_conditions(exc: ClientError) -> list[int]:
+    """Which items' conditions did not hold: of a cancelled transaction, by index; ``[0]`` for a
+    single conditional write that failed."""
+    if error_code(exc) == "ConditionalCheckFailedException":
+        return [0]
+    return [index for index, code in enumerate(cancellation_reasons(exc)) if code == CONDITION_FAILED]
 
 
 def is_condition_failure(exc: ClientError) -> bool:
-    code = exc.response.get("Error", {}).get("Code", "")
-    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+    """A conditional write, or a transaction, refused because a condition did not hold (another
+    writer got there first). A transaction cancelled for any other reason is not one."""
+    return bool(failed_conditions(exc))
+
+
+def is_transient(exc: ClientError) -> bool:
+    """Refused for now, not for the data: throttling, or a transaction cancelled only because of
+    a concurrent transaction or throttling. The same write may succeed on a fresh attempt."""
+    if error_code(exc) in TRANSIENT_ERRORS:
+        return True
+    if error_code(exc) != "TransactionCanceledException":
+        return False
+    reasons = {code for code in cancellation_reasons(exc) if code != "None"}
+    return bool(reasons) and reasons <= TRANSIENT_REASONS
+
+
+def storage_error(exc: BaseException) -> DispatchError | None:
+    """The domain error a storage failure means, when it is not the service's own fault: a
+    transient refusal (:class:`Busy`: try again) or a number DynamoDB cannot hold
+    (:class:`InvalidRequest`); None for anything else. Validation rejects unstorable numbers
+    before they are written; this names the ones that reach the table anyway."""
+    if isinstance(exc, DecimalException) or (
+        isinstance(exc, TypeError) and str(exc) == "Infinity and NaN not supported"  # boto3's serializer
+    ):
+        return InvalidRequest(UNSTORABLE_NUMBER)
+    if not isinstance(exc, ClientError):
+        return None
+    if is_transient(exc):
+        return Busy("the data is being changed by another request or the service is busy; try again")
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    if error_code(exc) == "ValidationException" and "number" in message.casefold():
+        return InvalidRequest(UNSTORABLE_NUMBER)
+    return None
 
 
 def applied(write: Callable[[], object]) -> bool:

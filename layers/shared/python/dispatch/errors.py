@@ -50,6 +50,13 @@ class Unprocessable(DispatchError):
     code = "unprocessable"
 
 
+class Busy(DispatchError):
+    """A transient refusal by the storage layer (a concurrent transaction on the same items, or
+    throttling): nothing was written; the same request may succeed a moment later."""
+
+    code = "busy"
+
+
 class PermanentFailure(Exception):
     """A state machine step that retrying cannot mend: its input is wrong, or the batch moved on
     so that the step no longer applies. Every Task of ``statemachines/`` retries every other error

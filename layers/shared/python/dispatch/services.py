@@ -37,6 +37,7 @@ from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
 from dispatch.delivery.sender import ChunkSender
+from dispatch.dynamo import PageCursors, cursor_key
 from dispatch.exports.service import ExportService
 from dispatch.exports.store import ExportStore
 from dispatch.functions import Functions
@@ -307,3 +308,9 @@ def unassigned_drain(settings: Settings | None = None) -> UnassignedDrain:
         OrganisationStore(settings),
         CardStore(settings),
     )
+
+
+def page_cursors(settings: Settings | None = None) -> PageCursors:
+    """Signs and checks the API's page cursors; the key is read only when a cursor is."""
+    settings = settings or get_settings()
+    return PageCursors(lambda: cursor_key(link_signing_key(settings)))

@@ -92,7 +92,31 @@ class Agent(AgentInput):
         }
 
     def view(self) -> dict[str, Any]:
+        """As stored: the filters as written."""
         return {**self.model_dump(mode="json", by_alias=True), "filters": self.filter_specs()}
+
+    def public(self) -> AgentView:
+        return AgentView.model_validate(self.view())
+
+
+FilterValue = str | int | float | bool | list[str | int | float]
+
+
+class AgentView(BaseModel):
+    """An agent as the API shows it; each filter as written (``equals``, ``in``, ``min``/``max``)."""
+
+    id: str
+    org_id: str
+    email: str
+    name: str
+    user_id: str | None
+    work_phone: str | None
+    work_email: str | None
+    available: bool
+    groups: list[str]
+    filters: dict[str, dict[str, FilterValue]]
+    created_at: str
+    updated_at: str
 
 
 class GroupInput(BaseModel):
@@ -106,6 +130,18 @@ class Group(GroupInput):
     id: str
     org_id: str
     created_at: str
+
+
+class RotationPlace(BaseModel):
+    agent_id: str
+    available: bool
+    assigned: int = Field(description="cards assigned to the agent in this group")
+
+
+class GroupView(Group):
+    """A group and its members in rotation order (the next to be assigned first)."""
+
+    rotation: list[RotationPlace]
 
 
 class AssignmentType(StrEnum):

@@ -32,7 +32,7 @@ from dispatch.cards.models import Card
 from dispatch.clock import now_iso
 from dispatch.config import Settings
 from dispatch.delivery.backoff import backoff
-from dispatch.dynamo import is_condition_failure, to_dynamo
+from dispatch.dynamo import failed_conditions, is_condition_failure, is_transient, to_dynamo
 from dispatch.errors import Conflict
 
 POOLED = frozenset(
@@ -205,10 +205,9 @@ class Assigner:
         try:
             aws.client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if not is_condition_failure(exc):
+            if not (is_condition_failure(exc) or is_transient(exc)):
                 raise
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
-            return next((i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"), RETRY)
+            return next(iter(failed_conditions(exc)), RETRY)
         finally:
             took = time.monotonic() - started
             self._latency = max(MIN_BACKOFF, 0.8 * self._latency + 0.2 * took)

@@ -21,11 +21,21 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch.assignment.agent_file import read_agent_file
 from dispatch.assignment.messages import AgentQueue, Notice
-from dispatch.assignment.models import Agent, AgentInput, Assignment, AssignmentState, Group, GroupInput
+from dispatch.assignment.models import (
+    Agent,
+    AgentInput,
+    AgentView,
+    Assignment,
+    AssignmentState,
+    Group,
+    GroupInput,
+    GroupView,
+    RotationPlace,
+)
 from dispatch.assignment.rotation import Assigner, CardTaken, agent_pool, pool_key
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
-from dispatch.cards.models import Card
+from dispatch.cards.models import Card, CardSummary, CardView
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso, utcnow
 from dispatch.dynamo import decode_cursor, encode_cursor
@@ -63,6 +73,38 @@ class Activity(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
+class ImportRowError(BaseModel):
+    row: int
+    column: str | None
+    code: str
+    message: str
+
+
+class ImportResult(BaseModel):
+    """What an agents file did: rows read, agents created and updated, rows not applied and why."""
+
+    rows: int
+    created: int
+    updated: int
+    errors: list[ImportRowError]
+
+
+class WorkSummary(BaseModel):
+    group_id: str | None
+    by: str | None
+    assigned_at: str | None
+    work_status: str | None
+    last_activity: dict[str, str] | None
+    activity_count: int
+
+
+class WorkedCard(CardSummary):
+    """One line of an agent's cards: the card's summary and where its work stands."""
+
+    batch_id: str
+    assignment: WorkSummary
+
+
 @dataclass
 class AssignmentService:
     agents: AgentStore
@@ -71,7 +113,7 @@ class AssignmentService:
     queue: AgentQueue
 
     # ---- agents ---------------------------------------------------------------------------------
-    def create_agent(self, caller: Caller, body: AgentInput) -> dict[str, Any]:
+    def create_agent(self, caller: Caller, body: AgentInput) -> AgentView:
         caller.require(Role.admin)
         self._groups_exist(caller, body.groups)
         moment = now_iso()
@@ -83,9 +125,9 @@ class AssignmentService:
             **body.model_dump(),
         )
         self.agents.create_agent(agent)
-        return agent.view()
+        return agent.public()
 
-    def replace_agent(self, caller: Caller, agent_id: str, body: AgentInput) -> dict[str, Any]:
+    def replace_agent(self, caller: Caller, agent_id: str, body: AgentInput) -> AgentView:
         caller.require(Role.admin)
         self._groups_exist(caller, body.groups)
         before = self.agents.agent(caller.org_id, agent_id)
@@ -100,16 +142,16 @@ class AssignmentService:
             **values,
         )
         self.agents.update_agent(before, after)
-        return after.view()
+        return after.public()
 
-    def set_my_availability(self, caller: Caller, available: bool) -> dict[str, Any]:
+    def set_my_availability(self, caller: Caller, available: bool) -> AgentView:
         """An agent switches themself on or off (an admin can do it through the agent)."""
         me = self._me(caller)
         after = me.model_copy(update={"available": available, "updated_at": now_iso()})
         self.agents.update_agent(me, after)
-        return after.view()
+        return after.public()
 
-    def import_agents(self, caller: Caller, body: AgentImport, region: str) -> dict[str, Any]:
+    def import_agents(self, caller: Caller, body: AgentImport, region: str) -> ImportResult:
         """Create or update (by email) every valid row; rows with errors are reported, not applied."""
         caller.require(Role.admin)
         try:
@@ -135,12 +177,12 @@ class AssignmentService:
                     updated += 1
             except DispatchError as exc:
                 errors.append({"row": row, "column": None, "code": exc.code, "message": exc.message})
-        return {
-            "rows": result.rows,
-            "created": created,
-            "updated": updated,
-            "errors": sorted(errors, key=lambda e: e["row"]),
-        }
+        return ImportResult(
+            rows=result.rows,
+            created=created,
+            updated=updated,
+            errors=[ImportRowError.model_validate(error) for error in sorted(errors, key=lambda e: e["row"])],
+        )
 
     def delete_agent(self, caller: Caller, agent_id: str) -> None:
         """Only an agent without assigned cards: theirs would be left with nobody to work them and
@@ -153,47 +195,44 @@ class AssignmentService:
             )
         self.agents.delete_agent(agent)
 
-    def get_agent(self, caller: Caller, agent_id: str) -> dict[str, Any]:
-        return self.agents.agent(caller.org_id, agent_id).view()
+    def get_agent(self, caller: Caller, agent_id: str) -> AgentView:
+        return self.agents.agent(caller.org_id, agent_id).public()
 
     def list_agents(
         self, caller: Caller, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[AgentView], str | None]:
         agents, next_cursor = self.agents.agents(caller.org_id, limit, cursor)
-        return [agent.view() for agent in agents], next_cursor
+        return [agent.public() for agent in agents], next_cursor
 
     # ---- groups ---------------------------------------------------------------------------------
-    def create_group(self, caller: Caller, body: GroupInput) -> dict[str, Any]:
+    def create_group(self, caller: Caller, body: GroupInput) -> Group:
         caller.require(Role.admin)
         if body.default_agent_id:
             self.agents.agent(caller.org_id, body.default_agent_id)
         group = Group(id=new_id(utcnow()), org_id=caller.org_id, created_at=now_iso(), **body.model_dump())
         self.agents.put_group(group, new=True)
-        return group.model_dump(mode="json")
+        return group
 
-    def replace_group(self, caller: Caller, group_id: str, body: GroupInput) -> dict[str, Any]:
+    def replace_group(self, caller: Caller, group_id: str, body: GroupInput) -> Group:
         caller.require(Role.admin)
         before = self.agents.group(caller.org_id, group_id)
         if body.default_agent_id:
             self.agents.agent(caller.org_id, body.default_agent_id)
         group = before.model_copy(update=body.model_dump())
         self.agents.put_group(group, new=False)
-        return group.model_dump(mode="json")
+        return group
 
-    def get_group(self, caller: Caller, group_id: str) -> dict[str, Any]:
+    def get_group(self, caller: Caller, group_id: str) -> GroupView:
         """The group, and its members in rotation order (next to be assigned first)."""
         group = self.agents.group(caller.org_id, group_id)
         members = sorted(self.agents.members(group.id), key=lambda m: (m.rank, m.agent_id))
         rotation = [
-            {"agent_id": m.agent_id, "available": m.available, "assigned": m.assigned} for m in members
+            RotationPlace(agent_id=m.agent_id, available=m.available, assigned=m.assigned) for m in members
         ]
-        return {**group.model_dump(mode="json"), "rotation": rotation}
+        return GroupView.model_validate({**dict(group), "rotation": rotation})
 
-    def list_groups(
-        self, caller: Caller, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        groups, next_cursor = self.agents.groups(caller.org_id, limit, cursor)
-        return [group.model_dump(mode="json") for group in groups], next_cursor
+    def list_groups(self, caller: Caller, limit: int, cursor: str | None) -> tuple[list[Group], str | None]:
+        return self.agents.groups(caller.org_id, limit, cursor)
 
     def delete_group(self, caller: Caller, group_id: str) -> None:
         caller.require(Role.admin)
@@ -203,14 +242,14 @@ class AssignmentService:
     # ---- cards ----------------------------------------------------------------------------------
     def available_to_me(
         self, caller: Caller, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[CardSummary], str | None]:
         """Cards waiting for the first claim in the caller's groups that the caller is eligible
         for, group after group (the cursor says which group and where in it)."""
         me = self._me(caller)
         groups = sorted(me.groups)
         position = decode_cursor(cursor) or {}
         index, key = int(position.get("g", 0)), position.get("k")
-        found: list[dict[str, Any]] = []
+        found: list[CardSummary] = []
         while index < len(groups) and len(found) < limit:
             pool = pool_key(caller.org_id, groups[index], AssignmentState.available)
             cards, last = self.cards.in_pool(pool, limit, key)
@@ -220,16 +259,14 @@ class AssignmentService:
             index, key = index + 1, None
         return found, encode_cursor({"g": index}) if index < len(groups) else None
 
-    def my_cards(
-        self, caller: Caller, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    def my_cards(self, caller: Caller, limit: int, cursor: str | None) -> tuple[list[WorkedCard], str | None]:
         """The cards assigned to the caller, least recently worked (or assigned) first: the ones
         closest to being retrieved as idle lead. Working a card moves it to the end."""
         me = self._me(caller)
         cards, last = self.cards.in_pool(agent_pool(caller.org_id, me.id), limit, decode_cursor(cursor))
         return [_worked(card) for card in cards], encode_cursor(last)
 
-    def record_activity(self, caller: Caller, card_id: str, body: Activity) -> dict[str, Any]:
+    def record_activity(self, caller: Caller, card_id: str, body: Activity) -> CardView:
         """The card's agent (or an admin, for them) records work on it: an activity entry, maybe a
         new work status; the card counts as worked now. 403 for anyone else; 409 when the card is
         not assigned, or was reassigned or taken back before the work was written."""
@@ -255,7 +292,7 @@ class AssignmentService:
             )
         return worked.public()
 
-    def claim(self, caller: Caller, card_id: str) -> dict[str, Any]:
+    def claim(self, caller: Caller, card_id: str) -> CardView:
         """The first eligible agent to claim an offered card gets it; later claims are 409."""
         me = self._me(caller)
         card = self._card(caller, card_id)
@@ -273,7 +310,7 @@ class AssignmentService:
             raise Conflict("another agent claimed this card first", _state(self.cards.get(card_id))) from exc
         return self.cards.get(card_id).public()
 
-    def assign(self, caller: Caller, card_id: str, body: ManualAssignment) -> dict[str, Any]:
+    def assign(self, caller: Caller, card_id: str, body: ManualAssignment) -> CardView:
         """Assign (or reassign) a card by hand; the agent moves to the top of its group's rotation
         and is told."""
         caller.require(Role.sender)
@@ -342,19 +379,16 @@ def _state(card: Card) -> dict[str, Any]:
     return {"assignment": card.assignment.state.value if card.assignment else None}
 
 
-def _worked(card: Card) -> dict[str, Any]:
+def _worked(card: Card) -> WorkedCard:
     """One line of an agent's card list: the card's summary and where its work stands."""
     assignment = card.assignment
     activity = assignment.activity if assignment else []
-    return {
-        **card.summary(),
-        "batch_id": card.batch_id,
-        "assignment": {
-            "group_id": assignment.group_id if assignment else None,
-            "by": assignment.by if assignment else None,
-            "assigned_at": assignment.at if assignment else None,
-            "work_status": assignment.work_status if assignment else None,
-            "last_activity": activity[-1] if activity else None,
-            "activity_count": len(activity),
-        },
-    }
+    work = WorkSummary(
+        group_id=assignment.group_id if assignment else None,
+        by=assignment.by if assignment else None,
+        assigned_at=assignment.at if assignment else None,
+        work_status=assignment.work_status if assignment else None,
+        last_activity=activity[-1] if activity else None,
+        activity_count=len(activity),
+    )
+    return WorkedCard.model_validate({**dict(card.summary()), "batch_id": card.batch_id, "assignment": work})

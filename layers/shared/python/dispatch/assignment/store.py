@@ -29,10 +29,11 @@ from dispatch.config import Settings
 from dispatch.dynamo import (
     applied,
     conflict_on_condition,
+    failed_conditions,
     from_dynamo,
-    is_condition_failure,
     query_all,
     query_page,
+    storage_error,
     to_dynamo,
 )
 from dispatch.emails import canonical_email
@@ -82,7 +83,7 @@ class AgentStore:
             self._put(f"GROUP#{group}", f"MEMBER#{agent.id}", _member_item(agent), new=True)
             for group in agent.groups
         ]
-        self._transact(items, "an agent with this email or user id already exists")
+        self._transact(items)
 
     def update_agent(self, before: Agent, after: Agent) -> None:
         """Replace an agent; pointers and memberships follow (a rotation rank is kept)."""
@@ -95,13 +96,13 @@ class AgentStore:
             items.append(self._delete(f"GROUP#{group}", f"MEMBER#{after.id}"))
         for group in after.groups:
             items.append(self._member_update(group, after))
-        self._transact(items, "an agent with this email or user id already exists")
+        self._transact(items)
 
     def delete_agent(self, agent: Agent) -> None:
         items = [self._delete(_org(agent.org_id), f"AGENT#{agent.id}")]
         items += [self._delete(_org(agent.org_id), key) for key in _pointer_keys(agent)]
         items += [self._delete(f"GROUP#{group}", f"MEMBER#{agent.id}") for group in agent.groups]
-        self._transact(items, "the agent changed meanwhile")
+        self._transact(items)
 
     def agent(self, org_id: str, agent_id: str) -> Agent:
         return self._one(org_id, "AGENT#", agent_id, Agent, "agent")
@@ -136,7 +137,7 @@ class AgentStore:
             },
             self._pointer(agent, f"AGENTUSER#{user_id}"),
         ]
-        self._transact(items, "the agent or the user is already linked to someone else")
+        self._transact(items, "the agent is already linked to another user")
         return agent.model_copy(update={"user_id": user_id})
 
     def agents(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Agent], str | None]:
@@ -291,13 +292,34 @@ class AgentStore:
             }
         }
 
-    def _transact(self, items: list[dict[str, Any]], conflict: str) -> None:
+    def _transact(
+        self, items: list[dict[str, Any]], changed: str = "the agent changed meanwhile; read it again"
+    ) -> None:
+        """Write an agent's items at once. Refused, the reason is read per item: the condition
+        that failed says which (:func:`_conflict`; ``changed`` when it is the agent's own item); a
+        transient cancellation is :class:`Busy`."""
         try:
             aws.client("dynamodb").transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if is_condition_failure(exc):
-                raise Conflict(conflict) from exc
-            raise
+            failed = failed_conditions(exc)
+            if failed:
+                raise _conflict(items[failed[0]], changed) from exc
+            refused = storage_error(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+
+
+def _conflict(item: dict[str, Any], changed: str) -> Conflict:
+    """What a failed condition on one of an agent's items means: a unique pointer (email, user id)
+    taken by another agent, or an item another request wrote first."""
+    write = item.get("Put") or item.get("Update") or item.get("Delete") or {}
+    key = str((write.get("Item") or write.get("Key") or {}).get("sk", {}).get("S", ""))
+    if key.startswith("AGENTEMAIL#"):
+        return Conflict("an agent with this email already exists", {"field": "email"})
+    if key.startswith("AGENTUSER#"):
+        return Conflict("an agent with this user id already exists", {"field": "user_id"})
+    return Conflict(changed)
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:

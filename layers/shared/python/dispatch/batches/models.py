@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from dispatch.downloads import DownloadLink
 
 
 class BatchStatus(StrEnum):
@@ -185,8 +188,42 @@ class Batch(BaseModel):
         """The chunk holding a file row (None for a row that became no card)."""
         return next((chunk for chunk in self.chunks if chunk.first_row <= row <= chunk.last_row), None)
 
-    def public(self) -> dict[str, object]:
+    def public(self) -> BatchView:
         """The API view: everything but internal storage details."""
-        body = self.model_dump(mode="json", exclude={"chunks", "source_key", "source_version", "report_key"})
-        body["sent_label"] = f"{self.counters.sent}/{self.counters.cards} sent"
-        return body
+        return BatchView.model_validate(
+            {**dict(self), "sent_label": f"{self.counters.sent}/{self.counters.cards} sent"}
+        )
+
+
+class BatchView(Batch):
+    """A batch as the API shows it: all but where its file, chunks and report are stored, and
+    "X/Y sent"."""
+
+    chunks: list[Chunk] = Field(default_factory=list, exclude=True)
+    source_key: str = Field(exclude=True)
+    source_version: str | None = Field(default=None, exclude=True)
+    report_key: str | None = Field(default=None, exclude=True)
+    sent_label: str = Field(description='"X/Y sent": the cards that reached a provider, of all cards')
+
+
+class Upload(BaseModel):
+    """A pre-signed POST for the batch's file: the form ``fields``, then the file as ``file``."""
+
+    method: Literal["POST"]
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+    max_bytes: int
+
+
+class NewBatchView(BatchView):
+    """``POST /batches``: the batch waiting for its file, and where to upload it."""
+
+    upload: Upload
+
+
+class ErrorReport(DownloadLink):
+    """A link to a batch's row-error report (CSV)."""
+
+    id: str
+    rows_rejected: int

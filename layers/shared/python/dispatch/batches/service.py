@@ -14,9 +14,17 @@ from dispatch.auth import Caller, Role
 from dispatch.batches.approval import four_eyes, is_creator
 from dispatch.batches.clone import CLONABLE, Recipients
 from dispatch.batches.content import content_digest
-from dispatch.batches.dry_run import DryRun
+from dispatch.batches.dry_run import DryRun, DryRunView
 from dispatch.batches.execution import Executions
-from dispatch.batches.models import Approval, Batch, BatchStatus, Counters
+from dispatch.batches.models import (
+    Approval,
+    Batch,
+    BatchStatus,
+    Counters,
+    ErrorReport,
+    NewBatchView,
+    Upload,
+)
 from dispatch.batches.store import BatchQuery, BatchStore
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
@@ -71,7 +79,7 @@ class BatchService:
     workflow: Workflow
     functions: Functions
 
-    def create(self, caller: Caller, body: NewBatch) -> dict[str, Any]:
+    def create(self, caller: Caller, body: NewBatch) -> NewBatchView:
         """A batch waiting for its file, and a pre-signed POST that accepts only a file within limits."""
         caller.require(Role.sender)
         process = self.processes.get(caller.org_id, body.process_id)
@@ -99,19 +107,19 @@ class BatchService:
             Conditions=[["content-length-range", 1, self.settings.max_file_bytes]],
             ExpiresIn=ttl,
         )
-        upload = {
-            "method": "POST",
-            "url": post["url"],
-            "fields": post["fields"],
-            "expires_at": isoformat(moment + timedelta(seconds=ttl)),
-            "max_bytes": self.settings.max_file_bytes,
-        }
-        return {**batch.public(), "upload": upload}
+        upload = Upload(
+            method="POST",
+            url=post["url"],
+            fields=post["fields"],
+            expires_at=isoformat(moment + timedelta(seconds=ttl)),
+            max_bytes=self.settings.max_file_bytes,
+        )
+        return NewBatchView.model_validate({**dict(batch.public()), "upload": upload})
 
     def get(self, caller: Caller, batch_id: str) -> Batch:
         return self.batches.get(caller.org_id, batch_id)
 
-    def error_report(self, caller: Caller, batch_id: str) -> dict[str, Any]:
+    def error_report(self, caller: Caller, batch_id: str) -> ErrorReport:
         """A pre-signed, expiring link to the row-error report; ask again for a fresh one."""
         batch = self.batches.get(caller.org_id, batch_id)
         if not batch.report_key:
@@ -119,11 +127,7 @@ class BatchService:
         link = download_link(
             self.settings, batch.report_key, "text/csv; charset=utf-8", f"{batch.id}-errors.csv"
         )
-        return {
-            "id": batch.id,
-            **link,
-            "rows_rejected": batch.counters.rejected,
-        }
+        return ErrorReport(id=batch.id, rows_rejected=batch.counters.rejected, **dict(link))
 
     def list(self, caller: Caller, query: BatchQuery) -> tuple[list[Batch], str | None]:
         return self.batches.list(caller.org_id, query)
@@ -157,7 +161,7 @@ class BatchService:
             self.workflow.close_all(rejected, CardStatus.rejected)
         return rejected
 
-    def dry_run(self, caller: Caller, batch_id: str, dry_runs: Callable[[], DryRun]) -> dict[str, Any]:
+    def dry_run(self, caller: Caller, batch_id: str, dry_runs: Callable[[], DryRun]) -> DryRunView:
         """What approving would do: row errors, a few rendered cards, and the estimated finish."""
         batch = self.batches.get(caller.org_id, batch_id)
         if batch.status not in {BatchStatus.generating, BatchStatus.pending_approval, BatchStatus.approved}:

@@ -30,6 +30,7 @@ from dispatch.dynamo import (
     encode_cursor,
     from_dynamo,
     is_condition_failure,
+    is_transient,
     owner_by_id,
     query_all,
     to_dynamo,
@@ -188,7 +189,7 @@ class BatchStore:
             try:
                 client.transact_write_items(TransactItems=items)
             except ClientError as exc:
-                if is_condition_failure(exc):
+                if is_condition_failure(exc) or is_transient(exc):
                     continue  # another settlement of this chunk won: recompute against its version
                 raise
             return

@@ -39,7 +39,7 @@ from dispatch.cards.models import ACCESS_HISTORY, Card
 from dispatch.cards.store import CardChange
 from dispatch.clock import isoformat, parse_iso
 from dispatch.config import Settings
-from dispatch.dynamo import is_condition_failure
+from dispatch.dynamo import failed_conditions, is_condition_failure, is_transient
 
 _serializer = TypeSerializer()
 ATTEMPTS = 5  # a marker that changes between its read and the transaction: read again
@@ -53,12 +53,6 @@ class Outcome(Enum):
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in values.items()}
-
-
-def _cancelled_items(exc: ClientError) -> list[int]:
-    """Which items of a cancelled transaction failed their condition."""
-    reasons = exc.response.get("CancellationReasons") or []
-    return [index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
 
 
 class CountedChanges:
@@ -140,11 +134,11 @@ class CountedChanges:
             try:
                 aws.client("dynamodb").transact_write_items(TransactItems=items)
             except ClientError as exc:
-                if not is_condition_failure(exc):
+                if not (is_condition_failure(exc) or is_transient(exc)):
                     raise
-                if 0 in _cancelled_items(exc):
+                if 0 in failed_conditions(exc):
                     return Outcome.card_changed
-                continue  # the marker changed since it was read (a settlement, another event)
+                continue  # the marker changed since it was read (a settlement, another event), or busy
             return Outcome.applied
         return Outcome.card_changed
 

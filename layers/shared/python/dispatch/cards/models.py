@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from dispatch.assignment.models import Assignment
 
@@ -87,25 +87,51 @@ class Card(BaseModel):
     def last_distribution(self) -> Distribution | None:
         return self.distributions[-1] if self.distributions else None
 
-    def public(self) -> dict[str, object]:
+    def public(self) -> CardView:
         """The API view: the card with its last distribution called out."""
-        body = self.model_dump(mode="json")
-        last = self.last_distribution
-        body["last_distribution"] = last.model_dump() if last else None
-        return body
+        return CardView.model_validate(dict(self))
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> CardSummary:
         """One line of a batch's card list."""
-        last = self.last_distribution
-        return {
-            "id": self.id,
-            "row": self.row,
-            "status": self.status.value,
-            "email": self.email,
-            "phone": self.phone,
-            "error": self.error,
-            "sent_at": self.sent_at,
-            "accessed_at": self.accessed_at,
-            "access_count": self.access_count,
-            "last_distribution": last.model_dump() if last else None,
-        }
+        return CardSummary(
+            id=self.id,
+            row=self.row,
+            status=self.status,
+            email=self.email,
+            phone=self.phone,
+            error=self.error,
+            sent_at=self.sent_at,
+            accessed_at=self.accessed_at,
+            access_count=self.access_count,
+            last_distribution=self.last_distribution,
+        )
+
+
+class CardView(Card):
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def last_distribution(self) -> Distribution | None:
+        return self.distributions[-1] if self.distributions else None
+
+
+class CardSummary(BaseModel):
+    id: str
+    row: int
+    status: CardStatus
+    email: str | None
+    phone: str | None
+    error: str | None
+    sent_at: str | None
+    accessed_at: str | None
+    access_count: int
+    last_distribution: Distribution | None
+
+
+class PrefilledCard(BaseModel):
+    """What a process page reads for its card (``GET /c/{token}/data``): every field of the
+    process (null when the row had none) and the recipient's addresses."""
+
+    card_id: str
+    values: dict[str, Any]
+    email: str | None
+    phone: str | None

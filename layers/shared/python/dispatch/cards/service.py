@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -24,7 +24,7 @@ from dispatch.auth import Caller, Role
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
-from dispatch.cards.models import Card, CardStatus
+from dispatch.cards.models import Card, CardStatus, CardSummary, CardView
 from dispatch.cards.store import CardStore
 from dispatch.delivery.sender import ChunkSender
 from dispatch.emails import canonical_email
@@ -59,12 +59,12 @@ class CardService:
     organisations: OrganisationStore
     workflow: Workflow
 
-    def get(self, caller: Caller, card_id: str) -> dict[str, Any]:
+    def get(self, caller: Caller, card_id: str) -> CardView:
         return self._card(caller, card_id).public()
 
     def list(
         self, caller: Caller, batch_id: str, status: CardStatus | None, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, object]], str | None]:
+    ) -> tuple[list[CardSummary], str | None]:
         self.batches.get(caller.org_id, batch_id)  # NotFound for another organisation's batch
         cards, next_cursor = self.cards.page(batch_id, status, limit, cursor)
         return [card.summary() for card in cards], next_cursor
@@ -75,7 +75,7 @@ class CardService:
         card_id: str,
         body: Distribute,
         sender_for: Callable[[Batch, Caller], ChunkSender],
-    ) -> dict[str, Any]:
+    ) -> CardView:
         card = self._card(caller, card_id)
         role = DISTRIBUTABLE.get(card.status)
         if role is None:

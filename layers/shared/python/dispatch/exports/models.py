@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 EXTRA_COLUMNS = ("status", "channel", "sent_at", "error", "accessed_at")
 
@@ -39,3 +39,18 @@ class ExportJob(BaseModel):
     rows: int | None = None
     error: str | None = None
     expires_at: int  # TTL: the job goes with its file
+
+
+class ExportView(BaseModel):
+    """An export as the API shows it; ``url`` and ``expires_at`` once it is ready."""
+
+    id: str
+    batch_id: str
+    format: Literal["csv", "xlsx"]
+    status: ExportStatus
+    rows: int | None
+    requested_at: str
+    current: bool = Field(description="false once the batch changed after the export was written")
+    url: str | None = None
+    expires_at: str | None = None
+    error: str | None = None

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -28,7 +27,7 @@ from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.downloads import download_link
 from dispatch.errors import Conflict, NotFound
-from dispatch.exports.models import EXTRA_COLUMNS, ExportJob, ExportRequest, ExportStatus
+from dispatch.exports.models import EXTRA_COLUMNS, ExportJob, ExportRequest, ExportStatus, ExportView
 from dispatch.exports.store import ExportStore
 from dispatch.exports.upload import MultipartSink
 from dispatch.exports.writers import FORMATS, open_writer
@@ -52,7 +51,7 @@ class ExportService:
     processes: ProcessStore
     functions: Functions
 
-    def request(self, caller: Caller, batch_id: str, body: ExportRequest) -> tuple[dict[str, Any], int]:
+    def request(self, caller: Caller, batch_id: str, body: ExportRequest) -> tuple[ExportView, int]:
         """(view, 200) when the file is ready, (view, 202) while it is being written."""
         caller.require(Role.sender)
         batch = self.batches.get(caller.org_id, batch_id)
@@ -86,7 +85,7 @@ class ExportService:
         current = self.exports.get(batch.id, export_id) or job
         return self._view(current, batch), 200 if current.status is ExportStatus.ready else 202
 
-    def get(self, caller: Caller, batch_id: str, export_id: str) -> dict[str, Any]:
+    def get(self, caller: Caller, batch_id: str, export_id: str) -> ExportView:
         batch = self.batches.get(caller.org_id, batch_id)
         job = self.exports.get(batch.id, export_id)
         if job is None:
@@ -133,22 +132,23 @@ class ExportService:
                 *_extra(card),
             ]
 
-    def _view(self, job: ExportJob, batch: Batch) -> dict[str, Any]:
-        view: dict[str, Any] = {
-            "id": job.id,
-            "batch_id": job.batch_id,
-            "format": job.format,
-            "status": job.status.value,
-            "rows": job.rows,
-            "requested_at": job.requested_at,
-            "current": job.revision == batch.revision,
-        }
+    def _view(self, job: ExportJob, batch: Batch) -> ExportView:
+        view = ExportView(
+            id=job.id,
+            batch_id=job.batch_id,
+            format=job.format,
+            status=job.status,
+            rows=job.rows,
+            requested_at=job.requested_at,
+            current=job.revision == batch.revision,
+        )
         if job.status is ExportStatus.ready:
-            view.update(
-                download_link(self.settings, job.key, FORMATS[job.format].content_type, _filename(batch, job))
+            link = download_link(
+                self.settings, job.key, FORMATS[job.format].content_type, _filename(batch, job)
             )
+            view.url, view.expires_at = link.url, link.expires_at
         if job.status is ExportStatus.failed:
-            view["error"] = "the export could not be written; request it again"
+            view.error = "the export could not be written; request it again"
         return view
 
     def _file_exists(self, key: str) -> bool:

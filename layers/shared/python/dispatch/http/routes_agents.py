@@ -3,17 +3,21 @@ my assigned cards, recording work on a card)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from http import HTTPStatus
+from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict
 
 from dispatch import services
-from dispatch.assignment.models import AgentInput, GroupInput
-from dispatch.assignment.service import Activity, AgentImport, ManualAssignment
+from dispatch.assignment.models import AgentInput, AgentView, Group, GroupInput, GroupView
+from dispatch.assignment.service import Activity, AgentImport, ImportResult, ManualAssignment, WorkedCard
+from dispatch.cards.models import CardSummary, CardView
 from dispatch.http.caller import current_caller
-from dispatch.http.responses import page
+from dispatch.http.contract import Page, documented
+from dispatch.http.paging import Cursor, page, start
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -25,98 +29,156 @@ class Availability(BaseModel):
     available: bool
 
 
-@router.post("/agents", summary="Create an agent (admin)")
-def create_agent(body: AgentInput) -> tuple[dict[str, Any], int]:
-    return services.assignment_service().create_agent(current_caller(router), body), 201
+@router.post(
+    "/agents",
+    summary="Create an agent (admin)",
+    status_code=201,
+    responses=documented(409, success=201, body=True),
+)
+def create_agent(body: AgentInput) -> AgentView:
+    return services.assignment_service().create_agent(current_caller(router), body)
 
 
-@router.post("/agents/import", summary="Create or update agents from a CSV/XLSX file (admin)")
-def import_agents(body: AgentImport) -> dict[str, Any]:
+@router.post(
+    "/agents/import",
+    summary="Create or update agents from a CSV/XLSX file (admin)",
+    responses=documented(422, body=True),
+)
+def import_agents(body: AgentImport) -> ImportResult:
     caller = current_caller(router)
     region = services.organisation_service().settings(caller).default_phone_region
     return services.assignment_service().import_agents(caller, body, region)
 
 
-@router.get("/agents", summary="List agents")
-def list_agents(limit: Limit = 50, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    items, next_cursor = services.assignment_service().list_agents(current_caller(router), limit, cursor)
-    return page(items, next_cursor)
-
-
-@router.get("/agents/me/available", summary="Cards offered to every eligible agent, that I may claim")
-def my_available_cards(limit: Limit = 50, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    items, next_cursor = services.assignment_service().available_to_me(current_caller(router), limit, cursor)
-    return page(items, next_cursor)
+@router.get("/agents", summary="List agents", responses=documented(takes_input=True))
+def list_agents(limit: Limit = 50, cursor: Cursor = None) -> Page[AgentView]:
+    caller = current_caller(router)
+    items, position = services.assignment_service().list_agents(caller, limit, start(router, cursor))
+    return page(router, Page[AgentView], items, position)
 
 
 @router.get(
-    "/agents/me/cards", summary="Cards assigned to me, least recently worked first (next to be retrieved)"
+    "/agents/me/available",
+    summary="Cards offered to every eligible agent, that I may claim",
+    responses=documented(takes_input=True),
 )
-def my_cards(limit: Limit = 50, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    items, next_cursor = services.assignment_service().my_cards(current_caller(router), limit, cursor)
-    return page(items, next_cursor)
+def my_available_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[CardSummary]:
+    caller = current_caller(router)
+    items, position = services.assignment_service().available_to_me(caller, limit, start(router, cursor))
+    return page(router, Page[CardSummary], items, position)
 
 
-@router.put("/agents/me/availability", summary="Switch myself on or off for distribution")
-def my_availability(body: Availability) -> dict[str, Any]:
+@router.get(
+    "/agents/me/cards",
+    summary="Cards assigned to me, least recently worked first (next to be retrieved)",
+    responses=documented(takes_input=True),
+)
+def my_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[WorkedCard]:
+    caller = current_caller(router)
+    items, position = services.assignment_service().my_cards(caller, limit, start(router, cursor))
+    return page(router, Page[WorkedCard], items, position)
+
+
+@router.put(
+    "/agents/me/availability",
+    summary="Switch myself on or off for distribution",
+    responses=documented(409, body=True),
+)
+def my_availability(body: Availability) -> AgentView:
     return services.assignment_service().set_my_availability(current_caller(router), body.available)
 
 
-@router.get("/agents/<agent_id>", summary="An agent")
-def get_agent(agent_id: str) -> dict[str, Any]:
+@router.get("/agents/<agent_id>", summary="An agent", responses=documented(404))
+def get_agent(agent_id: str) -> AgentView:
     return services.assignment_service().get_agent(current_caller(router), agent_id)
 
 
-@router.put("/agents/<agent_id>", summary="Replace an agent: details, availability, groups, filters (admin)")
-def replace_agent(agent_id: str, body: AgentInput) -> dict[str, Any]:
+@router.put(
+    "/agents/<agent_id>",
+    summary="Replace an agent: details, availability, groups, filters (admin)",
+    responses=documented(404, 409, body=True),
+)
+def replace_agent(agent_id: str, body: AgentInput) -> AgentView:
     return services.assignment_service().replace_agent(current_caller(router), agent_id, body)
 
 
-@router.delete("/agents/<agent_id>", summary="Delete an agent (admin)")
-def delete_agent(agent_id: str) -> tuple[dict[str, Any], int]:
+@router.delete(
+    "/agents/<agent_id>",
+    summary="Delete an agent (admin)",
+    status_code=204,
+    responses=documented(404, 409, success=204),
+)
+def delete_agent(agent_id: str) -> Response[None]:
     services.assignment_service().delete_agent(current_caller(router), agent_id)
-    return {}, 204
+    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@router.post("/groups", summary="Create a distribution group (admin)")
-def create_group(body: GroupInput) -> tuple[dict[str, Any], int]:
-    return services.assignment_service().create_group(current_caller(router), body), 201
+@router.post(
+    "/groups",
+    summary="Create a distribution group (admin)",
+    status_code=201,
+    responses=documented(404, 409, success=201, body=True),
+)
+def create_group(body: GroupInput) -> Group:
+    return services.assignment_service().create_group(current_caller(router), body)
 
 
-@router.get("/groups", summary="List distribution groups")
-def list_groups(limit: Limit = 50, cursor: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    items, next_cursor = services.assignment_service().list_groups(current_caller(router), limit, cursor)
-    return page(items, next_cursor)
+@router.get("/groups", summary="List distribution groups", responses=documented(takes_input=True))
+def list_groups(limit: Limit = 50, cursor: Cursor = None) -> Page[Group]:
+    caller = current_caller(router)
+    items, position = services.assignment_service().list_groups(caller, limit, start(router, cursor))
+    return page(router, Page[Group], items, position)
 
 
-@router.get("/groups/<group_id>", summary="A group and its members in rotation order")
-def get_group(group_id: str) -> dict[str, Any]:
+@router.get(
+    "/groups/<group_id>", summary="A group and its members in rotation order", responses=documented(404)
+)
+def get_group(group_id: str) -> GroupView:
     return services.assignment_service().get_group(current_caller(router), group_id)
 
 
-@router.put("/groups/<group_id>", summary="Rename a group or set its default agent (admin)")
-def replace_group(group_id: str, body: GroupInput) -> dict[str, Any]:
+@router.put(
+    "/groups/<group_id>",
+    summary="Rename a group or set its default agent (admin)",
+    responses=documented(404, 409, body=True),
+)
+def replace_group(group_id: str, body: GroupInput) -> Group:
     return services.assignment_service().replace_group(current_caller(router), group_id, body)
 
 
-@router.delete("/groups/<group_id>", summary="Delete an empty group (admin)")
-def delete_group(group_id: str) -> tuple[dict[str, Any], int]:
+@router.delete(
+    "/groups/<group_id>",
+    summary="Delete an empty group (admin)",
+    status_code=204,
+    responses=documented(404, 409, success=204),
+)
+def delete_group(group_id: str) -> Response[None]:
     services.assignment_service().delete_group(current_caller(router), group_id)
-    return {}, 204
+    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@router.post("/cards/<card_id>/claim", summary="Claim a card offered to every eligible agent (first wins)")
-def claim_card(card_id: str) -> dict[str, Any]:
+@router.post(
+    "/cards/<card_id>/claim",
+    summary="Claim a card offered to every eligible agent (first wins)",
+    responses=documented(404, 409),
+)
+def claim_card(card_id: str) -> CardView:
     return services.assignment_service().claim(current_caller(router), card_id)
 
 
-@router.post("/cards/<card_id>/assign", summary="Assign a card to an agent by hand (moves the rotation)")
-def assign_card(card_id: str, body: ManualAssignment) -> dict[str, Any]:
+@router.post(
+    "/cards/<card_id>/assign",
+    summary="Assign a card to an agent by hand (moves the rotation)",
+    responses=documented(404, 409, body=True),
+)
+def assign_card(card_id: str, body: ManualAssignment) -> CardView:
     return services.assignment_service().assign(current_caller(router), card_id, body)
 
 
 @router.post(
-    "/cards/<card_id>/activity", summary="Record work on a card assigned to me (admin: to any agent)"
+    "/cards/<card_id>/activity",
+    summary="Record work on a card assigned to me (admin: to any agent)",
+    responses=documented(404, 409, body=True),
 )
-def record_activity(card_id: str, body: Activity) -> dict[str, Any]:
+def record_activity(card_id: str, body: Activity) -> CardView:
     return services.assignment_service().record_activity(current_caller(router), card_id, body)

@@ -17,7 +17,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from dispatch import services
 from dispatch.assignment.offers import OfferState, OfferView
+from dispatch.cards.models import PrefilledCard
 from dispatch.errors import Conflict, DispatchError
+from dispatch.http.contract import JSON, documented, html_page
 from dispatch.http.responses import status_of
 
 router = Router()
@@ -35,13 +37,31 @@ PAGE_HEADERS = {
 }
 
 
-@router.get("/c/<token>", summary="Open a card: record the access, redirect to the process page (public)")
+@router.get(
+    "/c/<token>",
+    summary="Open a card: record the access, redirect to the process page (public)",
+    responses={
+        **documented(404, 410, success=302, authenticated=False),
+        302: {
+            "description": "To the process page, with ?token=",
+            "headers": {"Location": {"description": "the process page", "schema": {"type": "string"}}},
+            "content": {},
+        },
+    },
+)
 def open_card(token: str) -> Response[str]:
     location = services.card_links().open(token)
     return Response(status_code=HTTPStatus.FOUND, headers={**PRIVATE, "Location": location}, body="")
 
 
-@router.get("/c/<token>/data", summary="A card's pre-filled values, for the process page (public, CORS)")
+@router.get(
+    "/c/<token>/data",
+    summary="A card's pre-filled values, for the process page (public, CORS)",
+    responses={
+        **documented(404, 410, authenticated=False),
+        200: {"description": "The card's values", "content": {JSON: {"model": PrefilledCard}}},
+    },
+)
 def card_data(token: str) -> Response[str]:
     data = services.card_links().data(token)
     headers = {**PRIVATE, "Access-Control-Allow-Origin": data.origin, "Vary": "Origin"}
@@ -67,7 +87,11 @@ def card_data_preflight(token: str) -> Response[str]:
     return Response(status_code=HTTPStatus.NO_CONTENT, headers=headers, body="")
 
 
-@router.get("/unsubscribe/<token>", summary="The unsubscribe page: confirm with one click (public)")
+@router.get(
+    "/unsubscribe/<token>",
+    summary="The unsubscribe page: confirm with one click (public)",
+    responses=html_page(404),
+)
 def unsubscribe_page(token: str) -> Response[str]:
     try:
         card, organisation = services.card_links().unsubscribe_target(token)
@@ -84,7 +108,11 @@ def unsubscribe_page(token: str) -> Response[str]:
     return _page(HTTPStatus.OK, "Unsubscribe", form)
 
 
-@router.post("/unsubscribe/<token>", summary="Unsubscribe (RFC 8058 one-click POST, and the page's form)")
+@router.post(
+    "/unsubscribe/<token>",
+    summary="Unsubscribe (RFC 8058 one-click POST, and the page's form)",
+    responses=html_page(404),
+)
 def unsubscribe(token: str) -> Response[str]:
     """Mail clients post ``List-Unsubscribe=One-Click`` here without showing the page; any POST
     with a genuine token unsubscribes (the token is the proof), repeated POSTs change nothing."""
@@ -99,7 +127,11 @@ def unsubscribe(token: str) -> Response[str]:
     )
 
 
-@router.get("/offers/<token>", summary="A ring_all offer to an agent: the accept page (public)")
+@router.get(
+    "/offers/<token>",
+    summary="A ring_all offer to an agent: the accept page (public)",
+    responses=html_page(404, 409, 410),
+)
 def offer_page(token: str) -> Response[str]:
     """Shows the offer; accepting is the page's POST, so a link preview accepts nothing."""
     try:
@@ -109,7 +141,11 @@ def offer_page(token: str) -> Response[str]:
     return _offer_page(offer)
 
 
-@router.post("/offers/<token>", summary="Accept a ring_all offer: the first agent to accept gets the card")
+@router.post(
+    "/offers/<token>",
+    summary="Accept a ring_all offer: the first agent to accept gets the card",
+    responses=html_page(404, 409, 410),
+)
 def accept_offer(token: str) -> Response[str]:
     try:
         offer = services.offer_desk().accept(token)

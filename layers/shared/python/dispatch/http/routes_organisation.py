@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from dispatch import services
 from dispatch.http.caller import current_caller
-from dispatch.organisations.models import OrganisationSettings
+from dispatch.http.contract import documented
+from dispatch.organisations.models import Organisation, OrganisationSettings
 
 router = Router()
 
 
-@router.get("/organisation", summary="The caller's organisation settings")
-def get_organisation() -> dict[str, Any]:
+@router.get("/organisation", summary="The caller's organisation settings", responses=documented())
+def get_organisation() -> Organisation:
     return services.organisation_service().get(current_caller(router))
 
 
 @router.put(
     "/organisation",
-    summary="Replace the organisation settings (admin); a new name sends approved batches back to approval",
+    summary="Replace the organisation settings (admin); a new name or sender sends approved batches back "
+    "to approval",
+    responses=documented(422, body=True),
 )
-def put_organisation(body: OrganisationSettings) -> dict[str, Any]:
+def put_organisation(body: OrganisationSettings) -> Organisation:
     caller = current_caller(router)
     saved = services.organisation_service().replace(caller, body)
-    services.batch_service().content_changed(caller.org_id)  # the name is in every message
+    services.batch_service().content_changed(caller.org_id)  # the name and sender are in every message
     return saved

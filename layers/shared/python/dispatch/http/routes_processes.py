@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -10,32 +10,47 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dispatch import services
 from dispatch.http.caller import current_caller
-from dispatch.http.responses import file_response, page
-from dispatch.processes.models import ProcessInput, Templates
+from dispatch.http.contract import Page, documented
+from dispatch.http.paging import Cursor, page, start
+from dispatch.http.responses import file_response
+from dispatch.processes.example_file import CSV_TYPE, XLSX_TYPE
+from dispatch.processes.models import Process, ProcessInput, Templates, TemplatesReplaced
 
 router = Router()
 
 
-@router.post("/processes", summary="Create a process (admin)")
-def create_process(body: ProcessInput) -> tuple[dict[str, Any], int]:
-    process = services.process_service().create(current_caller(router), body)
-    return process.model_dump(mode="json"), 201
+@router.post(
+    "/processes",
+    summary="Create a process (admin)",
+    status_code=201,
+    responses=documented(422, success=201, body=True),
+)
+def create_process(body: ProcessInput) -> Process:
+    return services.process_service().create(current_caller(router), body)
 
 
-@router.get("/processes", summary="List the organisation's processes")
-def list_processes(
-    limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query()] = None
-) -> dict[str, Any]:
-    items, next_cursor = services.process_service().list(current_caller(router), limit, cursor)
-    return page((item.model_dump(mode="json") for item in items), next_cursor)
+@router.get("/processes", summary="List the organisation's processes", responses=documented(takes_input=True))
+def list_processes(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Cursor = None) -> Page[Process]:
+    items, position = services.process_service().list(current_caller(router), limit, start(router, cursor))
+    return page(router, Page[Process], items, position)
 
 
-@router.get("/processes/<process_id>", summary="Get a process")
-def get_process(process_id: str) -> dict[str, Any]:
-    return services.process_service().get(current_caller(router), process_id).model_dump(mode="json")
+@router.get("/processes/<process_id>", summary="Get a process", responses=documented(404))
+def get_process(process_id: str) -> Process:
+    return services.process_service().get(current_caller(router), process_id)
 
 
-@router.get("/processes/<process_id>/example-file", summary="An example recipients file (CSV or XLSX)")
+@router.get(
+    "/processes/<process_id>/example-file",
+    summary="An example recipients file (CSV or XLSX)",
+    responses={
+        **documented(404, takes_input=True),
+        200: {
+            "description": "The file, as an attachment",
+            "content": {media_type: {"schema": {"type": "string"}} for media_type in (CSV_TYPE, XLSX_TYPE)},
+        },
+    },
+)
 def example_file(
     process_id: str, file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv"
 ) -> Response[str]:
@@ -45,14 +60,20 @@ def example_file(
     return file_response(body, media_type, f"{process_id}-example.{file_format}")
 
 
-@router.put("/processes/<process_id>/templates", summary="Replace the channel templates (admin)")
-def replace_templates(process_id: str, body: Templates) -> dict[str, Any]:
+@router.put(
+    "/processes/<process_id>/templates",
+    summary="Replace the channel templates (admin)",
+    responses=documented(404, 422, body=True),
+)
+def replace_templates(process_id: str, body: Templates) -> TemplatesReplaced:
     caller = current_caller(router)
     process = services.process_service().replace_templates(caller, process_id, body)
     returned = services.batch_service().content_changed(caller.org_id, process_id=process_id)
-    return {**process.model_dump(mode="json"), "batches_returned_to_approval": returned}
+    return TemplatesReplaced.model_validate({**dict(process), "batches_returned_to_approval": returned})
 
 
-@router.post("/processes/<process_id>/publish", summary="Make a process live (admin)")
-def publish_process(process_id: str) -> dict[str, Any]:
-    return services.process_service().publish(current_caller(router), process_id).model_dump(mode="json")
+@router.post(
+    "/processes/<process_id>/publish", summary="Make a process live (admin)", responses=documented(404, 422)
+)
+def publish_process(process_id: str) -> Process:
+    return services.process_service().publish(current_caller(router), process_id)

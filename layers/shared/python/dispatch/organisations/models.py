@@ -33,3 +33,9 @@ class OrganisationSettings(BaseModel):
         if "timezone" not in self.business_hours.model_fields_set and self.timezone != "UTC":
             self.business_hours = self.business_hours.model_copy(update={"timezone": self.timezone})
         return self
+
+
+class Organisation(OrganisationSettings):
+    """The caller's organisation: its id and settings."""
+
+    id: str

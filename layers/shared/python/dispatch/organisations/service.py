@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dispatch.auth import Caller, Role
 from dispatch.errors import Unprocessable
 from dispatch.organisations.identities import SenderIdentities
-from dispatch.organisations.models import OrganisationSettings
+from dispatch.organisations.models import Organisation, OrganisationSettings
 from dispatch.organisations.store import OrganisationStore
 
 
@@ -19,10 +17,10 @@ class OrganisationService:
     def settings(self, caller: Caller) -> OrganisationSettings:
         return self._store.get(caller.org_id)
 
-    def get(self, caller: Caller) -> dict[str, Any]:
-        return {"id": caller.org_id, **self._store.get(caller.org_id).model_dump(mode="json")}
+    def get(self, caller: Caller) -> Organisation:
+        return Organisation.model_validate({**dict(self._store.get(caller.org_id)), "id": caller.org_id})
 
-    def replace(self, caller: Caller, body: OrganisationSettings) -> dict[str, Any]:
+    def replace(self, caller: Caller, body: OrganisationSettings) -> Organisation:
         """Save the settings; a ``sender_email`` must be an address SES will send from (its own
         identity or its domain's verified in SES), else 422 and nothing is saved."""
         caller.require(Role.admin)
@@ -34,4 +32,4 @@ class OrganisationService:
                 {"sender_email": sender},
             )
         saved = self._store.put(caller.org_id, body)
-        return {"id": caller.org_id, **saved.model_dump(mode="json")}
+        return Organisation.model_validate({**dict(saved), "id": caller.org_id})

@@ -110,6 +110,13 @@ class Process(ProcessInput):
         return available
 
 
+class TemplatesReplaced(Process):
+    """``PUT /processes/{id}/templates``: the process, and its approved batches that went back to
+    approval because what was approved is no longer what would be sent."""
+
+    batches_returned_to_approval: list[str]
+
+
 def column_key(name: str) -> str:
     """How column names are compared: trimmed, case-folded, with space, ``_`` and ``-`` alike."""
     return re.sub(r"[\s_\-]+", "_", name.strip().casefold())

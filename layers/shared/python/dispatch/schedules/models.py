@@ -198,3 +198,71 @@ class ScheduleTemplate(BaseModel):
     saved_by: str
     saved_by_email: str | None = None
     saved_at: str
+
+
+class ScheduleView(Schedule):
+    """A schedule as the API shows it: ``status`` adds ``processing`` to the state while its run's
+    batch is on its way; ``next_fire`` is the next fire time (UTC) of an upcoming one."""
+
+    version: int = Field(default=1, exclude=True)
+    status: str
+    next_fire: str | None
+
+
+class ScheduleDetail(ScheduleView):
+    recent_runs: list[Run]
+
+
+class CancelledSchedule(ScheduleView):
+    template: ScheduleTemplate | None = Field(default=None, description="when saved as a template")
+
+
+class FireTime(BaseModel):
+    utc: str
+    local: str = Field(description="in the schedule's timezone, with its offset")
+
+
+class SourceFile(BaseModel):
+    key: str
+    bytes: int
+    modified: str
+
+
+class ValidationCounts(BaseModel):
+    outcome: str
+    reason: str | None
+    rows: int
+    accepted: int
+    rejected: int
+
+
+class WouldSend(BaseModel):
+    action: Literal["send_batch"] = "send_batch"
+    batch_id: str
+    batch_status: str
+    cards: int
+
+
+class WouldDistribute(BaseModel):
+    action: Literal["distribution"] = "distribution"
+    source: SourceFile | None
+    approval: str | None = None
+    rows: ValidationCounts | None = None
+    note: str | None = None
+
+
+class WouldRetrieve(BaseModel):
+    action: Literal["retrieval"] = "retrieval"
+    idle_days: int
+    idle_before: str
+    cards: int
+
+
+class SchedulePreview(BaseModel):
+    """The next fire times, and what a run would do if it fired now."""
+
+    id: str
+    status: str
+    timing: Timing
+    next_fires: list[FireTime]
+    would: Annotated[WouldSend | WouldDistribute | WouldRetrieve, Field(discriminator="action")]

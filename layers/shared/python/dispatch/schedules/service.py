@@ -36,17 +36,27 @@ from dispatch.schedules import timing as timings
 from dispatch.schedules.models import (
     UPCOMING,
     Cancel,
+    CancelledSchedule,
     Config,
     Distribution,
+    FireTime,
     Retrieval,
     Schedule,
+    ScheduleDetail,
     ScheduleEdit,
     ScheduleInput,
+    SchedulePreview,
     ScheduleTemplate,
+    ScheduleView,
     SendBatch,
+    SourceFile,
     State,
     Timing,
+    ValidationCounts,
     When,
+    WouldDistribute,
+    WouldRetrieve,
+    WouldSend,
 )
 from dispatch.schedules.runs import Runner, newest_object, source_prefix
 from dispatch.schedules.scheduler import Scheduler
@@ -64,7 +74,7 @@ class ScheduleService:
     processes: ProcessStore
     organisations: OrganisationStore
 
-    def create(self, caller: Caller, body: ScheduleInput, now: datetime) -> dict[str, Any]:
+    def create(self, caller: Caller, body: ScheduleInput, now: datetime) -> ScheduleView:
         caller.require(Role.admin)
         self._check_config(caller, body.config)
         timing = self._timing(caller, body.when, now)
@@ -90,23 +100,22 @@ class ScheduleService:
             self._arm(schedule)
         return self.view(self.schedules.get(caller.org_id, schedule.id), now)
 
-    def get(self, caller: Caller, schedule_id: str, now: datetime) -> dict[str, Any]:
+    def get(self, caller: Caller, schedule_id: str, now: datetime) -> ScheduleDetail:
         schedule = self.schedules.get(caller.org_id, schedule_id)
-        return {
-            **self.view(schedule, now),
-            "recent_runs": [r.model_dump() for r in self.schedules.runs(schedule.id, 10)],
-        }
+        return ScheduleDetail.model_validate(
+            {**dict(self.view(schedule, now)), "recent_runs": self.schedules.runs(schedule.id, 10)}
+        )
 
     def listing(
         self, caller: Caller, upcoming_only: bool, limit: int, cursor: str | None, now: datetime
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[ScheduleView], str | None]:
         items, next_cursor = self.schedules.page(caller.org_id, upcoming_only, limit, cursor)
         views = [self.view(item, now) for item in items]
         if upcoming_only:
-            views = [view for view in views if view["status"] in UPCOMING]
+            views = [view for view in views if view.status in UPCOMING]
         return views, next_cursor
 
-    def edit(self, caller: Caller, schedule_id: str, body: ScheduleEdit, now: datetime) -> dict[str, Any]:
+    def edit(self, caller: Caller, schedule_id: str, body: ScheduleEdit, now: datetime) -> ScheduleView:
         caller.require(Role.admin)
         schedule = self.schedules.get(caller.org_id, schedule_id)
         self._require_editable(schedule)
@@ -132,13 +141,13 @@ class ScheduleService:
         self._arm(saved)
         return self.view(saved, now)
 
-    def pause(self, caller: Caller, schedule_id: str, now: datetime) -> dict[str, Any]:
+    def pause(self, caller: Caller, schedule_id: str, now: datetime) -> ScheduleView:
         return self._move(caller, schedule_id, {State.recurring}, State.recurring_paused, now)
 
-    def resume(self, caller: Caller, schedule_id: str, now: datetime) -> dict[str, Any]:
+    def resume(self, caller: Caller, schedule_id: str, now: datetime) -> ScheduleView:
         return self._move(caller, schedule_id, {State.recurring_paused}, State.recurring, now)
 
-    def cancel(self, caller: Caller, schedule_id: str, body: Cancel, now: datetime) -> dict[str, Any]:
+    def cancel(self, caller: Caller, schedule_id: str, body: Cancel, now: datetime) -> CancelledSchedule:
         """A one-time entry until it runs; a recurring one (paused or not) at any time. Its run in
         progress, if any, goes on; nothing fires again."""
         caller.require(Role.admin)
@@ -153,7 +162,7 @@ class ScheduleService:
             schedule.version,
         )
         self.scheduler.delete(saved)
-        view = self.view(saved, now)
+        view = CancelledSchedule.model_validate(dict(self.view(saved, now)))
         if body.save_as_template:
             template = ScheduleTemplate(
                 id=new_id(now),
@@ -166,47 +175,46 @@ class ScheduleService:
                 saved_at=isoformat(now),
             )
             self.schedules.save_template(template)
-            view["template"] = template.model_dump(mode="json")
+            view.template = template
         return view
 
-    def templates(self, caller: Caller) -> list[dict[str, Any]]:
-        return [template.model_dump(mode="json") for template in self.schedules.templates(caller.org_id)]
+    def templates(self, caller: Caller) -> list[ScheduleTemplate]:
+        return list(self.schedules.templates(caller.org_id))
 
-    def preview(self, caller: Caller, schedule_id: str, count: int, now: datetime) -> dict[str, Any]:
+    def preview(self, caller: Caller, schedule_id: str, count: int, now: datetime) -> SchedulePreview:
         """The next ``count`` fire times, and what a run would do if it fired now."""
         schedule = self.schedules.get(caller.org_id, schedule_id)
         zone = ZoneInfo(schedule.timing.timezone)
         fires = (
             [] if schedule.state is State.recurring_paused else timings.upcoming(schedule.timing, now, count)
         )
-        return {
-            "id": schedule.id,
-            "status": self._status(schedule),
-            "timing": schedule.timing.model_dump(),
-            "next_fires": [
-                {"utc": isoformat(moment), "local": moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z")}
+        return SchedulePreview(
+            id=schedule.id,
+            status=self._status(schedule),
+            timing=schedule.timing,
+            next_fires=[
+                FireTime(utc=isoformat(moment), local=moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z"))
                 for moment in fires
             ],
-            "would": self._would(schedule, now),
-        }
+            would=self._would(schedule, now),
+        )
 
-    def view(self, schedule: Schedule, now: datetime) -> dict[str, Any]:
-        body = schedule.model_dump(mode="json", exclude={"version"})
-        body["status"] = self._status(schedule)
+    def view(self, schedule: Schedule, now: datetime) -> ScheduleView:
+        status = self._status(schedule)
         upcoming = (
             []
             if schedule.state is State.recurring_paused
             else list(timings.upcoming(schedule.timing, now, 1))
         )
-        body["next_fire"] = isoformat(upcoming[0]) if upcoming and body["status"] in UPCOMING else None
-        return body
+        next_fire = isoformat(upcoming[0]) if upcoming and status in UPCOMING else None
+        return ScheduleView.model_validate({**dict(schedule), "status": status, "next_fire": next_fire})
 
     def _status(self, schedule: Schedule) -> str:
         return "processing" if self.runner.processing(schedule) else schedule.state.value
 
     def _move(
         self, caller: Caller, schedule_id: str, sources: set[State], target: State, now: datetime
-    ) -> dict[str, Any]:
+    ) -> ScheduleView:
         caller.require(Role.admin)
         schedule = self.schedules.get(caller.org_id, schedule_id)
         if schedule.state not in sources:
@@ -262,38 +270,30 @@ class ScheduleService:
         else:
             assert isinstance(config, Retrieval)
 
-    def _would(self, schedule: Schedule, now: datetime) -> dict[str, Any]:
+    def _would(self, schedule: Schedule, now: datetime) -> WouldSend | WouldDistribute | WouldRetrieve:
         """What a run would do now, counted, without doing it."""
         config = schedule.config
         if isinstance(config, SendBatch):
             batch = self.batches.get(schedule.org_id, config.batch_id)
             ready = batch.counters.by_status.get("ready", 0)
             sendable = batch.status in {BatchStatus.approved, BatchStatus.partially_sent}
-            return {
-                "action": "send_batch",
-                "batch_id": batch.id,
-                "batch_status": batch.status.value,
-                "cards": ready if sendable else 0,
-            }
+            return WouldSend(
+                batch_id=batch.id, batch_status=batch.status.value, cards=ready if sendable else 0
+            )
         if isinstance(config, Distribution):
             return self._would_distribute(schedule, config)
         assert isinstance(config, Retrieval)
-        return {
-            "action": "retrieval",
-            "idle_days": config.idle_days,
-            "idle_before": idle_before(now, config.idle_days),
-            "cards": self.runner.retriever.count(schedule.org_id, config.idle_days, now),
-        }
+        return WouldRetrieve(
+            idle_days=config.idle_days,
+            idle_before=idle_before(now, config.idle_days),
+            cards=self.runner.retriever.count(schedule.org_id, config.idle_days, now),
+        )
 
-    def _would_distribute(self, schedule: Schedule, config: Distribution) -> dict[str, Any]:
+    def _would_distribute(self, schedule: Schedule, config: Distribution) -> WouldDistribute:
         prefix = source_prefix(schedule.org_id, config.source_prefix)
         newest = newest_object(self.runner.settings.bucket, prefix)
         if newest is None:
-            return {
-                "action": "distribution",
-                "source": None,
-                "note": f"no file under {prefix}: nothing to do",
-            }
+            return WouldDistribute(source=None, note=f"no file under {prefix}: nothing to do")
         process = self.processes.get(schedule.org_id, config.process_id)
         organisation = self.organisations.get(schedule.org_id)
         approval = "as the process requires"
@@ -303,21 +303,16 @@ class ScheduleService:
                 if four_eyes(process, organisation)
                 else "standing approval"
             )
-        would: dict[str, Any] = {
-            "action": "distribution",
-            "source": {
-                "key": newest["Key"],
-                "bytes": newest["Size"],
-                "modified": isoformat(newest["LastModified"]),
-            },
-            "approval": approval,
-        }
-        if newest["Size"] > PREVIEW_FILE_BYTES:
-            would["note"] = "the file is too large to validate in a preview; a run will"
-            return would
-        would["rows"] = _validate_counts(
-            self.runner.settings.bucket, str(newest["Key"]), process, organisation
+        would = WouldDistribute(
+            source=SourceFile(
+                key=str(newest["Key"]), bytes=int(newest["Size"]), modified=isoformat(newest["LastModified"])
+            ),
+            approval=approval,
         )
+        if newest["Size"] > PREVIEW_FILE_BYTES:
+            would.note = "the file is too large to validate in a preview; a run will"
+            return would
+        would.rows = _validate_counts(self.runner.settings.bucket, str(newest["Key"]), process, organisation)
         return would
 
 
@@ -346,7 +341,7 @@ def _state_details(schedule: Schedule) -> dict[str, Any]:
 
 def _validate_counts(
     bucket: str, key: str, process: Process, organisation: OrganisationSettings
-) -> dict[str, Any]:
+) -> ValidationCounts:
     """Validate the source file as a run would, keeping only the counts."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "source"
@@ -359,10 +354,10 @@ def _validate_counts(
             on_accepted=lambda row: None,
             on_issue=lambda issue: None,
         )
-    return {
-        "outcome": result.outcome,
-        "reason": result.reason,
-        "rows": result.rows.data,
-        "accepted": result.rows.accepted,
-        "rejected": result.rows.rejected,
-    }
+    return ValidationCounts(
+        outcome=result.outcome,
+        reason=result.reason,
+        rows=result.rows.data,
+        accepted=result.rows.accepted,
+        rejected=result.rows.rejected,
+    )
