@@ -18,7 +18,7 @@ import pytest
 from dispatch import aws, services
 from dispatch.batches.models import Batch
 from dispatch.batches.store import BatchStore
-from dispatch.cards.models import Card, CardStatus, Distribution
+from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings
 from dispatch.delivery.channels import EmailSender
@@ -474,6 +474,112 @@ def test_a_reject_of_a_cards_only_email_fails_it(
     after = CardStore(settings).get(cards[0].id)
     assert (after.status, after.error) == (CardStatus.failed, "rejected by SES: Bad content")
     assert assert_counters_exact(settings, batch).counters.failed == 1
+
+
+def test_a_bounce_of_one_email_never_undoes_another_emails_delivery(
+    deployed: Any, sent: tuple[Settings, Batch, list[Card]]
+) -> None:
+    """A bounce concerns its own message, like a Reject: on a resent card whose other email was
+    accepted it is history, whichever email bounced and in whatever order the events come; the
+    card never moves back from what another email reached (it moved ``delivered`` → ``bounced``)."""
+    settings, batch, cards = sent
+    old_bounces, resend_bounces = _resent(settings, cards[0]), _resent(settings, cards[1])
+    late_bounce = _resent(settings, cards[2])
+    records = [
+        ses_event(old_bounces, "Delivery", "m-2"),
+        ses_event(old_bounces, "Bounce", "m-1"),  # the first email bounced, the resend arrived
+        ses_event(resend_bounces, "Delivery", "m-1"),
+        ses_event(resend_bounces, "Bounce", "m-2"),  # the first email arrived, the resend bounced
+        ses_event(resend_bounces, "Delivery", "m-2"),  # a bounced email's late delivery proves nothing
+        ses_event(late_bounce, "Bounce", "m-1"),  # before the resend's delivery
+        ses_event(late_bounce, "Delivery", "m-2"),
+    ]
+    for _ in range(2):  # SQS delivers at least once
+        assert deployed.invoke("EventsFunction", sqs_event(records)) == {"batchItemFailures": []}
+    store = CardStore(settings)
+    for card, bounced in ((old_bounces, "m-1"), (resend_bounces, "m-2"), (late_bounce, "m-1")):
+        after = store.get(card.id)
+        assert after.status is CardStatus.delivered, card.id
+        assert [(entry.message_id, entry.refused is not None) for entry in after.distributions] == [
+            ("m-1", False),
+            ("m-2", False),
+            (bounced, True),
+        ]
+    assert assert_counters_exact(settings, batch).counters.bounced == 0
+
+
+def test_a_bounce_of_a_cards_only_email_still_bounces_it_after_a_refused_resend(
+    deployed: Any, sent: tuple[Settings, Batch, list[Card]]
+) -> None:
+    """When every email of the card bounced, the card is ``bounced``."""
+    settings, batch, cards = sent
+    card = _resent(settings, cards[0])
+    records = [ses_event(card, "Bounce", "m-2"), ses_event(card, "Bounce", "m-1")]
+    assert deployed.invoke("EventsFunction", sqs_event(records)) == {"batchItemFailures": []}
+    assert CardStore(settings).get(card.id).status is CardStatus.bounced
+    assert assert_counters_exact(settings, batch).counters.bounced == 1
+
+
+def _unconfirmed(settings: Settings, batch: Batch, count: int) -> list[Card]:
+    """``count`` cards whose sender died around its provider call: claimed, then made
+    ``unconfirmed`` by the sweep, and counted."""
+    store, table = CardStore(settings), aws.dynamodb_table(settings.cards_table)
+    chosen = list(store.in_rows(batch.id, 0, 10**7))[:count]
+    for card in chosen:
+        assert store.claim(card, {CardStatus.ready}, SYSTEM_SENDER)
+        claimed_at = table.get_item(Key={"batch_id": card.batch_id, "row": card.row})["Item"]["claimed_at"]
+        assert store.mark_unconfirmed(card.batch_id, card.row, str(claimed_at))
+    settle(settings, batch)
+    return [store.get(card.id) for card in chosen]
+
+
+def settle(settings: Settings, batch: Batch) -> None:
+    """Count the batch's one chunk, as a person's send does after it."""
+    [chunk] = batch.chunks
+    counts = CardStore(settings).status_counts(batch.id, chunk.first_row, chunk.last_row)
+    BatchStore(settings).settle_chunk("org-a", batch.id, chunk.index, counts)
+
+
+def test_a_reject_of_a_resend_of_an_unconfirmed_card_leaves_it_unconfirmed(
+    deployed: Any, sending_batch: Callable[..., tuple[Settings, Batch]]
+) -> None:
+    """An approver resends an ``unconfirmed`` card (its first email may have reached the recipient)
+    and SES rejects the resend: the card is ``unconfirmed`` again, as a resend refused at the call
+    leaves it — never ``failed``, whether the Reject comes before or after the sender records the
+    send."""
+    settings, batch = sending_batch(RECIPIENTS, email_rate=2000.0)
+    store = CardStore(settings)
+    recorded, in_flight = _unconfirmed(settings, batch, 2)
+    resends = {}
+    for card in (recorded, in_flight):
+        assert store.claim(card, {CardStatus.unconfirmed}, "sub-approver", "approver@org-a.test")
+        resends[card.id] = Distribution(
+            at="2026-11-23T10:00:00.000Z",
+            by="sub-approver",
+            by_email="approver@org-a.test",
+            channel="email",
+            address=card.email or "",
+            message_id=f"m-resend-{card.row}",
+        )
+    store.mark_sent(recorded, [resends[recorded.id]])
+    settle(settings, batch)
+    assert store.get(recorded.id).status is CardStatus.sent
+    rejects = []
+    for card in (recorded, in_flight):
+        reject = ses_event(card, "Reject", f"m-resend-{card.row}")
+        reject["reject"] = {"reason": "Bad content"}
+        rejects.append(reject)
+    assert deployed.invoke("EventsFunction", sqs_event(rejects + rejects)) == {"batchItemFailures": []}
+    store.mark_sent(in_flight, [resends[in_flight.id]])  # its sender records the send late
+    settle(settings, batch)
+    for card in (recorded, in_flight):
+        after = store.get(card.id)
+        assert (after.status, after.error) == (CardStatus.unconfirmed, None), card.id
+        assert [(entry.message_id, entry.refused) for entry in after.distributions][-1] == (
+            f"m-resend-{card.row}",
+            "rejected by SES: Bad content",
+        )
+    assert assert_counters_exact(settings, batch).counters.failed == 0
 
 
 def test_unknown_cards_and_untracked_event_kinds_are_ignored(

@@ -71,19 +71,22 @@ def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
     return card.model_copy(update={"status": CardStatus.error, "error": reason, "values": values})
 
 
-# A card a provider has accepted keeps that status through a resend's claim if the claim goes
-# stale: the earlier message was accepted whatever happened to the resend (``stale_status``).
-ACCEPTED = frozenset({CardStatus.sent, CardStatus.delivered})
+# A resent card keeps the status it had if the resend comes to nothing — its claim goes stale, or
+# SES rejects the message after accepting the call: the earlier message was accepted (or may have
+# been, ``unconfirmed``) whatever happened to the resend (``stale_status``).
+KEPT_THROUGH_RESEND = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconfirmed})
 # What a claim adds to a card, removed with it: the sweep's sparse index ``claims`` (``claim_day``,
 # ``claimed_at``), who claimed it (a delivery event that finds the card still claimed records the
-# distribution in their name) and, for a resend of an accepted card, the status it keeps.
+# distribution in their name) and, for a resend, the status it keeps. A recorded send keeps
+# ``stale_status`` (until the next claim): SES may still reject the resend's message.
 CLAIM = ("claimed_at", "claim_day", "claimed_by", "claimed_by_email", "stale_status")
 _REMOVE_CLAIM = "REMOVE " + ", ".join(CLAIM)
+_REMOVE_CLAIM_KEEPING_STATUS = ", ".join(name for name in CLAIM if name != "stale_status")
 
 
 @dataclass(frozen=True)
 class Claim:
-    """Who holds a ``sending`` card, and the status it keeps if it was a resend of an accepted one."""
+    """Who holds a ``sending`` card, and the status it keeps if it was a resend that came to nothing."""
 
     by: str
     by_email: str | None = None
@@ -171,7 +174,7 @@ class CardStore:
 
         The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims;
         who claims it (``by``) is kept for a delivery event that arrives before the send is
-        recorded. A resend of an accepted card records the status a stale claim returns to.
+        recorded. A resend records the status the card keeps if it comes to nothing.
         """
         allowed = {f":s{i}": status.value for i, status in enumerate(sorted(sources))}
         values: dict[str, Any] = dict(allowed)
@@ -182,7 +185,7 @@ class CardStore:
             update += ", claimed_by_email = :by_email"
             values[":by_email"] = by_email
         removed = ["claimed_by_email"] if by_email is None else []
-        if card.status in ACCEPTED:
+        if card.status in KEPT_THROUGH_RESEND:
             update += ", stale_status = :kept"
             values[":kept"] = card.status.value
         else:
@@ -205,7 +208,8 @@ class CardStore:
         )
 
     def claim_of(self, card: Card) -> Claim:
-        """Who holds a ``sending`` card (the batch sender when the claim predates this record)."""
+        """Who holds a ``sending`` card (the batch sender when the claim predates this record), and
+        the status a resend keeps — also after the send is recorded, for a late Reject."""
         item = (
             self._table.get_item(
                 Key=_key(card),
@@ -236,7 +240,7 @@ class CardStore:
                     UpdateExpression=(
                         "SET #status = :target, sent_at = :at, message_id = :mid, "
                         "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                        f"REMOVE #error, retryable, {', '.join(CLAIM)}"
+                        f"REMOVE #error, retryable, {_REMOVE_CLAIM_KEEPING_STATUS}"
                     ),
                     ConditionExpression="#status = :sending",
                     ExpressionAttributeNames={"#status": "status", "#error": "error"},

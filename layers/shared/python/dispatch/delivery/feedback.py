@@ -2,7 +2,7 @@
 
 Events arrive at least once and in any order, so every rule is idempotent and order-independent:
 - the status only moves forward: ``sending``/``sent``/``unconfirmed`` → ``delivered`` →
-  ``bounced``; a bounce wins over a delivery whichever comes first, a repeated event finds
+  ``bounced``; a bounce wins over its message's delivery whichever comes first, a repeated event finds
   nothing to move;
 - first-of-kind times (``delivered_at``, ``opened_at``, …) are written only when absent;
 - a hard bounce or a complaint adds the address to the organisation's suppression list (a put of
@@ -11,9 +11,11 @@ Events arrive at least once and in any order, so every rule is idempotent and or
   sender has not recorded the send — or never will: it died after SES took the message) moves the
   card forward like any other, recording the distribution and message id in the claimant's name;
   the sender, if alive, adds what the event did not know (``CardStore.mark_sent``);
-- a Reject refuses its own message only: it fails a card none of whose other messages was
-  accepted, and is history only on a card another message reached (a resend's refusal never
-  moves a card back).
+- a bounce or a Reject refuses its own message only: it is history on a card another message
+  reached (an earlier send, a resend, another channel) — so a resent card never moves back from
+  what another message reached, whatever the order of the events — and otherwise bounces the
+  card, or fails it (a Reject; a resent ``unconfirmed`` card is ``unconfirmed`` again);
+- a message bounced or rejected proves nothing by its other events.
 An open or a click proves delivery, a complaint too: each also moves a ``sent`` card to ``delivered``.
 """
 
@@ -34,6 +36,8 @@ from dispatch.observability import logger
 from dispatch.organisations.suppression import SuppressionList
 
 REACHED = frozenset({CardStatus.sent, CardStatus.unconfirmed})  # a provider has (or may have) it
+SETTLED = frozenset({CardStatus.delivered, CardStatus.bounced, CardStatus.failed})
+REFUSALS = frozenset({Kind.bounce, Kind.reject})
 MAX_MOVES = 5
 FIRST_TIME = {
     Kind.delivery: "delivered_at",
@@ -46,28 +50,25 @@ FIRST_TIME = {
 
 def _change(event: DeliveryEvent, card: Card, claim: Claim | None) -> CardChange | None:
     """What ``event`` does to ``card`` in its current status (``claim``: who holds a ``sending``
-    card); None when nothing."""
-    if event.kind is Kind.reject:
-        return _reject(event, card, claim)
+    card, and the status a resend keeps); None when nothing."""
+    if event.kind in REFUSALS:
+        return _refusal(event, card, claim)
+    if any(entry.message_id == event.message_id and entry.refused for entry in card.distributions):
+        return None  # that message bounced or was rejected: its other events prove nothing
     status, first = card.status, FIRST_TIME[event.kind]
     sets = {first: event.at}
-    if event.kind is Kind.bounce:
-        sets["error"] = event.reason
-    elif event.kind is not Kind.delivery:
+    if event.kind is not Kind.delivery:
         sets["delivered_at"] = event.at
-    target = CardStatus.bounced if event.kind is Kind.bounce else CardStatus.delivered
     if status is CardStatus.sending and claim is not None:
         return CardChange(
-            target,
+            CardStatus.delivered,
             sets=sets,
             if_absent={"sent_at": event.sent_at, "message_id": event.message_id},
             history=_accepted(event, card, claim),
             remove=CLAIM,
         )
-    if event.kind is Kind.bounce:
-        return CardChange(target, sets=sets) if status in REACHED | {CardStatus.delivered} else None
     if status in REACHED:
-        return CardChange(target, sets=sets)
+        return CardChange(CardStatus.delivered, sets=sets)
     if status in {CardStatus.delivered, CardStatus.bounced} and getattr(card, first) is None:
         return CardChange(None, if_absent={first: event.at})  # a first open, click or complaint
     return None
@@ -80,27 +81,50 @@ def _accepted(event: DeliveryEvent, card: Card, claim: Claim) -> list[dict[str, 
     return [_entry(event, card, claim.by, claim.by_email, at=event.sent_at)]
 
 
-def _reject(event: DeliveryEvent, card: Card, claim: Claim | None) -> CardChange | None:
-    """SES refused one message after accepting the call (a virus, say): the refusal goes on the
-    card's history; the card fails only when none of its other messages was accepted."""
-    recorded = {entry.message_id: entry for entry in card.distributions if entry.message_id}
-    earlier = recorded.get(event.message_id)
-    if earlier is not None and earlier.refused is not None:
+def _refusal(event: DeliveryEvent, card: Card, claim: Claim | None) -> CardChange | None:
+    """A bounce, or SES refusing a message after accepting the call (a Reject: a virus, say),
+    concerns that one message: the refusal goes on the card's history, and the card moves —
+    ``bounced``, or ``failed`` for a Reject — only when none of its other messages (an earlier
+    send, a resend, another channel) reached a provider, or was thought to: a resent
+    ``unconfirmed`` card is ``unconfirmed`` again, as a resend refused at the call leaves it.
+    So, whatever the order of the events, a card never moves back from what another message
+    reached; a bounce still wins over its own message's delivery."""
+    mine = [entry for entry in card.distributions if entry.message_id == event.message_id]
+    if any(entry.refused is not None for entry in mine):
         return None  # recorded already
-    others = [mid for mid, entry in recorded.items() if entry.refused is None and mid != event.message_id]
-    sender = earlier or claim or Claim(by=SYSTEM_SENDER)  # in whose name the message went
+    refused = {entry.message_id for entry in card.distributions if entry.refused is not None}
+    others = {
+        entry.message_id
+        for entry in card.distributions
+        if entry.message_id and entry.refused is None and entry.message_id not in refused | {event.message_id}
+    }
+    sender = mine[0] if mine else claim or Claim(by=SYSTEM_SENDER)  # in whose name the message went
     history = [_entry(event, card, sender.by, sender.by_email, at=event.at, refused=event.reason)]
-    failed = {"error": event.reason, "retryable": False}
-    if card.status is CardStatus.sending and claim is not None:
-        kept = claim.stale_status or (CardStatus.sent if others else None)
-        return CardChange(
-            kept or CardStatus.failed, sets={} if kept else failed, history=history, remove=CLAIM
-        )
-    if card.status in REACHED and not others:
-        return CardChange(CardStatus.failed, sets=failed, history=history)
-    if card.status in REACHED | {CardStatus.delivered, CardStatus.bounced}:
-        return CardChange(None, history=history)
-    return None
+    bounce = event.kind is Kind.bounce
+    target = CardStatus.bounced if bounce else CardStatus.failed
+    sets: dict[str, object] = {"error": event.reason}
+    sets.update({"bounced_at": event.at} if bounce else {"retryable": False})
+    status = card.status
+    if status is CardStatus.sending and claim is not None:
+        kept = claim.stale_status
+        if others:
+            kept = kept or CardStatus.sent
+        elif bounce and kept is CardStatus.unconfirmed:
+            kept = None  # the address bounces: whatever the earlier send did, it is bounced
+        if kept is not None:
+            return CardChange(kept, history=history, remove=CLAIM)
+        accepted = _accepted(event, card, claim) if bounce else []  # SES sent it, then it bounced
+        first_send = {"sent_at": event.sent_at, "message_id": event.message_id} if bounce else {}
+        return CardChange(target, sets=sets, if_absent=first_send, history=accepted + history, remove=CLAIM)
+    if others or status not in REACHED | {CardStatus.delivered}:
+        return CardChange(None, history=history) if status in REACHED | SETTLED else None
+    if bounce:
+        return CardChange(target, sets=sets, history=history)
+    if status is CardStatus.delivered:
+        return CardChange(None, history=history)  # its own delivery came first: SES contradicts itself
+    if claim is not None and claim.stale_status is CardStatus.unconfirmed:
+        return CardChange(CardStatus.unconfirmed, history=history)  # a resend's refusal, recorded late
+    return CardChange(target, sets=sets, history=history)
 
 
 def _entry(
@@ -117,6 +141,12 @@ def _entry(
         refused=refused,
     )
     return distribution.model_dump(exclude_none=True)
+
+
+def _needs_claim(event: DeliveryEvent, card: Card) -> bool:
+    """Who claimed the card, and the status a resend keeps: needed for a card still ``sending``,
+    and for a Reject of a ``sent`` card, which may be the late refusal of a resend."""
+    return card.status is CardStatus.sending or (event.kind is Kind.reject and card.status is CardStatus.sent)
 
 
 @dataclass
@@ -142,7 +172,7 @@ class FeedbackApplier:
                     card.org_id, address, f"{event.kind.value.lower()}: {event.reason}"[:500]
                 )
         for _ in range(MAX_MOVES):
-            claim = self.cards.claim_of(card) if card.status is CardStatus.sending else None
+            claim = self.cards.claim_of(card) if _needs_claim(event, card) else None
             change = _change(event, card, claim)
             if change is None:
                 return "nothing to change"
