@@ -290,7 +290,10 @@ class FaultRun:
 
     def _client(self, role: str) -> ApiClient:
         user = f"{role}@{self.org}.test"
-        return ApiClient(self.stack.api_url, tokens.issue(STATE_DIR, user=user, role=role, org=self.org))
+        token = tokens.issue(STATE_DIR, user=user, role=role, org=self.org)
+        # Invocations are serialised: a request waits while send functions ride out injected
+        # throttling, minutes on a busy machine; the run's own deadline is the bound.
+        return ApiClient(self.stack.api_url, token, timeout=self.timeout)
 
     def _drop(self, process_id: str) -> None:
         s3 = boto3.client("s3", endpoint_url=self.stack.aws_endpoint, region_name=REGION)
