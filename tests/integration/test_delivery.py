@@ -364,7 +364,9 @@ def test_a_dynamodb_fault_mid_chunk_records_what_the_provider_took_before_it_goe
         _send(settings, batch, email)
     statuses = Counter(card.status.value for card in CardStore(settings).in_rows(batch.id, 0, 10**7))
     assert statuses == {"sent": len(email.accepted), "ready": RECIPIENTS - len(email.accepted)}
-    assert 10 <= len(email.accepted) <= 19  # the 19 claimed before the fault, less any not called yet
+    # At most the 19 claimed before the fault: how many of them the pool had called by then depends
+    # on the machine's load, so only the bound and the records above are the test.
+    assert len(email.accepted) <= 19
     monkeypatch.setattr(CardStore, "claim", original)
     _send(settings, batch, email)  # Step Functions retries the chunk
     assert _assert_nothing_lost_or_doubled(settings, batch, email) == {"sent": RECIPIENTS}
