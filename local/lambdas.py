@@ -108,6 +108,19 @@ class FunctionError(Exception):
         self.payload = payload
 
 
+class Aborted(BaseException):
+    """Raised into a running handler, this ends the invocation as Lambda ends one whose time ran
+    out or whose process died: nothing after it runs (a ``BaseException``: the handler's ``except
+    Exception`` clean-ups do not run either) and the caller gets Lambda's error for it —
+    ``Sandbox.Timedout`` to Step Functions, ``Runtime.ExitError`` for a crash. Fault injection
+    (``local.faults``) raises it at the AWS SDK boundary of the running function."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
 class InProcessRuntime:
     """The registry of local functions and the one lock that serialises their invocations."""
 
@@ -118,6 +131,7 @@ class InProcessRuntime:
             max_workers=1, thread_name_prefix="lambda-async"
         )  # FIFO: drain() is exact
         self.durations: list[tuple[str, float]] = []  # (function, seconds in the handler), for bench/cost.py
+        self.current: str | None = None  # the function running now (invocations are serialised)
         self.process_environment: dict[str, str] = {}  # for the host to set once, before invocations
         self.now: Callable[[], datetime] = _real_now  # the handlers' clock (the local stack's)
 
@@ -144,9 +158,12 @@ class InProcessRuntime:
                 invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
                 aws_request_id=str(uuid.uuid4()),
             )
-            started = time.perf_counter()
+            started, self.current = time.perf_counter(), name
             try:
                 result = function.entry_point()(event, context)
+            except Aborted as abort:
+                _log.warning("%s stopped: %s", name, abort.error_type)
+                raise FunctionError({"errorType": abort.error_type, "errorMessage": abort.message}) from None
             except Exception as exc:
                 _log.warning("%s failed: %s", name, "".join(traceback.format_exception(exc)))
                 raise FunctionError(
@@ -157,6 +174,7 @@ class InProcessRuntime:
                     }
                 ) from exc
             finally:
+                self.current = None
                 self.durations.append((name, time.perf_counter() - started))
             return result
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from local import retry_waits
 from local.api_routes import routes_from_template
 from local.apigw import LocalApiGateway, cors_from_template
 from local.clock import LocalClock
@@ -77,6 +78,7 @@ class LocalStack:
     parameters: dict[str, str] = field(default_factory=dict)
     runtime: InProcessRuntime = field(default_factory=InProcessRuntime)
     clock: LocalClock = field(default_factory=LocalClock)
+    retry_wait_scale: float = 1.0  # Step Functions' retry waits are this share (local.retry_waits)
 
     def __post_init__(self) -> None:
         self.aws_port = self.aws_port or free_port()
@@ -149,6 +151,7 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request lines from the servers
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+        retry_waits.scale(self.retry_wait_scale)
         self.runtime.install_into_moto()
         serialise_dynamodb()
         item_level_transactions()

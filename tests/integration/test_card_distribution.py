@@ -279,7 +279,8 @@ def test_a_resend_whose_sender_died_leaves_a_delivered_card_delivered(
 ) -> None:
     settings, batch_id, card_id = delivered
     store = CardStore(settings)
-    assert store.claim(store.get(card_id), [CardStatus.delivered])  # the resend's claim; then it died
+    # The resend's claim; then its sender died.
+    assert store.claim(store.get(card_id), [CardStatus.delivered], "sub-approver")
     swept = services.workflow(settings).sweep(
         utcnow() + timedelta(hours=1), stale_after=timedelta(minutes=20)
     )

@@ -26,7 +26,7 @@ from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
 from dispatch.clock import parse_iso
 from dispatch.config import Settings
-from dispatch.delivery.channels import AccountPaused, PermanentFailure, SmsSender
+from dispatch.delivery.channels import AccountPaused, Refused, SmsSender
 from dispatch.errors import Conflict, Gone, NotFound
 from dispatch.secrets import link_signing_key
 from local.stack import ROOT
@@ -377,7 +377,7 @@ def test_a_notice_that_failed_to_send_is_sent_when_the_message_comes_back(
     assert len(_sms()[_phone(0)]) == 1
 
     def refused(self: SmsSender, to: str, text: str) -> str:
-        raise PermanentFailure("InvalidParameter: not a mobile number")
+        raise Refused("InvalidParameter: not a mobile number")
 
     monkeypatch.setattr(SmsSender, "send", refused)
     assert _handle(settings, [offers[2]]) == {"sent": 1}  # agent-02's phone refused: by email

@@ -207,6 +207,8 @@ TRANSIENT_ERRORS = frozenset(
         "RequestLimitExceeded",
         "TransactionConflictException",
         "TransactionInProgressException",
+        "InternalServerError",  # a 5xx after the SDK's own retries
+        "ServiceUnavailable",
     }
 )
 UNSTORABLE_NUMBER = (

@@ -152,6 +152,7 @@ def chunk_sender(
         links=link_config(settings, api_base_url),
         suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
+        defer_temporary=True,
     )
 
 
@@ -176,6 +177,7 @@ def operator_sender(
         sender = chunk_sender(batch, settings, api_base_url)
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
+        sender.defer_temporary = False  # a person waits for the answer: the card fails as retryable
         return sender
 
     return build

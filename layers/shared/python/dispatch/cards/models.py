@@ -25,6 +25,9 @@ class CardStatus(StrEnum):
     suppressed = "suppressed"
 
 
+SYSTEM_SENDER = "system:auto-distribution"  # who distributes a batch's cards: the batch sender
+
+
 class Distribution(View):
     """One distribution of a card: when, by whom (``system:…``, or an operator's user id with their
     email beside it), by which channel, to which address, and either the provider's message id
