@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local import tokens
 from local.api_routes import Match, Route, Router
 from local.lambdas import FunctionError
+from local.serving import ServedInBackground
 from local.template import Resolver
 
 # The template's gateway response for UNAUTHORIZED; MISSING_AUTHENTICATION_TOKEN keeps AWS's default.
@@ -129,7 +128,9 @@ def to_response(result: dict[str, Any]) -> Response:
     return response
 
 
-class LocalApiGateway:
+class LocalApiGateway(ServedInBackground):
+    thread_name = "local-apigw"
+
     def __init__(
         self,
         routes: Sequence[Route],
@@ -148,7 +149,6 @@ class LocalApiGateway:
         self._stage = stage
         self._extra = extra_routes or {}
         self._request_routes = request_routes or {}  # local routes that read the request
-        self._server: BaseWSGIServer | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -186,20 +186,6 @@ class LocalApiGateway:
 
     def _gateway(self, response: Response) -> Response:
         return self._cors.gateway_response(response) if self._cors is not None else response
-
-    def start(self, host: str, port: int) -> None:
-        self._server = make_server(host, port, self, threaded=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="local-apigw").start()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.server_port)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
 
 def _json(status: int, body: Any) -> Response:

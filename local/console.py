@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from werkzeug.security import safe_join
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from deploy.console_site import cache_control, development_config
 from local import tokens
+from local.serving import ServedInBackground
 from local.template import Resolver
 
 NOT_BUILT = (
@@ -65,7 +64,9 @@ def screen_route(resolver: Resolver) -> re.Pattern[str]:
     return re.compile(found.group(1))
 
 
-class LocalConsole:
+class LocalConsole(ServedInBackground):
+    thread_name = "local-console"
+
     def __init__(
         self, dist: Path, resolver: Resolver, state_dir: Path, api_url: str, aws_endpoint: str
     ) -> None:
@@ -75,7 +76,6 @@ class LocalConsole:
         # The browser talks to the API and, for uploads with a pre-signed POST, to S3 (moto).
         self._headers = security_headers(resolver, [api_url, aws_endpoint])
         self._is_file = screen_route(resolver)
-        self._server: BaseWSGIServer | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -119,17 +119,3 @@ class LocalConsole:
         response = Response(json.dumps(body), status=status, mimetype="application/json")
         response.headers["Cache-Control"] = cache
         return response
-
-    def start(self, host: str, port: int) -> None:
-        self._server = make_server(host, port, self, threaded=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="local-console").start()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.server_port)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
