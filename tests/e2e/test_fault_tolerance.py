@@ -6,13 +6,12 @@ messaged twice, no card is lost or left ready, and the counters equal the cards.
 
 from __future__ import annotations
 
-from local.faults import FaultPlan, FaultRun
+from local.faults import KINDS, FaultPlan, FaultRun
 from local.stack import LocalStack
 
-# Higher chances of a crash than the benchmark's, for a few hundred calls to meet every kind of
-# fault. A batch here is one chunk of 60 rows, a few hundred DynamoDB calls per attempt of its send
-# task: per call, DynamoDB faults stay rare enough for each attempt to get well into the chunk
-# (Step Functions counts attempts, not progress).
+# Higher chances of a crash than the benchmark's, for a few hundred calls to meet many faults, and
+# every kind's first chance taken for sure. A batch here is one chunk of 60 rows, a few hundred
+# DynamoDB calls per attempt of its send task.
 PLAN = FaultPlan(
     ses_throttling=0.2,
     ses_5xx=0.05,
@@ -21,6 +20,7 @@ PLAN = FaultPlan(
     sns_crash_after_acceptance=0.02,
     dynamodb_throughput=0.005,
     function_timeout=0.002,
+    every_kind=True,
 )
 
 
@@ -29,3 +29,4 @@ def test_batches_survive_injected_faults_never_twice_never_lost(stack: LocalStac
     tally = run.run()
     print("\n".join(tally.lines()))  # shown with -s or -rA
     assert tally.ok, "\n".join(tally.lines())
+    assert all(tally.faults[kind] for kind in KINDS), tally.faults  # every kind of fault was met

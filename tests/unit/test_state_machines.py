@@ -47,7 +47,7 @@ def test_the_three_machines_are_checked() -> None:
         "batch_lifecycle.asl.json",
         "batch_sending.asl.json",
     ]
-    assert len(_all_tasks()) == 10
+    assert len(_all_tasks()) == 11
 
 
 @pytest.mark.parametrize(

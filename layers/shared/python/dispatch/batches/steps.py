@@ -29,6 +29,7 @@ class LifecycleStep(BaseModel):
         "start_sending",
         "finish_sending",
         "close_chunk",
+        "chunk_progress",
         "clone",
         "fail",
     ]
@@ -39,6 +40,7 @@ class LifecycleStep(BaseModel):
     target: Literal[CardStatus.removed, CardStatus.rejected] | None = None
     error: dict[str, Any] | None = None
     run: str | None = None  # the sending execution's name (finish_sending, fail)
+    ready_before: int | None = None  # chunk_progress: the chunk's ready cards before the round
     source_batch_id: str | None = None
     recipients: Recipients = Recipients.all
 
@@ -63,6 +65,10 @@ def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Clone
                 raise PermanentFailure("close_chunk needs a chunk and a target")
             batch = workflow.batches.get(org_id, batch_id)
             return {"closed": workflow.close_unsent(batch, step.chunk, step.target)}
+        case "chunk_progress":
+            if step.chunk is None or step.ready_before is None:
+                raise PermanentFailure("chunk_progress needs a chunk and its ready count before the round")
+            return workflow.chunk_progress(batch_id, step.chunk, step.ready_before)
         case "clone":
             if not step.source_batch_id:
                 raise PermanentFailure("clone needs the source batch")

@@ -311,6 +311,17 @@ class Workflow:
         self.settle(batch, chunk)
         return closed
 
+    def chunk_progress(self, batch_id: str, chunk: Chunk, ready_before: int) -> dict[str, Any]:
+        """After a chunk's send task ran out of retries: did that round move any card on? Step
+        Functions counts attempts, not progress, so a chunk that meets a fault on every attempt but
+        gets further each time (a busy table, a sender that keeps being killed) would otherwise
+        fail its batch with most of it sent. While each round leaves fewer cards ``ready`` the
+        state machine gives the chunk another; a round that moved nothing gives up. Each round
+        must lower the count, so the rounds are bounded by the chunk's rows."""
+        counts = self.cards.status_counts(batch_id, chunk.first_row, chunk.last_row)
+        ready = counts.get(CardStatus.ready.value, 0)
+        return {"ready": ready, "advanced": ready < ready_before}
+
     def settle(self, batch: Batch, chunk: Chunk) -> None:
         counts = self.cards.status_counts(batch.id, chunk.first_row, chunk.last_row)
         self.batches.settle_chunk(batch.org_id, batch.id, chunk.index, counts)
