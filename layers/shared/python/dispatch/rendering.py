@@ -71,6 +71,21 @@ def render_sms(templates: Templates, context: Mapping[str, Any]) -> str:
     return _render("sms text", templates.sms.text, context).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class LetterText:
+    title: str
+    body_html: str
+
+
+def render_letter(templates: Templates, context: Mapping[str, Any]) -> LetterText:
+    """A letter's title (text) and body (HTML, autoescaped: recipient data stays data)."""
+    letter = templates.letter
+    if letter is None:
+        raise RenderError("the template set has no letter template")
+    title = " ".join(_render("letter title", letter.title, context).split())
+    return LetterText(title, _render("letter body", letter.body, context, html=True))
+
+
 def check_syntax(templates: Templates) -> list[str]:
     """Compile every template; the messages of those that do not compile."""
     sources = []
@@ -83,6 +98,11 @@ def check_syntax(templates: Templates) -> list[str]:
             sources.append(("email html", templates.email.html, True))
     if templates.sms:
         sources.append(("sms text", templates.sms.text, False))
+    if templates.letter:
+        sources += [
+            ("letter title", templates.letter.title, False),
+            ("letter body", templates.letter.body, True),
+        ]
     problems = []
     for part, source, html in sources:
         try:

@@ -11,6 +11,7 @@ from dispatch.batches.clone import Cloner, Recipients
 from dispatch.batches.models import Chunk
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
+from dispatch.communications.working_list import WorkingList
 
 
 class ChunkTask(BaseModel):
@@ -30,6 +31,8 @@ class LifecycleStep(BaseModel):
         "close_chunk",
         "clone",
         "fail",
+        "stage_segment",
+        "record_working_list",
     ]
     batch_id: str
     org_id: str
@@ -40,9 +43,16 @@ class LifecycleStep(BaseModel):
     run: str | None = None  # the sending execution's name (finish_sending, fail)
     source_batch_id: str | None = None
     recipients: Recipients = Recipients.all
+    segment: int | None = None  # stage_segment: the contacts shard to stage
+    staged: list[dict[str, Any]] | None = None  # record_working_list: what each segment staged
 
 
-def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Cloner]) -> dict[str, Any]:
+def run_step(
+    workflow: Workflow,
+    step: LifecycleStep,
+    cloner: Callable[[], Cloner],
+    working_list: Callable[[], WorkingList],
+) -> dict[str, Any]:
     org_id, batch_id = step.org_id, step.batch_id
     match step.action:
         case "after_generation":
@@ -69,4 +79,10 @@ def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Clone
             return {"status": batch.status.value}
         case "fail":
             workflow.fail(org_id, batch_id, step.error, step.run)
+        case "stage_segment":
+            if step.segment is None:
+                raise ValueError("stage_segment needs a segment")
+            return working_list().stage_segment(org_id, batch_id, step.segment)
+        case "record_working_list":
+            return working_list().record(org_id, batch_id, step.staged or [])
     return {}
