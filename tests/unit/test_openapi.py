@@ -58,7 +58,10 @@ def test_every_operation_documents_its_real_statuses() -> None:
     assert statuses[("POST", "/communications")] >= {"201", "400", "404", "409", "422"}
     assert statuses[("POST", "/batches/{batch_id}/generate")] >= {"202", "404", "409"}
     for (method, path), documented in statuses.items():
-        assert "422" not in documented or method in {"POST", "PUT", "PATCH"}, (method, path)  # ours, not Powertools'
+        assert "422" not in documented or method in {"POST", "PUT", "PATCH"}, (
+            method,
+            path,
+        )  # ours, not Powertools'
         assert "401" in documented or path in PUBLIC, (method, path)
 
 

@@ -99,9 +99,9 @@ class ContactImporter:
         logger.info(
             "contacts imported",
             import_id=import_id,
-            created=outcome.created,
-            updated=outcome.updated,
-            rejected=outcome.rejected,
+            contacts_created=outcome.created,
+            contacts_updated=outcome.updated,
+            rows_rejected=outcome.rejected,
         )
         return self.imports.finish(
             org_id,

@@ -26,7 +26,7 @@ from dispatch.dynamo import applied, decode_cursor, encode_cursor, from_dynamo, 
 from dispatch.errors import NotFound
 
 _SERIALIZER = TypeSerializer()
-PAGE_READS = 4  # DynamoDB pages a list page may read looking for matches before it returns a cursor
+PAGE_READS = 2 * SHARDS  # DynamoDB pages (1 MB each) a list page may read looking for matches
 
 
 def partition(org_id: str, shard: int) -> str:
@@ -114,21 +114,27 @@ class ContactStore:
         self, org_id: str, compiled: Compiled | None, limit: int, cursor: str | None
     ) -> tuple[list[Contact], str | None]:
         """Up to ``limit`` matches from where ``cursor`` left off (shard by shard, in id order).
-        A page reads at most ``PAGE_READS`` DynamoDB pages: a rare match may leave it short, with a
-        cursor to go on."""
+        DynamoDB pages are read whole (1 MB) and cut at ``limit``, the cursor then naming the last
+        contact returned; a page reads at most ``PAGE_READS`` of them, so a rare match may leave it
+        short, with a cursor to go on."""
         position = decode_cursor(cursor) or {"shard": 0}
         shard = int(position.get("shard", 0))
         start = position.get("key")
         found: list[Contact] = []
         reads = 0
         while shard < SHARDS and len(found) < limit and reads < PAGE_READS:
-            request = _query(org_id, shard, compiled)
-            request["Limit"] = limit - len(found)
+            request = _resource_values(_query(org_id, shard, compiled))
             if start:
                 request["ExclusiveStartKey"] = start
-            response = self._table.query(**_resource_values(request))
+            response = self._table.query(**request)
             reads += 1
-            found.extend(contact_of(item) for item in response.get("Items", []))
+            items = response.get("Items", [])
+            room = limit - len(found)
+            if len(items) > room:
+                found.extend(contact_of(item) for item in items[:room])
+                start = {"pk": items[room - 1]["pk"], "id": items[room - 1]["id"]}
+                break
+            found.extend(contact_of(item) for item in items)
             start = response.get("LastEvaluatedKey")
             if not start:
                 shard += 1
