@@ -208,7 +208,7 @@ def test_a_communication_stages_its_working_list_into_cards_with_the_contacts_va
     assert status == 201, batch
     assert (batch["status"], batch["kind"], batch["communication"]["matched"]) == ("open", "communication", 3)
     assert batch["due_date"] == "2026-06-30"
-    status, refused = deployed.api("POST", "/communications", WALK_ADMIN, body={**body, "channels": ["sms"]})
+    status, _ = deployed.api("POST", "/communications", WALK_ADMIN, body={**body, "channels": ["sms"]})
     assert status == 422  # the notice set has no SMS template
     status, generating = deployed.api("POST", f"/batches/{batch['id']}/generate", WALK_ADMIN)
     assert (status, generating["status"]) == (202, "generating")
