@@ -19,4 +19,6 @@ from dispatch.observability import logger, metrics, tracer
 @event_parser(model=LifecycleStep)
 def lambda_handler(event: LifecycleStep, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(batch_id=event.batch_id, action=event.action)
-    return run_step(services.workflow(), event, services.cloner, services.working_list)
+    return run_step(
+        services.workflow(), event, services.cloner, services.working_list, services.letter_service
+    )

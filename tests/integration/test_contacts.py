@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-S3Event = Callable[..., dict[str, Any]]
+ImportContacts = Callable[..., dict[str, Any]]
 Deployment = Any
 WALK_ADMIN = {
     "sub": "sub-admin",
@@ -20,17 +18,6 @@ WALK_ADMIN = {
     "custom:org_id": "org-a",
 }
 OTHER = {"sub": "sub-b", "email": "admin@org-b.test", "cognito:groups": "admin", "custom:org_id": "org-b"}
-
-
-def _import(deployed: Deployment, s3_event: S3Event, text: str, claims: dict[str, Any] = WALK_ADMIN) -> Any:
-    status, created = deployed.api("POST", "/contacts/imports", claims, body={"file_name": "contacts.csv"})
-    assert status == 201
-    assert created["status"] == "uploading"
-    key = f"imports/{claims['custom:org_id']}/{created['id']}/source"
-    deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=text.encode())
-    result = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(text)))
-    assert result["imports"][0]["import_id"] == created["id"]
-    return deployed.api("GET", f"/contacts/imports/{created['id']}", claims)[1]
 
 
 def _contacts(deployed: Deployment, claims: dict[str, Any], filter_: Any = None) -> dict[str, Any]:
@@ -43,11 +30,9 @@ def _contacts(deployed: Deployment, claims: dict[str, Any], filter_: Any = None)
 
 
 def test_an_import_creates_contacts_then_a_second_updates_them_by_external_id(
-    deployed: Deployment, s3_event: S3Event
+    deployed: Deployment, import_contacts: ImportContacts
 ) -> None:
-    first = _import(
-        deployed,
-        s3_event,
+    first = import_contacts(
         "external_id,first_name,email,phone,city,tags,plan,renewal,score\n"
         "A1,Ada,ADA@Example.com,(415) 555-0101,Paris,VIP; north,gold,2026-03-01,7\n"
         "A2,Alan,alan@example.com,,London,north,silver,2026-04-01,3\n"
@@ -77,10 +62,10 @@ def test_an_import_creates_contacts_then_a_second_updates_them_by_external_id(
     assert ada["phone"] == "+14155550101"  # E.164 with the organisation's region
     assert ada["tags"] == ["north", "vip"]
 
-    second = _import(deployed, s3_event, "external_id,city,score:number\nA1,Lyon,9\nA4,Nina,\n")
+    second = import_contacts("external_id,city,score:number\nA1,Lyon,9\nA4,Nina,\n")
     assert second["status"] == "invalid"  # score is a string attribute already: the file says number
     assert "score (string)" in second["status_reason"]
-    third = _import(deployed, s3_event, "external_id,city,plan\nA1,Lyon,\nA4,Oslo,bronze\n")
+    third = import_contacts("external_id,city,plan\nA1,Lyon,\nA4,Oslo,bronze\n")
     assert (third["created"], third["updated"], third["rejected"]) == (1, 1, 0)
     status, again = deployed.api("GET", f"/contacts/{ada['id']}", WALK_ADMIN)
     assert status == 200
@@ -91,10 +76,10 @@ def test_an_import_creates_contacts_then_a_second_updates_them_by_external_id(
     assert _contacts(deployed, WALK_ADMIN)["count"] == 3
 
 
-def test_filters_count_exactly_and_a_bad_filter_says_where(deployed: Deployment, s3_event: S3Event) -> None:
-    _import(
-        deployed,
-        s3_event,
+def test_filters_count_exactly_and_a_bad_filter_says_where(
+    deployed: Deployment, import_contacts: ImportContacts
+) -> None:
+    import_contacts(
         "external_id,email,phone,city,address_line1,postcode,tags,age:number,member:boolean\n"
         "1,a@example.com,,Paris,1 rue A,75001,vip,30,true\n"
         "2,,+14155550102,Paris,,,vip;north,45,false\n"
@@ -129,9 +114,7 @@ def test_filters_count_exactly_and_a_bad_filter_says_where(deployed: Deployment,
     assert status == 400
 
 
-def test_contacts_belong_to_their_organisation_and_their_history_outlives_them(
-    deployed: Deployment, s3_event: S3Event
-) -> None:
+def test_contacts_belong_to_their_organisation_and_their_history_outlives_them(deployed: Deployment) -> None:
     status, contact = deployed.api(
         "POST",
         "/contacts",
@@ -169,33 +152,17 @@ def test_contacts_belong_to_their_organisation_and_their_history_outlives_them(
     assert deployed.api("GET", f"/contacts/{contact['id']}", WALK_ADMIN)[0] == 404
 
 
-def _letter_process(deployed: Deployment) -> dict[str, Any]:
-    base = json.loads((ROOT / "examples" / "process.json").read_text())
-    base["approval_required"] = False
-    base["template_sets"] = {
-        "notice": {
-            "email": {"subject": "Notice for {{ first_name }}", "text": "Due {{ due_date }}: {{ link }}"},
-            "letter": {"title": "Notice", "body": "<p>Dear {{ first_name }}, due <b>{{ due_date }}</b>.</p>"},
-        }
-    }
-    _, process = deployed.api("POST", "/processes", WALK_ADMIN, body=base)
-    deployed.api("POST", f"/processes/{process['id']}/publish", WALK_ADMIN)
-    return dict(process)
-
-
 def test_a_communication_stages_its_working_list_into_cards_with_the_contacts_values(
-    deployed: Deployment, s3_event: S3Event
+    deployed: Deployment, import_contacts: ImportContacts, letter_process: Callable[..., dict[str, Any]]
 ) -> None:
-    _import(
-        deployed,
-        s3_event,
+    import_contacts(
         "external_id,first_name,email,address_line1,city,tags,amount\n"
         "1,Ada,ada@example.com,1 Main St,Springfield,renewal,12\n"
         "2,,bob@example.com,,,renewal,5\n"  # first_name is required by the process
         "3,Cy,,2 Side St,Shelbyville,renewal,x\n"  # amount is a number field
         "4,Di,di@example.com,,,other,1\n",
     )
-    process = _letter_process(deployed)
+    process = letter_process()
     body = {
         "name": "Spring notice",
         "process_id": process["id"],
@@ -254,9 +221,9 @@ def test_a_communication_stages_its_working_list_into_cards_with_the_contacts_va
 
 @pytest.mark.parametrize("filter_", [{"field": "city", "op": "eq", "value": "Nowhere"}])
 def test_a_working_list_that_matches_nobody_returns_the_batch_to_open(
-    deployed: Deployment, filter_: dict[str, Any]
+    deployed: Deployment, letter_process: Callable[..., dict[str, Any]], filter_: dict[str, Any]
 ) -> None:
-    process = _letter_process(deployed)
+    process = letter_process()
     status, batch = deployed.api(
         "POST",
         "/communications",

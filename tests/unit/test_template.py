@@ -112,6 +112,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
     functions = {n: s for n, s in template["Resources"].items() if s["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == {
         "ValidateFunction",
+        "LettersFunction",
         "GenerateFunction",
         "SendFunction",
         "LifecycleFunction",

@@ -47,6 +47,8 @@ from dispatch.dynamo import PageCursors, cursor_key
 from dispatch.exports.service import ExportService
 from dispatch.exports.store import ExportStore
 from dispatch.functions import Functions
+from dispatch.letters.service import LetterService
+from dispatch.letters.store import BundleStore
 from dispatch.organisations.identities import SenderIdentities
 from dispatch.organisations.service import OrganisationService
 from dispatch.organisations.store import OrganisationStore
@@ -361,4 +363,20 @@ def communication_service(settings: Settings | None = None) -> CommunicationServ
         working_list(settings),
         workflow(settings),
         Executions(settings.state_machine_arn),
+    )
+
+
+def letter_service(settings: Settings | None = None) -> LetterService:
+    settings = settings or get_settings()
+    return LetterService(
+        settings,
+        BundleStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        workflow(settings),
+        Executions(settings.letters_state_machine_arn),
+        Functions(),
+        lambda: link_config(settings),
     )

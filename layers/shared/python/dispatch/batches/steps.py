@@ -12,6 +12,7 @@ from dispatch.batches.models import Chunk
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
 from dispatch.communications.working_list import WorkingList
+from dispatch.letters.service import LetterService
 
 
 class ChunkTask(BaseModel):
@@ -33,6 +34,7 @@ class LifecycleStep(BaseModel):
         "fail",
         "stage_segment",
         "record_working_list",
+        "letters_printed",
     ]
     batch_id: str
     org_id: str
@@ -45,6 +47,7 @@ class LifecycleStep(BaseModel):
     recipients: Recipients = Recipients.all
     segment: int | None = None  # stage_segment: the contacts shard to stage
     staged: list[dict[str, Any]] | None = None  # record_working_list: what each segment staged
+    bundle_id: str | None = None  # letters_printed: the bundle marked printed
 
 
 def run_step(
@@ -52,6 +55,7 @@ def run_step(
     step: LifecycleStep,
     cloner: Callable[[], Cloner],
     working_list: Callable[[], WorkingList],
+    letters: Callable[[], LetterService],
 ) -> dict[str, Any]:
     org_id, batch_id = step.org_id, step.batch_id
     match step.action:
@@ -85,4 +89,8 @@ def run_step(
             return working_list().stage_segment(org_id, batch_id, step.segment)
         case "record_working_list":
             return working_list().record(org_id, batch_id, step.staged or [])
+        case "letters_printed":
+            if not step.bundle_id:
+                raise ValueError("letters_printed needs the bundle")
+            return letters().record_printed(org_id, batch_id, step.bundle_id)
     return {}

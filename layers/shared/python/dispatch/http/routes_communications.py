@@ -9,6 +9,7 @@ from dispatch.batches.models import BatchView
 from dispatch.communications.models import CommunicationEdit, NewCommunication
 from dispatch.http.caller import current_caller
 from dispatch.http.contract import documented
+from dispatch.letters.models import LettersView
 
 router = Router()
 
@@ -50,3 +51,31 @@ def generate_batch(batch_id: str) -> BatchView:
 )
 def send_batch(batch_id: str) -> BatchView:
     return services.communication_service().send(current_caller(router), batch_id).public()
+
+
+@router.post(
+    "/batches/<batch_id>/letters",
+    summary="The batch's letters as one PDF: 200 with a fresh link when built, else 202 while it is built",
+    responses=documented(404, 409, also=(202,)),
+)
+def request_letters(batch_id: str) -> tuple[LettersView, int]:
+    return services.letter_service().request(current_caller(router), batch_id)
+
+
+@router.get(
+    "/batches/<batch_id>/letters",
+    summary="The letters bundle: a fresh pre-signed link (ask again once it expires); 202 while built",
+    responses=documented(404, 409, also=(202,)),
+)
+def get_letters(batch_id: str) -> tuple[LettersView, int]:
+    return services.letter_service().current(current_caller(router), batch_id)
+
+
+@router.post(
+    "/batches/<batch_id>/letters/printed",
+    summary="Mark the approved batch's letters bundle printed: its letters count as sent",
+    status_code=202,
+    responses=documented(404, 409, success=202),
+)
+def letters_printed(batch_id: str) -> LettersView:
+    return services.letter_service().printed(current_caller(router), batch_id)
