@@ -278,39 +278,58 @@ class Compiled:
 
 def compile_filter(node: Node) -> Compiled:
     compiled = Compiled("")
-    compiled.expression = _expression(node, compiled)
+    compiled.expression = _expression(node, compiled)[0]
     if len(compiled.expression) > MAX_EXPRESSION:
         raise FilterError("filter", "the filter is too long for one query; make it simpler")
     return compiled
 
 
-def _expression(node: Node, out: Compiled) -> str:
+# How tightly a compiled part binds (DynamoDB: NOT before AND before OR): a part is put in
+# parentheses only where its operator binds less than the one around it, because DynamoDB refuses
+# parentheses around parentheses ("the expression has redundant parentheses").
+OR, AND, NOT, ATOM = 1, 2, 3, 4
+
+
+def _expression(node: Node, out: Compiled) -> tuple[str, int]:
+    """The expression of ``node`` and how tightly it binds."""
     if isinstance(node, Group):
-        joiner = " AND " if node.mode == "and" else " OR "
-        return "(" + joiner.join(_expression(part, out) for part in node.parts) + ")"
+        if len(node.parts) == 1:
+            return _expression(node.parts[0], out)
+        if node.mode == "or":
+            return " OR ".join(_expression(part, out)[0] for part in node.parts), OR
+        return " AND ".join(_bound(_expression(part, out), AND) for part in node.parts), AND
     if isinstance(node, Not):
-        return f"(NOT {_expression(node.part, out)})"
+        return "NOT " + _bound(_expression(node.part, out), ATOM), NOT
     if isinstance(node, Tags):
         tags = _name(out, "tags")
-        joiner = " OR " if node.mode == "any" else " AND "
-        return "(" + joiner.join(f"contains({tags}, {_placeholder(out, tag)})" for tag in node.tags) + ")"
+        parts = [f"contains({tags}, {_placeholder(out, tag)})" for tag in node.tags]
+        if len(parts) == 1:
+            return parts[0], ATOM
+        return (" OR ".join(parts), OR) if node.mode == "any" else (" AND ".join(parts), AND)
     if isinstance(node, Has):
         if node.what == "address":
             line, city, postcode = (_name(out, name) for name in ("address_line1", "city", "postcode"))
             return (
-                f"(attribute_exists({line}) AND (attribute_exists({city}) OR attribute_exists({postcode})))"
+                f"attribute_exists({line}) AND (attribute_exists({city}) OR attribute_exists({postcode}))",
+                AND,
             )
-        return f"attribute_exists({_name(out, node.what)})"
+        return f"attribute_exists({_name(out, node.what)})", ATOM
     path = ".".join(_name(out, part) for part in node.path)
     if node.op == "exists":
-        return f"attribute_exists({path})" if node.value else f"attribute_not_exists({path})"
+        return (f"attribute_exists({path})" if node.value else f"attribute_not_exists({path})"), ATOM
     if node.op == "in":
-        return f"{path} IN ({', '.join(_placeholder(out, value) for value in node.value)})"
+        return f"{path} IN ({', '.join(_placeholder(out, value) for value in node.value)})", ATOM
     if node.op == "contains":
-        return f"contains({path}, {_placeholder(out, node.value)})"
+        return f"contains({path}, {_placeholder(out, node.value)})", ATOM
     if node.op == "ne":
-        return f"(NOT {path} = {_placeholder(out, node.value)})"
-    return f"{path} {SYMBOLS[node.op]} {_placeholder(out, node.value)}"
+        return f"NOT {path} = {_placeholder(out, node.value)}", NOT
+    return f"{path} {SYMBOLS[node.op]} {_placeholder(out, node.value)}", ATOM
+
+
+def _bound(part: tuple[str, int], context: int) -> str:
+    """``part`` as an operand of an operator that binds as tightly as ``context``."""
+    text, binding = part
+    return text if binding >= context else f"({text})"
 
 
 def _name(out: Compiled, name: str) -> str:
