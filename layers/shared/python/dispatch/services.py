@@ -234,6 +234,7 @@ def schedule_runner(settings: Settings | None = None) -> Runner:
         ProcessStore(settings),
         workflow(settings),
         Retriever(AgentStore(settings), CardStore(settings), AgentQueue(settings)),
+        lambda: communication_service(settings),
     )
 
 

@@ -11,7 +11,10 @@ exports, completes, archives and clones exactly as it does an uploaded file's.
 - ``edit``: the filter and channels while ``open``; the name, template set and due date until the
   batch is closed — a change after approval sends it back to approval (they are in the digest of
   what was approved, :mod:`dispatch.batches.content`);
-- ``message``: a one-off card to one contact ("Create Log"), a batch of one that goes straight on.
+- ``message``: a one-off card to one contact ("Create Log"), a batch of one that goes straight on;
+- ``scheduled``: a distribution schedule's run with a contact filter as its source (PRODUCT §6):
+  the filter's matches at that run, a communication that goes straight on (no hold at
+  ``generated``), to approval as the process requires or by the schedule's standing approval.
 """
 
 from __future__ import annotations
@@ -185,6 +188,32 @@ class CommunicationService:
         generating = self.working_lists.stage_one(batch, contact)
         self.workflow.start_generation(generating)
         return generating
+
+    def check_source(
+        self, caller: Caller, process_id: str, raw: Any, template: str | None, channels: list[Channel] | None
+    ) -> None:
+        """A schedule's contact source: a filter that can be understood (400 saying where) and a
+        template set that carries its channels (422)."""
+        self.contacts.compiled(caller.org_id, raw)
+        process = self._process(caller, process_id, template, channels or [])
+        if not channels:
+            _electronic(process, template)
+
+    def scheduled(self, batch: Batch, raw: Any, channels: list[Channel] | None) -> Batch:
+        """A scheduled run's communication (``batch``: its identity, process and settings, ``open``):
+        the contacts ``raw`` matches now, staged and generated, then sent on. A repeated call for
+        the same batch id starts nothing new."""
+        process = self.processes.get(batch.org_id, batch.process_id)
+        chosen = channels or _electronic(process, batch.template)
+        matched = self.contacts.count(batch.org_id, raw)
+        communication = Communication(filter=raw, channels=chosen, matched=matched, hold=False)
+        if self.batches.create(batch.model_copy(update={"communication": communication})):
+            generating = self.batches.transition(
+                batch.org_id, batch.id, BatchStatus.generating, sources=[BatchStatus.open]
+            )
+            self.workflow.start_generation(generating)
+            return generating
+        return self.batches.get(batch.org_id, batch.id)
 
     def _communication(self, caller: Caller, batch_id: str) -> Batch:
         batch = self.batches.get(caller.org_id, batch_id)
