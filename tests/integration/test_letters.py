@@ -161,7 +161,7 @@ def test_a_letter_body_running_over_a_page_adds_pages_to_each_letter(
 
 
 def test_a_changed_batch_builds_new_letters_and_printing_counts_them_sent(
-    deployed: Deployment, generated: CommunicationWalk
+    deployed: Deployment, generated: CommunicationWalk, communication: Callable[[str], CommunicationWalk]
 ) -> None:
     path = f"/batches/{generated.id}/letters"
     _, first = deployed.api("POST", path, WALK_ADMIN)
@@ -217,3 +217,18 @@ def test_a_changed_batch_builds_new_letters_and_printing_counts_them_sent(
     bob = next(card for card in lettered if card["values"]["first_name"] == "Bob")
     history = deployed.api("GET", f"/contacts/{bob['contact_id']}/history", WALK_ADMIN)[1]["items"]
     assert [(entry["batch_id"], entry["status"]) for entry in history] == [(generated.id, "sent")]
+
+    # Closed and cloned as any batch: archived (kept for reference), then a clone of its recipients.
+    status, archived = deployed.api("POST", f"/batches/{generated.id}/archive", WALK_ADMIN)
+    assert (status, archived["status"]) == (200, "archived")
+    status, clone = deployed.api(
+        "POST", f"/batches/{generated.id}/clone", WALK_ADMIN, body={"recipients": "all"}
+    )
+    assert status == 202, clone
+    deployed.runtime.drain()
+    copied = communication(clone["id"]).get()
+    assert (copied["kind"], copied["status"], copied["counters"]["rows"]) == (
+        "communication",
+        "generating",
+        4,
+    )
