@@ -250,3 +250,48 @@ def test_a_working_list_that_matches_nobody_returns_the_batch_to_open(
     reopened = deployed.api("GET", f"/batches/{batch['id']}", WALK_ADMIN)[1]
     assert reopened["status"] == "open"
     assert reopened["status_reason"] == "the filter matched no contact when the batch was generated"
+
+
+def test_a_one_off_message_goes_through_the_batch_engine_and_into_the_contacts_history(
+    deployed: Deployment,
+    letter_process: Callable[..., dict[str, Any]],
+    communication: Callable[[str], Any],
+) -> None:
+    status, contact = deployed.api(
+        "POST",
+        "/contacts",
+        WALK_ADMIN,
+        body={"external_id": "M1", "first_name": "Ada", "email": "ada@example.com"},
+    )
+    assert status == 201
+    status, silent = deployed.api(
+        "POST", "/contacts", WALK_ADMIN, body={"external_id": "M2", "first_name": "Bo"}
+    )
+    process = letter_process()
+    body = {"process_id": process["id"], "template": "notice", "due_date": "2026-06-30"}
+    status, refused = deployed.api("POST", f"/contacts/{silent['id']}/messages", WALK_ADMIN, body=body)
+    assert (status, refused["error"]["message"]) == (422, "the contact has no email or phone to send to")
+
+    status, batch = deployed.api("POST", f"/contacts/{contact['id']}/messages", WALK_ADMIN, body=body)
+    assert (status, batch["status"], batch["kind"], batch["name"]) == (
+        202,
+        "generating",
+        "communication",
+        "Message to M1",
+    )
+    walk = communication(batch["id"])
+    for chunk in walk.stored().chunks:
+        deployed.invoke(
+            "GenerateFunction", {"batch_id": batch["id"], "org_id": "org-a", "chunk": chunk.model_dump()}
+        )
+    assert walk.step("after_generation") == {"approval_required": False, "hold": False}
+    walk.step("start_sending")
+    for chunk in walk.stored().chunks:
+        deployed.invoke(
+            "SendFunction", {"batch_id": batch["id"], "org_id": "org-a", "chunk": chunk.model_dump()}
+        )
+    walk.step("finish_sending")
+    sent = walk.get()
+    assert (sent["status"], sent["counters"]["sent"]) == ("sent", 1)
+    history = deployed.api("GET", f"/contacts/{contact['id']}/history", WALK_ADMIN)[1]["items"]
+    assert [(entry["batch_id"], entry["status"]) for entry in history] == [(batch["id"], "sent")]
