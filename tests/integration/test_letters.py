@@ -118,7 +118,7 @@ def test_the_bundle_has_one_letter_per_contact_with_an_address_in_contact_order(
     assert status == 200
     assert (again["id"], again["requested_at"]) == (ready["id"], ready["requested_at"])
     assert again["expires_at"] > ready["expires_at"]
-    assert again["url"] != ready["url"]
+    assert again["url"].split("?")[0] == ready["url"].split("?")[0]  # the same file, signed again
     assert deployed.api("GET", path, WALK_ADMIN)[1]["expires_at"] > ready["expires_at"]
     assert len(deployed.executions("BatchLettersStateMachine")) == 1
 
