@@ -183,7 +183,7 @@ def test_a_changed_batch_builds_new_letters_and_printing_counts_them_sent(
     assert all("due 2026-07-31" in page for page in pages)
 
     # Sent: approval (not required here), email cards sent; the letters wait for the printer.
-    generated.step("after_generation")
+    generated.step("after_generation", release=True)  # AfterSendRequest
     assert generated.get()["status"] == "approved"
     generated.step("start_sending")
     for chunk in generated.stored().chunks:

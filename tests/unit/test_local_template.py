@@ -34,3 +34,20 @@ def test_sub_ref_and_getatt(resolver: Resolver) -> None:
 def test_an_unknown_intrinsic_fails_loudly(resolver: Resolver) -> None:
     with pytest.raises(KeyError, match="Fn::ImportValue"):
         resolver.resolve({"Fn::ImportValue": "x"})
+
+
+def test_the_console_distribution_resolves_to_a_stand_in_or_to_the_local_console(resolver: Resolver) -> None:
+    origin = {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}
+    assert resolver.resolve(origin) == "https://batch-dispatch-local-ConsoleDistribution.cloudfront.local"
+    local = Resolver(
+        resolver.template, {"Stage": "local"}, {"ConsoleDistribution.DomainName": "127.0.0.1:3001"}
+    )
+    assert local.resolve(origin) == "https://127.0.0.1:3001"
+
+
+def test_the_console_origin_follows_its_own_domain_when_one_is_given(resolver: Resolver) -> None:
+    """The template's origin expression (!Sub with !If [HasConsoleDomain, …], Fn::Not inside)."""
+    origin = resolver.template["Outputs"]["ConsoleUrl"]["Value"]
+    assert resolver.resolve(origin) == "https://batch-dispatch-local-ConsoleDistribution.cloudfront.local"
+    own = Resolver(resolver.template, {"Stage": "local", "ConsoleDomainName": "console.example.com"})
+    assert own.resolve(origin) == "https://console.example.com"

@@ -13,6 +13,7 @@ from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.messages import AgentQueue
 from dispatch.assignment.notifier import Notifier
 from dispatch.assignment.offers import OfferDesk
+from dispatch.assignment.queues import LeadQueues
 from dispatch.assignment.retrieval import Retriever
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.service import AssignmentService
@@ -81,6 +82,7 @@ def batch_service(settings: Settings | None = None) -> BatchService:
         Executions(settings.state_machine_arn),
         workflow(settings),
         Functions(),
+        AgentStore(settings),
     )
 
 
@@ -158,6 +160,7 @@ def chunk_sender(
         links=link_config(settings, api_base_url),
         suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
+        defer_temporary=True,
     )
 
 
@@ -182,6 +185,7 @@ def operator_sender(
         sender = chunk_sender(batch, settings, api_base_url)
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
+        sender.defer_temporary = False  # a person waits for the answer: the card fails as retryable
         return sender
 
     return build
@@ -253,7 +257,24 @@ def schedule_service(settings: Settings | None = None) -> ScheduleService:
 def assignment_service(settings: Settings | None = None) -> AssignmentService:
     settings = settings or get_settings()
     agents = AgentStore(settings)
-    return AssignmentService(agents, Assigner(settings, agents), CardStore(settings), AgentQueue(settings))
+    return AssignmentService(
+        agents, Assigner(settings, agents), CardStore(settings), BatchStore(settings), ProcessStore(settings)
+    )
+
+
+def lead_queues(settings: Settings | None = None) -> LeadQueues:
+    settings = settings or get_settings()
+    agents = AgentStore(settings)
+    return LeadQueues(
+        CardStore(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        agents,
+        Assigner(settings, agents),
+        assignment_engine(settings),
+        AgentQueue(settings),
+    )
 
 
 def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
@@ -269,6 +290,7 @@ def offer_desk(settings: Settings | None = None) -> OfferDesk:
     return OfferDesk(
         CardStore(settings),
         BatchStore(settings),
+        ProcessStore(settings),
         OrganisationStore(settings),
         agents,
         Assigner(settings, agents),

@@ -24,6 +24,7 @@ from dispatch.config import Settings
 from dispatch.delivery.ratelimit import DEFAULT_TOLERANCE
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
+from dispatch.views import View
 
 ROW_ERRORS_SHOWN = 20
 SAMPLES = 3
@@ -46,7 +47,7 @@ class SmsSample(BaseModel):
     text: str
 
 
-class Sample(BaseModel):
+class Sample(View):
     """One ready card rendered as it would be sent (``error``: a template failed on its data)."""
 
     card_id: str

@@ -12,6 +12,7 @@ from dispatch.batches.models import Chunk
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
 from dispatch.communications.working_list import WorkingList
+from dispatch.errors import PermanentFailure
 from dispatch.letters.service import LetterService
 
 
@@ -48,6 +49,7 @@ class LifecycleStep(BaseModel):
     segment: int | None = None  # stage_segment: the contacts shard to stage
     staged: list[dict[str, Any]] | None = None  # record_working_list: what each segment staged
     bundle_id: str | None = None  # letters_printed: the bundle marked printed
+    release: bool = False  # after_generation: a person sent the held communication
 
 
 def run_step(
@@ -60,10 +62,10 @@ def run_step(
     org_id, batch_id = step.org_id, step.batch_id
     match step.action:
         case "after_generation":
-            return workflow.after_generation(org_id, batch_id)
+            return workflow.after_generation(org_id, batch_id, release=step.release)
         case "request_approval":
             if not step.task_token:
-                raise ValueError("request_approval needs a task token")
+                raise PermanentFailure("request_approval needs a task token")
             workflow.request_approval(org_id, batch_id, step.task_token)
         case "approval_expired":
             workflow.approval_expired(org_id, batch_id)
@@ -73,24 +75,24 @@ def run_step(
             return {"status": workflow.finish_sending(org_id, batch_id, step.run).status.value}
         case "close_chunk":
             if step.chunk is None or step.target is None:
-                raise ValueError("close_chunk needs a chunk and a target")
+                raise PermanentFailure("close_chunk needs a chunk and a target")
             batch = workflow.batches.get(org_id, batch_id)
             return {"closed": workflow.close_unsent(batch, step.chunk, step.target)}
         case "clone":
             if not step.source_batch_id:
-                raise ValueError("clone needs the source batch")
+                raise PermanentFailure("clone needs the source batch")
             batch = cloner().copy(org_id, batch_id, step.source_batch_id, step.recipients)
             return {"status": batch.status.value}
         case "fail":
             workflow.fail(org_id, batch_id, step.error, step.run)
         case "stage_segment":
             if step.segment is None:
-                raise ValueError("stage_segment needs a segment")
+                raise PermanentFailure("stage_segment needs a segment")
             return working_list().stage_segment(org_id, batch_id, step.segment)
         case "record_working_list":
             return working_list().record(org_id, batch_id, step.staged or [])
         case "letters_printed":
             if not step.bundle_id:
-                raise ValueError("letters_printed needs the bundle")
+                raise PermanentFailure("letters_printed needs the bundle")
             return letters().record_printed(org_id, batch_id, step.bundle_id)
     return {}

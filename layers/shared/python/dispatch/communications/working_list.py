@@ -26,7 +26,7 @@ from dispatch.config import Settings
 from dispatch.contacts.filters import compile_filter, parse
 from dispatch.contacts.models import PROPERTIES, Contact
 from dispatch.contacts.store import ContactStore
-from dispatch.errors import Conflict
+from dispatch.errors import Conflict, PermanentFailure
 from dispatch.ingest.channels import InvalidValue
 from dispatch.ingest.models import AcceptedRow
 from dispatch.ingest.staging import ChunkWriter
@@ -84,7 +84,7 @@ class WorkingList:
         """One shard's matches staged as chunks; what was staged (rows and chunks)."""
         batch = self.batches.get(org_id, batch_id)
         if batch.status is not BatchStatus.generating or batch.communication is None:
-            raise Conflict(
+            raise PermanentFailure(
                 f"the batch is {batch.status.value}; its working list is staged only while generating"
             )
         process = self.processes.get(org_id, batch.process_id)
@@ -115,13 +115,20 @@ class WorkingList:
         )
         rows = sum(chunk.rows for chunk in chunks)
         if not rows:
-            self.batches.transition(
-                org_id,
-                batch_id,
-                BatchStatus.open,
-                sources=[BatchStatus.generating],
-                set_values={"status_reason": NOTHING_MATCHED},
-            )
+            try:
+                self.batches.transition(
+                    org_id,
+                    batch_id,
+                    BatchStatus.open,
+                    sources=[BatchStatus.generating],
+                    set_values={"status_reason": NOTHING_MATCHED},
+                )
+            except Conflict:  # a retried step finds the batch open by its own first attempt
+                status = self.batches.get(org_id, batch_id).status
+                if status is not BatchStatus.open:
+                    raise PermanentFailure(
+                        f"the batch is {status.value}; its working list is not recorded"
+                    ) from None
             return {"rows": 0, "chunks": []}
         process = self.processes.get(org_id, self.batches.get(org_id, batch_id).process_id)
         self.batches.transition(

@@ -11,12 +11,14 @@ attribute schema (string, number, date, boolean).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from dispatch.batches.models import Upload
 from dispatch.downloads import DownloadLink
 from dispatch.ids import derived_id, spread
+from dispatch.views import View
 
 SHARDS = 16  # a contact's partition is <org>#<shard>: counts and working lists read the shards in parallel
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -78,7 +80,7 @@ class ContactInput(BaseModel):
     attributes: dict[AttributeName, AttributeValue] = Field(default_factory=dict, max_length=200)
 
 
-class Contact(BaseModel):
+class Contact(View):
     """A stored contact. Absent properties are None; ``attributes`` hold only what is set."""
 
     id: str
@@ -118,7 +120,7 @@ def has_address(item: dict[str, Any]) -> bool:
     return bool(item.get("address_line1")) and bool(item.get("city") or item.get("postcode"))
 
 
-class PostalAddress(BaseModel):
+class PostalAddress(View):
     """Where a letter goes: the contact's name and address, as stored on its card."""
 
     name: str | None = None
@@ -145,7 +147,7 @@ class PostalAddress(BaseModel):
         ]
 
 
-class ContactPage(BaseModel):
+class ContactPage(View):
     """``GET /contacts``: a page of matches; with ``count=true``, ``count`` is the exact number of
     contacts the filter matches (all pages together)."""
 
@@ -161,14 +163,6 @@ class ImportStatus(StrEnum):
     invalid = "invalid"
 
 
-class Upload(BaseModel):
-    method: Literal["POST"]
-    url: str
-    fields: dict[str, str]
-    expires_at: str
-    max_bytes: int
-
-
 class NewImport(BaseModel):
     """The body of ``POST /contacts/imports``."""
 
@@ -177,7 +171,7 @@ class NewImport(BaseModel):
     file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
-class ContactImport(BaseModel):
+class ContactImport(View):
     """A contacts file and what became of it: every non-blank data row is created, updated or
     rejected (with its reasons in the row-error CSV)."""
 
@@ -211,7 +205,7 @@ class NewImportView(ContactImport):
     upload: Upload
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(View):
     """A card (and its letter) a contact received, with its batch."""
 
     card_id: str

@@ -13,6 +13,7 @@ from typing import Any
 
 from dispatch import aws
 from dispatch.auth import Caller, Role
+from dispatch.batches.models import Upload
 from dispatch.batches.store import BatchStore
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
@@ -30,7 +31,6 @@ from dispatch.contacts.models import (
     ImportStatus,
     NewImport,
     NewImportView,
-    Upload,
     contact_id,
 )
 from dispatch.contacts.store import ContactStore

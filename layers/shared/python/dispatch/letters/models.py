@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dispatch.views import View
+
 
 class BundleStatus(StrEnum):
     building = "building"
@@ -40,7 +42,7 @@ class LetterBundle(BaseModel):
     expires_at: int  # TTL: the bundle goes with its file
 
 
-class LettersView(BaseModel):
+class LettersView(View):
     """``GET``/``POST /batches/{id}/letters``: the bundle, and a fresh pre-signed link once ready."""
 
     id: str

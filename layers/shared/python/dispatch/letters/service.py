@@ -195,17 +195,20 @@ class LetterService:
     def merge(
         self, org_id: str, batch_id: str, bundle_id: str, parts: list[dict[str, int]]
     ) -> dict[str, int]:
+        """The parts merged in chunk order into the bundle, then deleted. Safe to run again: a retry
+        after the bundle was recorded ready only deletes what parts are left."""
         bundle = self._bundle(batch_id, bundle_id)
         s3 = aws.client("s3")
         ordered = sorted((part for part in parts if part.get("letters")), key=lambda part: part["chunk"])
+        if bundle.status is BundleStatus.ready:
+            self._delete_parts(batch_id, bundle_id, ordered)
+            return {"letters": bundle.letters or 0, "pages": bundle.pages or 0}
         with MultipartSink(s3, self.settings.bucket, bundle.key, PDF, f"{batch_id}-letters.pdf") as sink:
             merger = PdfMerger(sink)
             for part in ordered:
                 key = part_key(batch_id, bundle_id, part["chunk"])
                 merger.add(s3.get_object(Bucket=self.settings.bucket, Key=key)["Body"].read())
             merger.close()
-        for part in ordered:
-            s3.delete_object(Bucket=self.settings.bucket, Key=part_key(batch_id, bundle_id, part["chunk"]))
         letters = sum(part["letters"] for part in ordered)
         self.bundles.finish(
             batch_id,
@@ -215,8 +218,14 @@ class LetterService:
             pages=merger.pages,
             finished_at=now_iso(),
         )
+        self._delete_parts(batch_id, bundle_id, ordered)
         logger.info("letters bundled", batch_id=batch_id, letters=letters, pages=merger.pages)
         return {"letters": letters, "pages": merger.pages}
+
+    def _delete_parts(self, batch_id: str, bundle_id: str, parts: list[dict[str, int]]) -> None:
+        s3 = aws.client("s3")
+        for part in parts:
+            s3.delete_object(Bucket=self.settings.bucket, Key=part_key(batch_id, bundle_id, part["chunk"]))
 
     def fail(self, batch_id: str, bundle_id: str, error: dict[str, Any] | None) -> None:
         name = str((error or {}).get("Error") or "unknown")

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from dispatch.batches.models import Chunk
+from dispatch.errors import PermanentFailure
 from dispatch.letters.service import LetterService
 
 
@@ -24,7 +25,7 @@ def run_letters_step(letters: LetterService, step: LettersStep) -> dict[str, Any
     match step.action:
         case "render":
             if step.chunk is None:
-                raise ValueError("render needs a chunk")
+                raise PermanentFailure("render needs a chunk")
             return letters.render_part(step.org_id, step.batch_id, step.bundle_id, step.chunk)
         case "merge":
             return letters.merge(step.org_id, step.batch_id, step.bundle_id, step.parts or [])

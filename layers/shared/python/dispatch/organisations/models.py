@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
+from dispatch.views import View
 
 
 class OrganisationSettings(BaseModel):
@@ -40,7 +41,7 @@ class OrganisationSettings(BaseModel):
         return self
 
 
-class Organisation(OrganisationSettings):
+class Organisation(OrganisationSettings, View):
     """The caller's organisation: its id and settings."""
 
     id: str

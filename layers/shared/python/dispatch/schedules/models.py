@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from dispatch.batches.models import Channel
 from dispatch.processes.models import TemplateSetName
+from dispatch.views import View
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -36,7 +37,7 @@ class State(StrEnum):
 UPCOMING = frozenset({"scheduled", "recurring", "recurring_paused", "processing"})
 
 
-class SendBatch(BaseModel):
+class SendBatch(View):
     """Send an approved batch (its ready cards) at the scheduled time."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +46,7 @@ class SendBatch(BaseModel):
     batch_id: str
 
 
-class Distribution(BaseModel):
+class Distribution(View):
     """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>`` —
     or, with a ``contact_filter``, a communication of the contacts the filter matches at that run
     (PRODUCT §8: "distribute tagged accounts after an event"; ``template``, ``channels`` and
@@ -83,7 +84,7 @@ class Distribution(BaseModel):
         return self
 
 
-class Retrieval(BaseModel):
+class Retrieval(View):
     """Return cards assigned to agents and not worked for ``idle_days`` days to the pool."""
 
     model_config = ConfigDict(extra="forbid")
@@ -103,7 +104,7 @@ class Frequency(StrEnum):
     cron = "cron"
 
 
-class When(BaseModel):
+class When(View):
     """``immediate`` (default), ``once`` at ``start_at``, or ``recurring`` from ``start_at``.
 
     ``start_at`` is a wall-clock time (no offset) in ``timezone`` (default: the organisation's).
@@ -124,13 +125,22 @@ class When(BaseModel):
 
 
 class ScheduleInput(BaseModel):
-    """The body of ``POST /schedules``."""
+    """The body of ``POST /schedules``: a name and a configuration (and the timing: immediate by
+    default), or ``template_id``, a saved template whose name, configuration and timing are used
+    where the body gives none."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
-    config: Config
-    when: When = Field(default_factory=When)
+    name: Name | None = None
+    config: Config | None = None
+    when: When | None = None
+    template_id: str | None = None
+
+    @model_validator(mode="after")
+    def _given_or_from_a_template(self) -> Self:
+        if self.template_id is None and (self.name is None or self.config is None):
+            raise ValueError("give a name and a config, or a template_id")
+        return self
 
 
 class ScheduleEdit(BaseModel):
@@ -150,7 +160,7 @@ class Cancel(BaseModel):
     template_name: Name | None = None
 
 
-class Timing(BaseModel):
+class Timing(View):
     """``when``, resolved: the EventBridge Scheduler expression, its timezone and first instant."""
 
     mode: Literal["immediate", "once", "recurring"]
@@ -160,7 +170,7 @@ class Timing(BaseModel):
     description: str
 
 
-class Run(BaseModel):
+class Run(View):
     """One fire of a schedule, keyed by its scheduled time (a repeated fire finds it). ``started``:
     its batch is on its way; ``completed``: the run did its work itself (a retrieval)."""
 
@@ -180,7 +190,7 @@ class Run(BaseModel):
     cards: int | None = None  # a retrieval: how many cards went back to the pool
 
 
-class Schedule(BaseModel):
+class Schedule(View):
     """People are recorded by user id, with the email beside for display: ``created_by`` made the
     entry; ``configured_by`` last set its configuration and is the author (the creator) of the
     batches its runs build; ``standing_approval_by`` approved those batches in advance."""
@@ -204,9 +214,10 @@ class Schedule(BaseModel):
     active_run: Run | None = None  # the latest run whose batch may still be on its way
     last_run: Run | None = None
     runs: int = 0
+    template_id: str | None = None  # the saved template it was made from
 
 
-class ScheduleTemplate(BaseModel):
+class ScheduleTemplate(View):
     """A cancelled schedule's configuration, saved for later use."""
 
     id: str
@@ -226,6 +237,7 @@ class ScheduleView(Schedule):
     version: int = Field(default=1, exclude=True)
     status: str
     next_fire: str | None
+    processing: bool = Field(description="the latest run's batch is still on its way (even if paused)")
 
 
 class ScheduleDetail(ScheduleView):
@@ -255,14 +267,14 @@ class ValidationCounts(BaseModel):
     rejected: int
 
 
-class WouldSend(BaseModel):
+class WouldSend(View):
     action: Literal["send_batch"] = "send_batch"
     batch_id: str
     batch_status: str
     cards: int
 
 
-class WouldDistribute(BaseModel):
+class WouldDistribute(View):
     action: Literal["distribution"] = "distribution"
     source: SourceFile | None
     approval: str | None = None
@@ -270,7 +282,7 @@ class WouldDistribute(BaseModel):
     note: str | None = None
 
 
-class WouldRetrieve(BaseModel):
+class WouldRetrieve(View):
     action: Literal["retrieval"] = "retrieval"
     idle_days: int
     idle_before: str
