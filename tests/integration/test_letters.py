@@ -9,10 +9,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import moto.s3.models as moto_s3
 import pytest
 from pypdf import PdfReader
 
-from dispatch import clock, downloads
+from dispatch import aws, clock, downloads
+from dispatch.exports import upload
+from dispatch.exports.upload import MultipartSink
 
 Deployment = Any
 CommunicationWalk = Any
@@ -232,3 +235,97 @@ def test_a_changed_batch_builds_new_letters_and_printing_counts_them_sent(
         "generating",
         4,
     )
+
+
+class Crash(BaseException):
+    """The function's process dies: nothing after this point runs (a timeout, an out-of-memory exit)."""
+
+
+def _die_after(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, calls: int = 1) -> list[int]:
+    """``owner.name`` works ``calls`` times, then the process dies right after the last — once.
+    The list it returns holds 1 once the crash happened."""
+    original = getattr(owner, name)
+    seen: list[int] = []
+    died: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        seen.append(1)
+        if len(seen) == calls and not died:
+            died.append(1)
+            raise Crash
+        return result
+
+    monkeypatch.setattr(owner, name, counted)
+    return died
+
+
+@pytest.mark.parametrize(
+    "crash",
+    [
+        "render: after its part is written",
+        "merge: after two parts of the bundle are uploaded",
+        "merge: after the bundle is written, before it is recorded ready",
+        "merge: after the first part is deleted",
+    ],
+)
+def test_a_step_that_dies_after_a_partial_write_is_retried_into_one_correct_bundle(
+    deployed: Deployment, generated: CommunicationWalk, monkeypatch: pytest.MonkeyPatch, crash: str
+) -> None:
+    """Step Functions runs a step again when its function died (statemachines/batch_letters.asl.json
+    retries every Task): whatever the dead run left — a part, some uploaded parts of the bundle, the
+    whole file, half the parts deleted — the retry ends with one bundle of every letter once."""
+    # Parts of 1 KiB (S3 and moto: 5 MiB, bar the last), so a bundle of a few letters is a multipart
+    # upload that can die half-written; nothing aborts it after a crash, as after a real kill.
+    monkeypatch.setattr(upload, "MIN_PART_SIZE", 1024)
+    monkeypatch.setattr(moto_s3, "S3_UPLOAD_PART_MIN_SIZE", 1024)
+    monkeypatch.setitem(MultipartSink.__init__.__kwdefaults__, "part_size", 1024)
+    monkeypatch.setattr(MultipartSink, "abort", lambda self: None)
+    s3 = deployed.client("s3")
+    _, bundle = deployed.api("POST", f"/batches/{generated.id}/letters", WALK_ADMIN)
+    step = {"batch_id": generated.id, "org_id": "org-a", "bundle_id": bundle["id"]}
+    chunks = [chunk.model_dump() for chunk in generated.stored().chunks]
+    assert len(chunks) > 1  # the working list is staged by shard: several parts to merge
+
+    def render(chunk: dict[str, Any]) -> dict[str, Any]:
+        return dict(deployed.invoke("LettersFunction", {**step, "action": "render", "chunk": chunk}))
+
+    def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(deployed.invoke("LettersFunction", {**step, "action": "merge", "parts": parts}))
+
+    def retried(run: Callable[[], dict[str, Any]], died: list[int]) -> dict[str, Any]:
+        """The step, run again after the crash (as Step Functions' Retry does)."""
+        with pytest.raises(Crash):
+            run()
+        assert died == [1]
+        return run()
+
+    client = aws.client("s3")
+    if crash.startswith("render"):
+        died = _die_after(monkeypatch, client, "put_object")  # the first chunk with letters
+        parts = []
+        for chunk in chunks:
+            try:
+                parts.append(render(chunk))
+            except Crash:
+                parts.append(render(chunk))
+        assert died == [1]
+        result = merge(parts)
+    else:
+        parts = [render(chunk) for chunk in chunks]
+        if crash.startswith("merge: after two parts"):
+            died = _die_after(monkeypatch, MultipartSink, "_upload_part", calls=2)
+        elif crash.startswith("merge: after the bundle"):
+            died = _die_after(monkeypatch, client, "complete_multipart_upload")
+        else:
+            died = _die_after(monkeypatch, client, "delete_object")
+        result = retried(lambda: merge(parts), died)
+
+    assert result == {"letters": 3, "pages": 3}
+    status, ready = deployed.api("GET", f"/batches/{generated.id}/letters", WALK_ADMIN)
+    assert (status, ready["status"], ready["letters"], ready["pages"]) == (200, "ready", 3, 3)
+    pages = _pages(deployed, f"letters/{generated.id}/{bundle['id']}.pdf")
+    names = [card["values"]["first_name"] for card in _lettered(deployed, generated.id)]
+    assert [page.split("Dear ")[1].split(",")[0] for page in pages] == names  # each once, in order
+    left = s3.list_objects_v2(Bucket=deployed.bucket, Prefix=f"letters/{generated.id}/{bundle['id']}/")
+    assert left.get("Contents", []) == []  # the parts are gone once merged
