@@ -488,7 +488,10 @@ class Workflow:
                 continue
             if batch.process_id not in processes:
                 processes[batch.process_id] = self.processes.get(org_id, batch.process_id)
-            content = content_digest(batch, processes[batch.process_id], organisation)
+            try:
+                content: str | None = content_digest(batch, processes[batch.process_id], organisation)
+            except Conflict:  # its template set was removed: nothing it was approved to send is left
+                content = None
             if batch.approval.content != content and self._back_to_approval(batch):
                 returned.append(batch.id)
         return returned
