@@ -53,7 +53,6 @@ def approved(
     walk.generate()
     walk.step("after_generation", release=True)
     assert walk.get()["status"] == "approved"
-    walk.process_id = process["id"]
     return walk
 
 
@@ -76,7 +75,7 @@ def _stored_notice(deployed: Deployment, process_id: str) -> dict[str, Any]:
 def test_another_set_added_changes_nothing_approved(
     deployed: Deployment, approved: CommunicationWalk
 ) -> None:
-    status, body = _patch(deployed, approved.process_id, {"notice": NOTICE, "reminder": REMINDER})
+    status, body = _patch(deployed, approved.stored().process_id, {"notice": NOTICE, "reminder": REMINDER})
     assert status == 200, body
     assert body["template_sets"]["reminder"]["email"]["subject"] == "Reminder"
     assert body["template_sets"]["notice"]["letter"] == NOTICE["letter"]
@@ -91,10 +90,10 @@ def test_a_change_to_the_sets_letter_sends_the_approved_batch_back_to_approval(
         **NOTICE,
         "letter": {"title": "Notice", "body": "<p>Dear {{ first_name }}, pay by {{ due_date }}.</p>"},
     }
-    status, body = _patch(deployed, approved.process_id, {"notice": changed, "reminder": REMINDER})
+    status, body = _patch(deployed, approved.stored().process_id, {"notice": changed, "reminder": REMINDER})
     assert status == 200, body
     assert body["batches_returned_to_approval"] == [approved.id]
-    stored = deployed.api("GET", f"/processes/{approved.process_id}", ADMIN)[1]
+    stored = deployed.api("GET", f"/processes/{approved.stored().process_id}", ADMIN)[1]
     assert stored["template_sets"]["notice"]["letter"]["body"] == changed["letter"]["body"]
     batch = approved.get()
     assert (batch["status"], batch["status_reason"]) == ("pending_approval", CHANGED)
@@ -105,11 +104,11 @@ def test_a_set_that_does_not_compile_is_refused_saying_where_and_nothing_is_stor
     deployed: Deployment, approved: CommunicationWalk
 ) -> None:
     broken = {**NOTICE, "letter": {"title": "Notice", "body": "<p>Dear {{ first_name </p>"}}
-    status, body = _patch(deployed, approved.process_id, {"notice": broken})
+    status, body = _patch(deployed, approved.stored().process_id, {"notice": broken})
     assert status == 422, body
     assert set(body["error"]["details"]["template_sets"]) == {"notice"}
     assert "letter" in str(body["error"]["details"]["template_sets"]["notice"])
-    assert _stored_notice(deployed, approved.process_id) == NOTICE
+    assert _stored_notice(deployed, approved.stored().process_id) == NOTICE
     assert approved.get()["status"] == "approved"
 
 
@@ -124,13 +123,13 @@ def test_a_set_that_does_not_compile_is_refused_saying_where_and_nothing_is_stor
 def test_a_malformed_set_is_a_400_that_says_where(
     deployed: Deployment, approved: CommunicationWalk, template_sets: dict[str, Any], where: str
 ) -> None:
-    status, body = _patch(deployed, approved.process_id, template_sets)
+    status, body = _patch(deployed, approved.stored().process_id, template_sets)
     assert status == 400, body
     locations = [error["location"] for error in body["error"]["details"]["errors"]]
     assert any(location.startswith("body.template_sets") and where in location for location in locations), (
         locations
     )
-    assert _stored_notice(deployed, approved.process_id) == NOTICE
+    assert _stored_notice(deployed, approved.stored().process_id) == NOTICE
     assert approved.get()["status"] == "approved"
 
 
@@ -139,7 +138,7 @@ def test_removing_the_set_an_approved_batch_uses_sends_it_back_to_approval(
 ) -> None:
     """Nothing it was approved to send is left: the change is stored and answered (not a 409 after
     the fact), the batch waits for approval, and approving it says why it cannot be yet."""
-    status, body = _patch(deployed, approved.process_id, {"reminder": REMINDER})
+    status, body = _patch(deployed, approved.stored().process_id, {"reminder": REMINDER})
     assert status == 200, body
     assert body["batches_returned_to_approval"] == [approved.id]
     assert set(body["template_sets"]) == {"reminder"}
