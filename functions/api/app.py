@@ -12,6 +12,8 @@ from dispatch.http import (
     routes_agents,
     routes_batches,
     routes_cards,
+    routes_communications,
+    routes_contacts,
     routes_organisation,
     routes_processes,
     routes_schedules,
@@ -28,6 +30,8 @@ app.include_router(routes_organisation.router)
 app.include_router(routes_cards.router)
 app.include_router(routes_schedules.router)
 app.include_router(routes_agents.router)
+app.include_router(routes_contacts.router)
+app.include_router(routes_communications.router)
 
 
 @app.get("/health", summary="Liveness (public)", responses=documented(authenticated=False, stored=False))

@@ -112,6 +112,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
     functions = {n: s for n, s in template["Resources"].items() if s["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == {
         "ValidateFunction",
+        "LettersFunction",
         "GenerateFunction",
         "SendFunction",
         "LifecycleFunction",
@@ -133,7 +134,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
 
 def test_tables_have_pitr_encryption_and_on_demand_billing(template: dict[str, Any]) -> None:
     tables = [s for s in template["Resources"].values() if s["Type"] == "AWS::DynamoDB::Table"]
-    assert len(tables) == 2
+    assert len(tables) == 3
     for table in tables:
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -159,7 +160,17 @@ def test_the_bucket_is_versioned_and_old_versions_expire(template: dict[str, Any
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
     prefixes = {rule["Prefix"] for rule in rules.values() if "Prefix" in rule}
-    assert prefixes == {"staging/", "exports/", "reports/", "uploads/", "drop/", "rejected/", "sources/"}
+    assert prefixes == {
+        "staging/",
+        "exports/",
+        "reports/",
+        "uploads/",
+        "drop/",
+        "imports/",
+        "rejected/",
+        "sources/",
+        "letters/",
+    }
     for rule in rules.values():
         if "Prefix" in rule:
             assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"], rule["Id"]
@@ -201,8 +212,10 @@ def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_fi
     assert granted == {
         ("s3:GetObjectVersion", "/uploads/*"),
         ("s3:GetObjectVersion", "/drop/*"),
+        ("s3:GetObjectVersion", "/imports/*"),
         ("s3:DeleteObjectVersion", "/uploads/*"),
         ("s3:DeleteObjectVersion", "/drop/*"),
+        ("s3:DeleteObjectVersion", "/imports/*"),
         ("s3:PutObject", "/rejected/*"),
         ("s3:AbortMultipartUpload", "/rejected/*"),
         ("s3:PutObject", "/staging/*"),

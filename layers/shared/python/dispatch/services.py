@@ -33,7 +33,13 @@ from dispatch.cards.context import LinkConfig
 from dispatch.cards.counted import CountedChanges
 from dispatch.cards.service import CardService
 from dispatch.cards.store import CardStore
+from dispatch.communications.service import CommunicationService
+from dispatch.communications.working_list import WorkingList
 from dispatch.config import Settings, get_settings
+from dispatch.contacts.imports_store import ImportStore
+from dispatch.contacts.intake import ContactImporter
+from dispatch.contacts.service import ContactService
+from dispatch.contacts.store import ContactStore
 from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
@@ -42,6 +48,8 @@ from dispatch.dynamo import PageCursors, cursor_key
 from dispatch.exports.service import ExportService
 from dispatch.exports.store import ExportStore
 from dispatch.functions import Functions
+from dispatch.letters.service import LetterService
+from dispatch.letters.store import BundleStore
 from dispatch.organisations.identities import SenderIdentities
 from dispatch.organisations.service import OrganisationService
 from dispatch.organisations.store import OrganisationStore
@@ -230,6 +238,7 @@ def schedule_runner(settings: Settings | None = None) -> Runner:
         ProcessStore(settings),
         workflow(settings),
         Retriever(AgentStore(settings), CardStore(settings), AgentQueue(settings)),
+        lambda: communication_service(settings),
     )
 
 
@@ -334,3 +343,63 @@ def page_cursors(settings: Settings | None = None) -> PageCursors:
     """Signs and checks the API's page cursors; the key is read only when a cursor is."""
     settings = settings or get_settings()
     return PageCursors(lambda: cursor_key(link_signing_key(settings)))
+
+
+def contact_service(settings: Settings | None = None) -> ContactService:
+    settings = settings or get_settings()
+    return ContactService(
+        settings,
+        ContactStore(settings),
+        ImportStore(settings),
+        OrganisationStore(settings),
+        CardStore(settings),
+        BatchStore(settings),
+    )
+
+
+def contact_importer(settings: Settings | None = None) -> ContactImporter:
+    settings = settings or get_settings()
+    return ContactImporter(
+        settings, ImportStore(settings), ContactStore(settings), OrganisationStore(settings)
+    )
+
+
+def working_list(settings: Settings | None = None) -> WorkingList:
+    settings = settings or get_settings()
+    return WorkingList(
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        ContactStore(settings),
+    )
+
+
+def communication_service(settings: Settings | None = None) -> CommunicationService:
+    settings = settings or get_settings()
+    return CommunicationService(
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        contact_service(settings),
+        ContactStore(settings),
+        working_list(settings),
+        workflow(settings),
+        Executions(settings.state_machine_arn),
+    )
+
+
+def letter_service(settings: Settings | None = None) -> LetterService:
+    settings = settings or get_settings()
+    return LetterService(
+        settings,
+        BundleStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        workflow(settings),
+        Executions(settings.letters_state_machine_arn),
+        Functions(),
+        lambda: link_config(settings),
+    )

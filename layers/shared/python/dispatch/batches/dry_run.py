@@ -105,7 +105,12 @@ class DryRun:
                 if card.status is not CardStatus.ready:
                     continue
                 context = stored_card_context(
-                    card, process, link_config=self.links, batch_name=batch.name, organisation=organisation
+                    card,
+                    process,
+                    link_config=self.links,
+                    batch_name=batch.name,
+                    organisation=organisation,
+                    due_date=batch.due_date,
                 )
                 sample = Sample(card_id=card.id, row=card.row)
                 try:
@@ -127,7 +132,9 @@ class DryRun:
         deliveries = self.batches.deliveries(batch.id)
         rates = {"email": self.settings.email_rate_per_second, "sms": self.settings.sms_rate_per_second}
         seconds = {
-            channel: count * (1 + DEFAULT_TOLERANCE) / rates[channel] for channel, count in deliveries.items()
+            channel: count * (1 + DEFAULT_TOLERANCE) / rates[channel]
+            for channel, count in deliveries.items()
+            if channel in rates  # letters are printed, not sent at a rate
         }
         longest = max(seconds.values(), default=0.0)
         return Estimate(

@@ -11,7 +11,9 @@ from dispatch.batches.clone import Cloner, Recipients
 from dispatch.batches.models import Chunk
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
+from dispatch.communications.working_list import WorkingList
 from dispatch.errors import PermanentFailure
+from dispatch.letters.service import LetterService
 
 
 class ChunkTask(BaseModel):
@@ -32,6 +34,9 @@ class LifecycleStep(BaseModel):
         "chunk_progress",
         "clone",
         "fail",
+        "stage_segment",
+        "record_working_list",
+        "letters_printed",
     ]
     batch_id: str
     org_id: str
@@ -43,13 +48,23 @@ class LifecycleStep(BaseModel):
     ready_before: int | None = None  # chunk_progress: the chunk's ready cards before the round
     source_batch_id: str | None = None
     recipients: Recipients = Recipients.all
+    segment: int | None = None  # stage_segment: the contacts shard to stage
+    staged: list[dict[str, Any]] | None = None  # record_working_list: what each segment staged
+    bundle_id: str | None = None  # letters_printed: the bundle marked printed
+    release: bool = False  # after_generation: a person sent the held communication
 
 
-def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Cloner]) -> dict[str, Any]:
+def run_step(
+    workflow: Workflow,
+    step: LifecycleStep,
+    cloner: Callable[[], Cloner],
+    working_list: Callable[[], WorkingList],
+    letters: Callable[[], LetterService],
+) -> dict[str, Any]:
     org_id, batch_id = step.org_id, step.batch_id
     match step.action:
         case "after_generation":
-            return workflow.after_generation(org_id, batch_id)
+            return workflow.after_generation(org_id, batch_id, release=step.release)
         case "request_approval":
             if not step.task_token:
                 raise PermanentFailure("request_approval needs a task token")
@@ -76,4 +91,14 @@ def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Clone
             return {"status": batch.status.value}
         case "fail":
             workflow.fail(org_id, batch_id, step.error, step.run)
+        case "stage_segment":
+            if step.segment is None:
+                raise PermanentFailure("stage_segment needs a segment")
+            return working_list().stage_segment(org_id, batch_id, step.segment)
+        case "record_working_list":
+            return working_list().record(org_id, batch_id, step.staged or [])
+        case "letters_printed":
+            if not step.bundle_id:
+                raise PermanentFailure("letters_printed needs the bundle")
+            return letters().record_printed(org_id, batch_id, step.bundle_id)
     return {}

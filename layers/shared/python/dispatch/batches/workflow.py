@@ -26,6 +26,7 @@ from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
+from dispatch.contacts.models import SHARDS
 from dispatch.delivery.channels import TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict, PermanentFailure
@@ -80,7 +81,7 @@ class Workflow:
         generated = self.batches.chunk_counts(batch_id, chunk.index)
         if generated is not None:  # written and counted before (a retried task, a resumed batch)
             return {"cards": sum(generated.values()), "errors": generated.get(CardStatus.error.value, 0)}
-        process = self.processes.get(org_id, batch.process_id)
+        process = self.processes.get(org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(org_id)
         rows = list(read_chunk(self.settings.bucket, batch_id, chunk.index))
         return generate_chunk(
@@ -94,11 +95,23 @@ class Workflow:
             batches=self.batches,
         )
 
-    def after_generation(self, org_id: str, batch_id: str) -> dict[str, Any]:
+    def after_generation(self, org_id: str, batch_id: str, *, release: bool = False) -> dict[str, Any]:
         """Does this batch wait for a person? If not, it is approved now. A scheduled run's batch
         carries its author's standing approval, which four-eyes does not accept (see
-        :mod:`dispatch.batches.approval`)."""
+        :mod:`dispatch.batches.approval`).
+
+        A communication made over the API stops at ``generated`` (``hold``) until a person sends it;
+        its send runs the lifecycle from here again, from ``generated``, with ``release``. Without
+        it, a retried step that finds the batch ``generated`` by its own first attempt holds again
+        rather than taking the batch on to approval and sending."""
         batch = self.batches.get(org_id, batch_id)
+        held = batch.communication is not None and batch.communication.hold and not release
+        if held and batch.status in (BatchStatus.generating, BatchStatus.generated):
+            if batch.status is BatchStatus.generating:
+                self.batches.transition(
+                    org_id, batch_id, BatchStatus.generated, sources=[BatchStatus.generating]
+                )
+            return {"approval_required": False, "hold": True}
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
         required = approval_required(process, organisation)
@@ -111,17 +124,17 @@ class Workflow:
                 decided_at=now_iso(),
                 reason=f"standing approval of schedule {batch.schedule_id}",
             )
-        if not required and batch.status is BatchStatus.generating:
+        if not required and batch.status in (BatchStatus.generating, BatchStatus.generated):
             decision.content = content_digest(batch, process, organisation)
             self.batches.transition(
                 org_id,
                 batch_id,
                 BatchStatus.approved,
-                sources=[BatchStatus.generating],
+                sources=[BatchStatus.generating, BatchStatus.generated],
                 set_values={"approval": decision.model_dump()},
             )
         # A retried step finds the batch approved by its own first attempt: nothing more to do.
-        return {"approval_required": required}
+        return {"approval_required": required, "hold": False}
 
     def request_approval(self, org_id: str, batch_id: str, task_token: str) -> None:
         """Status and task token in one write: an approver can never see a batch it cannot resume.
@@ -135,7 +148,7 @@ class Workflow:
                 org_id,
                 batch_id,
                 BatchStatus.pending_approval,
-                sources=[BatchStatus.generating, BatchStatus.pending_approval],
+                sources=[BatchStatus.generating, BatchStatus.generated, BatchStatus.pending_approval],
                 set_values={
                     "task_token": task_token,
                     "approval": Approval(requested_at=now_iso()).model_dump(),
@@ -253,7 +266,7 @@ class Workflow:
         if batch.status is not BatchStatus.sending:
             logger.info("batch not sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
             return {"sent": 0, "failed": 0, "skipped": True}
-        process = self.processes.get(org_id, batch.process_id)
+        process = self.processes.get(org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(org_id)
         try:
             self.check_content(batch, process, organisation)
@@ -438,10 +451,25 @@ class Workflow:
             set_values=cleared,
             increments={"resumes": 1},
         )
-        self.lifecycle.start_lifecycle(
-            resumed, self.settings.approval_timeout_seconds, name=f"{batch.id}-resume-{resumed.resumes}"
-        )
+        self.start_generation(resumed, name=f"{batch.id}-resume-{resumed.resumes}")
         return resumed
+
+    def start_generation(self, batch: Batch, *, name: str | None = None) -> None:
+        """The lifecycle of a ``generating`` batch: over its staged chunks — or, for a communication
+        whose working list is not staged yet, from staging it (its contacts' shards in parallel)."""
+        if batch.communication is not None and not batch.chunks:
+            self.lifecycle.start(
+                name or batch.id,
+                {
+                    "stage": "working_list",
+                    "batch_id": batch.id,
+                    "org_id": batch.org_id,
+                    "segments": list(range(SHARDS)),
+                    "approval_timeout_seconds": self.settings.approval_timeout_seconds,
+                },
+            )
+            return
+        self.lifecycle.start_lifecycle(batch, self.settings.approval_timeout_seconds, name=name)
 
     def check_content(self, batch: Batch, process: Process, organisation: OrganisationSettings) -> None:
         """Conflict, with the batch back in ``pending_approval``, when what it would send now is not
@@ -471,7 +499,10 @@ class Workflow:
                 continue
             if batch.process_id not in processes:
                 processes[batch.process_id] = self.processes.get(org_id, batch.process_id)
-            content = content_digest(batch, processes[batch.process_id], organisation)
+            try:
+                content: str | None = content_digest(batch, processes[batch.process_id], organisation)
+            except Conflict:  # its template set was removed: nothing it was approved to send is left
+                content = None
             if batch.approval.content != content and self._back_to_approval(batch):
                 returned.append(batch.id)
         return returned

@@ -116,10 +116,10 @@ class ChunkSender:
     sleep: Callable[[float], None] = time.sleep
 
     def send_chunk(self, batch: Batch, process: Process, organisation: str, chunk: Chunk) -> ChunkOutcome:
-        ready = [
+        ready = [  # a card whose only channel is its letter waits for its printed bundle
             c
             for c in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row)
-            if c.status is CardStatus.ready
+            if c.status is CardStatus.ready and c.channels
         ]
         return self.send_cards(ready, batch, process, organisation)
 
@@ -142,7 +142,12 @@ class ChunkSender:
                 outcome.suppressed += refused
                 continue
             context = stored_card_context(
-                card, process, link_config=self.links, batch_name=batch.name, organisation=organisation
+                card,
+                process,
+                link_config=self.links,
+                batch_name=batch.name,
+                organisation=organisation,
+                due_date=batch.due_date,
             )
             queue.append(_Delivery(card, context, deque(card.channels)))
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="send") as pool:

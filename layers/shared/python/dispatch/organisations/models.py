@@ -27,6 +27,11 @@ class OrganisationSettings(BaseModel):
     approval_required: bool = True
     four_eyes: bool = False
     business_hours: BusinessHours = ALWAYS_OPEN  # when cards may be distributed to agents
+    return_address: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]] | None = (
+        Field(
+            default=None, max_length=8, description="printed on letters as the sender's address, a line each"
+        )
+    )
 
     @model_validator(mode="after")
     def _hours_in_the_organisation_timezone(self) -> OrganisationSettings:

@@ -82,6 +82,10 @@ class ProcessService:
             problems = check_syntax(changes.templates)
             if problems:
                 raise Unprocessable("a template does not compile", {"templates": problems})
+        for name, templates in (changes.template_sets or {}).items():
+            problems = check_syntax(templates)
+            if problems:
+                raise Unprocessable("a template does not compile", {"template_sets": {name: problems}})
         if changed.state is ProcessState.live and not changed.channels():
             raise Unprocessable("a live process needs an email or SMS template")
         self._agents.check_setting(caller.org_id, changes.assignment)
