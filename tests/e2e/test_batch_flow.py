@@ -162,5 +162,5 @@ def test_dispatch_up_serves_on_the_ports_given_and_the_other_commands_find_them(
         assert json.loads(outbox.stdout) == []
     finally:
         up.terminate()
-        assert up.wait(timeout=60) == 0
+        assert up.wait(timeout=300) == 0
     assert not (ROOT / ".local" / "running.json").exists()

@@ -68,7 +68,7 @@ def test_with_wait_the_batch_waits_for_a_decision_in_the_console() -> None:
         assert any(line.startswith("batch is sent: 4/4 sent") for line in seen)
         demo.stdin.write("\n")
         demo.stdin.flush()
-        assert demo.wait(timeout=60) == 0
+        assert demo.wait(timeout=300) == 0
     finally:
         if demo.poll() is None:
             demo.kill()
