@@ -11,6 +11,7 @@ from dispatch.http import (
     routes_agents,
     routes_batches,
     routes_cards,
+    routes_deliverability,
     routes_organisation,
     routes_processes,
     routes_schedules,
@@ -23,6 +24,7 @@ app = resolver(validation=True)
 app.include_router(routes_processes.router)
 app.include_router(routes_batches.router)
 app.include_router(routes_organisation.router)
+app.include_router(routes_deliverability.router)
 app.include_router(routes_cards.router)
 app.include_router(routes_schedules.router)
 app.include_router(routes_agents.router)

@@ -181,6 +181,21 @@ def test_rejected_drops_are_alarmed_on_the_metric_the_validation_function_adds(
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
 
 
+def test_account_protection_pauses_are_alarmed_on_the_metric_the_events_function_adds(
+    template: dict[str, Any],
+) -> None:
+    from dispatch.deliverability import protection
+
+    alarm = template["Resources"]["AccountProtectionAlarm"]["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        variables["POWERTOOLS_METRICS_NAMESPACE"],
+        protection.METRIC,
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
 def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_files_aside(
     template: dict[str, Any],
 ) -> None:

@@ -33,6 +33,9 @@ from dispatch.cards.counted import CountedChanges
 from dispatch.cards.service import CardService
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings, get_settings
+from dispatch.deliverability.protection import AccountProtection, ProtectionStore
+from dispatch.deliverability.reputation import ReputationStore
+from dispatch.deliverability.watched_events import WatchedFeedback
 from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
@@ -113,6 +116,7 @@ def workflow(settings: Settings | None = None) -> Workflow:
         Executions(settings.sending_state_machine_arn),
         Executions(settings.cleanup_state_machine_arn),
         assignment_engine(settings),
+        account_protection(settings),
     )
 
 
@@ -171,6 +175,7 @@ def operator_sender(
     settings = settings or get_settings()
 
     def build(batch: Batch, operator: Caller) -> ChunkSender:
+        account_protection(settings).check(batch.org_id)  # 409 while sending is paused
         sender = chunk_sender(batch, settings, api_base_url)
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
@@ -189,6 +194,23 @@ def feedback(settings: Settings | None = None) -> FeedbackApplier:
     return FeedbackApplier(
         CardStore(settings), BatchStore(settings), CountedChanges(settings), SuppressionList(settings)
     )
+
+
+def account_protection(settings: Settings | None = None) -> AccountProtection:
+    settings = settings or get_settings()
+    return AccountProtection(
+        ReputationStore(settings),
+        ProtectionStore(settings),
+        OrganisationStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+    )
+
+
+def delivery_events(settings: Settings | None = None) -> WatchedFeedback:
+    """Delivery events applied to cards, then counted for account protection."""
+    applier = feedback() if settings is None else feedback(settings)  # tests replace ``feedback()``
+    return WatchedFeedback(applier, account_protection(settings))
 
 
 def card_links(settings: Settings | None = None) -> CardLinks:

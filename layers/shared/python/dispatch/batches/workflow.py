@@ -27,6 +27,7 @@ from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
+from dispatch.deliverability.protection import AccountProtection, SendingPaused
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict
 from dispatch.ingest.staging import read_chunk
@@ -56,6 +57,7 @@ class Workflow:
     sending: Executions
     cleanup: Executions
     assignments: AssignmentEngine
+    protection: AccountProtection | None = None  # account protection's pause (None: not checked)
 
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
@@ -150,6 +152,9 @@ class Workflow:
             return {"send": False}
         try:
             self.begin_sending(batch, sources=[BatchStatus.approved])
+        except SendingPaused as paused:  # the batch stays approved: send-remaining after a resume
+            self.batches.note(org_id, batch_id, BatchStatus.approved, f"not sent yet: {paused.message}")
+            return {"send": False}
         except Conflict:
             status = self.batches.get(org_id, batch_id).status
             if status not in {BatchStatus.sending, BatchStatus.pending_approval, BatchStatus.rejected}:
@@ -165,6 +170,8 @@ class Workflow:
         instead (Conflict). Each run is numbered on the batch, so the execution name is unique per
         run and a repeated start of the same run is a no-op.
         """
+        if self.protection is not None:
+            self.protection.check(batch.org_id)  # 409 while account protection pauses sending
         process = self.processes.get(batch.org_id, batch.process_id)
         organisation = self.organisations.get(batch.org_id)
         self.check_content(batch, process, organisation)
@@ -205,6 +212,17 @@ class Workflow:
             return {"sent": 0, "failed": 0, "stopped": True}
         if batch.status is not BatchStatus.sending:
             logger.info("batch not sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
+            return {"sent": 0, "failed": 0, "skipped": True}
+        paused = self.protection.paused_reason(org_id) if self.protection is not None else None
+        if paused is not None:  # a pause this batch's sending started too late to see
+            with suppress(Conflict):
+                self.batches.transition(
+                    org_id,
+                    batch_id,
+                    BatchStatus.partially_sent,
+                    sources=[BatchStatus.sending],
+                    set_values={"status_reason": f"paused: {paused}"},
+                )
             return {"sent": 0, "failed": 0, "skipped": True}
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)

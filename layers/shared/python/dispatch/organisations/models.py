@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
+from dispatch.deliverability.policy import ProtectionPolicy
 
 
 class OrganisationSettings(BaseModel):
@@ -26,6 +27,10 @@ class OrganisationSettings(BaseModel):
     approval_required: bool = True
     four_eyes: bool = False
     business_hours: BusinessHours = ALWAYS_OPEN  # when cards may be distributed to agents
+    account_protection: ProtectionPolicy = Field(
+        default_factory=ProtectionPolicy,
+        description="when sending pauses: hard-bounce and complaint rates below SES's review levels",
+    )
 
     @model_validator(mode="after")
     def _hours_in_the_organisation_timezone(self) -> OrganisationSettings:
