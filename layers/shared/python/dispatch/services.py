@@ -33,8 +33,11 @@ from dispatch.cards.counted import CountedChanges
 from dispatch.cards.service import CardService
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings, get_settings
+from dispatch.deliverability.opt_out import OPTED_OUT, OptOutStore, SmsOptOuts
 from dispatch.deliverability.protection import AccountProtection, ProtectionStore
+from dispatch.deliverability.quiet_hours import DeferralStore, QuietHoursDesk
 from dispatch.deliverability.reputation import ReputationStore
+from dispatch.deliverability.resume import DeferredResume
 from dispatch.deliverability.watched_events import WatchedFeedback
 from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.feedback import FeedbackApplier
@@ -117,6 +120,7 @@ def workflow(settings: Settings | None = None) -> Workflow:
         Executions(settings.cleanup_state_machine_arn),
         assignment_engine(settings),
         account_protection(settings),
+        quiet_hours(settings),
     )
 
 
@@ -143,16 +147,19 @@ def chunk_sender(
     share = max(1, settings.send_concurrency)
     batches = BatchStore(settings)
     suppression = SuppressionList(settings)
+    opt_outs = OptOutStore(settings)
     organisation = OrganisationStore(settings).get(batch.org_id)
     return ChunkSender(
         cards=CardStore(settings),
         email=EmailSender(settings.sender_email, settings.ses_configuration_set).sending_as(
             organisation.sender_email
         ),
-        sms=SmsSender(),
+        sms=SmsSender(organisation.sms_type),
         slots=channel_slots(settings, lambda rate: max(1, int(rate * SLOT_BLOCK_SECONDS / share))),
         links=link_config(settings, api_base_url),
-        suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
+        suppressed=lambda addresses: blocked(
+            suppression.suppressed(batch.org_id, addresses), opt_outs.opted_out(addresses)
+        ),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
     )
 
@@ -177,6 +184,12 @@ def operator_sender(
     def build(batch: Batch, operator: Caller) -> ChunkSender:
         account_protection(settings).check(batch.org_id)  # 409 while sending is paused
         sender = chunk_sender(batch, settings, api_base_url)
+        sender.hold = quiet_hours(settings).refuse(OrganisationStore(settings).get(batch.org_id))
+        listed, live = sender.suppressed, sms_opt_outs(settings)
+        sender.suppressed = lambda addresses: {
+            **listed(addresses),
+            **dict.fromkeys(live.opted_out_now(addresses), OPTED_OUT),
+        }  # a STOP since the last copy of SNS's list counts too
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
         return sender
@@ -205,6 +218,25 @@ def account_protection(settings: Settings | None = None) -> AccountProtection:
         BatchStore(settings),
         CardStore(settings),
     )
+
+
+def blocked(suppressed: set[str], opted_out: set[str]) -> dict[str, str]:
+    """A sender's refusals: the organisation's suppression list, and numbers that replied STOP."""
+    return {**dict.fromkeys(suppressed, "suppressed address"), **dict.fromkeys(opted_out, OPTED_OUT)}
+
+
+def sms_opt_outs(settings: Settings | None = None) -> SmsOptOuts:
+    return SmsOptOuts(OptOutStore(settings or get_settings()))
+
+
+def quiet_hours(settings: Settings | None = None) -> QuietHoursDesk:
+    settings = settings or get_settings()
+    return QuietHoursDesk(DeferralStore(settings), CardStore(settings))
+
+
+def deferred_resume(settings: Settings | None = None) -> DeferredResume:
+    settings = settings or get_settings()
+    return DeferredResume(DeferralStore(settings), workflow(settings))
 
 
 def delivery_events(settings: Settings | None = None) -> WatchedFeedback:

@@ -28,6 +28,7 @@ from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.deliverability.protection import AccountProtection, SendingPaused
+from dispatch.deliverability.quiet_hours import QuietHoursDesk
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict
 from dispatch.ingest.staging import read_chunk
@@ -58,6 +59,7 @@ class Workflow:
     cleanup: Executions
     assignments: AssignmentEngine
     protection: AccountProtection | None = None  # account protection's pause (None: not checked)
+    quiet_hours: QuietHoursDesk | None = None  # recipients' quiet hours (None: not applied)
 
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
@@ -234,7 +236,12 @@ class Workflow:
             for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
                 if card.status is CardStatus.failed and card.retryable:
                     self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
-        outcome = sender_for(batch).send_chunk(batch, process, organisation.name or org_id, chunk)
+        sender = sender_for(batch)
+        hold = self.quiet_hours.hold(organisation) if self.quiet_hours is not None else None
+        sender.hold = hold
+        outcome = sender.send_chunk(batch, process, organisation.name or org_id, chunk)
+        if hold is not None:
+            hold.record(batch, chunk)
         if outcome.paused_reason:
             with suppress(Conflict):
                 self.batches.transition(

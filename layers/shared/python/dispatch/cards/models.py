@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from dispatch.assignment.models import Assignment
+from dispatch.deliverability.policy import Deferral
 
 
 class CardStatus(StrEnum):
@@ -79,6 +80,7 @@ class Card(BaseModel):
     unsubscribed_at: str | None = None
     distributions: list[Distribution] = Field(default_factory=list)
     assignment: Assignment | None = None
+    deferred: Deferral | None = None  # the last time quiet hours held it back, and until when
 
     @property
     def last_distribution(self) -> Distribution | None:

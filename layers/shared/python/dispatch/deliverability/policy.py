@@ -75,6 +75,30 @@ class QuietHours(BaseModel):
         return local >= start or local < end
 
 
+class Deferral(BaseModel):
+    """Why a ready card waits (quiet hours), and when it becomes sendable."""
+
+    reason: str
+    until: str
+
+
+class DeferredCards(BaseModel):
+    """How many cards wait for their recipients' quiet hours to end, and until when."""
+
+    cards: int = 0
+    earliest: str | None = Field(default=None, description="when the first of them becomes sendable")
+    latest: str | None = Field(default=None, description="when the last of them becomes sendable")
+
+    def add(self, until: str) -> DeferredCards:
+        return self.merge(DeferredCards(cards=1, earliest=until, latest=until))
+
+    def merge(self, other: DeferredCards) -> DeferredCards:
+        times = [time for time in (self.earliest, self.latest, other.earliest, other.latest) if time]
+        return DeferredCards(
+            cards=self.cards + other.cards, earliest=min(times, default=None), latest=max(times, default=None)
+        )
+
+
 class SmsType(StrEnum):
     """SNS's ``AWS.SNS.SMS.SMSType``: transactional (critical, highest reliability) or promotional
     (marketing, lowest cost; carriers expect opt-out wording)."""

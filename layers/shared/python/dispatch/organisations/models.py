@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
-from dispatch.deliverability.policy import ProtectionPolicy
+from dispatch.deliverability.policy import ProtectionPolicy, QuietHours, SmsType
 
 
 class OrganisationSettings(BaseModel):
@@ -30,6 +30,18 @@ class OrganisationSettings(BaseModel):
     account_protection: ProtectionPolicy = Field(
         default_factory=ProtectionPolicy,
         description="when sending pauses: hard-bounce and complaint rates below SES's review levels",
+    )
+    sms_quiet_hours: QuietHours | None = Field(
+        default_factory=QuietHours,
+        description="SMS wait during these hours in each recipient's local time (a timezone column, "
+        "else the phone number's zone, else the organisation's); null turns them off",
+    )
+    email_quiet_hours: bool = Field(
+        default=False, description="emails wait for the same quiet hours too (opt-in)"
+    )
+    sms_type: SmsType = Field(
+        default=SmsType.transactional,
+        description="SNS's SMS type; promotional SMS templates must say how to opt out (Reply STOP)",
     )
 
     @model_validator(mode="after")

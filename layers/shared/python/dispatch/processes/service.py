@@ -5,6 +5,7 @@ from __future__ import annotations
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
+from dispatch.deliverability.opt_out import check_opt_out_wording
 from dispatch.errors import InvalidRequest, NotFound, Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
@@ -50,6 +51,7 @@ class ProcessService:
         process = self._store.get(caller.org_id, process_id)
         if not process.channels():
             raise Unprocessable("a process needs an email or SMS template before it can go live")
+        check_opt_out_wording(process.templates, self._organisations.get(caller.org_id))
         self._store.set_state(caller.org_id, process_id, ProcessState.live)
         return process.model_copy(update={"state": ProcessState.live})
 
@@ -64,6 +66,8 @@ class ProcessService:
             and not process.model_copy(update={"templates": templates}).channels()
         ):
             raise Unprocessable("a live process needs an email or SMS template")
+        if process.state is ProcessState.live:
+            check_opt_out_wording(templates, self._organisations.get(caller.org_id))
         self._store.set_templates(caller.org_id, process_id, templates)
         return process.model_copy(update={"templates": templates})
 
