@@ -15,6 +15,7 @@ from dispatch.http import (
     routes_organisation,
     routes_processes,
     routes_schedules,
+    routes_suppressions,
 )
 from dispatch.http.contract import Health, documented
 from dispatch.http.resolver import resolver
@@ -25,6 +26,7 @@ app.include_router(routes_processes.router)
 app.include_router(routes_batches.router)
 app.include_router(routes_organisation.router)
 app.include_router(routes_deliverability.router)
+app.include_router(routes_suppressions.router)
 app.include_router(routes_cards.router)
 app.include_router(routes_schedules.router)
 app.include_router(routes_agents.router)

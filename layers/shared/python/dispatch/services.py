@@ -38,6 +38,7 @@ from dispatch.deliverability.protection import AccountProtection, ProtectionStor
 from dispatch.deliverability.quiet_hours import DeferralStore, QuietHoursDesk
 from dispatch.deliverability.reputation import ReputationStore
 from dispatch.deliverability.resume import DeferredResume
+from dispatch.deliverability.suppressions import SuppressionAdmin
 from dispatch.deliverability.watched_events import WatchedFeedback
 from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.feedback import FeedbackApplier
@@ -227,6 +228,10 @@ def blocked(suppressed: set[str], opted_out: set[str]) -> dict[str, str]:
 
 def sms_opt_outs(settings: Settings | None = None) -> SmsOptOuts:
     return SmsOptOuts(OptOutStore(settings or get_settings()))
+
+
+def suppression_admin(settings: Settings | None = None) -> SuppressionAdmin:
+    return SuppressionAdmin(settings or get_settings())
 
 
 def quiet_hours(settings: Settings | None = None) -> QuietHoursDesk:
