@@ -78,6 +78,7 @@ class Provisioner:
             "AWS::SQS::Queue": self._queue,
             "AWS::SNS::Subscription": self._subscription,  # after the topics and queues it joins
             "AWS::SES::ConfigurationSet": self._configuration_set,
+            "AWS::SES::EmailIdentity": self._email_identity,  # a SenderDomain: verified at once here
             "AWS::IAM::Role": self._role,
             "AWS::Scheduler::ScheduleGroup": self._schedule_group,  # its schedules: local.scheduler
             "AWS::Serverless::Function": self._function,
@@ -170,6 +171,10 @@ class Provisioner:
             Endpoint=self.resolver.resolve(props["Endpoint"]),
             Attributes={"RawMessageDelivery": _attribute(bool(props.get("RawMessageDelivery", False)))},
         )
+
+    def _email_identity(self, logical_id: str, props: dict[str, Any]) -> None:
+        identity = self.resolver.resolve(props["EmailIdentity"])
+        self.client("sesv2").create_email_identity(EmailIdentity=identity)
 
     def _configuration_set(self, logical_id: str, props: dict[str, Any]) -> None:
         self.client("ses").create_configuration_set(

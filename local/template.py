@@ -1,6 +1,6 @@
 """template.yaml, read and resolved for the local stack: the template is the single source of truth.
 
-Intrinsics (Ref, Fn::Sub, Fn::GetAtt, Fn::If, Fn::Join, Fn::Select, Fn::Equals) are resolved
+Intrinsics (Ref, Fn::Sub, Fn::GetAtt, Fn::If, Fn::Join, Fn::Select, Fn::Equals, Fn::Not) are resolved
 against local parameter values and the physical names the local stack gives each resource.
 """
 
@@ -42,7 +42,12 @@ class Resolver:
 
     @property
     def resources(self) -> dict[str, Any]:
-        return dict(self.template["Resources"])
+        """The resources the stack has: those whose ``Condition`` holds (as CloudFormation)."""
+        return {
+            logical_id: spec
+            for logical_id, spec in self.template["Resources"].items()
+            if "Condition" not in spec or self.condition(spec["Condition"])
+        }
 
     def physical_name(self, logical_id: str) -> str:
         """The name a resource has locally: its template Name property, or stage + logical id."""
@@ -138,6 +143,9 @@ class Resolver:
         if key == "Fn::Equals":
             left, right = self.resolve(arg)
             return str(left) == str(right)
+        if key == "Fn::Not":
+            (inner,) = self.resolve(arg)
+            return not inner
         if key == "Fn::Join":
             separator, items = arg
             return str(separator).join(str(item) for item in self.resolve(items))

@@ -34,3 +34,15 @@ def test_sub_ref_and_getatt(resolver: Resolver) -> None:
 def test_an_unknown_intrinsic_fails_loudly(resolver: Resolver) -> None:
     with pytest.raises(KeyError, match="Fn::ImportValue"):
         resolver.resolve({"Fn::ImportValue": "x"})
+
+
+def test_a_resource_whose_condition_is_false_is_not_part_of_the_stack() -> None:
+    """SenderDomainIdentity exists only with a SenderDomain (as CloudFormation decides)."""
+    without = Resolver(load(ROOT / "template.yaml"), {"Stage": "local"})
+    assert "SenderDomainIdentity" not in without.resources
+    assert "SenderDomainIdentity" in without.template["Resources"]
+    domain = Resolver(load(ROOT / "template.yaml"), {"Stage": "local", "SenderDomain": "mail.example.com"})
+    assert domain.condition("HasSenderDomain") is True
+    identity = domain.resources["SenderDomainIdentity"]["Properties"]
+    assert domain.resolve(identity["EmailIdentity"]) == "mail.example.com"
+    assert domain.resolve(identity["MailFromAttributes"]["MailFromDomain"]) == "bounce.mail.example.com"
