@@ -59,7 +59,13 @@ def test_a_stale_list_pauses_sending_until_an_admin_resumes(stack: LocalStack, a
 
     # the next batch is approved by policy but does not start: it says why
     _drop(stack, process["id"], "clean.csv", CLEAN)
-    waiting = _batch(admin, "clean", "approved", "sending", "sent")
+
+    def decided() -> Any:  # approved, then the lifecycle's start_sending finds the pause
+        found = [b for b in admin.get("/batches")["items"] if b["name"].startswith("clean")]
+        done = found and (found[0]["status"] != "approved" or found[0]["status_reason"])
+        return found[0] if done else None
+
+    waiting = dict(wait_for(decided, timeout=90))
     assert waiting["status"] == "approved"
     assert waiting["status_reason"].startswith("not sent yet: sending is paused for this organisation")
     with pytest.raises(ApiError) as refused:

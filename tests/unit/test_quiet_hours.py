@@ -145,3 +145,10 @@ def test_hours_within_one_day_and_the_organisations_own_hours() -> None:
     assert waiting.until == "2026-01-15T13:30:00.000Z"
     with pytest.raises(ValueError, match="must differ"):
         QuietHours(start="08:00", end="08:00")
+
+
+def test_an_unknown_organisation_timezone_is_refused_when_saved() -> None:
+    """Saved once, it made the settings unreadable (every later read failed)."""
+    with pytest.raises(ValueError, match="unknown timezone"):
+        OrganisationSettings(timezone="Not/AZone")
+    assert OrganisationSettings(timezone="Europe/Paris").business_hours.timezone == "Europe/Paris"

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
 from dispatch.deliverability.policy import ProtectionPolicy, QuietHours, SmsType
@@ -43,6 +52,17 @@ class OrganisationSettings(BaseModel):
         default=SmsType.transactional,
         description="SNS's SMS type; promotional SMS templates must say how to opt out (Reply STOP)",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """An IANA name: business hours, schedules and quiet hours read the time in it (an unknown
+        name was once saved and then made the settings unreadable)."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f'unknown timezone "{value}": use an IANA name such as Europe/Paris') from exc
+        return value
 
     @model_validator(mode="after")
     def _hours_in_the_organisation_timezone(self) -> OrganisationSettings:
