@@ -62,7 +62,10 @@ def test_a_stale_list_pauses_sending_until_an_admin_resumes(stack: LocalStack, a
 
     def decided() -> Any:  # approved, then the lifecycle's start_sending finds the pause
         found = [b for b in admin.get("/batches")["items"] if b["name"].startswith("clean")]
-        done = found and (found[0]["status"] != "approved" or found[0]["status_reason"])
+        status = found[0]["status"] if found else None
+        done = status in {"sending", "sent", "partially_sent", "failed"} or (
+            status == "approved" and found[0]["status_reason"]
+        )
         return found[0] if done else None
 
     waiting = dict(wait_for(decided, timeout=90))
