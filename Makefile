@@ -12,9 +12,18 @@ LAMBDA_PYTHON_ENV ?= PYENV_VERSION=3.11.7:3.12.1
 SAM := SAM_CLI_TELEMETRY=0 $(LAMBDA_PYTHON_ENV) $(TOOLS)/sam/bin/sam
 BUILD_STAMP := .aws-sam/build/.built
 BUILD_SOURCES := template.yaml $(LOCK) $(shell find functions layers/shared -name '*.py' -not -path '*/__pycache__/*')
+# The operator console (console/): npm dependencies, its two bundles (AWS and local stack), and the
+# local bundle alone, which is all the local stack serves.
+CONSOLE_STAMP := console/node_modules/.installed
+CONSOLE_SOURCES := $(shell find console/src console/index.html console/public console/vite.config.ts console/tsconfig.json \
+	console/package.json -type f ! -name schema.d.ts 2>/dev/null) docs/openapi.json
+CONSOLE_BUILD := console/dist/.built
+CONSOLE_LOCAL := console/dist/local-stack/index.html
+ENV ?= dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck cfn-lint checkov audit lock build build-check unit integration e2e up bench openapi clean
+.PHONY: help install demo test lint typecheck cfn-lint checkov audit lock build build-check unit integration e2e up \
+	bench bench-console console-test openapi deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -25,17 +34,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Build .venv with the project and its dev tools
+$(CONSOLE_STAMP): console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $@
 
-demo: install ## Run a demo batch end to end on the local stack
+$(CONSOLE_LOCAL): $(CONSOLE_STAMP) $(CONSOLE_SOURCES)
+	cd console && npm run build:local
+
+install: $(STAMP) $(CONSOLE_STAMP) ## Build .venv with the project and its dev tools; npm ci for the console
+
+demo: install $(CONSOLE_LOCAL) ## Run a demo batch end to end on the local stack, then show it in the console
 	$(BIN)/dispatch demo
 
-up: install ## Serve the local stack: HTTP API on 127.0.0.1:3000, AWS endpoint on 127.0.0.1:4566 (API_PORT=, AWS_PORT=)
-	$(BIN)/dispatch up $(if $(API_PORT),--api-port $(API_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
+up: install $(CONSOLE_LOCAL) ## Serve the local stack: API 127.0.0.1:3000, console :3001, AWS endpoint :4566 (API_PORT=, CONSOLE_PORT=, AWS_PORT=)
+	$(BIN)/dispatch up $(if $(API_PORT),--api-port $(API_PORT)) $(if $(CONSOLE_PORT),--console-port $(CONSOLE_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
-test: install lint typecheck cfn-lint checkov audit build-check ## Lint, type-check, check the template and the build, run every test
+test: install lint typecheck cfn-lint checkov audit build-check ## Lint, type-check, check the template and the build, run every test (the console's included)
 	$(BIN)/pytest -q -n 2 tests/unit tests/integration
 	$(BIN)/pytest -q tests/e2e
+	$(MAKE) --no-print-directory console-test
+
+console-test: install $(CONSOLE_BUILD) ## The console: vitest, then the browser journeys against a local stack (headless Chromium)
+	cd console && npm run test:unit && npm run test:journeys
 
 unit: install ## Unit tests only
 	$(BIN)/pytest -q tests/unit
@@ -50,8 +70,9 @@ lint: install ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install ## mypy (strict) over the production code and the local runtime
-	$(BIN)/mypy layers/shared/python/dispatch functions local
+typecheck: install ## mypy (strict) over the production code and the local runtime; tsc over the console
+	$(BIN)/mypy layers/shared/python/dispatch functions local deploy
+	cd console && npm run --silent typecheck
 
 cfn-lint: install ## Lint template.yaml
 	$(BIN)/cfn-lint template.yaml
@@ -77,16 +98,30 @@ $(BUILD_STAMP): $(TOOLS)/sam/.installed $(BUILD_SOURCES)
 	$(SAM) build --cached --parallel
 	touch $@
 
-build: $(BUILD_STAMP) ## sam build for Lambda (python3.12, arm64) into .aws-sam/build; skipped when nothing changed
+$(CONSOLE_BUILD): $(CONSOLE_STAMP) $(CONSOLE_SOURCES)
+	cd console && npm run build
+	touch $@
+
+build: $(BUILD_STAMP) $(CONSOLE_BUILD) ## sam build (python3.12, arm64) and the console's two bundles, each skipped when nothing changed; print the console's first-screen JS
+	cd console && npm run --silent size
 
 build-check: install build ## The build: each function with its layers under 250 MB unzipped, arm64 binaries, locked versions
 	$(BIN)/pytest -q tests/build
 
 bench: install ## Benchmarks (figures in the README)
 	$(BIN)/python -m bench
+	$(MAKE) --no-print-directory bench-console
+
+bench-console: install $(CONSOLE_BUILD) ## The console's first screen on the local stack (10,000 batches), in headless Chromium
+	cd console && npm run bench
+
+deploy: build ## Deploy to AWS (ENV=dev|prod): sam deploy of the build, then the console bundle and its config.json
+	$(SAM) deploy --config-env $(ENV)
+	$(BIN)/python -m deploy.publish_console --config-env $(ENV)
 
 openapi: install ## Regenerate docs/openapi.json from the API code
 	$(BIN)/dispatch openapi > docs/openapi.json
 
-clean: ## Remove the virtualenv and caches
+clean: ## Remove the virtualenv, the tools, the console's dependencies and builds, and caches
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .aws-sam .local
+	rm -rf console/node_modules console/dist console/test-results console/playwright-report

@@ -113,7 +113,7 @@ def main() -> int:
     """Run the metered batch and print the breakdown; 1 when a target is missed."""
     with tempfile.TemporaryDirectory(prefix="bench-cost-") as scratch:
         source = write_recipients(Path(scratch) / "recipients.csv", RECIPIENTS)
-        with running(aws_port=0, api_port=0, parameters=PARAMETERS) as stack:
+        with running(aws_port=0, api_port=0, console_port=0, parameters=PARAMETERS) as stack:
             run = measure(stack, source)
     return report(run, sys.stdout)
 

@@ -5,9 +5,17 @@ a realistic mix of formats and about 2 % bad rows) as CSV and as XLSX, and measu
 
 - CSV: ``validate_file`` against ``csv.DictReader`` + email-validator + phonenumbers per row;
 - XLSX: ``validate_file`` against openpyxl read-only + the same per-row calls;
-- a 1,000,000-row CSV validated in a child process, reporting its peak RSS.
+- the CSV validated at 100,000 and at 1,000,000 rows, each in a child process, reporting its
+  peak RSS: memory must not follow the rows (only the duplicate check's set does, one 64-bit
+  hash per accepted row).
 
-Targets: both ratios >= 1.5, peak RSS < 300 MB. Exits 1 when one is missed.
+Each side runs in one process, on one thread, reading a file the page cache holds: its cost is
+the CPU time it takes, and the ratios are rows per CPU second. Wall-clock rates are printed too;
+on a machine shared with other work they mostly measure the others (at a load average of 14 on
+2 cores a run got a quarter to a fifth of a core, a share that moves from minute to minute). Each
+side is timed in two alternating rounds and keeps its best. Targets (issue 18): both ratios
+>= 3, peak RSS < 300 MB at 1,000,000 rows, growth from 100,000 to 1,000,000 rows at most 128
+bytes a row. Exits 1 when one is missed.
 Run with ``python -m bench.ingest`` (or through ``python -m bench``).
 """
 
@@ -16,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
@@ -35,8 +44,10 @@ from dispatch.processes.models import FieldType, ProcessField
 
 ROWS = 100_000
 MILLION = 1_000_000
-RATIO_TARGET = 1.5
+RATIO_TARGET = 3.0
 RSS_TARGET_MB = 300
+GROWTH_TARGET_BYTES = 128  # per row, from ROWS to MILLION rows
+ROUNDS = 2
 REGION = "US"
 FIELDS = [
     ProcessField(name="first_name", required=True),
@@ -167,7 +178,8 @@ def naive_xlsx(path: Path) -> int:
     return rows
 
 
-def ours(path: Path) -> int:
+def ours(path: Path, expected: int = ROWS) -> int:
+    """Validate ``path``; the data rows seen (``expected`` of them, all accounted for)."""
     result = validate_file(
         path,
         FIELDS,
@@ -176,16 +188,28 @@ def ours(path: Path) -> int:
         on_accepted=lambda _row: None,
         on_issue=lambda _issue: None,
     )
-    return result.rows.data
+    counts = result.rows
+    assert counts.data == expected == counts.accepted + counts.rejected, counts
+    return counts.data
 
 
-def _timed(run: Callable[[Path], int], path: Path) -> float:
-    """Rows per second of ``run`` over ``path``."""
-    started = time.perf_counter()
+def _timed(run: Callable[[Path], int], path: Path) -> tuple[float, float]:
+    """Rows per CPU second and rows per wall-clock second of ``run`` over ``path``."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     rows = run(path)
-    elapsed = time.perf_counter() - started
+    cpu, elapsed = time.process_time() - cpu_started, time.perf_counter() - started
     assert rows == ROWS, f"{run.__name__} saw {rows} rows"
-    return rows / elapsed
+    return rows / cpu, rows / elapsed
+
+
+def _best_rates(runs: dict[str, tuple[Callable[[Path], int], Path]]) -> dict[str, tuple[float, float]]:
+    """Each run's best rates over ROUNDS rounds, the runs alternating within each round."""
+    best = dict.fromkeys(runs, (0.0, 0.0))
+    for _ in range(ROUNDS):
+        for name, (run, path) in runs.items():
+            cpu, wall = _timed(run, path)
+            best[name] = (max(best[name][0], cpu), max(best[name][1], wall))
+    return best
 
 
 _CHILD = """
@@ -193,19 +217,20 @@ import resource, sys, time
 from pathlib import Path
 from bench.ingest import ours
 started = time.perf_counter()
-rows = ours(Path(sys.argv[1]))
+rows = ours(Path(sys.argv[1]), expected=int(sys.argv[2]))
 print(rows, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
-def million_row_rss(folder: Path) -> tuple[int, float, float]:
-    """Validate a 1,000,000-row CSV in a child process: (rows, seconds, peak RSS in MB)."""
-    path = folder / "million.csv"
-    write_csv(path, MILLION, seed=2)
+def peak_rss(path: Path, rows: int) -> tuple[int, float, float]:
+    """Validate ``path`` in a child process: (rows, seconds, peak RSS in MB)."""
     output = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True, timeout=900
+        [sys.executable, "-c", _CHILD, str(path), str(rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
     ).stdout.split()
-    path.unlink()
     return int(output[0]), float(output[1]), float(output[2])
 
 
@@ -216,39 +241,54 @@ def main() -> int:
         write_csv(csv_path, ROWS)
         write_xlsx(xlsx_path, ROWS)
         write_csv(warm, 200, seed=3)
-        ours(warm)  # library metadata loads once, before anything is timed
+        ours(warm, expected=200)  # library metadata loads once, before anything is timed
         naive_csv(warm)
 
-        figures = {
-            "csv_naive": _timed(naive_csv, csv_path),
-            "csv_ours": _timed(ours, csv_path),
-            "xlsx_naive": _timed(naive_xlsx, xlsx_path),
-            "xlsx_ours": _timed(ours, xlsx_path),
-        }
-        rows, seconds, rss = million_row_rss(folder)
+        rates = _best_rates(
+            {
+                "csv_naive": (naive_csv, csv_path),
+                "csv_ours": (ours, csv_path),
+                "xlsx_naive": (naive_xlsx, xlsx_path),
+                "xlsx_ours": (ours, xlsx_path),
+            }
+        )
+        small_rows, _, small_rss = peak_rss(csv_path, ROWS)
+        million = folder / "million.csv"
+        write_csv(million, MILLION, seed=2)
+        rows, seconds, rss = peak_rss(million, MILLION)
 
+    figures = {name: cpu for name, (cpu, _) in rates.items()}
+    wall = {name: wall for name, (_, wall) in rates.items()}
     csv_ratio = figures["csv_ours"] / figures["csv_naive"]
     xlsx_ratio = figures["xlsx_ours"] / figures["xlsx_naive"]
-    print(f"ingest benchmark: {ROWS:,} rows (about 2 % bad), region {REGION}")
+    growth = (rss - small_rss) * 2**20 / (MILLION - ROWS)
+    load = os.getloadavg()[0]
+    print(f"ingest benchmark: {ROWS:,} rows (about 2 % bad), region {REGION}, load average {load:.1f}")
+    for kind, ratio in (("csv", csv_ratio), ("xlsx", xlsx_ratio)):
+        naive, ours_ = f"{kind}_naive", f"{kind}_ours"
+        wall_ratio = wall[ours_] / wall[naive]
+        print(
+            f"  {kind.upper():<5} naive {figures[naive]:>9,.0f} rows/CPU-s   ours {figures[ours_]:>9,.0f} "
+            f"rows/CPU-s   ratio {ratio:.2f} (target >= {RATIO_TARGET});   wall clock: naive "
+            f"{wall[naive]:,.0f} rows/s, ours {wall[ours_]:,.0f} rows/s, ratio {wall_ratio:.2f}"
+        )
     print(
-        f"  CSV   naive {figures['csv_naive']:>9,.0f} rows/s   ours {figures['csv_ours']:>9,.0f} rows/s   "
-        f"ratio {csv_ratio:.2f} (target >= {RATIO_TARGET})"
-    )
-    print(
-        f"  XLSX  naive {figures['xlsx_naive']:>9,.0f} rows/s   ours {figures['xlsx_ours']:>9,.0f} rows/s   "
-        f"ratio {xlsx_ratio:.2f} (target >= {RATIO_TARGET})"
-    )
-    print(
-        f"  1M-row CSV: {rows:,} rows in {seconds:.1f} s, peak RSS {rss:.0f} MB (target < {RSS_TARGET_MB} MB)"
+        f"  CSV peak RSS: {small_rss:.0f} MB at {small_rows:,} rows, {rss:.0f} MB at {rows:,} rows "
+        f"({seconds:.1f} s), {growth:.0f} bytes a row "
+        f"(targets < {RSS_TARGET_MB} MB, <= {GROWTH_TARGET_BYTES} bytes a row)"
     )
     print(
         json.dumps(
             {
                 **{k: round(v) for k, v in figures.items()},
+                **{f"{k}_wall": round(v) for k, v in wall.items()},
                 "csv_ratio": round(csv_ratio, 2),
                 "xlsx_ratio": round(xlsx_ratio, 2),
+                "rows_peak_rss_mb": round(small_rss),
                 "million_rows_seconds": round(seconds, 1),
                 "million_rows_peak_rss_mb": round(rss),
+                "growth_bytes_per_row": round(growth),
+                "load_average": round(load, 1),
             }
         )
     )
@@ -258,6 +298,7 @@ def main() -> int:
             ("CSV ratio", csv_ratio >= RATIO_TARGET),
             ("XLSX ratio", xlsx_ratio >= RATIO_TARGET),
             ("1M-row peak RSS", rss < RSS_TARGET_MB and rows == MILLION),
+            ("RSS growth per row", growth <= GROWTH_TARGET_BYTES and small_rows == ROWS),
         )
         if not ok
     ]

@@ -4,28 +4,75 @@
 Like the Cognito authorizer in AWS, it rejects requests to a route with an authorizer when they
 carry no valid (development) token, before the function runs, and passes the token's claims in
 ``requestContext.authorizer.claims``.
+
+CORS is the template's (``BatchApi``'s ``Cors``, which SAM turns into an unauthenticated OPTIONS
+answer on every path that does not define its own, and the gateway responses' headers), with the
+local console's origin standing in for the CloudFront distribution's.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from local import tokens
 from local.api_routes import Match, Route, Router
 from local.lambdas import FunctionError
+from local.serving import ServedInBackground
+from local.template import Resolver
 
 # The template's gateway response for UNAUTHORIZED; MISSING_AUTHENTICATION_TOKEN keeps AWS's default.
 UNAUTHORIZED = {"error": {"code": "unauthorized", "message": "authentication required", "details": {}}}
 MISSING_AUTHENTICATION_TOKEN = {"message": "Missing Authentication Token"}
+
+
+@dataclass(frozen=True)
+class GatewayCors:
+    """An API's ``Cors`` setting, as API Gateway applies it."""
+
+    origin: str
+    allow_headers: str
+    allow_methods: str
+    max_age: str
+
+    def preflight(self) -> Response:
+        """SAM's mock OPTIONS integration: 200 with the allowed origin, methods and headers."""
+        response = _json(200, {})
+        response.headers.update(
+            {
+                "Access-Control-Allow-Origin": self.origin,
+                "Access-Control-Allow-Methods": self.allow_methods,
+                "Access-Control-Allow-Headers": self.allow_headers,
+                "Access-Control-Max-Age": self.max_age,
+            }
+        )
+        return response
+
+    def gateway_response(self, response: Response) -> Response:
+        """The template's gateway responses (401, 403, 5xx) carry the console's origin."""
+        response.headers["Access-Control-Allow-Origin"] = self.origin
+        response.headers["Vary"] = "Origin"
+        return response
+
+
+def cors_from_template(resolver: Resolver, origin: str) -> GatewayCors | None:
+    """The ``Cors`` of the template's REST API (values are quoted strings, as SAM takes them)."""
+    for spec in resolver.resources.values():
+        cors = spec.get("Properties", {}).get("Cors") if spec["Type"] == "AWS::Serverless::Api" else None
+        if cors:
+            headers, methods, max_age = (
+                str(resolver.resolve(cors[name])).strip("'")
+                for name in ("AllowHeaders", "AllowMethods", "MaxAge")
+            )
+            return GatewayCors(origin, headers, methods, max_age)
+    return None
 
 
 def proxy_event(request: Request, match: Match, claims: dict[str, Any] | None, stage: str) -> dict[str, Any]:
@@ -81,7 +128,9 @@ def to_response(result: dict[str, Any]) -> Response:
     return response
 
 
-class LocalApiGateway:
+class LocalApiGateway(ServedInBackground):
+    thread_name = "local-apigw"
+
     def __init__(
         self,
         routes: Sequence[Route],
@@ -91,14 +140,15 @@ class LocalApiGateway:
         *,
         extra_routes: dict[str, Callable[[], Any]] | None = None,
         request_routes: dict[str, Callable[[Request], Any]] | None = None,
+        cors: GatewayCors | None = None,
     ) -> None:
+        self._cors = cors
         self._router = Router(routes)
         self._invoke = invoke
         self._state_dir = state_dir
         self._stage = stage
         self._extra = extra_routes or {}
         self._request_routes = request_routes or {}  # local routes that read the request
-        self._server: BaseWSGIServer | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -117,34 +167,25 @@ class LocalApiGateway:
         if match is None:
             response = _json(403, MISSING_AUTHENTICATION_TOKEN)
             response.headers["x-amzn-ErrorType"] = "MissingAuthenticationTokenException"
-            return response
+            return self._gateway(response)
+        if request.method == "OPTIONS" and match.route.method != "OPTIONS" and self._cors is not None:
+            return self._cors.preflight()
         claims = None
         if not match.route.public:
             header = request.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ").strip()
             claims = tokens.verify(self._state_dir, token) if token else None
             if claims is None:
-                return _json(401, UNAUTHORIZED)
+                return self._gateway(_json(401, UNAUTHORIZED))
         try:
             return to_response(
                 self._invoke(match.route.function, proxy_event(request, match, claims, self._stage))
             )
         except FunctionError:
-            return _json(502, {"message": "Internal server error"})
+            return self._gateway(_json(502, {"message": "Internal server error"}))
 
-    def start(self, host: str, port: int) -> None:
-        self._server = make_server(host, port, self, threaded=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="local-apigw").start()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.server_port)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+    def _gateway(self, response: Response) -> Response:
+        return self._cors.gateway_response(response) if self._cors is not None else response
 
 
 def _json(status: int, body: Any) -> Response:

@@ -17,39 +17,34 @@ from local import tokens
 from local.clock import parse_duration
 from local.stack import STATE_DIR, LocalStack
 
-DEFAULT_AWS_PORT, DEFAULT_API_PORT = 4566, 3000
+DEFAULT_PORTS = {"aws_port": 4566, "api_port": 3000, "console_port": 3001}
 RUNNING = STATE_DIR / "running.json"  # the ports of the stack `dispatch up` serves, while it runs
 
 
-def _stack(args: argparse.Namespace) -> LocalStack:
-    """The stack a command works with (not started): the ports given, else the running stack's
-    (``dispatch up`` records them), else the defaults."""
-    aws_port, api_port = _running() or (DEFAULT_AWS_PORT, DEFAULT_API_PORT)
-    return LocalStack(
-        aws_port=getattr(args, "aws_port", aws_port), api_port=getattr(args, "api_port", api_port)
-    )
+def _stack(args: argparse.Namespace, fallback: dict[str, int] | None = None) -> LocalStack:
+    """The stack a command works with (not started): the ports given, else ``fallback``'s — by
+    default the running stack's (``dispatch up`` records them), else the defaults."""
+    known = fallback or _running() or DEFAULT_PORTS
+    port: dict[str, int] = {name: getattr(args, name, known[name]) for name in DEFAULT_PORTS}
+    return LocalStack(aws_port=port["aws_port"], api_port=port["api_port"], console_port=port["console_port"])
 
 
-def _running() -> tuple[int, int] | None:
-    """The AWS and API ports ``dispatch up`` recorded, if its process is still alive."""
+def _running() -> dict[str, int] | None:
+    """The ports ``dispatch up`` recorded, if its process is still alive."""
     try:
         recorded = json.loads(RUNNING.read_text())
         os.kill(int(recorded["pid"]), 0)
-        return int(recorded["aws_port"]), int(recorded["api_port"])
+        return {name: int(recorded[name]) for name in DEFAULT_PORTS}
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _up(args: argparse.Namespace) -> int:
-    stack = LocalStack(
-        aws_port=getattr(args, "aws_port", DEFAULT_AWS_PORT),
-        api_port=getattr(args, "api_port", DEFAULT_API_PORT),
-    )
+    stack = _stack(args, fallback=DEFAULT_PORTS)  # not the ports of a stack already up
     stack.start()
     STATE_DIR.mkdir(parents=True, exist_ok=True)
-    RUNNING.write_text(
-        json.dumps({"pid": os.getpid(), "aws_port": stack.aws_port, "api_port": stack.api_port})
-    )
+    ports = {name: getattr(stack, name) for name in DEFAULT_PORTS}
+    RUNNING.write_text(json.dumps({"pid": os.getpid(), **ports}))
     print(json.dumps(stack.info()), flush=True)
     print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
     stopped = threading.Event()
@@ -145,7 +140,8 @@ def _ahead(clock: dict[str, Any]) -> str:
 def _demo(args: argparse.Namespace) -> int:
     from local.demo import run
 
-    return run()
+    wait = sys.stdin.isatty() if args.wait is None else args.wait
+    return run(wait=wait)
 
 
 def _validate(args: argparse.Namespace, rest: list[str]) -> int:
@@ -163,11 +159,12 @@ def _openapi(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The command line. The ports are accepted before or after the command (`dispatch up
-    --api-port 3001`); not given, a command uses the running stack's, else the defaults (SUPPRESS:
-    a subcommand's unset option does not overwrite one given before it)."""
+    --api-port 3101`); not given, a command uses the running stack's, else the defaults (SUPPRESS:
+    a subcommand's unset option does not overwrite one given before it). Port 0 takes a free port."""
     ports = argparse.ArgumentParser(add_help=False)
-    ports.add_argument("--aws-port", type=int, default=argparse.SUPPRESS, help="default: 4566")
-    ports.add_argument("--api-port", type=int, default=argparse.SUPPRESS, help="default: 3000")
+    for name, port in DEFAULT_PORTS.items():
+        flag = "--" + name.replace("_", "-")
+        ports.add_argument(flag, type=int, default=argparse.SUPPRESS, help=f"default: {port}")
     parser = argparse.ArgumentParser(prog="dispatch", description=__doc__, parents=[ports])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", parents=[ports], help="serve the local stack until interrupted")
@@ -192,7 +189,13 @@ def parser() -> argparse.ArgumentParser:
         "advance", parents=[ports], help="move the clock forward and fire what is due"
     )
     advance.add_argument("duration", help="e.g. 7d, 1d12h, 90m, 30s")
-    commands.add_parser("demo", help="run a demo batch end to end")
+    demo = commands.add_parser("demo", help="run a demo batch end to end, then show it in the console")
+    demo.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let the batch wait for approval in the console (default: when stdin is a terminal)",
+    )
     commands.add_parser(
         "validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False
     )

@@ -22,6 +22,7 @@ class ApiError(Exception):
 class ApiClient:
     base_url: str
     token: str | None = None
+    timeout: float = 60.0  # seconds for one response (a request may wait for the runtime's lock)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -30,7 +31,7 @@ class ApiClient:
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - local URL
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - local URL
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             raw = exc.read()

@@ -1,11 +1,14 @@
 """The local stack's clock: real time plus an offset that only moves forward.
 
-Only the local scheduler reads it: a test (or ``dispatch clock advance 7d``) moves it forward and the
-schedules due by then fire at once, so a weekly schedule fires three times in seconds. Everything
-else keeps real time: the application's code (handlers and the ``dispatch`` package read
-``dispatch.clock``), moto's timestamps, SQS visibility timeouts. A schedule created or updated by
-the application is anchored at that real moment mapped through the offset in effect then
-(:meth:`LocalClock.local`), so a test may advance the clock before or after creating it.
+A test (or ``dispatch clock advance 7d``) moves it forward and the whole local product follows:
+every handler reads it as its now (the runtime gives each invocation this clock through
+``dispatch.clock.scoped``), the local scheduler fires what falls due by it, SQS message delays
+(ring_all timeouts) count on it (:mod:`local.moto_clock`) and the SES simulator stamps its events
+with it. So a weekly schedule fires three times in seconds, an offer sent after a jump lapses on
+time, and retrieval finds cards idle for the days jumped. What stays on real time: moto's own
+timestamps (S3's ``LastModified``, a schedule's ``LastModificationDate`` — mapped through
+:meth:`LocalClock.local` where they are compared with this clock), SQS visibility timeouts, Step
+Functions' waits (the approval timeout), pre-signed URLs and development tokens.
 """
 
 from __future__ import annotations

@@ -1,37 +1,51 @@
 """``make demo``: one batch end to end on the local stack, as people would drive it.
 
 An admin creates and publishes a process, a file is dropped into S3 with boto3, the batch is
-validated and generated, a second person approves it, and the cards go out. Prints a summary.
+validated and generated, a second person approves it, and the cards go out. Prints a summary, and
+the operator console's address with a sign-in link for the demo's approver.
+
+Interactive (a terminal on stdin, or ``--wait``): the batch waits for approval in the console —
+approve or reject it there, or press Enter and the demo approves it — and at the end the local
+stack stays up for the console until Enter. Otherwise (CI, ``--no-wait``) the demo approves at
+once and ends, printing the console's address and the sign-in link last.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import boto3
 
 from local import tokens
 from local.client import ApiClient, wait_for
-from local.stack import ROOT, STATE_DIR, port_free, running
+from local.stack import ROOT, STATE_DIR, LocalStack, port_free, running
 
 ORG = "demo-org"
+APPROVER = "approver@demo.example"
 SETTLED = {"sent", "partially_sent", "failed", "invalid", "approved"}
+DECIDED = {"approved", "rejected", "expired", "sending", "sent", "partially_sent", "failed"}
 
 
-def run(examples: Path = ROOT / "examples", out: Any = sys.stdout) -> int:
-    aws_port = 4566 if port_free(4566) else 0
-    api_port = 3000 if port_free(3000) else 0
-    with running(aws_port=aws_port, api_port=api_port) as stack:
-        print(f"local stack up: API {stack.api_url}, AWS {stack.aws_endpoint}", file=out)
+def run(
+    examples: Path = ROOT / "examples", out: Any = sys.stdout, wait: bool = False, keys: TextIO = sys.stdin
+) -> int:
+    ports = {
+        name: port if port_free(port) else 0
+        for name, port in (("aws", 4566), ("api", 3000), ("console", 3001))
+    }
+    with running(aws_port=ports["aws"], api_port=ports["api"], console_port=ports["console"]) as stack:
+        print(
+            f"local stack up: API {stack.api_url}, console {stack.console_url}, AWS {stack.aws_endpoint}",
+            file=out,
+        )
         admin = ApiClient(
             stack.api_url, tokens.issue(STATE_DIR, user="admin@demo.example", role="admin", org=ORG)
         )
-        approver = ApiClient(
-            stack.api_url, tokens.issue(STATE_DIR, user="approver@demo.example", role="approver", org=ORG)
-        )
+        approver = ApiClient(stack.api_url, tokens.issue(STATE_DIR, user=APPROVER, role="approver", org=ORG))
         process = admin.post("/processes", json.loads((examples / "process.json").read_text()))
         admin.post(f"/processes/{process['id']}/publish")
         print(f"process {process['name']!r} ({process['id']}) is live", file=out)
@@ -47,22 +61,73 @@ def run(examples: Path = ROOT / "examples", out: Any = sys.stdout) -> int:
 
         batch = wait_for(pending)
         print(f"batch {batch['name']!r} ({batch['id']}) is {batch['status']}: {_counts(batch)}", file=out)
+        link = stack.sign_in_link(APPROVER, "approver", ORG, f"/batches/{batch['id']}")
+        enter = EnterKey(keys) if wait else None
         if batch["status"] == "pending_approval":
-            approver.post(f"/batches/{batch['id']}/approve")
-            print("approved by approver@demo.example", file=out)
+            if enter is not None:
+                print(f"console: {stack.console_url}", file=out)
+                print(f"sign in as the approver: {link}", file=out)
+                print("the batch waits for approval: approve or reject it in the console,", file=out)
+                print("or press Enter and the demo approves it", file=out, flush=True)
+                decided = _decided_or_enter(admin, batch["id"], enter)
+            else:
+                decided = None
+            if decided is None:
+                approver.post(f"/batches/{batch['id']}/approve")
+                print(f"approved by {APPROVER}", file=out)
+            else:
+                verdict = "rejected" if decided["status"] == "rejected" else "approved"
+                print(f"{verdict} in the console by {decided['approval']['decided_by_email']}", file=out)
         batch = wait_for(lambda: _settled(admin, batch["id"]))
-        print(f"batch is {batch['status']}: {batch['sent_label']} ({_counts(batch)})", file=out)
+        reason = f" — {batch['status_reason']}" if batch.get("status_reason") else ""
+        print(f"batch is {batch['status']}: {batch['sent_label']} ({_counts(batch)}){reason}", file=out)
         messages = stack.outbox().messages()
         print(f"outbox: {len(messages)} message(s)", file=out)
         for message in messages:
             what = message["subject"] if message["channel"] == "email" else message["body"]
             print(f"  {message['channel']:5} {message['recipient']:24} {what}", file=out)
-        return 0 if batch["status"] in {"sent", "partially_sent"} else 1
+        _console(stack, link, out, enter)
+        return 0 if batch["status"] in {"sent", "partially_sent", "rejected"} else 1
+
+
+class EnterKey:
+    """Enter presses on ``keys``, read by one thread (two readers of one stream would steal each
+    other's lines), so the demo can wait for Enter and watch the batch at the same time."""
+
+    def __init__(self, keys: TextIO) -> None:
+        self._pressed = threading.Semaphore(0)
+        threading.Thread(target=self._read, args=(keys,), daemon=True, name="demo-enter").start()
+
+    def _read(self, keys: TextIO) -> None:
+        while keys.readline():
+            self._pressed.release()
+        self._pressed.release()  # end of input counts as Enter: nothing more will come
+
+    def pressed(self, timeout: float | None = None) -> bool:
+        return self._pressed.acquire(timeout=timeout)
+
+
+def _decided_or_enter(client: ApiClient, batch_id: str, enter: EnterKey) -> dict[str, Any] | None:
+    """The batch once someone decided in the console, or None when Enter was pressed first."""
+    while not enter.pressed(0.5):
+        batch = client.get(f"/batches/{batch_id}")
+        if batch["status"] in DECIDED:
+            return dict(batch)
+    return None
+
+
+def _console(stack: LocalStack, link: str, out: Any, enter: EnterKey | None) -> None:
+    """The last lines: where the console is, and how to sign in to it as the approver."""
+    print(f"console: {stack.console_url}", file=out)
+    print(f"sign in as the approver: {link}", file=out, flush=True)
+    if enter is not None:
+        print("the local stack stays up for the console; press Enter to stop it", file=out, flush=True)
+        enter.pressed()
 
 
 def _settled(client: ApiClient, batch_id: str) -> Any:
     batch = client.get(f"/batches/{batch_id}")
-    return batch if batch["status"] in SETTLED - {"approved"} else None
+    return batch if batch["status"] in (SETTLED | {"rejected"}) - {"approved"} else None
 
 
 def _counts(batch: dict[str, Any]) -> str:

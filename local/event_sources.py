@@ -18,7 +18,7 @@ import base64
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,8 +68,17 @@ class EventSources:
     """The pollers of one deployment. ``start``/``stop`` run them in background threads (the local
     stack); ``poll_once`` and ``drain`` run them synchronously (integration tests, no threads)."""
 
-    def __init__(self, resolver: Resolver, runtime: InProcessRuntime, endpoint: str | None) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        runtime: InProcessRuntime,
+        endpoint: str | None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``monotonic`` measures the batching window (tests inject one: the window is a property of
+        the gathering, not of how fast a busy machine receives)."""
         self.sources = sqs_event_sources(resolver)
+        self._monotonic = monotonic
         self._runtime = runtime
         self._sqs: Any = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
         self._stopping = threading.Event()
@@ -150,7 +159,7 @@ class EventSources:
         return len(messages)
 
     def _gather(self, source: SqsEventSource, wait_seconds: int) -> Iterator[dict[str, Any]]:
-        deadline = time.monotonic() + source.window_seconds
+        deadline = self._monotonic() + source.window_seconds
         wanted, wait = source.batch_size, wait_seconds
         while wanted > 0:
             received = self._sqs.receive_message(
@@ -162,7 +171,7 @@ class EventSources:
             ).get("Messages", [])
             yield from received
             wanted -= len(received)
-            if not received or time.monotonic() >= deadline:
+            if not received or self._monotonic() >= deadline:
                 return
             wait = 0  # the batch has started: take what is there, do not wait for more
 

@@ -3,7 +3,7 @@
 moto executes function code only inside Docker. Here each function of template.yaml is registered
 with its code folder, handler and resolved environment; moto's invocation hook is replaced so that
 S3 notifications, the Step Functions interpreter and direct ``Invoke`` calls all run the handler in
-this process, each with its function's settings.
+this process, each with its function's settings and the runtime's clock.
 
 ``os.environ`` is never changed per invocation: every thread of the process shares it, and threads
 outside any invocation read it all the time (each boto3 client created by moto's Step Functions
@@ -11,7 +11,10 @@ interpreter iterates it, through ``urllib.request.getproxies``); removing a func
 while such a loop ran failed a state (``KeyError: 'DISPATCH_LINK_SIGNING_SECRET_ARN'``). A function's
 ``DISPATCH_*`` variables become its :class:`~dispatch.config.Settings`, given to the invocation with
 :func:`dispatch.config.scoped`; its other variables (Powertools') must be the same for every
-function, and the host sets them once (:attr:`InProcessRuntime.process_environment`).
+function, and the host sets them once (:attr:`InProcessRuntime.process_environment`). The
+invocation's clock is given the same way (:func:`dispatch.clock.scoped`): the runtime's ``now``,
+which the local stack points at its local clock, so that moving that clock forward moves what
+every handler reads as "now" (real time unless a host sets it).
 
 Invocations are serialised (one at a time, like a function with reserved concurrency 1): Powertools'
 logger, tracer and metrics are process-wide, and their per-invocation state (the Lambda context's
@@ -37,6 +40,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from dispatch import clock
 from dispatch.config import Settings, scoped
 
 _log = logging.getLogger("local.lambdas")
@@ -104,6 +108,19 @@ class FunctionError(Exception):
         self.payload = payload
 
 
+class Aborted(BaseException):
+    """Raised into a running handler, this ends the invocation as Lambda ends one whose time ran
+    out or whose process died: nothing after it runs (a ``BaseException``: the handler's ``except
+    Exception`` clean-ups do not run either) and the caller gets Lambda's error for it —
+    ``Sandbox.Timedout`` to Step Functions, ``Runtime.ExitError`` for a crash. Fault injection
+    (``local.faults``) raises it at the AWS SDK boundary of the running function."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
 class InProcessRuntime:
     """The registry of local functions and the one lock that serialises their invocations."""
 
@@ -114,7 +131,9 @@ class InProcessRuntime:
             max_workers=1, thread_name_prefix="lambda-async"
         )  # FIFO: drain() is exact
         self.durations: list[tuple[str, float]] = []  # (function, seconds in the handler), for bench/cost.py
+        self.current: str | None = None  # the function running now (invocations are serialised)
         self.process_environment: dict[str, str] = {}  # for the host to set once, before invocations
+        self.now: Callable[[], datetime] = _real_now  # the handlers' clock (the local stack's)
 
     def register(self, function: LocalFunction) -> None:
         """Add a function; its variables other than settings must agree with the other functions'
@@ -131,16 +150,20 @@ class InProcessRuntime:
     def invoke(self, name: str, event: Any) -> Any:
         """Run the named function's handler with its settings; raises FunctionError on failure."""
         function = self.functions[name]
-        with self._lock, scoped(function.settings):  # boto3 clients are shared, like a warm container's
+        # boto3 clients are shared, like a warm container's
+        with self._lock, scoped(function.settings), clock.scoped(self.now):
             context = LambdaContext(
                 function_name=name,
                 memory_limit_in_mb=function.memory_size,
                 invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
                 aws_request_id=str(uuid.uuid4()),
             )
-            started = time.perf_counter()
+            started, self.current = time.perf_counter(), name
             try:
                 result = function.entry_point()(event, context)
+            except Aborted as abort:
+                _log.warning("%s stopped: %s", name, abort.error_type)
+                raise FunctionError({"errorType": abort.error_type, "errorMessage": abort.message}) from None
             except Exception as exc:
                 _log.warning("%s failed: %s", name, "".join(traceback.format_exception(exc)))
                 raise FunctionError(
@@ -151,6 +174,7 @@ class InProcessRuntime:
                     }
                 ) from exc
             finally:
+                self.current = None
                 self.durations.append((name, time.perf_counter() - started))
             return result
 
@@ -167,7 +191,8 @@ class InProcessRuntime:
                     self.invoke(name, event)
                 except FunctionError as failure:  # logged already
                     if attempt > function.max_retries and function.on_failure is not None:
-                        function.on_failure(_destination_record(name, event, failure, attempt))
+                        record = _destination_record(name, event, failure, attempt, self.now())
+                        function.on_failure(record)
                 else:
                     return
 
@@ -219,11 +244,17 @@ class InProcessRuntime:
         setattr(notifications, "_invoke_awslambda", notify)  # noqa: B010
 
 
-def _destination_record(name: str, event: Any, failure: FunctionError, attempts: int) -> dict[str, Any]:
+def _real_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _destination_record(
+    name: str, event: Any, failure: FunctionError, attempts: int, now: datetime
+) -> dict[str, Any]:
     """What Lambda sends an on-failure destination when an asynchronous invocation fails."""
     return {
         "version": "1.0",
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "requestContext": {
             "requestId": str(uuid.uuid4()),
             "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}:$LATEST",

@@ -4,8 +4,8 @@ moto's in-memory DynamoDB is not thread-safe: a query can iterate an item while 
 updates it ("dictionary changed size during iteration"). Real DynamoDB is. The local stack (and
 tests with concurrent senders) let moto answer one DynamoDB request at a time; the application's
 own concurrency is untouched. DynamoDB requests never call back into other services, so the lock
-cannot deadlock. Two more patches: failed transactions roll back item by item, and each
-service's request router is built once under a lock."""
+cannot deadlock. More patches: failed transactions roll back item by item, a query reads its own
+partition only, and each service's request router is built once under a lock."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ _LOCK = threading.RLock()
 _installed = False
 _transactions_patched = False
 _routers_patched = False
+_partitions_patched = False
+_partition = threading.local()
 
 
 def serialise_dynamodb() -> None:
@@ -85,6 +87,44 @@ def item_level_transactions() -> None:
 
     setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010 - a patch
     _transactions_patched = True
+
+
+def partition_queries() -> None:
+    """Idempotent: moto answers a table query by walking every item of the table to find the
+    partition's — a cost that grows with everything the shared local stack ever stored (10,000
+    batches of one organisation slow every other organisation's list). DynamoDB reads the
+    partition alone. This hands moto's own query logic (sorting, paging, filters, limits, all
+    unchanged) only the queried partition's items; index queries are left as they are."""
+    global _partitions_patched  # noqa: PLW0603 - a process-wide patch, applied once
+    if _partitions_patched:
+        return
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    original_all_items = Table.all_items
+
+    def all_items(self: Any) -> Any:
+        scope = getattr(_partition, "scope", None)
+        if scope is None or scope[0] is not self:
+            return original_all_items(self)
+        stored = self.items.get(scope[1])
+        if stored is None:
+            return []
+        return list(stored.values()) if self.range_key_attr else [stored]
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name or hash_key is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        _partition.scope = (self, hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _partition.scope = None
+
+    setattr(Table, "all_items", all_items)  # noqa: B010 - a patch
+    setattr(Table, "query", query)  # noqa: B010 - a patch
+    _partitions_patched = True
 
 
 def serialise_router_creation() -> None:

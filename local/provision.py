@@ -1,7 +1,7 @@
 """Creates the emulated resources of template.yaml in moto, through the AWS APIs.
 
 Each resource type the application uses has a small creator here; the types that have no local
-meaning (logs, alarms, policies, Cognito, API Gateway, layers) are listed and skipped. A type that
+meaning (logs, alarms, policies, Cognito, API Gateway, CloudFront, layers) are listed and skipped. A type that
 is neither fails loudly, so the template can never silently drift from the local stack. Creators run
 type by type in the order of ``provision``, so what a resource points at exists before it.
 """
@@ -33,6 +33,11 @@ SKIPPED = frozenset(
         "AWS::Cognito::UserPool",  # replaced by local development tokens
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::UserPoolGroup",
+        "AWS::Cognito::UserPoolDomain",  # the hosted UI: the local console has the development sign-in
+        "AWS::CloudFront::Distribution",  # the console: served by local.console (its headers included)
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::ResponseHeadersPolicy",  # read by local.console for the same security headers
+        "AWS::CloudFront::Function",  # its SPA routing: local.console serves index.html for screens
         "AWS::SES::ConfigurationSetEventDestination",  # emulated from the template by local.ses_events
         "AWS::SQS::QueuePolicy",  # moto enforces no resource policies: SNS delivers to the queue without it
         "AWS::KMS::Key",  # the events topic's key: moto's SNS does not encrypt, and SES events are simulated

@@ -29,6 +29,7 @@ from typing import Any
 
 import boto3
 
+from local.clock import LocalClock
 from local.template import ACCOUNT_ID, REGION, Resolver
 
 _log = logging.getLogger("local.ses_events")
@@ -51,7 +52,7 @@ class SentEmail:
     recipients: list[str]  # to, cc and bcc
     subject: str
     headers: list[dict[str, str]]
-    timestamp: str
+    sent: datetime  # real time of the send (events carry it on the simulator's clock)
     sent_at: float  # time.monotonic() at the send, for the simulated delivery delay
 
 
@@ -124,7 +125,7 @@ def _captured(request: dict[str, Any]) -> SentEmail:
         ],
         subject=str(simple.get("Subject", {}).get("Data", "")),
         headers=[{"name": h["Name"], "value": h["Value"]} for h in simple.get("Headers", [])],
-        timestamp=_now(),
+        sent=datetime.now(UTC),
         sent_at=time.monotonic(),
     )
 
@@ -153,9 +154,16 @@ class SesEventSimulator:
     it every ``interval`` seconds in a thread (the local stack); ``publish_pending`` runs it now."""
 
     def __init__(
-        self, resolver: Resolver, endpoint: str | None, *, delay: float = 0.3, interval: float = 0.2
+        self,
+        resolver: Resolver,
+        endpoint: str | None,
+        *,
+        delay: float = 0.3,
+        interval: float = 0.2,
+        clock: LocalClock | None = None,
     ) -> None:
         install()
+        self._clock = clock or LocalClock()  # the events' times: the local stack's clock
         self.destinations = event_destinations(resolver)
         self._sns: Any = boto3.client("sns", endpoint_url=endpoint, region_name=REGION)
         self._delay = delay
@@ -176,7 +184,7 @@ class SesEventSimulator:
                 for destination in self.destinations:
                     if destination.configuration_set != email.configuration_set:
                         continue
-                    for event in ses_events(message_id, email):
+                    for event in ses_events(message_id, email, self._clock):
                         if event["eventType"].lower() in destination.event_types:
                             self._sns.publish(TopicArn=destination.topic_arn, Message=json.dumps(event))
                             published += 1
@@ -217,12 +225,14 @@ def _sent_messages() -> list[Any]:
     return list(ses_backends[ACCOUNT_ID][REGION].sent_messages)
 
 
-def ses_events(message_id: str, email: SentEmail) -> list[dict[str, Any]]:
-    """Every event SES publishes for one email: Send, then each recipient's fate."""
-    mail = _mail(message_id, email)
+def ses_events(message_id: str, email: SentEmail, clock: LocalClock) -> list[dict[str, Any]]:
+    """Every event SES publishes for one email: Send, then each recipient's fate. Times are on
+    ``clock``: the mail's is its send mapped through the offset in effect then, the fates' now —
+    as the application, which runs on the same clock, recorded its sending."""
+    mail = _mail(message_id, email, _stamp(clock.local(email.sent)))
     events: list[dict[str, Any]] = [{"eventType": "Send", "mail": mail, "send": {}}]
     for recipient in email.recipients:
-        for event_type, detail in _fate(recipient, email):
+        for event_type, detail in _fate(recipient, email, _stamp(clock.now())):
             events.append({"eventType": event_type, "mail": mail, event_type.lower(): detail})
     return events
 
@@ -233,8 +243,7 @@ def simulator_mailbox(address: str) -> str | None:
     return local_part.split("+", 1)[0] if domain == SIMULATOR_DOMAIN else None
 
 
-def _fate(recipient: str, email: SentEmail) -> list[tuple[str, dict[str, Any]]]:
-    now = _now()
+def _fate(recipient: str, email: SentEmail, now: str) -> list[tuple[str, dict[str, Any]]]:
     mailbox = simulator_mailbox(recipient)
     if mailbox == "bounce":
         return [("Bounce", _bounce(recipient, "General", "smtp; 550 5.1.1 user unknown", now))]
@@ -275,7 +284,7 @@ def _bounce(recipient: str, sub_type: str, diagnostic: str, now: str) -> dict[st
     }
 
 
-def _mail(message_id: str, email: SentEmail) -> dict[str, Any]:
+def _mail(message_id: str, email: SentEmail, timestamp: str) -> dict[str, Any]:
     source, address = email.source, parseaddr(email.source)[1]
     headers = [
         {"name": "From", "value": source},
@@ -292,7 +301,7 @@ def _mail(message_id: str, email: SentEmail) -> dict[str, Any]:
         **{name: [value] for name, value in email.tags.items()},
     }
     return {
-        "timestamp": email.timestamp,
+        "timestamp": timestamp,
         "source": source,
         "sourceArn": f"arn:aws:ses:{REGION}:{ACCOUNT_ID}:identity/{address}",
         "sendingAccountId": ACCOUNT_ID,
@@ -314,5 +323,5 @@ def _feedback_id() -> str:
     return f"{uuid.uuid4()}-000000"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,9 +1,14 @@
 """The local stack: moto in server mode, provisioned from template.yaml, plus the local API, the
 SQS pollers of the functions' queue events, the SES event simulator and the scheduler that fires
-the EventBridge schedules by the stack's clock (``stack.clock``, which tests move forward).
+the EventBridge schedules by the stack's clock (``stack.clock``, which tests move forward). The
+functions run on that clock too (each invocation reads it as ``dispatch.clock``'s now), and so do
+SQS message delays and the SES events' times: the whole product moves when it is moved.
+
+The operator console (the local build in console/dist/local-stack) is served beside the API, as
+CloudFront serves it in AWS (local.console).
 
 One stack per process (moto's backends and ``os.environ`` are process-wide). Ports default to
-4566 (AWS endpoint) and 3000 (HTTP API); pass 0 to take free ones (tests do).
+4566 (AWS endpoint), 3000 (HTTP API) and 3001 (console); pass 0 to take free ones (tests do).
 """
 
 from __future__ import annotations
@@ -22,12 +27,20 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from local import retry_waits
 from local.api_routes import routes_from_template
-from local.apigw import LocalApiGateway
+from local.apigw import LocalApiGateway, cors_from_template
 from local.clock import LocalClock
+from local.console import LocalConsole
 from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
-from local.moto_guard import item_level_transactions, serialise_dynamodb, serialise_router_creation
+from local.moto_clock import sqs_delays_follow
+from local.moto_guard import (
+    item_level_transactions,
+    partition_queries,
+    serialise_dynamodb,
+    serialise_router_creation,
+)
 from local.outbox import Outbox
 from local.provision import Provisioner
 from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups, template_schedules
@@ -36,6 +49,7 @@ from local.template import REGION, Resolver, load
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local"
+CONSOLE_DIST = ROOT / "console" / "dist" / "local-stack"
 HOST = "127.0.0.1"
 LOCAL_PARAMETERS = {"Stage": "local", "SenderEmail": "no-reply@dispatch.local"}
 
@@ -59,17 +73,26 @@ def port_free(port: int) -> bool:
 class LocalStack:
     aws_port: int = 4566
     api_port: int = 3000
+    console_port: int = 3001
     root: Path = ROOT
     parameters: dict[str, str] = field(default_factory=dict)
     runtime: InProcessRuntime = field(default_factory=InProcessRuntime)
     clock: LocalClock = field(default_factory=LocalClock)
+    retry_wait_scale: float = 1.0  # Step Functions' retry waits are this share (local.retry_waits)
 
     def __post_init__(self) -> None:
         self.aws_port = self.aws_port or free_port()
         self.api_port = self.api_port or free_port()
-        self.resolver = Resolver(load(self.root / "template.yaml"), {**LOCAL_PARAMETERS, **self.parameters})
+        self.console_port = self.console_port or free_port()
+        self.resolver = Resolver(
+            load(self.root / "template.yaml"),
+            {**LOCAL_PARAMETERS, **self.parameters},
+            attributes={"ConsoleDistribution.DomainName": f"{HOST}:{self.console_port}"},
+        )
+        self.runtime.now = self.clock.now  # every handler's "now" is the local clock
         self._server: Any = None
         self._api: LocalApiGateway | None = None
+        self._console: LocalConsole | None = None
         self.event_sources: EventSources | None = None  # these exist once the stack has started
         self.ses_events: SesEventSimulator | None = None
         self.scheduler: LocalScheduler | None = None
@@ -83,6 +106,16 @@ class LocalStack:
         return f"http://{HOST}:{self.api_port}"
 
     @property
+    def console_url(self) -> str:
+        return f"http://{HOST}:{self.console_port}"
+
+    def sign_in_link(self, user: str, role: str, org: str, path: str = "/batches") -> str:
+        """A console address that signs in as this user directly (the development sign-in)."""
+        from urllib.parse import urlencode
+
+        return f"{self.console_url}{path}?{urlencode({'dev_user': user, 'dev_role': role, 'dev_org': org})}"
+
+    @property
     def bucket(self) -> str:
         return self.resolver.physical_name("UploadBucket")
 
@@ -90,7 +123,12 @@ class LocalStack:
         return self.resolver.physical_name(logical_id)
 
     def info(self) -> dict[str, str]:
-        return {"api": self.api_url, "aws": self.aws_endpoint, "bucket": self.bucket}
+        return {
+            "api": self.api_url,
+            "aws": self.aws_endpoint,
+            "bucket": self.bucket,
+            "console": self.console_url,
+        }
 
     def start(self) -> None:
         from moto.core.config import default_user_config
@@ -113,14 +151,19 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request lines from the servers
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+        retry_waits.scale(self.retry_wait_scale)
         self.runtime.install_into_moto()
         serialise_dynamodb()
         item_level_transactions()
+        partition_queries()
         serialise_router_creation()
+        sqs_delays_follow(self.clock.now)  # ring_all timeouts arrive by the local clock
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
         self._server.start()
         base_environment = {
             "DISPATCH_API_BASE_URL": self.api_url,
+            # The template's is https://<distribution>; the local console is plain HTTP.
+            "DISPATCH_CONSOLE_ORIGIN": self.console_url,
             "POWERTOOLS_LOG_LEVEL": os.environ.get("DISPATCH_LOCAL_LOG_LEVEL", "WARNING"),
         }
         Provisioner(self.root, self.resolver, self.aws_endpoint, self.runtime, base_environment).provision()
@@ -129,7 +172,7 @@ class LocalStack:
         os.environ.update(self.runtime.process_environment)
         self.event_sources = EventSources(self.resolver, self.runtime, self.aws_endpoint)
         self.event_sources.start()
-        self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint)
+        self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint, clock=self.clock)
         self.ses_events.start()
         periodic = template_schedules(self.resolver, datetime.now(UTC))
         schedules = SchedulerApi(schedule_groups(self.resolver), self.aws_endpoint, periodic)
@@ -145,8 +188,11 @@ class LocalStack:
                 "/_local/schedules": self.scheduler.overview,
             },
             request_routes={"/_local/clock": self._clock_route},
+            cors=cors_from_template(self.resolver, self.console_url),
         )
         self._api.start(HOST, self.api_port)
+        self._console = LocalConsole(CONSOLE_DIST, self.resolver, STATE_DIR, self.api_url, self.aws_endpoint)
+        self._console.start(HOST, self.console_port)
 
     def _clock_route(self, request: Request) -> dict[str, Any]:
         """``GET``: the local clock; ``POST {"advance_seconds": N}``: move it forward and fire what
@@ -194,6 +240,8 @@ class LocalStack:
             time.sleep(0.1)
 
     def stop(self) -> None:
+        if self._console is not None:
+            self._console.stop()
         if self._api is not None:
             self._api.stop()
         if self.ses_events is not None:
@@ -208,8 +256,10 @@ class LocalStack:
 
 
 @contextmanager
-def running(aws_port: int = 4566, api_port: int = 3000, **kwargs: Any) -> Iterator[LocalStack]:
-    stack = LocalStack(aws_port=aws_port, api_port=api_port, **kwargs)
+def running(
+    aws_port: int = 4566, api_port: int = 3000, console_port: int = 3001, **kwargs: Any
+) -> Iterator[LocalStack]:
+    stack = LocalStack(aws_port=aws_port, api_port=api_port, console_port=console_port, **kwargs)
     stack.start()
     try:
         yield stack

@@ -33,6 +33,9 @@ class Resolver:
 
     template: dict[str, Any]
     parameters: dict[str, str] = field(default_factory=dict)
+    # ``Logical.Attribute`` values of resources that exist only in AWS, as the local stack stands in
+    # for them (the console distribution's DomainName is the local console's host and port).
+    attributes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         declared = self.template.get("Parameters", {})
@@ -113,6 +116,10 @@ class Resolver:
         return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{self.physical_name(logical_id)}"
 
     def get_att(self, logical_id: str, attribute: str) -> str:
+        if f"{logical_id}.{attribute}" in self.attributes:
+            return self.attributes[f"{logical_id}.{attribute}"]
+        if attribute == "DomainName" and self.kind(logical_id) == "AWS::CloudFront::Distribution":
+            return f"{self.physical_name(logical_id)}.cloudfront.local"  # no local distribution given
         if attribute == "Arn":
             return self.arn(logical_id)
         if attribute == "Name" or (attribute == "QueueName" and self.kind(logical_id) == "AWS::SQS::Queue"):
@@ -144,8 +151,8 @@ class Resolver:
             left, right = self.resolve(arg)
             return str(left) == str(right)
         if key == "Fn::Not":
-            (inner,) = self.resolve(arg)
-            return not inner
+            (operand,) = arg
+            return not self.resolve(operand)
         if key == "Fn::Join":
             separator, items = arg
             return str(separator).join(str(item) for item in self.resolve(items))

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROLES = ("sender", "approver", "admin")
+ROLES = ("sender", "approver", "admin", "agent")  # the user pool's groups
 LIFETIME_SECONDS = 12 * 3600
 
 

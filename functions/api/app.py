@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from dispatch.config import get_settings
 from dispatch.http import (
     routes_agents,
     routes_batches,
@@ -18,6 +19,7 @@ from dispatch.http import (
     routes_suppressions,
 )
 from dispatch.http.contract import Health, documented
+from dispatch.http.cors import with_cors
 from dispatch.http.resolver import resolver
 from dispatch.observability import logger, metrics, tracer
 
@@ -41,4 +43,4 @@ def health() -> Health:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return with_cors(app.resolve(event, context), event, get_settings().console_origin)

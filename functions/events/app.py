@@ -1,8 +1,8 @@
 """SQS (fed by the SES events topic): delivery, bounce, complaint, open and click events → cards.
 
-Each record is applied on its own; a record that fails (its card is still being sent, or a fault)
-is reported back, so SQS redelivers only it, and after five receives parks it in the dead-letter
-queue.
+Each record is applied on its own; a record that fails (a fault: an event for a card still being
+sent is applied at once, see ``dispatch.delivery.feedback``) is reported back, so SQS redelivers
+only it, and after five receives parks it in the dead-letter queue.
 """
 
 from __future__ import annotations

@@ -24,7 +24,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[LocalStack]:
     saved = dict(os.environ)
-    local = LocalStack(aws_port=0, api_port=0)
+    # Step Functions' retry waits (seconds to minutes in the ASL) at a hundredth: faults that outlast
+    # the retries end in MarkFailed within seconds (local.retry_waits).
+    local = LocalStack(aws_port=0, api_port=0, console_port=0, retry_wait_scale=0.01)
     local.start()
     try:
         yield local

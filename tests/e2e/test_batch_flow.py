@@ -123,24 +123,27 @@ def test_the_gateway_refuses_requests_without_a_valid_token(stack: LocalStack) -
 def test_the_dispatch_command_reports_the_stack_and_its_outbox(stack: LocalStack) -> None:
     command = [sys.executable, "-m", "local.cli"]
     ports = ["--api-port", str(stack.api_port), "--aws-port", str(stack.aws_port)]
+    ports += ["--console-port", str(stack.console_port)]
 
     def run(*argv: str) -> str:
         return subprocess.run([*command, *argv], capture_output=True, check=True, text=True, cwd=ROOT).stdout
 
     assert json.loads(run("info", *ports)) == stack.info()
     assert json.loads(run(*ports, "info")) == stack.info()  # before the command, too
+    assert stack.info()["console"] == stack.console_url
     token = run("token", "--user", "u@x.test", "--role", "sender", "--org", "o").strip()
     assert ApiClient(stack.api_url, token).get("/batches") == {"items": [], "next_cursor": None}
     assert json.loads(run("outbox", "--json", *ports)) == stack.outbox().messages()
 
 
 def test_dispatch_up_serves_on_the_ports_given_and_the_other_commands_find_them() -> None:
-    """`dispatch up --api-port N` (what `make up API_PORT=N` runs); `info` and `outbox` without
-    ports then talk to that stack, not to the defaults; it stops cleanly on SIGTERM."""
-    api_port = free_port()
+    """`dispatch up --api-port N --console-port M` (what `make up API_PORT=N CONSOLE_PORT=M`
+    runs); `info` and `outbox` without ports then talk to that stack, not to the defaults; it stops
+    cleanly on SIGTERM."""
+    api_port, console_port = free_port(), free_port()
     command = [sys.executable, "-m", "local.cli"]
     up = subprocess.Popen(
-        [*command, "up", "--api-port", str(api_port), "--aws-port", "0"],
+        [*command, "up", "--api-port", str(api_port), "--aws-port", "0", "--console-port", str(console_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -150,6 +153,7 @@ def test_dispatch_up_serves_on_the_ports_given_and_the_other_commands_find_them(
         assert up.stdout is not None
         served = json.loads(up.stdout.readline())
         assert served["api"] == f"http://127.0.0.1:{api_port}"
+        assert served["console"] == f"http://127.0.0.1:{console_port}"
         info = subprocess.run([*command, "info"], capture_output=True, check=True, text=True, cwd=ROOT)
         assert json.loads(info.stdout) == served
         outbox = subprocess.run(

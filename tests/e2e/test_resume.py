@@ -1,7 +1,8 @@
-"""A fault stops a batch on the real state machines; the batch says why in words, and a resume
-continues from where it stopped: approval again for a batch never approved, and never a second
-message to anyone. The fault is a DynamoDB throughput error beyond the SDK's retries, raised once
-by a step of this test's organisation only (the stack is shared by the session)."""
+"""A fault that outlasts the state machines' retries stops a batch; the batch says why in words,
+and a resume continues from where it stopped: approval again for a batch never approved, and never
+a second message to anyone. The fault is a DynamoDB throughput error beyond the SDK's retries,
+raised by a step of this test's organisation only (the stack is shared by the session) on every
+attempt until the batch has failed (the session's stack scales the retry waits down)."""
 
 from __future__ import annotations
 
@@ -21,19 +22,26 @@ THROTTLED = {"Error": {"Code": "ProvisionedThroughputExceededException", "Messag
 FINISHED = {"sent", "partially_sent", "failed"}
 
 
-def _fail_once(monkeypatch: pytest.MonkeyPatch, step: str, org: str) -> list[str]:
-    """``Workflow.<step>`` raises once for ``org``; returns the batches it failed."""
-    original = getattr(Workflow, step)
-    failed: list[str] = []
+class Fault:
+    """``Workflow.<step>`` raises for ``org`` on every attempt (past all retries) until healed;
+    ``failed`` lists the batches it hit."""
 
-    def flaky(self: Workflow, org_id: str, batch_id: str, *args: Any, **kwargs: Any) -> Any:
-        if org_id == org and not failed:
-            failed.append(batch_id)
-            raise ClientError(THROTTLED, "UpdateItem")
-        return original(self, org_id, batch_id, *args, **kwargs)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, step: str, org: str) -> None:
+        self.failed: list[str] = []
+        self.healed = False
+        original = getattr(Workflow, step)
 
-    monkeypatch.setattr(Workflow, step, flaky)
-    return failed
+        def flaky(workflow: Workflow, org_id: str, batch_id: str, *args: Any, **kwargs: Any) -> Any:
+            if org_id == org and not self.healed:
+                if batch_id not in self.failed:
+                    self.failed.append(batch_id)
+                raise ClientError(THROTTLED, "UpdateItem")
+            return original(workflow, org_id, batch_id, *args, **kwargs)
+
+        monkeypatch.setattr(Workflow, step, flaky)
+
+    def heal(self) -> None:
+        self.healed = True
 
 
 def _drop(stack: LocalStack, process: dict[str, Any], org: str) -> None:
@@ -64,12 +72,13 @@ def test_a_batch_stopped_while_sending_resumes_without_a_second_message(
     org: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    failed = _fail_once(monkeypatch, "finish_sending", org)  # every card sent, then the fault
+    fault = Fault(monkeypatch, "finish_sending", org)  # every card sent, then the fault
     _drop(stack, live_process, org)
     batch = _status(admin, "pending_approval")
     client_for(f"approver@{org}.test", "approver", org).post(f"/batches/{batch['id']}/approve")
     stopped = _status(admin, *FINISHED)
-    assert failed == [batch["id"]]
+    fault.heal()
+    assert fault.failed == [batch["id"]]
     assert stopped["status"] == "failed"
     assert stopped["status_reason"] == (
         "Sending stopped: AWS kept throttling the requests (ProvisionedThroughputExceededException "
@@ -91,9 +100,10 @@ def test_a_batch_stopped_before_approval_resumes_into_approval(
     org: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _fail_once(monkeypatch, "after_generation", org)
+    fault = Fault(monkeypatch, "after_generation", org)
     _drop(stack, live_process, org)
     stopped = _status(admin, "failed", "pending_approval")
+    fault.heal()
     assert stopped["status_reason"].startswith("Generating the cards stopped: AWS kept throttling")
     assert stopped["failure"]["stage"] == "generation"
     client_for(f"sender@{org}.test", "sender", org).post(f"/batches/{stopped['id']}/resume")

@@ -11,9 +11,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from dispatch.assignment.models import AssignmentConfig
 from dispatch.batches.models import Batch
 from dispatch.batches.store import BatchStore
 from dispatch.config import Settings
+from dispatch.processes.models import Process, ProcessState
+from dispatch.processes.store import ProcessStore
 from local.lambdas import InProcessRuntime
 from local.moto_guard import item_level_transactions, serialise_dynamodb, serialise_router_creation
 from local.provision import Provisioner
@@ -193,3 +196,61 @@ def walk(deployed: Deployment, s3_event: Callable[..., dict[str, Any]]) -> Calla
         return Walk(deployed, handled["batch_id"], created["id"])
 
     return build
+
+
+@pytest.fixture
+def batch_record(deployed: Deployment) -> Callable[..., Batch]:
+    """A factory: a batch record (and its live process) for the cards a test writes itself — what
+    reading a card's assignment setting needs: the process's (``process``), the batch's own
+    (``batch``)."""
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+
+    def build(
+        batch_id: str = "b1",
+        org_id: str = "org-a",
+        *,
+        process: AssignmentConfig | None = None,
+        batch: AssignmentConfig | None = None,
+    ) -> Batch:
+        return _stored_batch(settings, batch_id, org_id, process, batch)
+
+    return build
+
+
+def _stored_batch(
+    settings: Settings,
+    batch_id: str,
+    org_id: str,
+    process: AssignmentConfig | None,
+    batch: AssignmentConfig | None,
+) -> Batch:
+    process_id = f"p-{batch_id}"
+    ProcessStore(settings).create(
+        Process(
+            id=process_id,
+            org_id=org_id,
+            name="Leads",
+            fields=[{"name": "state"}],
+            link_base_url="https://forms.example.com/lead",
+            templates={"email": {"subject": "Hi", "text": "{{ link }}"}},
+            state=ProcessState.live,
+            assignment=process or AssignmentConfig(),
+            created_at="t",
+            created_by="sub-admin",
+        )
+    )
+    record = Batch.awaiting_upload(
+        batch_id=batch_id,
+        org_id=org_id,
+        process_id=process_id,
+        process_name="Leads",
+        file_name="leads.csv",
+        name=None,
+        created_by="sub-admin",
+        created_by_email=None,
+        created_at="t",
+        auto_distribute=True,
+        **({"assignment": batch} if batch is not None else {}),
+    )
+    BatchStore(settings).create(record)
+    return record

@@ -17,8 +17,9 @@ from dispatch import clock as dispatch_clock
 from dispatch import services
 from dispatch.assignment.messages import Notice, parse_message
 from dispatch.assignment.models import Assignment, AssignmentState
-from dispatch.assignment.rotation import Assigner, pool_key
-from dispatch.assignment.service import Activity, ManualAssignment
+from dispatch.assignment.queues import ManualAssignment
+from dispatch.assignment.rotation import Assigner, queue_key
+from dispatch.assignment.service import Activity
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import caller_from_claims
 from dispatch.cards.models import Card, CardStatus
@@ -70,9 +71,14 @@ def _agent(n: int) -> dict[str, Any]:
     return {
         "sub": f"sub-{n}",
         "email": f"agent{n}@example.com",
-        "cognito:groups": "sender",
+        "cognito:groups": "agent",
         "custom:org_id": "org-a",
     }
+
+
+@pytest.fixture(autouse=True)
+def _batch(batch_record: Any) -> None:
+    batch_record()  # the batch of the cards these tests write
 
 
 def _settings(deployed: Any) -> Settings:
@@ -177,7 +183,7 @@ def test_my_cards_are_listed_least_recently_worked_first_a_page_at_a_time(
         "by": "sub-0",
         "by_email": "agent0@example.com",
     }
-    assert pages[0][0]["assignment"]["last_activity"] is None  # assigned by hand, not worked yet
+    assert pages[0][0]["assignment"]["last_activity"]["type"] == "assigned"  # by hand: its initial activity
     assert _ids(_my_cards(deployed, _agent(1))) == [cards[5].id]
 
     status, first = deployed.api("GET", "/agents/me/cards", _agent(0), query={"limit": "1"})
@@ -207,7 +213,8 @@ def test_the_agent_or_an_admin_records_work_and_nobody_else(clock: Clock, deploy
         ann,
         "contacted",
     )
-    assert assignment["activity"] == [
+    assert assignment["activity"][0]["type"] == "assigned"  # the initial activity of the assignment
+    assert assignment["activity"][1:] == [
         {
             "at": clock.iso(),
             "type": "call",
@@ -242,7 +249,8 @@ def test_the_agent_or_an_admin_records_work_and_nobody_else(clock: Clock, deploy
     assert _work(deployed, card, _agent(0), status="x" * 101)[0] == 400
     assert _work(deployed, card, _agent(0), note="x" * 1001)[0] == 400
     assert _work(deployed, card, _agent(0), extra=1)[0] == 400
-    assert len(_card(deployed, card)["assignment"]["activity"]) == 2  # the refusals wrote nothing
+    # the assignment's initial activity, the agent's and the admin's work: the refusals wrote nothing
+    assert len(_card(deployed, card)["assignment"]["activity"]) == 3
 
 
 def test_a_card_keeps_its_last_hundred_activity_entries(clock: Clock, deployed: Any) -> None:
@@ -286,7 +294,7 @@ def test_concurrent_work_on_one_card_is_never_lost(
         thread.join()
     assert failures == []
     activity = _card(deployed, card)["assignment"]["activity"]
-    assert sorted(entry["type"] for entry in activity) == [f"call {n}" for n in range(8)]
+    assert sorted(entry["type"] for entry in activity) == ["assigned"] + [f"call {n}" for n in range(8)]
     times = [entry["at"] for entry in activity]
     assert times == sorted(set(times))  # the clock stood still: each write still moved pooled_at on
     assert _pooled_at(deployed, card) == times[-1]
@@ -304,7 +312,7 @@ def test_work_on_a_card_reassigned_meanwhile_is_a_conflict(
         """The service reads the card; an admin reassigns it before the work is written."""
         found = read(store, card_id)
         monkeypatch.setattr(CardStore, "get", read)
-        service = services.assignment_service(_settings(deployed))
+        service = services.lead_queues(_settings(deployed))
         service.assign(caller_from_claims(ADMIN), card_id, ManualAssignment(agent_id=bob))
         return found
 
@@ -316,7 +324,8 @@ def test_work_on_a_card_reassigned_meanwhile_is_a_conflict(
         {"assignment": "assigned"},
     )
     stored = _card(deployed, card)["assignment"]
-    assert (stored["agent_id"], stored["activity"]) == (bob, [])  # Ann's work was not written
+    # Reassigned, the card keeps its work; Ann's was not written.
+    assert (stored["agent_id"], [entry["type"] for entry in stored["activity"]]) == (bob, ["assigned"])
     assert _work(deployed, card, _agent(0))[0] == 403  # no longer hers
     assert _work(deployed, card, _agent(1))[0] == 200
 
@@ -383,7 +392,7 @@ def test_a_retrieval_returns_idle_cards_to_the_group_to_be_claimed_again(clock: 
         "reason": "retrieved after 7 idle days",
     }
     assert (returned["retrieved_from"], returned["work_status"]) == (ann, "no answer")
-    assert [entry["type"] for entry in returned["activity"]] == ["call"]  # the history stays
+    assert [entry["type"] for entry in returned["activity"]] == ["assigned", "call"]  # the history stays
     assert deployed.api("GET", f"/groups/{group_id}", ADMIN)[1]["rotation"] == rotation  # untouched
 
     status, claimed = deployed.api("POST", f"/cards/{cards[0].id}/claim", _agent(1))
@@ -392,6 +401,9 @@ def test_a_retrieval_returns_idle_cards_to_the_group_to_be_claimed_again(clock: 
         "assigned",
         bob,
     )
+    # Claimed, it starts again with the initial status and activity, after its history.
+    assert claimed["assignment"]["work_status"] == "new"
+    assert [entry["type"] for entry in claimed["assignment"]["activity"]] == ["assigned", "call", "assigned"]
     assert _ids(_my_cards(deployed, _agent(1))) == [cards[0].id]
     assert [c["id"] for c in deployed.api("GET", "/agents/me/available", _agent(2))[1]["items"]] == idle[1:]
 
@@ -420,7 +432,7 @@ def test_a_retrieved_card_without_a_group_goes_to_lead_exception(clock: Clock, d
         loner["id"],
     )
     queue, _ = CardStore(_settings(deployed)).in_pool(
-        pool_key("org-a", None, AssignmentState.lead_exception), 10, None
+        queue_key("org-a", AssignmentState.lead_exception), 10, None
     )
     assert [c.id for c in queue] == [card.id]
     assert _ids(_my_cards(deployed, _agent(0))) == []

@@ -27,7 +27,7 @@ def _agent_claims(n: int) -> dict[str, Any]:
     return {
         "sub": f"sub-{n}",
         "email": f"agent{n}@example.com",
-        "cognito:groups": "sender",
+        "cognito:groups": "agent",
         "custom:org_id": "org-a",
     }
 
@@ -46,6 +46,11 @@ def _group_with_agents(deployed: Any, count: int, **extra: Any) -> tuple[str, li
         assert status == 201, agent
         agents.append(agent)
     return group["id"], agents
+
+
+@pytest.fixture(autouse=True)
+def _batch(batch_record: Any) -> None:
+    batch_record()  # the batch of the cards these tests write
 
 
 def _offered_card(deployed: Any, group_id: str, row: int = 2, values: dict[str, Any] | None = None) -> Card:
@@ -125,6 +130,28 @@ def test_an_agent_is_its_user_not_whoever_presents_its_email(deployed: Any) -> N
     assert deployed.api("GET", "/agents/me/cards", {**first, "sub": "sub-bo"})[0] == 200
 
 
+def test_the_agent_role_opens_the_agent_routes_only_and_staff_are_agents_only_when_linked(
+    deployed: Any,
+) -> None:
+    """An agent-only user calls the agent routes and no staff route (403 naming the role); a sender
+    whose email is an agent's login email is not that agent (its email alone links nothing), but a
+    staff user linked to an agent record by user id is the agent."""
+    group_id, [agent, other] = _group_with_agents(deployed, 2)
+    only_agent = _agent_claims(0)
+    assert deployed.api("GET", "/agents/me/cards", only_agent)[0] == 200
+    for method, path in [("GET", "/batches"), ("GET", "/agents"), ("GET", f"/groups/{group_id}")]:
+        status, refused = deployed.api(method, path, only_agent)
+        assert (status, refused["error"]["details"]) == (403, {"required_role": "sender"}), path
+    sender_with_agent_email = {**_agent_claims(1), "cognito:groups": "sender"}
+    status, refused = deployed.api("GET", "/agents/me/cards", sender_with_agent_email)
+    assert (status, refused["error"]["details"]) == (403, {"required_role": "agent"})
+    assert deployed.api("GET", f"/agents/{other['id']}", ADMIN)[1]["user_id"] is None  # nothing linked
+    linked = {**agent, "user_id": "sub-admin"}
+    edit = {key: linked[key] for key in ("email", "name", "groups", "user_id")}
+    assert deployed.api("PUT", f"/agents/{agent['id']}", ADMIN, body=edit)[0] == 200
+    assert deployed.api("GET", "/agents/me/cards", ADMIN)[0] == 200  # an admin who is also this agent
+
+
 def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: Any) -> None:
     group_id, _ = _group_with_agents(deployed, 2)
     status, _picky = deployed.api(
@@ -150,6 +177,43 @@ def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: 
     status, late = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(0))
     assert (status, late["error"]["details"]) == (409, {"assignment": "assigned"})
     assert deployed.api("GET", "/agents/me/available", _agent_claims(0))[1]["items"] == []
+
+
+def test_only_available_eligible_agents_list_and_claim_and_a_refusal_says_why(deployed: Any) -> None:
+    """Availability and eligibility filters hold for listing and for claiming (issue 15 item 3); a
+    claimed card starts with its batch's initial status and activity (item 2)."""
+    group_id, [_, bob] = _group_with_agents(deployed, 2)
+    _, elsewhere = deployed.api("POST", "/groups", ADMIN, body={"name": "Elsewhere"})
+    outsider = {"email": "agent2@example.com", "name": "Outsider", "groups": [elsewhere["id"]]}
+    picky: dict[str, Any] = {"email": "agent3@example.com", "name": "Picky", "groups": [group_id]}
+    assert deployed.api("POST", "/agents", ADMIN, body=outsider)[0] == 201
+    picky["filters"] = {"state": {"equals": "TX"}}
+    assert deployed.api("POST", "/agents", ADMIN, body=picky)[0] == 201
+    card = _offered_card(deployed, group_id)
+    off = deployed.api("PUT", "/agents/me/availability", _agent_claims(0), body={"available": False})
+    assert (off[0], off[1]["available"]) == (200, False)
+
+    status, refused = deployed.api("GET", "/agents/me/available", _agent_claims(0))
+    assert (status, refused["error"]["details"]) == (409, {"available": False})
+    assert "unavailable" in refused["error"]["message"]
+    status, refused = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(0))
+    assert (status, refused["error"]["details"]) == (409, {"assignment": "available", "available": False})
+    status, refused = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(2))
+    assert (status, refused["error"]["message"]) == (403, "this card is offered to a group you are not in")
+    status, refused = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(3))
+    assert status == 403
+    assert refused["error"]["message"] == "this card does not meet your eligibility filters (state)"
+    assert deployed.api("GET", "/agents/me/available", _agent_claims(3))[1]["items"] == []
+    assert deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(1))[0] == 200  # may claim it
+    status, refused = deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(3))
+    assert (status, refused["error"]["message"]) == (403, "this card is not assigned or offered to you")
+
+    status, claimed = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(1))
+    work = claimed["assignment"]
+    assert (status, work["agent_id"], work["work_status"]) == (200, bob["id"], "new")
+    assert [entry["type"] for entry in work["activity"]] == ["assigned"]
+    assert deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(1))[1]["id"] == card.id  # hers
+    assert deployed.api("GET", f"/agents/me/cards/{card.id}", _agent_claims(0))[0] == 403  # not any more
 
 
 def test_twenty_concurrent_claimers_exactly_one_wins(deployed: Any, serialised_moto: None) -> None:

@@ -134,6 +134,78 @@ def test_creating_a_batch_needs_a_live_process_and_returns_a_presigned_upload(
     assert "policy" in batch["upload"]["fields"]
 
 
+def test_a_batch_may_carry_its_own_assignment_setting(
+    deployed: Any, admin: dict[str, Any], claims_for: Claims
+) -> None:
+    """PRODUCT §7: assignment is set on a process (or batch); the batch's own wins for its cards."""
+    live = _create_live_process(deployed, admin)
+    _, group = deployed.api("POST", "/groups", admin, body={"name": "Night shift"})
+    sender = claims_for("sender@org-a.test", "sender", "org-a")
+    own = {"type": "distribute_all", "group_id": group["id"], "initial_status": "callback"}
+    body = {"process_id": live["id"], "file_name": "a.csv", "assignment": own}
+    status, batch = deployed.api("POST", "/batches", sender, body=body)
+    assert status == 201, batch
+    stored = deployed.api("GET", f"/batches/{batch['id']}", sender)[1]["assignment"]
+    assert (stored["type"], stored["group_id"], stored["initial_status"]) == (
+        "distribute_all",
+        group["id"],
+        "callback",
+    )
+    plain = deployed.api("POST", "/batches", sender, body={"process_id": live["id"], "file_name": "b.csv"})
+    assert plain[1]["assignment"] is None  # its process's
+    unknown = {**body, "assignment": {**own, "group_id": "nope"}}
+    status, refused = deployed.api("POST", "/batches", sender, body=unknown)
+    assert (status, refused["error"]["details"]) == (400, {"group_id": "nope"})
+    no_group = {**body, "assignment": {"type": "round_robin"}}
+    assert deployed.api("POST", "/batches", sender, body=no_group)[0] == 400
+
+
+def test_every_setting_of_a_process_can_be_changed_by_an_admin(
+    deployed: Any, admin: dict[str, Any], claims_for: Claims
+) -> None:
+    process = _create_live_process(deployed, admin)
+    path = f"/processes/{process['id']}"
+    _, group = deployed.api("POST", "/groups", admin, body={"name": "Sales"})
+    changes = {
+        "name": "Renewals 2031",
+        "channel_order": "sms_first",
+        "approval_required": False,
+        "assignment": {"type": "round_robin", "group_id": group["id"]},
+        "link_base_url": "https://forms.example.com/v2",
+    }
+    status, changed = deployed.api("PATCH", path, admin, body=changes)
+    assert status == 200, changed
+    assert changed["batches_returned_to_approval"] == []
+    stored = deployed.api("GET", path, admin)[1]
+    assert {key: stored[key] for key in changes} == {
+        **changes,
+        "assignment": {**changes["assignment"], **{"initial_status": "new", "initial_activity": "assigned"}}
+        | {"ring_timeout_seconds": 120},
+    }
+    assert (stored["templates"], stored["fields"], stored["state"]) == (
+        process["templates"],
+        process["fields"],
+        "live",
+    )
+    reset = deployed.api("PATCH", path, admin, body={"approval_required": None})[1]
+    assert reset["approval_required"] is None  # the organisation's policy again
+
+    sender = claims_for("sender@org-a.test", "sender", "org-a")
+    assert deployed.api("PATCH", path, sender, body={"name": "x"})[0] == 403
+    assert deployed.api("PATCH", "/processes/nope", admin, body={"name": "x"})[0] == 404
+    for refused in (
+        {"name": None},
+        {"fields": [{"name": "email"}, {"name": "EMAIL"}]},
+        {"assignment": {"type": "round_robin", "group_id": "nope"}},
+        {"colour": "red"},
+    ):
+        assert deployed.api("PATCH", path, admin, body=refused)[0] == 400, refused
+    assert deployed.api("PATCH", path, admin, body={"templates": {}})[0] == 422  # live: needs a channel
+    broken = {"templates": {"sms": {"text": "{% if %}"}}}
+    assert deployed.api("PATCH", path, admin, body=broken)[0] == 422
+    assert deployed.api("GET", path, admin)[1]["name"] == "Renewals 2031"  # the refusals changed nothing
+
+
 def test_batch_list_filters_by_status(deployed: Any, admin: dict[str, Any]) -> None:
     live = _create_live_process(deployed, admin)
     deployed.api("POST", "/batches", admin, body={"process_id": live["id"], "file_name": "a.csv"})
@@ -202,3 +274,27 @@ def test_the_example_file_has_the_process_columns_and_one_row(deployed: Any, adm
         "GET", f"/processes/{process['id']}/example-file", claims=admin, query={"format": "pdf"}
     )
     assert deployed.invoke("ApiFunction", event)["statusCode"] == 400
+
+
+def test_the_template_preview_renders_the_example_row_and_reports_errors_per_part(
+    deployed: Any, admin: dict[str, Any], claims_for: Claims
+) -> None:
+    process = _create_live_process(deployed, admin)
+    templates = {
+        "email": {
+            "subject": "{{ first_name }}, due {{ due_date }}",
+            "text": "{{ nope }}",
+            "html": "<p>{{ link }}</p>",
+        },
+        "sms": {"text": "Hi {{ first_name }}"},
+    }
+    status, shown = deployed.api("POST", f"/processes/{process['id']}/preview", admin, body=templates)
+    assert status == 200
+    assert shown["email"]["subject"] == "Example, due 2026-01-31"
+    assert shown["email"]["html"].startswith("<p>http")
+    assert shown["email"]["html"].endswith("/c/example</p>")
+    assert shown["sms"] == {"text": "Hi Example"}
+    assert shown["errors"] == [{"part": "email text", "message": "email text: 'nope' is undefined"}]
+    sender = claims_for("s@org-a.test", "sender", "org-a")
+    assert deployed.api("POST", f"/processes/{process['id']}/preview", sender, body=templates)[0] == 403
+    assert deployed.api("POST", "/processes/nope/preview", admin, body=templates)[0] == 404

@@ -68,6 +68,10 @@ def _assignment(agent_id: str) -> Assignment:
     return Assignment(state=AssignmentState.assigned, group_id="g1", agent_id=agent_id, by="round_robin")
 
 
+def _make(card: Card, agent_id: str) -> Assignment:
+    return _assignment(agent_id)
+
+
 def test_eight_workers_assign_cards_evenly_and_once(deployed: Any, serialised_moto: None) -> None:
     settings = _settings(deployed)
     agents = _team(settings)
@@ -85,7 +89,7 @@ def test_eight_workers_assign_cards_evenly_and_once(deployed: Any, serialised_mo
                     return
                 block = queue.pop()
             try:
-                picks = assigner.round_robin([(card, card.values) for card in block], "g1", _assignment, None)
+                picks = assigner.round_robin([(card, card.values) for card in block], "g1", _make, None)
             except Exception as exc:  # reported below, not lost in the thread
                 failures.append(exc)
                 return
@@ -116,7 +120,7 @@ def test_a_card_assigned_meanwhile_is_left_out_not_assigned_twice(deployed: Any)
     cards = _cards(settings, 3)
     assigner = Assigner(settings, agents)
     assigner.assign(cards[1], _assignment("agent-05"), None, group_id="g1")
-    picks = assigner.round_robin([(card, card.values) for card in cards], "g1", _assignment, None)
+    picks = assigner.round_robin([(card, card.values) for card in cards], "g1", _make, None)
     assert cards[1].id not in picks  # left out: another assignment got there first
     stored = {card.id: card.assignment for card in CardStore(settings).all_in_batch("b1")}
     assert stored[cards[1].id] is not None
@@ -136,7 +140,7 @@ def test_eligibility_filters_keep_equally_eligible_agents_even(deployed: Any) ->
     south = _cards(settings, 100, {"region": "south"})
     assigner = Assigner(settings, agents)
     for start in range(0, len(south), BLOCK):
-        assigner.round_robin([(c, c.values) for c in south[start : start + BLOCK]], "g1", _assignment, None)
+        assigner.round_robin([(c, c.values) for c in south[start : start + BLOCK]], "g1", _make, None)
     by_agent = Counter(c.assignment.agent_id for c in CardStore(settings).all_in_batch("b1") if c.assignment)
     assert set(by_agent) == {f"agent-{n:02d}" for n in range(5, 10)}
     assert max(by_agent.values()) - min(by_agent.values()) <= 1

@@ -26,7 +26,7 @@ from dispatch import services
 from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.hours import BusinessHours
 from dispatch.assignment.models import Agent, AssignmentConfig, AssignmentState, AssignmentType, Group
-from dispatch.assignment.rotation import pool_key
+from dispatch.assignment.rotation import queue_key
 from dispatch.assignment.store import AgentStore
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
@@ -107,7 +107,7 @@ class World:
         return [c.assignment.state.value if c.assignment else None for c in self.stored(batch_id)]
 
     def pool(self, org_id: str, state: AssignmentState) -> list[str]:
-        cards, _ = CardStore(self.settings).in_pool(pool_key(org_id, f"g-{org_id}", state), 100, None)
+        cards, _ = CardStore(self.settings).in_pool(queue_key(org_id, state), 100, None)
         return sorted(card.id for card in cards)
 
 

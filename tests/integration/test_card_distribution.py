@@ -30,14 +30,22 @@ SENDER = {**ADMIN, "sub": "sub-s", "email": "agent@org-a.test", "cognito:groups"
 def approved(deployed: Any, s3_event: Callable[..., dict[str, Any]]) -> tuple[Settings, str]:
     """A generated and approved batch of three email cards and one SMS card, nothing sent yet
     (auto distribution off)."""
-    body = {**json.loads((ROOT / "examples" / "process.json").read_text()), "approval_required": False}
-    _, process = deployed.api("POST", "/processes", ADMIN, body=body)
-    deployed.api("POST", f"/processes/{process['id']}/publish", ADMIN)
+    return _approved(deployed, s3_event)
+
+
+def _approved(deployed: Any, s3_event: Callable[..., dict[str, Any]], **process: Any) -> tuple[Settings, str]:
+    body = {
+        **json.loads((ROOT / "examples" / "process.json").read_text()),
+        "approval_required": False,
+        **process,
+    }
+    _, process_view = deployed.api("POST", "/processes", ADMIN, body=body)
+    deployed.api("POST", f"/processes/{process_view['id']}/publish", ADMIN)
     rows = (
         "first_name,email,phone\nAda,ada@example.com,\nBo,bo@example.com,\nCy,cy@example.com,\n"
         "Dee,,+14155550100\n"
     )
-    key = f"drop/{process['id']}/list.csv"
+    key = f"drop/{process_view['id']}/list.csv"
     deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=rows.encode())
     [handled] = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(rows)))["batches"]
     step = {"batch_id": handled["batch_id"], "org_id": "org-a"}
@@ -94,6 +102,33 @@ def test_an_sms_card_is_distributed_by_its_phone_number(
     )
     assert status == 200
     assert card["last_distribution"]["channel"] == "sms"
+
+
+def test_a_card_distributed_by_hand_goes_to_the_batchs_agents_once(
+    deployed: Any, s3_event: Callable[..., dict[str, Any]]
+) -> None:
+    """Auto distribution off, a card sent one by one is assigned as a chunk's cards are — once,
+    however often it is resent — and the rest wait, unassigned, until they are sent."""
+    _, group = deployed.api("POST", "/groups", ADMIN, body={"name": "Renewals"})
+    agents = []
+    for name in ("ann", "bob"):
+        body = {"email": f"{name}@example.com", "name": name, "groups": [group["id"]]}
+        agents.append(deployed.api("POST", "/agents", ADMIN, body=body)[1]["id"])
+    setting = {"type": "round_robin", "group_id": group["id"], "initial_status": "to call"}
+    _, batch_id = _approved(deployed, s3_event, assignment=setting)
+    [ada, bo, *_] = _cards(deployed, batch_id)["items"]
+
+    path = f"/cards/{ada['id']}/distribute"
+    status, card = deployed.api("POST", path, SENDER, body={"address": "ada@example.com"})
+    assert status == 200, card
+    first = card["assignment"]
+    assert (first["state"], first["work_status"]) == ("assigned", "to call")
+    assert first["agent_id"] in agents
+    assert deployed.api("POST", path, SENDER, body={"address": "ada@example.com"})[0] == 200  # a resend
+    assert deployed.api("GET", f"/cards/{ada['id']}", SENDER)[1]["assignment"] == first  # not again
+    rotation = deployed.api("GET", f"/groups/{group['id']}", ADMIN)[1]["rotation"]
+    assert sorted(member["assigned"] for member in rotation) == [0, 1]
+    assert deployed.api("GET", f"/cards/{bo['id']}", SENDER)[1]["assignment"] is None  # not sent yet
 
 
 def test_distribution_is_refused_outside_an_approved_batch_and_for_unsendable_cards(
@@ -244,7 +279,8 @@ def test_a_resend_whose_sender_died_leaves_a_delivered_card_delivered(
 ) -> None:
     settings, batch_id, card_id = delivered
     store = CardStore(settings)
-    assert store.claim(store.get(card_id), [CardStatus.delivered])  # the resend's claim; then it died
+    # The resend's claim; then its sender died.
+    assert store.claim(store.get(card_id), [CardStatus.delivered], "sub-approver")
     swept = services.workflow(settings).sweep(
         utcnow() + timedelta(hours=1), stale_after=timedelta(minutes=20)
     )

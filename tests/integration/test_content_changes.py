@@ -152,3 +152,20 @@ def test_the_run_stopped_by_a_change_does_not_finish_or_fail_the_next_one(approv
     assert approved.get()["status"] == "sending"
     approved.send(0)
     assert approved.step("finish_sending", run=second) == {"status": "sent"}
+
+
+def test_a_process_change_returns_batches_to_approval_only_when_it_changes_what_they_send(
+    approved: Walk,
+) -> None:
+    """PATCH /processes/{id}: the templates, fields or link base (what recipients receive) send
+    approved batches back to approval, as PUT .../templates does; other settings do not."""
+    path = f"/processes/{approved.process_id}"
+    quiet = {"name": "Renamed process", "channel_order": "both", "four_eyes": False}
+    status, body = approved.deployed.api("PATCH", path, ADMIN, body=quiet)
+    assert (status, body["batches_returned_to_approval"]) == (200, [])
+    assert approved.get()["status"] == "approved"
+    link = {"link_base_url": "https://forms.example.com/elsewhere"}
+    status, body = approved.deployed.api("PATCH", path, ADMIN, body=link)
+    assert (status, body["batches_returned_to_approval"]) == (200, [approved.id])
+    batch = approved.get()
+    assert (batch["status"], batch["status_reason"]) == ("pending_approval", CHANGED)

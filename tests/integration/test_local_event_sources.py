@@ -113,14 +113,20 @@ def fragment(visibility_timeout: int, window: int) -> dict[str, Any]:
 class Local:
     """The fragment provisioned in moto, with its pollers and SES event simulator (not started)."""
 
-    def __init__(self, root: Path, visibility_timeout: int, window: int) -> None:
+    def __init__(
+        self,
+        root: Path,
+        visibility_timeout: int,
+        window: int,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         (root / "consumer").mkdir()
         (root / "consumer" / "app.py").write_text(HANDLER)
         self.record_to = root / "records.jsonl"
         self.resolver = Resolver(fragment(visibility_timeout, window))
         runtime = InProcessRuntime()
         Provisioner(root, self.resolver, None, runtime, {}, notifications=False).provision()
-        self.sources = EventSources(self.resolver, runtime, None)
+        self.sources = EventSources(self.resolver, runtime, None, monotonic)
         self.ses = SesEventSimulator(self.resolver, None, delay=0.05, interval=0.05)
         self.sqs = boto3.client("sqs", region_name=REGION)
 
@@ -153,15 +159,18 @@ class Local:
 
 @pytest.fixture
 def local_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., Local]]:
-    """``local_factory(visibility_timeout, window=0)``: with a visibility timeout of 0 a batching
-    window would receive the same message again (AWS refuses that pairing; the test wants it)."""
+    """``local_factory(visibility_timeout, window=0, monotonic=time.monotonic)``: with a visibility
+    timeout of 0 a batching window would receive the same message again (AWS refuses that pairing;
+    the test wants it). ``monotonic`` is the clock the pollers measure the batching window by."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
-        yield lambda visibility_timeout, window=0: Local(tmp_path, visibility_timeout, window)
+        yield lambda visibility_timeout, window=0, monotonic=time.monotonic: Local(
+            tmp_path, visibility_timeout, window, monotonic
+        )
 
 
 def test_the_template_wires_ses_events_through_the_topic_and_queue_to_the_events_function(
@@ -259,11 +268,20 @@ def test_a_function_error_deletes_nothing_and_a_failure_waits_out_the_visibility
 def test_a_batch_gathers_receives_of_ten_up_to_the_batch_size_within_the_window(
     local_factory: Callable[..., Local],
 ) -> None:
-    local = local_factory(1, window=1)
+    local = local_factory(1, window=1, monotonic=lambda: 0.0)  # the window never runs out
     local.send(*(f"ok-{n}" for n in range(25)))
     assert local.sources.poll_once() == 25
     assert [len(batch) for batch in local.batches()] == [25]
     assert local.waiting("Queue") == 0
+
+
+def test_a_batch_stops_gathering_once_the_window_has_passed(local_factory: Callable[..., Local]) -> None:
+    readings = iter([0.0, 5.0])  # the window starts, then a first receive comes back past it
+    local = local_factory(1, window=1, monotonic=lambda: next(readings))
+    local.send(*(f"ok-{n}" for n in range(25)))
+    assert local.sources.poll_once() == 10
+    assert [len(batch) for batch in local.batches()] == [10]
+    assert local.waiting("Queue") == 15
 
 
 def test_ses_events_reach_the_queue_by_the_simulators_fate_with_the_email_tags(
@@ -339,8 +357,8 @@ def test_in_the_background_a_sent_email_becomes_a_handled_event_on_its_own(
             Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
             ConfigurationSetName="dispatch-test",
         )
-        wait_for(lambda: len([r for batch in local.batches() for r in batch]) == 2, timeout=10, interval=0.05)
-        wait_for(lambda: not local.ses.pending() and local.sources.idle(), timeout=10, interval=0.05)
+        wait_for(lambda: len([r for batch in local.batches() for r in batch]) == 2, timeout=60, interval=0.05)
+        wait_for(lambda: not local.ses.pending() and local.sources.idle(), timeout=60, interval=0.05)
     finally:
         local.ses.stop()
         local.sources.stop()

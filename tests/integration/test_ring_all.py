@@ -26,7 +26,7 @@ from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
 from dispatch.clock import parse_iso
 from dispatch.config import Settings
-from dispatch.delivery.channels import AccountPaused, PermanentFailure, SmsSender
+from dispatch.delivery.channels import AccountPaused, Refused, SmsSender
 from dispatch.errors import Conflict, Gone, NotFound
 from dispatch.secrets import link_signing_key
 from local.stack import ROOT
@@ -164,7 +164,7 @@ def test_a_card_is_offered_to_the_first_ten_by_sms_or_email_and_the_round_times_
         offer = card.assignment
         assert offer is not None
         assert (offer.state, offer.offer_round, offer.offered_to) == (AssignmentState.offered, 1, first)
-        assert offer.work_status == "hot"
+        assert offer.work_status is None  # the initial status comes with the accept
     messages = _queued(settings)
     assert Counter(m.kind for m in messages) == {"offer": 20}
     assert _delayed(settings) == 2  # one timeout per card, held back for the round's 60 s
@@ -377,7 +377,7 @@ def test_a_notice_that_failed_to_send_is_sent_when_the_message_comes_back(
     assert len(_sms()[_phone(0)]) == 1
 
     def refused(self: SmsSender, to: str, text: str) -> str:
-        raise PermanentFailure("InvalidParameter: not a mobile number")
+        raise Refused("InvalidParameter: not a mobile number")
 
     monkeypatch.setattr(SmsSender, "send", refused)
     assert _handle(settings, [offers[2]]) == {"sent": 1}  # agent-02's phone refused: by email

@@ -436,3 +436,97 @@ def test_a_one_time_run_is_cancelled_until_it_runs_and_cannot_be_paused(
     assert (status, cancelled["status"], cancelled["next_fire"]) == (200, "cancelled", None)
     assert _eventbridge(deployed, once["id"]) is None
     assert _fire(deployed, once, _now_z())["outcome"] == "skipped_inactive"  # a fire already on its way
+
+
+def test_a_schedule_is_created_from_a_saved_template_and_templates_can_be_deleted(
+    deployed: Any, org: dict[str, Any]
+) -> None:
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    _, first = _create(deployed, _distribution(org, when))
+    cancel = {"save_as_template": True, "template_name": "Daily renewals"}
+    template = deployed.api("POST", f"/schedules/{first['id']}/cancel", ADMIN, body=cancel)[1]["template"]
+
+    status, made = _create(deployed, {"template_id": template["id"]})
+    assert status == 201, made
+    assert (made["name"], made["status"], made["template_id"]) == (
+        "Daily renewals",
+        "recurring",
+        template["id"],
+    )
+    assert (made["config"], made["when"]) == (template["config"], template["when"])
+    assert _eventbridge(deployed, made["id"]) is not None
+    once = {"mode": "once", "start_at": f"{NEXT_YEAR}-02-01T09:00"}
+    status, changed = _create(deployed, {"template_id": template["id"], "name": "Just once", "when": once})
+    assert (status, changed["name"], changed["status"]) == (201, "Just once", "scheduled")
+    assert changed["config"] == template["config"]
+    assert _create(deployed, {"template_id": "nope"})[0] == 404
+    assert _create(deployed, {"name": "No config"})[0] == 400
+    assert _create(deployed, {"template_id": template["id"]}, SENDER)[0] == 403
+
+    path = f"/schedule-templates/{template['id']}"
+    assert deployed.api("DELETE", path, SENDER)[0] == 403
+    assert deployed.api("DELETE", path, ADMIN)[0] == 204
+    assert deployed.api("GET", "/schedule-templates", ADMIN)[1]["items"] == []
+    assert deployed.api("DELETE", path, ADMIN)[0] == 404
+    assert deployed.api("GET", f"/schedules/{made['id']}", ADMIN)[0] == 200  # its schedules stay
+
+
+def test_upcoming_pages_are_full_unless_they_are_the_last(deployed: Any, org: dict[str, Any]) -> None:
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    upcoming = []
+    for n in range(6):
+        _, schedule = _create(deployed, {**_distribution(org, when), "name": f"S{n}"})
+        if n % 2 == 0:  # every other one leaves Upcoming
+            deployed.api("POST", f"/schedules/{schedule['id']}/cancel", ADMIN, body={})
+        else:
+            upcoming.append(schedule["id"])
+    pages, cursor = [], None
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        body = deployed.api("GET", "/schedules", ADMIN, query=query)[1]
+        pages.append([item["id"] for item in body["items"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [upcoming[:2], upcoming[2:]]
+    everything = deployed.api("GET", "/schedules", ADMIN, query={"view": "all", "limit": "100"})[1]["items"]
+    assert len(everything) == 6
+
+
+def test_a_paused_schedule_shows_it_is_paused_while_processing_and_an_overlap_names_the_blocking_state(
+    deployed: Any, org: dict[str, Any], s3_event: Callable[..., dict[str, Any]]
+) -> None:
+    deployed.client("s3").put_object(
+        Bucket=deployed.bucket, Key="sources/org-a/weekly/list.csv", Body=ROWS.encode()
+    )
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    _, schedule = _create(deployed, _distribution(org, when))  # its batches wait for an approver
+    path = f"/schedules/{schedule['id']}"
+    run = _fire(deployed, schedule, _now_z(-timedelta(minutes=2)))
+    overlap = _fire(deployed, schedule, _now_z(-timedelta(minutes=1)))
+    assert (
+        overlap["detail"]
+        == f"the previous run's batch {run['batch_id']} is still waiting for its file (uploading)"
+    )
+
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+    source_key = BatchStore(settings).get("org-a", run["batch_id"]).source_key
+    deployed.invoke("ValidateFunction", s3_event(deployed.bucket, source_key, len(ROWS)))
+    step = {"batch_id": run["batch_id"], "org_id": "org-a"}
+    for chunk in BatchStore(settings).get("org-a", run["batch_id"]).chunks:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
+    deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
+    deployed.invoke("LifecycleFunction", {**step, "action": "request_approval", "task_token": "token-1"})
+    assert BatchStore(settings).get("org-a", run["batch_id"]).status.value == "pending_approval"
+    overlap = _fire(deployed, schedule, _now_z())
+    assert overlap["outcome"] == "skipped_overlap"
+    assert overlap["detail"] == (
+        f"the previous run's batch {run['batch_id']} is waiting for approval (pending_approval)"
+    )
+
+    view = deployed.api("GET", path, ADMIN)[1]
+    assert (view["status"], view["processing"]) == ("processing", True)
+    status, paused = deployed.api("POST", f"{path}/pause", ADMIN)
+    assert (status, paused["status"], paused["processing"]) == (200, "recurring_paused", True)
+    [listed] = deployed.api("GET", "/schedules", ADMIN)[1]["items"]
+    assert (listed["status"], listed["processing"]) == ("recurring_paused", True)

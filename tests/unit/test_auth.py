@@ -42,3 +42,17 @@ def test_roles_are_cumulative() -> None:
     with pytest.raises(Forbidden) as raised:
         approver.require(Role.admin)
     assert raised.value.details == {"required_role": "admin"}
+
+
+def test_an_agent_is_a_capability_beside_the_staff_ranks_not_one_of_them() -> None:
+    """An agent-only user holds no staff role; a staff role does not make anyone an agent; one user
+    may be both."""
+    agent = caller_from_claims({"sub": "u", "cognito:groups": "agent", "custom:org_id": "o"})
+    assert (agent.role, agent.holds(Role.agent)) == (None, True)
+    with pytest.raises(Forbidden) as raised:
+        agent.require(Role.sender)
+    assert raised.value.details == {"required_role": "sender"}
+    admin = caller_from_claims({"sub": "u", "cognito:groups": "admin", "custom:org_id": "o"})
+    assert not admin.holds(Role.agent)
+    both = caller_from_claims({"sub": "u", "cognito:groups": "[sender agent]", "custom:org_id": "o"})
+    assert (both.role, both.holds(Role.agent), both.holds(Role.approver)) == (Role.sender, True, False)

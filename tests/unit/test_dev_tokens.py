@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from dispatch.auth import Role, caller_from_claims
 from local import tokens
 
 
@@ -30,3 +31,15 @@ def test_forged_expired_and_malformed_tokens_are_refused(tmp_path: Path) -> None
 def test_unknown_roles_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="role"):
         tokens.issue(tmp_path, user="a", role="root", org="o")
+
+
+def test_an_agent_token_signs_in_an_agent_only_user(tmp_path: Path) -> None:
+    """`dispatch token --role agent`: the agent group, no staff role; the same user id every time
+    (the agent whose login email it is is linked to that user once)."""
+    token = tokens.issue(tmp_path, user="ada@agents.test", role="agent", org="o", now=1000)
+    claims = tokens.verify(tmp_path, token, now=1001)
+    caller = caller_from_claims(claims)
+    assert (caller.role, caller.holds(Role.agent), caller.email) == (None, True, "ada@agents.test")
+    again = tokens.verify(tmp_path, tokens.issue(tmp_path, user="ada@agents.test", role="agent", org="o"))
+    assert again is not None
+    assert again["sub"] == caller.user_id

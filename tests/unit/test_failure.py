@@ -61,6 +61,14 @@ def _lambda_error(error_type: str, message: str) -> dict[str, str]:
             _lambda_error("Conflict", "the batch is rejected; cards are generated only while generating"),
             "the batch is rejected; cards are generated only while generating",
         ),
+        (
+            _lambda_error("PermanentFailure", "the batch is rejected; sending cannot start"),
+            "the batch is rejected; sending cannot start",
+        ),
+        (
+            _lambda_error("TemporaryFailure", "the provider kept throttling or failing 3 card(s)"),
+            "the email or SMS provider kept throttling or failing the messages beyond the retries",
+        ),
         (None, "an unexpected error in the application (unknown)"),
     ],
 )

@@ -34,6 +34,7 @@ def test_every_api_event_of_the_template_is_a_route_public_only_without_an_autho
         Route(API, "/{proxy+}", "ANY", public=False),  # the API's default authorizer (Cognito)
         Route(LINKS, "/c/{token}", "ANY", public=True),
         Route(LINKS, "/c/{token}/data", "ANY", public=True),
+        Route(LINKS, "/c/{token}/data", "OPTIONS", public=True),  # its own preflight, not the API's CORS
         Route(LINKS, "/unsubscribe/{token}", "ANY", public=True),
         Route(LINKS, "/offers/{token}", "ANY", public=True),
     }

@@ -22,19 +22,20 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     "argv",
     [
-        ["up", "--api-port", "3101", "--aws-port", "4601"],
-        ["--api-port", "3101", "--aws-port", "4601", "up"],
-        ["--api-port", "3101", "up", "--aws-port", "4601"],
+        ["up", "--api-port", "3101", "--aws-port", "4601", "--console-port", "3102"],
+        ["--api-port", "3101", "--aws-port", "4601", "--console-port", "3102", "up"],
+        ["--api-port", "3101", "up", "--aws-port", "4601", "--console-port", "3102"],
+        ["--console-port", "3102", "--api-port", "3101", "up", "--aws-port", "4601"],
     ],
 )
 def test_the_port_options_are_accepted_before_or_after_the_command(argv: list[str]) -> None:
     args = cli.parser().parse_args(argv)
-    assert (args.command, args.api_port, args.aws_port) == ("up", 3101, 4601)
+    assert (args.command, args.api_port, args.aws_port, args.console_port) == ("up", 3101, 4601, 3102)
 
 
 def test_make_up_passes_its_ports_to_the_command() -> None:
     printed = subprocess.run(
-        ["make", "-n", "up", "API_PORT=3101", "AWS_PORT=4601"],
+        ["make", "-n", "up", "API_PORT=3101", "AWS_PORT=4601", "CONSOLE_PORT=3102"],
         capture_output=True,
         check=True,
         text=True,
@@ -42,7 +43,7 @@ def test_make_up_passes_its_ports_to_the_command() -> None:
     ).stdout.splitlines()
     [command] = [shlex.split(line) for line in printed if "dispatch up" in line]
     args = cli.parser().parse_args(command[command.index("up") :])
-    assert (args.api_port, args.aws_port) == (3101, 4601)
+    assert (args.api_port, args.aws_port, args.console_port) == (3101, 4601, 3102)
 
 
 class _Outbox(BaseHTTPRequestHandler):
@@ -65,7 +66,9 @@ def running_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     record = tmp_path / "running.json"
-    record.write_text(json.dumps({"pid": os.getpid(), "aws_port": 4999, "api_port": port}))
+    record.write_text(
+        json.dumps({"pid": os.getpid(), "aws_port": 4999, "api_port": port, "console_port": 3998})
+    )
     monkeypatch.setattr(cli, "RUNNING", record)
     yield port
     server.shutdown()
@@ -78,6 +81,7 @@ def test_info_and_outbox_use_the_running_stacks_ports(
     assert cli.main(["info"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert (info["api"], info["aws"]) == (f"http://127.0.0.1:{running_api}", "http://127.0.0.1:4999")
+    assert info["console"] == "http://127.0.0.1:3998"
     assert cli.main(["outbox", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"served_by": running_api}]
     assert cli.main(["info", "--api-port", "3333"]) == 0  # a port given wins
@@ -88,11 +92,17 @@ def test_a_record_left_by_a_stack_that_is_gone_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     record = tmp_path / "running.json"
-    record.write_text(json.dumps({"pid": _exited_pid(), "aws_port": 4999, "api_port": 3999}))
+    record.write_text(
+        json.dumps({"pid": _exited_pid(), "aws_port": 4999, "api_port": 3999, "console_port": 3998})
+    )
     monkeypatch.setattr(cli, "RUNNING", record)
     assert cli.main(["info"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert (info["api"], info["aws"]) == ("http://127.0.0.1:3000", "http://127.0.0.1:4566")
+    assert (info["api"], info["aws"], info["console"]) == (
+        "http://127.0.0.1:3000",
+        "http://127.0.0.1:4566",
+        "http://127.0.0.1:3001",
+    )
 
 
 def _exited_pid() -> int:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dispatch.clock import utcnow
 from dispatch.config import get_settings
 from local.lambdas import FunctionError, InProcessRuntime, LocalFunction
 
 HANDLER = """
 import os
+from dispatch.clock import now_iso
 from dispatch.config import get_settings
 
 def lambda_handler(event, context):
+    if event.get("now"):
+        return now_iso()
     if event.get("fail"):
         raise KeyError("boom")
     if "entered" in event:  # in-process events can carry objects: the test holds the invocation open
@@ -55,6 +60,17 @@ def test_each_function_runs_with_its_own_settings_and_the_process_environment_un
     }
     assert runtime.invoke("two", {})["table"] == "table-two"
     assert get_settings().main_table == "outside"  # outside any invocation: the process's own
+
+
+def test_every_invocation_reads_the_runtime_clock_and_nothing_outside_it_does(
+    runtime: InProcessRuntime,
+) -> None:
+    """The local stack points the runtime's clock at its local clock: what a handler reads as now
+    moves with it, and code outside any invocation keeps real time."""
+    ahead = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    runtime.now = lambda: ahead
+    assert runtime.invoke("one", {"now": True}) == "2031-05-06T07:08:09.000Z"
+    assert utcnow().year < 2031
 
 
 def test_another_thread_reading_the_environment_across_an_invocation_is_not_broken(

@@ -46,3 +46,20 @@ def test_a_resource_whose_condition_is_false_is_not_part_of_the_stack() -> None:
     identity = domain.resources["SenderDomainIdentity"]["Properties"]
     assert domain.resolve(identity["EmailIdentity"]) == "mail.example.com"
     assert domain.resolve(identity["MailFromAttributes"]["MailFromDomain"]) == "bounce.mail.example.com"
+
+
+def test_the_console_distribution_resolves_to_a_stand_in_or_to_the_local_console(resolver: Resolver) -> None:
+    origin = {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}
+    assert resolver.resolve(origin) == "https://batch-dispatch-local-ConsoleDistribution.cloudfront.local"
+    local = Resolver(
+        resolver.template, {"Stage": "local"}, {"ConsoleDistribution.DomainName": "127.0.0.1:3001"}
+    )
+    assert local.resolve(origin) == "https://127.0.0.1:3001"
+
+
+def test_the_console_origin_follows_its_own_domain_when_one_is_given(resolver: Resolver) -> None:
+    """The template's origin expression (!Sub with !If [HasConsoleDomain, …], Fn::Not inside)."""
+    origin = resolver.template["Outputs"]["ConsoleUrl"]["Value"]
+    assert resolver.resolve(origin) == "https://batch-dispatch-local-ConsoleDistribution.cloudfront.local"
+    own = Resolver(resolver.template, {"Stage": "local", "ConsoleDomainName": "console.example.com"})
+    assert own.resolve(origin) == "https://console.example.com"

@@ -252,9 +252,12 @@ def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_fi
     }
 
 
-def test_upload_bucket_access_is_logged_to_a_private_tls_only_log_bucket(template: dict[str, Any]) -> None:
+@pytest.mark.parametrize("bucket", ["UploadBucket", "ConsoleBucket"])
+def test_bucket_access_is_logged_to_a_private_tls_only_log_bucket(
+    template: dict[str, Any], bucket: str
+) -> None:
     resources = template["Resources"]
-    logging = resources["UploadBucket"]["Properties"]["LoggingConfiguration"]
+    logging = resources[bucket]["Properties"]["LoggingConfiguration"]
     assert logging["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
     logs = resources["AccessLogBucket"]["Properties"]
     assert all(logs["PublicAccessBlockConfiguration"].values())
@@ -263,11 +266,16 @@ def test_upload_bucket_access_is_logged_to_a_private_tls_only_log_bucket(templat
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     assert logs["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == {"Ref": "LogRetentionDays"}
     statements = resources["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    [writer] = [s for s in statements if s["Effect"] == "Allow"]
-    assert writer["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    writers = [s for s in statements if s["Effect"] == "Allow"]
+    assert {s["Principal"]["Service"] for s in writers} == {
+        "logging.s3.amazonaws.com"
+    }  # S3, and nothing else
+    [writer] = [s for s in writers if s["Resource"]["Fn::Sub"].endswith(f"/{logging['LogFilePrefix']}*")]
     assert writer["Action"] == "s3:PutObject"
     assert writer["Resource"] == {"Fn::Sub": f"${{AccessLogBucket.Arn}}/{logging['LogFilePrefix']}*"}
     assert "aws:SourceAccount" in writer["Condition"]["StringEquals"]
+    source = writer["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    assert source == "arn:${AWS::Partition}:s3:::" + resources[bucket]["Properties"]["BucketName"]["Fn::Sub"]
     assert any(
         s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in statements
     )
@@ -408,6 +416,119 @@ def test_the_scheduler_role_can_only_fire_the_schedule_function(template: dict[s
     [policy] = role["Policies"]
     actions = sorted(a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"])
     assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
+
+
+CONSOLE_HOST = {
+    "ConsoleHost": {
+        "Fn::If": [
+            "HasConsoleDomain",
+            {"Ref": "ConsoleDomainName"},
+            {"Fn::GetAtt": ["ConsoleDistribution", "DomainName"]},
+        ]
+    }
+}
+CONSOLE_ORIGIN = {"Fn::Sub": ["https://${ConsoleHost}", CONSOLE_HOST]}
+CONSOLE_ORIGIN_QUOTED = {"Fn::Sub": ["'https://${ConsoleHost}'", CONSOLE_HOST]}
+
+
+def test_the_console_bucket_is_private_tls_only_and_read_only_by_its_distribution(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    bucket = resources["ConsoleBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert "BucketEncryption" in bucket
+    statements = resources["ConsoleBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [statement for statement in statements if statement["Effect"] == "Allow"]
+    assert [statement["Principal"] for statement in allows] == [{"Service": "cloudfront.amazonaws.com"}]
+    assert allows[0]["Action"] == "s3:GetObject"
+    assert "${ConsoleDistribution}" in str(allows[0]["Condition"]["StringEquals"]["AWS:SourceArn"])
+    assert any(
+        statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for statement in statements
+    )
+
+
+def test_the_console_distribution_is_https_only_with_oac_strict_headers_and_screen_routing(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    config = resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    [origin] = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["ConsoleOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # no legacy OAI, no public website
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert behaviour["FunctionAssociations"][0]["EventType"] == "viewer-request"
+    headers = resources["ConsoleHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    csp = str(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"])
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert directives["script-src"] == ["'self'"]
+    assert directives["default-src"] == ["'self'"]
+    assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-eval'" not in csp
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert config["Logging"]["Bucket"] == {"Fn::GetAtt": ["AccessLogBucket", "RegionalDomainName"]}
+    assert config["Logging"]["IncludeCookies"] is False
+
+
+def test_the_console_on_its_own_domain_needs_tls_1_2_and_becomes_the_one_origin(
+    template: dict[str, Any],
+) -> None:
+    """With ConsoleDomainName (and its certificate) the distribution answers on that name at TLS 1.2
+    or later, and every place the console's origin appears follows it (CORS, sign-in, ConsoleUrl)."""
+    config = template["Resources"]["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    condition, custom, default = config["ViewerCertificate"]["Fn::If"]
+    assert condition == "HasConsoleDomain"
+    assert custom["MinimumProtocolVersion"] in {"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
+    assert (custom["AcmCertificateArn"], custom["SslSupportMethod"]) == (
+        {"Ref": "ConsoleCertificateArn"},
+        "sni-only",
+    )
+    assert default == {"CloudFrontDefaultCertificate": True}
+    assert config["Aliases"]["Fn::If"][:2] == ["HasConsoleDomain", [{"Ref": "ConsoleDomainName"}]]
+    assert template["Outputs"]["ConsoleUrl"]["Value"] == CONSOLE_ORIGIN
+    text = json.dumps(template)
+    uses = text.count(json.dumps(CONSOLE_HOST))
+    assert uses == 12
+    distribution_host = {"Fn::GetAtt": ["ConsoleDistribution", "DomainName"]}
+    assert text.count(json.dumps(distribution_host)) == uses  # used nowhere else
+
+
+def test_console_sign_in_is_the_code_flow_back_to_the_console_only(template: dict[str, Any]) -> None:
+    client = template["Resources"]["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False  # a browser cannot keep a secret: PKCE instead
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["CallbackURLs"] == [{"Fn::Sub": ["https://${ConsoleHost}/callback", CONSOLE_HOST]}]
+    assert client["LogoutURLs"] == [{"Fn::Sub": ["https://${ConsoleHost}/", CONSOLE_HOST]}]
+    assert template["Resources"]["UserPoolDomain"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
+
+
+def test_cors_allows_the_console_origin_only_everywhere_the_browser_reads(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    api = resources["BatchApi"]["Properties"]
+    assert api["Cors"]["AllowOrigin"] == CONSOLE_ORIGIN_QUOTED
+    assert api["Auth"]["AddDefaultAuthorizerToCorsPreflight"] is False  # preflights carry no token
+    for name, response in api["GatewayResponses"].items():
+        assert (
+            response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"] == CONSOLE_ORIGIN_QUOTED
+        ), name
+    environment = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["DISPATCH_CONSOLE_ORIGIN"] == CONSOLE_ORIGIN
+    [rule] = resources["UploadBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == [CONSOLE_ORIGIN]
+
+
+def test_the_card_data_keeps_its_own_preflight_next_to_the_apis_cors(expanded: dict[str, Any]) -> None:
+    """SAM adds a mock OPTIONS (the console's origin) to every path without its own; the process
+    page's preflight for a card's data must still reach the links function (the card's origin)."""
+    paths = expanded["Resources"]["BatchApi"]["Properties"]["Body"]["paths"]
+    assert paths["/c/{token}/data"]["options"]["x-amazon-apigateway-integration"]["type"] == "aws_proxy"
+    assert paths["/{proxy+}"]["options"]["x-amazon-apigateway-integration"]["type"] == "mock"
 
 
 def test_users_cannot_rewrite_their_email_and_a_new_one_counts_only_once_verified(

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def main() -> int:
-    with running(aws_port=0, api_port=0, parameters={"ApprovalTimeoutSeconds": "2"}) as stack:
+    with running(aws_port=0, api_port=0, console_port=0, parameters={"ApprovalTimeoutSeconds": "2"}) as stack:
         admin = ApiClient(
             stack.api_url, tokens.issue(STATE_DIR, user="a@x.test", role="admin", org="timeout")
         )

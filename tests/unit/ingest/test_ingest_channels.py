@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from dispatch.ingest.channels import (
     InvalidValue,
     email_fast_path,
+    is_valid_national_number,
     normalise_email,
     normalise_phone,
     phone_fast_path,
@@ -63,7 +64,19 @@ TLD = st.one_of(
         ["test", "local", "localhost", "invalid", "arpa", "onion", "example", "COM", "xn--p1ai", "1com"]
     ),
 )
-LOCAL = st.from_regex(r"[A-Za-z0-9_+'.\-!#$%&*/=?^`{|}~]{1,70}", fullmatch=True)
+LOCAL = st.one_of(
+    st.from_regex(r"[A-Za-z0-9_+'.\-!#$%&*/=?^`{|}~]{1,70}", fullmatch=True),
+    st.sampled_from(["Postmaster", "ABUSE", "info", "Info.Desk", "www"]),
+    # Beyond ASCII: letters, numbers, combining marks, decomposed and compatibility forms, spaces, controls.
+    st.text(
+        st.one_of(
+            st.sampled_from("abcXYZ019_+'.-éü\u0301\u0308\u212b\u1100\u1161\u00a0\u200b²Ⅻ٣"),
+            st.characters(min_codepoint=0x80, max_codepoint=0x2FFFF),
+        ),
+        min_size=1,
+        max_size=70,
+    ),
+)
 EMAILS = st.one_of(
     st.builds(
         lambda local, labels, tld: f"{local}@{'.'.join([*labels, tld])}",
@@ -85,6 +98,12 @@ EMAILS = st.one_of(
 @example("o'brien@example.co.uk")
 @example("a@b--c.com")
 @example("a@mail.test")
+@example("Postmaster@Example.com")
+@example("josé.garcía@example.com")
+@example("jose\u0301@example.com")
+@example("\u212bngstr\u00f6m@example.com")
+@example("\u1100\u1161@example.com")
+@example("é" * 64 + "@" + "b" * 63 + "." + "c" * 60)
 def test_email_fast_path_agrees_with_email_validator(text: str) -> None:
     fast = email_fast_path(text)
     if fast is not None:
@@ -149,9 +168,57 @@ def test_phone_fast_path_agrees_on_every_regions_example_numbers(text: str, regi
         assert fast == library_phone(text, region)
 
 
+def _numbers_near_valid_ones() -> list[tuple[int, str]]:
+    """Every region's example number of every type, and the numbers one digit away from it
+    (changed, added, dropped): valid and invalid numbers close to the patterns' edges."""
+    numbers = set()
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in phonenumbers.PhoneNumberType.values():
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            national = str(number.national_number)
+            numbers.add((number.country_code, national))
+            numbers.add((number.country_code, national + "5"))
+            numbers.add((number.country_code, national[:-1]))
+            numbers.add((number.country_code, national[:-1] + str((int(national[-1]) + 3) % 10)))
+            numbers.add((number.country_code, str((int(national[0]) % 9) + 1) + national[1:]))
+    return sorted(numbers)
+
+
+def test_number_validity_agrees_with_phonenumbers_near_every_example() -> None:
+    numbers = _numbers_near_valid_ones()
+    verdicts = {
+        (country_code, national): phonenumbers.is_valid_number(
+            phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+        )
+        for country_code, national in numbers
+    }
+    disagreements = [
+        number for number, valid in verdicts.items() if is_valid_national_number(*number) != valid
+    ]
+    assert disagreements == []
+    assert 1000 < sum(verdicts.values()) < len(numbers) - 1000  # many valid numbers, many invalid ones
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    st.from_regex(r"[1-9][0-9]{1,16}", fullmatch=True),
+)
+@example(1, "2015550123")
+@example(1, "4165550123")  # Canada: found by validity among the 25 regions of +1
+@example(44, "1624456789")  # Isle of Man: GB's neighbour region, found by leading digits
+@example(800, "12345678")  # a non-geographic code
+def test_number_validity_agrees_with_phonenumbers(country_code: int, national: str) -> None:
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    assert is_valid_national_number(country_code, national) == phonenumbers.is_valid_number(number)
+
+
 def test_the_fast_paths_take_the_common_shapes() -> None:
     """Without this, the agreement tests would pass with fast paths that never answer."""
     assert email_fast_path("Jane.Doe+tag@Example.COM") == "Jane.Doe+tag@example.com"
+    assert email_fast_path("José.García@Example.COM") == "José.García@example.com"
     assert phone_fast_path("(201) 555-0123", "US") == "+12015550123"
     assert phone_fast_path("+44 20 7946 0958", "US") == "+442079460958"
     taken = sum(phone_fast_path(text, region) is not None for text, region in EXAMPLES)

@@ -50,6 +50,7 @@ class Settings(BaseModel):
     send_concurrency: int = 1
     sweep_stale_minutes: int = 20
     agent_queue_url: str = ""
+    console_origin: str = ""  # the operator console (https://<distribution>): the API's one CORS origin
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

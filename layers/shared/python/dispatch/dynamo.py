@@ -139,6 +139,47 @@ def query_page(
     return list(page.get("Items", [])), encode_cursor(page.get("LastEvaluatedKey"))
 
 
+FILTER_READS = 100  # items read per call when a page is filtered (most may be left out)
+FILTER_CALLS = 20  # at most this many calls (about 20 MB read) for one filtered page
+
+
+def query_filtered(
+    table: Any,
+    query: dict[str, Any],
+    start: dict[str, Any] | None,
+    limit: int,
+    *,
+    keep: Callable[[dict[str, Any]], bool],
+    key_names: tuple[str, ...],
+    max_calls: int = FILTER_CALLS,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A page of up to ``limit`` items that ``keep`` accepts (filtered by the caller, after any
+    ``FilterExpression`` of the query), and where the next page starts (None: the query is
+    exhausted). Calls are made until the page is full: a page is short only when it is the last —
+    or when ``max_calls`` reads found too few (a search over a large list), which bounds one
+    request's work; its key then continues the list. ``key_names``: the attributes of the index's
+    (and table's) key, from which a page that ends mid-call continues after its last item."""
+    request = dict(query)
+    if start:
+        request["ExclusiveStartKey"] = start
+    kept: list[dict[str, Any]] = []
+    for _ in range(max_calls):
+        request["Limit"] = max(limit - len(kept), FILTER_READS)
+        page = table.query(**request)
+        items = page.get("Items", [])
+        last = page.get("LastEvaluatedKey")
+        for index, item in enumerate(items):
+            if keep(item):
+                kept.append(item)
+            if len(kept) == limit:
+                ended = index == len(items) - 1
+                return kept, last if ended else {name: item[name] for name in key_names}
+        if last is None:
+            return kept, None
+        request["ExclusiveStartKey"] = last
+    return kept, request["ExclusiveStartKey"]
+
+
 def owner_by_id(table: Any, id_key: str) -> str | None:
     """The organisation owning the item whose ``gsi1pk`` is ``id_key`` (keys-only index: the
     organisation is read from the item's ``pk``, ``ORG#<org>``); None when there is none."""
@@ -166,6 +207,8 @@ TRANSIENT_ERRORS = frozenset(
         "RequestLimitExceeded",
         "TransactionConflictException",
         "TransactionInProgressException",
+        "InternalServerError",  # a 5xx after the SDK's own retries
+        "ServiceUnavailable",
     }
 )
 UNSTORABLE_NUMBER = (

@@ -55,3 +55,11 @@ class Busy(DispatchError):
     throttling): nothing was written; the same request may succeed a moment later."""
 
     code = "busy"
+
+
+class PermanentFailure(Exception):
+    """A state machine step that retrying cannot mend: its input is wrong, or the batch moved on
+    so that the step no longer applies. Every Task of ``statemachines/`` retries every other error
+    (crashes, timeouts, throttling, a DynamoDB error after the SDK's own retries) with back-off and
+    jitter; this one, by its name, is never retried. Its message is written for people and carries
+    no recipient data: it becomes the failed batch's cause."""

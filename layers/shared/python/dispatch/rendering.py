@@ -41,7 +41,8 @@ def _compile(source: str, html: bool) -> Template:
     return (_HTML if html else _TEXT).from_string(source)
 
 
-def _render(part: str, source: str, context: Mapping[str, Any], *, html: bool = False) -> str:
+def render_part(part: str, source: str, context: Mapping[str, Any], *, html: bool = False) -> str:
+    """One template part (``email subject``, ``sms text``…), rendered on its own; a RenderError names it."""
     try:
         return _compile(source, html).render(context)
     except TemplateError as exc:
@@ -59,16 +60,16 @@ def render_email(templates: Templates, context: Mapping[str, Any]) -> EmailMessa
     email = templates.email
     if email is None:
         raise RenderError("the process has no email template")
-    subject = _render("email subject", email.subject, context).strip()
-    text = _render("email text", email.text, context)
-    html = _render("email html", email.html, context, html=True) if email.html else None
+    subject = render_part("email subject", email.subject, context).strip()
+    text = render_part("email text", email.text, context)
+    html = render_part("email html", email.html, context, html=True) if email.html else None
     return EmailMessage(" ".join(subject.split()), text, html)
 
 
 def render_sms(templates: Templates, context: Mapping[str, Any]) -> str:
     if templates.sms is None:
         raise RenderError("the process has no SMS template")
-    return _render("sms text", templates.sms.text, context).strip()
+    return render_part("sms text", templates.sms.text, context).strip()
 
 
 def check_syntax(templates: Templates) -> list[str]:

@@ -13,6 +13,7 @@ from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.messages import AgentQueue
 from dispatch.assignment.notifier import Notifier
 from dispatch.assignment.offers import OfferDesk
+from dispatch.assignment.queues import LeadQueues
 from dispatch.assignment.retrieval import Retriever
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.service import AssignmentService
@@ -80,6 +81,7 @@ def batch_service(settings: Settings | None = None) -> BatchService:
         Executions(settings.state_machine_arn),
         workflow(settings),
         Functions(),
+        AgentStore(settings),
     )
 
 
@@ -162,6 +164,7 @@ def chunk_sender(
             suppression.suppressed(batch.org_id, addresses), opt_outs.opted_out(addresses)
         ),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
+        defer_temporary=True,
     )
 
 
@@ -193,6 +196,7 @@ def operator_sender(
         }  # a STOP since the last copy of SNS's list counts too
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
+        sender.defer_temporary = False  # a person waits for the answer: the card fails as retryable
         return sender
 
     return build
@@ -303,7 +307,24 @@ def schedule_service(settings: Settings | None = None) -> ScheduleService:
 def assignment_service(settings: Settings | None = None) -> AssignmentService:
     settings = settings or get_settings()
     agents = AgentStore(settings)
-    return AssignmentService(agents, Assigner(settings, agents), CardStore(settings), AgentQueue(settings))
+    return AssignmentService(
+        agents, Assigner(settings, agents), CardStore(settings), BatchStore(settings), ProcessStore(settings)
+    )
+
+
+def lead_queues(settings: Settings | None = None) -> LeadQueues:
+    settings = settings or get_settings()
+    agents = AgentStore(settings)
+    return LeadQueues(
+        CardStore(settings),
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        agents,
+        Assigner(settings, agents),
+        assignment_engine(settings),
+        AgentQueue(settings),
+    )
 
 
 def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
@@ -319,6 +340,7 @@ def offer_desk(settings: Settings | None = None) -> OfferDesk:
     return OfferDesk(
         CardStore(settings),
         BatchStore(settings),
+        ProcessStore(settings),
         OrganisationStore(settings),
         agents,
         Assigner(settings, agents),

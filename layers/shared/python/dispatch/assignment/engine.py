@@ -1,6 +1,7 @@
-"""Which agent gets each card of a chunk, by the process's assignment type (PRODUCT §7).
+"""Which agent gets each card of a chunk, by its batch's assignment setting — the batch's own,
+else its process's (PRODUCT §7).
 
-- ``none``: the card is a prospect.
+- ``none``: the card is a prospect (listed in the prospects queue).
 - Outside the organisation's business hours every distributing type leaves the card in the
   Unassigned queue (distributed when hours open).
 - ``round_robin``: the group's rotation (see :mod:`dispatch.assignment.rotation`).
@@ -12,8 +13,10 @@
   that nobody accepts within the process's ``ring_timeout_seconds`` goes to the next ten agents
   not asked yet (:meth:`AssignmentEngine.ring_timeout`), and when none is left, to the fallback.
 - Fallback: no eligible and available agent → the group's default agent, else Lead Exception.
-An assigned card starts with the process's initial status and activity, and its agent is told
-(a notice through the agent work queue, :mod:`dispatch.assignment.messages`).
+A card that reaches an agent from a queue (or new) starts with the setting's initial status and
+activity (:func:`start_work`), and its agent is told (a notice through the agent work queue,
+:mod:`dispatch.assignment.messages`). The engine also takes a card out of a queue by hand
+("return to the pool": ``waiting_in`` its queue), with the same rules.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 from dispatch.assignment.hours import BusinessHours
 from dispatch.assignment.messages import AgentQueue, Notice, RingTimeout
 from dispatch.assignment.models import Agent, Assignment, AssignmentConfig, AssignmentState, AssignmentType
-from dispatch.assignment.rotation import BLOCK, Assigner, CardTaken
+from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
 from dispatch.clock import isoformat
@@ -34,6 +37,18 @@ from dispatch.clock import isoformat
 DIRECT_EMAIL = "assigntoemail"
 DIRECT_USER = "assigntouserid"
 RING_SIZE = 10  # agents offered a ring_all card at once
+ACTIVITY_KEPT = 100  # a card keeps its last 100 activity entries
+
+
+def start_work(config: AssignmentConfig, current: Assignment | None, moment: str) -> dict[str, Any]:
+    """What a card starts with when it reaches an agent: from a queue, or new — the setting's
+    initial status, and its initial activity after whatever the card has already (a retrieved
+    card keeps its history); from another agent (a reassignment) — the work it has, unchanged."""
+    if current is not None and current.state is AssignmentState.assigned:
+        return {"work_status": current.work_status, "activity": current.activity}
+    earlier = current.activity if current is not None else []
+    entry = {"at": moment, "type": config.initial_activity}
+    return {"work_status": config.initial_status, "activity": [*earlier, entry][-ACTIVITY_KEPT:]}
 
 
 @dataclass
@@ -45,6 +60,7 @@ class _Pass:
     config: AssignmentConfig
     now: datetime
     expected: AssignmentState | None
+    offer_round: int | None = None  # taking an offered card out of its ring: the round read
     outcomes: Counter[str] = field(default_factory=Counter)
     notices: list[Notice] = field(default_factory=list)
 
@@ -67,21 +83,22 @@ class AssignmentEngine:
         now: datetime,
         *,
         waiting_in: AssignmentState | None = None,
+        offer_round: int | None = None,
     ) -> Counter[str]:
-        """Assign the cards still waiting — not assigned yet, or (``waiting_in``) in that queue —
-        and return how many ended in each state (``default_agent`` for the fallback, ``taken``
-        for cards another worker got first)."""
+        """Assign the cards still waiting — not assigned yet, or (``waiting_in``) in that queue,
+        an offered card in ring ``offer_round`` — and return how many ended in each state
+        (``default_agent`` for the fallback, ``taken`` for cards another worker got first). Each
+        write is conditional on that, so a card is assigned exactly once however often it is
+        offered here."""
         waiting = [c for c in cards if (c.assignment.state if c.assignment else None) == waiting_in]
-        run = _Pass(config, now, waiting_in)
+        run = _Pass(config, now, waiting_in, offer_round)
         if config.type is AssignmentType.none:
-            if waiting_in is None:  # a new card of such a process is simply a prospect: no write
-                return Counter({AssignmentState.prospect.value: len(waiting)})
             prospect = Assignment(state=AssignmentState.prospect, at=run.moment, reason="no assignment")
-            for card in waiting:  # queued before the process stopped assigning
+            for card in waiting:
                 self._set(card, prospect, run)
             return run.outcomes
         if not hours.is_open(now):
-            if waiting_in is None:
+            if waiting_in is not AssignmentState.unassigned:  # those wait already
                 self._queue_until_open(waiting, run)
             return run.outcomes
         if config.type is AssignmentType.round_robin:
@@ -103,7 +120,8 @@ class AssignmentEngine:
                 self._flush(run)
         else:
             members = self.agents.members(str(config.group_id))
-            self._arm([RingTimeout(card_id=card.id, round=1) for card in waiting], config)
+            first = (offer_round or 0) + 1  # a card taken out of a ring by hand rings afresh
+            self._arm([RingTimeout(card_id=card.id, round=first) for card in waiting], config)
             for card in waiting:
                 self._ring(card, members, run, previous=None)
                 self._flush(run)
@@ -120,9 +138,11 @@ class AssignmentEngine:
         if offer is None or offer.state is not AssignmentState.offered or offer.offer_round != round_:
             return "settled"
         # The offer's group, even if the process has moved to another since.
-        run = _Pass(config.model_copy(update={"group_id": offer.group_id}), now, AssignmentState.offered)
+        run = _Pass(
+            config.model_copy(update={"group_id": offer.group_id}), now, AssignmentState.offered, round_
+        )
         if not hours.is_open(now):
-            self._queue_until_open([card], run, offer_round=round_)
+            self._queue_until_open([card], run)
         else:
             members = self.agents.members(str(run.config.group_id))
             self._arm([RingTimeout(card_id=card.id, round=round_ + 1)], config)
@@ -130,42 +150,39 @@ class AssignmentEngine:
             self._flush(run)
         return next(iter(run.outcomes), "settled")
 
-    def _queue_until_open(self, cards: list[Card], run: _Pass, offer_round: int | None = None) -> None:
+    def _queue_until_open(self, cards: list[Card], run: _Pass) -> None:
         """Marked first: a worker that stops between the mark and the cards leaves a mark the drain
         clears, never queued cards the drain does not know of."""
         if not cards:
             return
-        self.agents.mark_waiting(cards[0].org_id, cards[0].batch_id, run.config.group_id, run.now)
+        self.agents.mark_waiting(cards[0].org_id, cards[0].batch_id, run.now)
         queued = Assignment(state=AssignmentState.unassigned, group_id=run.config.group_id, at=run.moment)
         for card in cards:
-            self._set(card, queued, run, offer_round=offer_round)
+            self._set(card, queued, run)
 
     def _ring(self, card: Card, members: list[Member], run: _Pass, *, previous: Assignment | None) -> None:
         """Offer the card to the next ring of agents (the first, or the one after ``previous``)."""
         asked = set(previous.offered_before + previous.offered_to) if previous else set()
-        offer_round = previous.offer_round if previous else None
         candidates = sorted(
             (m for m in members if m.available and m.eligible_for(card.values) and m.agent_id not in asked),
             key=lambda member: (member.rank, member.agent_id),
         )
         ring = [member.agent_id for member in candidates[:RING_SIZE]]
         if not ring:
-            self._fallback(card, run, offer_round=offer_round)
+            self._fallback(card, run)
             return
-        number = (offer_round or 0) + 1
+        number = (previous.offer_round if previous else run.offer_round or 0) + 1
         offer = Assignment(
             state=AssignmentState.offered,
             group_id=run.config.group_id,
             by="ring_all",
             at=run.moment,
-            work_status=run.config.initial_status,
-            activity=[{"at": run.moment, "type": run.config.initial_activity}],
             offered_to=ring,
             offered_before=sorted(asked),
             offer_round=number,
             offer_expires_at=isoformat(run.now + timedelta(seconds=run.config.ring_timeout_seconds)),
         )
-        if self._set(card, offer, run, offer_round=offer_round):
+        if self._set(card, offer, run):
             run.notices += [
                 Notice(kind="offer", card_id=card.id, agent_id=agent, at=run.moment, round=number)
                 for agent in ring
@@ -185,13 +202,13 @@ class AssignmentEngine:
     def _round_robin(self, cards: list[Card], run: _Pass) -> None:
         group_id = str(run.config.group_id)
 
-        def make(agent_id: str) -> Assignment:
-            return _assigned(run.config, agent_id, "round_robin", run.moment)
+        def make(card: Card, agent_id: str) -> Assignment:
+            return _assigned(run.config, card, agent_id, "round_robin", run.moment)
 
         for start in range(0, len(cards), BLOCK):
             block = cards[start : start + BLOCK]
             picks = self.assigner.round_robin(
-                [(card, card.values) for card in block], group_id, make, run.expected
+                [(card, card.values) for card in block], group_id, make, run.expected, run.offer_round
             )
             for card in block:
                 if card.id not in picks:
@@ -221,16 +238,15 @@ class AssignmentEngine:
             self._fallback(card, run)
         else:
             group = run.config.group_id if run.config.group_id in agent.groups else None
-            self._set(card, _assigned(run.config, agent.id, "direct", run.moment, group), run, group_id=group)
+            assignment = _assigned(run.config, card, agent.id, "direct", run.moment, group=group)
+            self._set(card, assignment, run, group_id=group)
 
-    def _fallback(self, card: Card, run: _Pass, *, offer_round: int | None = None) -> None:
+    def _fallback(self, card: Card, run: _Pass) -> None:
         config = run.config
         group = self.agents.group(card.org_id, str(config.group_id)) if config.group_id else None
         if group is not None and group.default_agent_id:
-            assignment = _assigned(config, group.default_agent_id, "default_agent", run.moment)
-            self._set(
-                card, assignment, run, group_id=group.id, label="default_agent", offer_round=offer_round
-            )
+            assignment = _assigned(config, card, group.default_agent_id, "default_agent", run.moment)
+            self._set(card, assignment, run, group_id=group.id, label="default_agent")
         else:
             exception = Assignment(
                 state=AssignmentState.lead_exception,
@@ -238,7 +254,7 @@ class AssignmentEngine:
                 at=run.moment,
                 reason="no eligible or available agent, and no default agent",
             )
-            self._set(card, exception, run, offer_round=offer_round)
+            self._set(card, exception, run)
 
     def _set(
         self,
@@ -248,12 +264,19 @@ class AssignmentEngine:
         *,
         group_id: str | None = None,
         label: str | None = None,
-        offer_round: int | None = None,
     ) -> bool:
-        """Write one card's assignment (conditional on the run's expected state and, for ring_all,
-        the round); an assigned agent is told. False when the card was taken meanwhile."""
+        """Write one card's assignment (conditional on the run's expected state and, for an offered
+        card, its round); an assigned agent is told. False when the card was taken meanwhile. A
+        card put in a queue keeps the work status and activity it has (a retrieved card's)."""
+        current = card.assignment
+        if assignment.state in QUEUES and current is not None:
+            assignment = assignment.model_copy(
+                update={"work_status": current.work_status, "activity": current.activity}
+            )
         try:
-            self.assigner.assign(card, assignment, run.expected, group_id=group_id, offer_round=offer_round)
+            self.assigner.assign(
+                card, assignment, run.expected, group_id=group_id, offer_round=run.offer_round
+            )
         except CardTaken:
             run.outcomes["taken"] += 1
             return False
@@ -266,7 +289,7 @@ class AssignmentEngine:
 
 
 def _assigned(
-    config: AssignmentConfig, agent_id: str, by: str, moment: str, group: str | None = ""
+    config: AssignmentConfig, card: Card, agent_id: str, by: str, moment: str, *, group: str | None = ""
 ) -> Assignment:
     return Assignment(
         state=AssignmentState.assigned,
@@ -274,8 +297,7 @@ def _assigned(
         agent_id=agent_id,
         by=by,
         at=moment,
-        work_status=config.initial_status,
-        activity=[{"at": moment, "type": config.initial_activity}],
+        **start_work(config, card.assignment, moment),
     )
 
 

@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dispatch.views import View
+
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 WEEKDAYS: tuple[Weekday, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # date.weekday() order
 
@@ -89,7 +91,7 @@ class Interval(BaseModel):
         return f"{self.start}-{self.end}"
 
 
-class BusinessHours(BaseModel):
+class BusinessHours(View):
     """When an organisation's cards may be distributed: weekly intervals in ``timezone`` (a day left
     out is closed all day) minus whole local ``holidays``. See the module docstring for how the
     intervals meet daylight-saving changes."""

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from dispatch.emails import CanonicalEmail
 from dispatch.numbers import Storable
+from dispatch.views import View
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -49,7 +50,12 @@ class Filter(BaseModel):
 
 def eligible(filters: dict[str, Filter], values: dict[str, Any]) -> bool:
     """Every filter holds for the card's values (no filter: every card)."""
-    return all(condition.matches(values.get(name)) for name, condition in filters.items())
+    return not unmet(filters, values)
+
+
+def unmet(filters: dict[str, Filter], values: dict[str, Any]) -> list[str]:
+    """The fields whose filter the card's values do not meet (none: the card is eligible)."""
+    return [name for name, condition in filters.items() if not condition.matches(values.get(name))]
 
 
 def _same(value: Any, expected: Any) -> bool:
@@ -84,6 +90,9 @@ class Agent(AgentInput):
     def eligible_for(self, values: dict[str, Any]) -> bool:
         return eligible(self.filters, values)
 
+    def unmet(self, values: dict[str, Any]) -> list[str]:
+        return unmet(self.filters, values)
+
     def filter_specs(self) -> dict[str, dict[str, Any]]:
         """The filters as written (``{"in": [...]}``), without the unused kinds."""
         return {
@@ -102,7 +111,7 @@ class Agent(AgentInput):
 FilterValue = str | int | float | bool | list[str | int | float]
 
 
-class AgentView(BaseModel):
+class AgentView(View):
     """An agent as the API shows it; each filter as written (``equals``, ``in``, ``min``/``max``)."""
 
     id: str
@@ -126,7 +135,7 @@ class GroupInput(BaseModel):
     default_agent_id: str | None = None
 
 
-class Group(GroupInput):
+class Group(GroupInput, View):
     id: str
     org_id: str
     created_at: str
@@ -161,7 +170,7 @@ class AssignmentState(StrEnum):
     lead_exception = "lead_exception"  # no eligible or available agent and no default agent
 
 
-class AssignmentConfig(BaseModel):
+class AssignmentConfig(View):
     """How a process's cards are assigned: the type, the group, and what an assigned card starts as."""
 
     model_config = ConfigDict(extra="forbid")
@@ -180,7 +189,7 @@ class AssignmentConfig(BaseModel):
         return self
 
 
-class Assignment(BaseModel):
+class Assignment(View):
     """Where a card stands with agents."""
 
     state: AssignmentState

@@ -31,7 +31,7 @@ from dispatch.batches.store import BatchStore
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
 from dispatch.clock import parse_iso
-from dispatch.delivery.channels import EmailSender, PermanentFailure, SmsSender
+from dispatch.delivery.channels import EmailSender, Refused, SmsSender
 from dispatch.delivery.ratelimit import SlotQueue
 from dispatch.errors import NotFound
 from dispatch.observability import logger
@@ -80,7 +80,7 @@ class Notifier:
             return "duplicate"
         try:
             self._send(outgoing, agent, notice, about)
-        except PermanentFailure as exc:
+        except Refused as exc:
             # The provider's error code only: its message may quote the address.
             code = str(exc).partition(":")[0]
             logger.warning("an agent notice was refused", kind=notice.kind, agent_id=agent.id, code=code)
@@ -131,7 +131,7 @@ class Notifier:
             try:
                 self.sms.send(outgoing.phone, outgoing.text)
                 return
-            except PermanentFailure:
+            except Refused:
                 self.slots["email"].take(1, self.sleep)
         message = EmailMessage(subject=outgoing.subject, text=outgoing.text + "\n", html=None)
         email = self.email.sending_as(about.sender)

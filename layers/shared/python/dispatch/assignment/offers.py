@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dispatch.assignment.engine import start_work
 from dispatch.assignment.messages import Accepted, AgentQueue
 from dispatch.assignment.models import AssignmentState
 from dispatch.assignment.rotation import Assigner, CardTaken
@@ -29,6 +30,7 @@ from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso, utcnow
 from dispatch.errors import Conflict, Gone, NotFound
 from dispatch.organisations.store import OrganisationStore
+from dispatch.processes.store import ProcessStore
 
 _PURPOSE = b"batch-dispatch ring_all offer"
 _SEPARATOR = "~"
@@ -84,6 +86,7 @@ class OfferView:
 class OfferDesk:
     cards: CardStore
     batches: BatchStore
+    processes: ProcessStore
     organisations: OrganisationStore
     agents: AgentStore
     assigner: Assigner
@@ -111,14 +114,15 @@ class OfferDesk:
             current = card.assignment
             assert current is not None
             moment = now_iso()
-            first = current.activity[0]["type"] if current.activity else "assigned"
+            batch = self.batches.get(card.org_id, card.batch_id)
+            config = batch.assigns_with(self.processes.get(card.org_id, batch.process_id).assignment)
             accepted = current.model_copy(
                 update={
                     "state": AssignmentState.assigned,
                     "agent_id": offer.agent_id,
                     "by": "ring_all",
                     "at": moment,
-                    "activity": [{"at": moment, "type": first}],
+                    **start_work(config, current, moment),
                 }
             )
             try:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from dispatch.assignment.messages import AgentQueue, Notice
 from dispatch.assignment.models import Agent, Assignment, AssignmentState, Group
-from dispatch.assignment.rotation import agent_pool, pool_key
+from dispatch.assignment.rotation import agent_pool, queue_key
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
@@ -66,7 +66,7 @@ class Retriever:
             if assignment.state is AssignmentState.assigned:  # to the group's default agent
                 pool = agent_pool(org_id, str(assignment.agent_id))
             else:
-                pool = pool_key(org_id, assignment.group_id, assignment.state)
+                pool = queue_key(org_id, assignment.state)
             taken_from = agent_pool(org_id, agent.id)
             if self.cards.return_to_pool(card, assignment, pool, taken_from=taken_from, idle_before=cutoff):
                 result.cards += 1

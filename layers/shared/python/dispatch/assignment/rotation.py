@@ -13,6 +13,13 @@
   that member) re-reads and picks again; a card someone else assigned meanwhile is CardTaken.
 - Manual, direct and default-agent assignments move the agent to the top the same way
   ("the last lead assigned time is affected by manual assignment and distribution").
+- A card write that moves no member (a queue: prospects, Lead Exception, Unassigned, offered to
+  all or to a ring) is one conditional update, not a transaction (which would cost twice).
+
+Every assignment puts the card in the sparse ``pool`` index: a queue's cards under
+``<org>#<state>`` (organisation-wide, so one query lists a queue newest first and filters by
+group), an agent's under ``<org>#agent:<agent>#assigned``; ``pooled_at`` is when it was queued,
+assigned or last worked.
 """
 
 from __future__ import annotations
@@ -29,14 +36,15 @@ from dispatch import aws
 from dispatch.assignment.models import Assignment, AssignmentState
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
-from dispatch.clock import now_iso
+from dispatch.clock import now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.delivery.backoff import backoff
 from dispatch.dynamo import failed_conditions, is_condition_failure, is_transient, to_dynamo
 from dispatch.errors import Conflict
 
-POOLED = frozenset(
+QUEUES = frozenset(
     {
+        AssignmentState.prospect,
         AssignmentState.available,
         AssignmentState.offered,
         AssignmentState.unassigned,
@@ -55,9 +63,10 @@ class CardTaken(Exception):
     """The card is no longer in the state it was read in (another worker or agent got it)."""
 
 
-def pool_key(org_id: str, group_id: str | None, state: AssignmentState) -> str:
-    """The sparse ``pool`` index key of a card waiting in a queue."""
-    return f"{org_id}#{group_id or '-'}#{state.value}"
+def queue_key(org_id: str, state: AssignmentState) -> str:
+    """The sparse ``pool`` index key of the organisation's cards waiting in a queue (whatever
+    their group: the card's assignment names it)."""
+    return f"{org_id}#{state.value}"
 
 
 def agent_pool(org_id: str, agent_id: str) -> str:
@@ -77,13 +86,15 @@ class Assigner:
         self,
         cards: list[tuple[Card, dict[str, Any]]],
         group_id: str,
-        make: Callable[[str], Assignment],
+        make: Callable[[Card, str], Assignment],
         expected: AssignmentState | None,
+        offer_round: int | None = None,
     ) -> dict[str, str | None]:
         """Assign up to ``BLOCK`` cards (each with its field values) in rotation order, in one
         transaction: every pick as if one at a time, the picked members moved to the top,
-        conditioned on the ranks read. Returns card id → agent id (None: no member available and
-        eligible for that card; the caller falls back). Cards taken meanwhile are left out."""
+        conditioned on the ranks read (and each card on ``expected``, and ``offer_round``). Returns
+        card id → agent id (None: no member available and eligible for that card; the caller falls
+        back). Cards taken meanwhile are left out."""
         pending = list(cards[:BLOCK])
         for attempt in range(MAX_ATTEMPTS):
             self._pause(attempt)
@@ -110,7 +121,10 @@ class Assigner:
                 self._member_bump(group_id, member, ranks[agent_id], counts[agent_id])
                 for agent_id, member in moved.items()
             ]
-            items += [self._card_update(card, make(str(agent)), expected) for card, agent in assigned]
+            items += [
+                self._card_update(card, make(card, str(agent)), expected, offer_round)
+                for card, agent in assigned
+            ]
             failed = self._transact(items)
             if failed is None:
                 return picks
@@ -131,7 +145,17 @@ class Assigner:
     ) -> None:
         """Set one card's assignment (conditional on ``expected`` — and on ``offer_round``, for a
         ring_all offer — CardTaken when it no longer holds); an assignment to a member of a group
-        also moves it to the top of the rotation."""
+        also moves it to the top of the rotation, in the same transaction."""
+        if not (assignment.agent_id and group_id):  # no member moves: one conditional update
+            try:
+                aws.client("dynamodb").update_item(
+                    **self._card_update(card, assignment, expected, offer_round)["Update"]
+                )
+            except ClientError as exc:
+                if is_condition_failure(exc):
+                    raise CardTaken(card.id) from exc
+                raise
+            return
         for attempt in range(MAX_ATTEMPTS):
             self._pause(attempt)
             items: list[dict[str, Any]] = []
@@ -156,7 +180,11 @@ class Assigner:
             "Put": {
                 "TableName": self._main,
                 "Item": _typed(
-                    {"pk": once[0], "sk": once[1], "expires_at": int(time.time()) + ONCE_KEPT_SECONDS}
+                    {
+                        "pk": once[0],
+                        "sk": once[1],
+                        "expires_at": int(utcnow().timestamp()) + ONCE_KEPT_SECONDS,
+                    }
                 ),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
@@ -222,18 +250,13 @@ class Assigner:
     ) -> dict[str, Any]:
         names = {"#a": "assignment", "#s": "state", "#pool": "pool"}
         values: dict[str, Any] = {":a": to_dynamo(assignment.model_dump(mode="json", exclude_none=True))}
-        sets = ["#a = :a"]
-        removes = []
-        if assignment.state in POOLED or assignment.state is AssignmentState.assigned:
-            sets += ["#pool = :pool", "pooled_at = :at"]
-            values[":pool"] = (
-                agent_pool(card.org_id, str(assignment.agent_id))
-                if assignment.state is AssignmentState.assigned
-                else pool_key(card.org_id, assignment.group_id, assignment.state)
-            )
-            values[":at"] = now_iso()
-        else:
-            removes += ["#pool", "pooled_at"]
+        sets = ["#a = :a", "#pool = :pool", "pooled_at = :at"]
+        values[":pool"] = (
+            agent_pool(card.org_id, str(assignment.agent_id))
+            if assignment.state is AssignmentState.assigned
+            else queue_key(card.org_id, assignment.state)
+        )
+        values[":at"] = now_iso()
         if expected is None:
             condition = "attribute_exists(batch_id) AND attribute_not_exists(#a)"
         else:
@@ -242,7 +265,7 @@ class Assigner:
             if offer_round is not None:
                 condition += " AND #a.offer_round = :round"
                 values[":round"] = offer_round
-        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        update = "SET " + ", ".join(sets)
         return {
             "Update": {
                 "TableName": self._cards,

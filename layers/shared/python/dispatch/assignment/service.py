@@ -1,11 +1,13 @@
-"""Agents, groups, and the agent-facing card operations over the API (PRODUCT §7).
+"""Agents, groups, and the agent's own side over the API (PRODUCT §7, §9).
 
-Admins manage agents and groups. An agent is a user whose login email is an agent's email: they
-see the cards offered to every eligible agent of their groups (``distribute_all``) and claim one —
-the first claim wins, the rest get 409. Anyone with the sender role can assign a card by hand,
-which moves the agent to the top of the group's rotation like an automatic assignment. An agent
-lists the cards assigned to them (least recently worked first) and records work on them (an admin
-may record it for the agent); recording work keeps a card from being retrieved as idle.
+Admins manage agents and groups. An agent is the user linked to an agent record, by user id (see
+``_me``); the agent role (a Cognito group) lets a user be linked once by the agent's login email,
+and gives no other rights. An agent, while available, sees the cards offered to every eligible
+agent of their groups (``distribute_all``) and claims one — the first claim wins, the rest get
+409; a claimed card starts with its batch's initial status and activity. An agent lists the cards
+assigned to them (least recently worked first), reads each of them, and records work on them (an
+admin may record it for the agent); recording work keeps a card from being retrieved as idle. The
+staff's side of the queues (listing, assigning by hand) is :mod:`dispatch.assignment.queues`.
 """
 
 from __future__ import annotations
@@ -20,30 +22,33 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch.assignment.agent_file import read_agent_file
-from dispatch.assignment.messages import AgentQueue, Notice
+from dispatch.assignment.engine import ACTIVITY_KEPT, start_work
 from dispatch.assignment.models import (
     Agent,
     AgentInput,
     AgentView,
-    Assignment,
     AssignmentState,
     Group,
     GroupInput,
     GroupView,
     RotationPlace,
 )
-from dispatch.assignment.rotation import Assigner, CardTaken, agent_pool, pool_key
+from dispatch.assignment.rotation import Assigner, CardTaken, agent_pool, queue_key
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
+from dispatch.batches.store import BatchStore
 from dispatch.cards.models import Card, CardSummary, CardView
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso, utcnow
 from dispatch.dynamo import decode_cursor, encode_cursor
 from dispatch.errors import Conflict, DispatchError, Forbidden, InvalidRequest, NotFound, Unprocessable
 from dispatch.ids import new_id
+from dispatch.processes.store import ProcessStore
 
 MAX_IMPORT_BASE64 = 7_000_000  # a 5 MiB file, base64-encoded, within API Gateway's 10 MB
-ACTIVITY_KEPT = 100  # a card keeps its last 100 activity entries
+_UNAVAILABLE = (
+    "you are unavailable: switch yourself on (PUT /agents/me/availability) to see and claim new cards"
+)
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -54,12 +59,6 @@ class AgentImport(BaseModel):
 
     file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     content_base64: Annotated[str, StringConstraints(max_length=MAX_IMPORT_BASE64)]
-
-
-class ManualAssignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    agent_id: str
 
 
 class Activity(BaseModel):
@@ -110,7 +109,8 @@ class AssignmentService:
     agents: AgentStore
     assigner: Assigner
     cards: CardStore
-    queue: AgentQueue
+    batches: BatchStore
+    processes: ProcessStore
 
     # ---- agents ---------------------------------------------------------------------------------
     def create_agent(self, caller: Caller, body: AgentInput) -> AgentView:
@@ -239,25 +239,39 @@ class AssignmentService:
         self.agents.group(caller.org_id, group_id)
         self.agents.delete_group(caller.org_id, group_id)
 
-    # ---- cards ----------------------------------------------------------------------------------
+    # ---- the agent's own side ---------------------------------------------------------------------
+    def me(self, caller: Caller) -> AgentView:
+        return self._me(caller).public()
+
+    def my_card(self, caller: Caller, card_id: str) -> CardView:
+        """A card the caller works or may take: assigned to them, offered to them in its ring's
+        current round, or waiting for a claim they may make (their group; available; eligible)."""
+        me = self._me(caller)
+        card = self._card(caller, card_id)
+        current = card.assignment
+        state = current.state if current is not None else None
+        mine = current is not None and (
+            (state is AssignmentState.assigned and current.agent_id == me.id)
+            or (state is AssignmentState.offered and me.id in current.offered_to)
+            or (state is AssignmentState.available and self._claimable_by(me, card) is None)
+        )
+        if not mine:
+            raise Forbidden("this card is not assigned or offered to you", _state(card))
+        return card.public()
+
     def available_to_me(
         self, caller: Caller, limit: int, cursor: str | None
     ) -> tuple[list[CardSummary], str | None]:
         """Cards waiting for the first claim in the caller's groups that the caller is eligible
-        for, group after group (the cursor says which group and where in it)."""
+        for, oldest first; 409 while the caller is unavailable (they can claim none)."""
         me = self._me(caller)
-        groups = sorted(me.groups)
-        position = decode_cursor(cursor) or {}
-        index, key = int(position.get("g", 0)), position.get("k")
-        found: list[CardSummary] = []
-        while index < len(groups) and len(found) < limit:
-            pool = pool_key(caller.org_id, groups[index], AssignmentState.available)
-            cards, last = self.cards.in_pool(pool, limit, key)
-            found += [card.summary() for card in cards if me.eligible_for(card.values)]
-            if last is not None:
-                return found, encode_cursor({"g": index, "k": last})
-            index, key = index + 1, None
-        return found, encode_cursor({"g": index}) if index < len(groups) else None
+        if not me.available:
+            raise Conflict(_UNAVAILABLE, {"available": False})
+        pool = queue_key(caller.org_id, AssignmentState.available)
+        cards, last = self.cards.in_pool(
+            pool, limit, decode_cursor(cursor), keep=lambda card: self._claimable_by(me, card) is None
+        )
+        return [card.summary() for card in cards], encode_cursor(last)
 
     def my_cards(self, caller: Caller, limit: int, cursor: str | None) -> tuple[list[WorkedCard], str | None]:
         """The cards assigned to the caller, least recently worked (or assigned) first: the ones
@@ -273,7 +287,7 @@ class AssignmentService:
         card = self._card(caller, card_id)
         current = card.assignment
         agent_id = current.agent_id if current and current.state is AssignmentState.assigned else None
-        if caller.role < Role.admin:
+        if not caller.holds(Role.admin):
             me = self._me(caller)
             if agent_id != me.id:
                 raise Forbidden("this card is not assigned to you")
@@ -293,16 +307,30 @@ class AssignmentService:
         return worked.public()
 
     def claim(self, caller: Caller, card_id: str) -> CardView:
-        """The first eligible agent to claim an offered card gets it; later claims are 409."""
+        """The first eligible, available agent to claim an offered card gets it, with its batch's
+        initial status and activity; later claims are 409, an agent who may not claim it 403 (or
+        409 while unavailable), each with the reason."""
         me = self._me(caller)
         card = self._card(caller, card_id)
         offer = card.assignment
         if offer is None or offer.state is not AssignmentState.available:
             raise Conflict("this card is not waiting to be claimed", _state(card))
-        if offer.group_id not in me.groups or not me.eligible_for(card.values):
-            raise Forbidden("this card is not offered to you")
+        if not me.available:
+            raise Conflict(_UNAVAILABLE, {**_state(card), "available": False})
+        refused = self._claimable_by(me, card)
+        if refused is not None:
+            raise Forbidden(refused, _state(card))
+        batch = self.batches.get(card.org_id, card.batch_id)
+        config = batch.assigns_with(self.processes.get(card.org_id, batch.process_id).assignment)
+        moment = now_iso()
         claimed = offer.model_copy(
-            update={"state": AssignmentState.assigned, "agent_id": me.id, "by": "claim", "at": now_iso()}
+            update={
+                "state": AssignmentState.assigned,
+                "agent_id": me.id,
+                "by": "claim",
+                "at": moment,
+                **start_work(config, offer, moment),
+            }
         )
         try:
             self.assigner.assign(card, claimed, AssignmentState.available, group_id=offer.group_id)
@@ -310,42 +338,28 @@ class AssignmentService:
             raise Conflict("another agent claimed this card first", _state(self.cards.get(card_id))) from exc
         return self.cards.get(card_id).public()
 
-    def assign(self, caller: Caller, card_id: str, body: ManualAssignment) -> CardView:
-        """Assign (or reassign) a card by hand; the agent moves to the top of its group's rotation
-        and is told."""
-        caller.require(Role.sender)
-        card = self._card(caller, card_id)
-        agent = self.agents.agent(caller.org_id, body.agent_id)
-        current = card.assignment
-        group_id = current.group_id if current and current.group_id in agent.groups else None
-        if group_id is None and agent.groups:
-            group_id = agent.groups[0]
-        assignment = Assignment(
-            state=AssignmentState.assigned,
-            group_id=group_id,
-            agent_id=agent.id,
-            by=f"manual:{caller.user_id}",
-            by_email=caller.email,
-            at=now_iso(),
-            work_status=current.work_status if current else None,
-            activity=current.activity if current else [],
-        )
-        try:
-            self.assigner.assign(card, assignment, current.state if current else None, group_id=group_id)
-        except CardTaken as exc:
-            raise Conflict(
-                "the card changed meanwhile; read it again", _state(self.cards.get(card_id))
-            ) from exc
-        self.queue.send([Notice(kind="assigned", card_id=card.id, agent_id=agent.id, at=str(assignment.at))])
-        return self.cards.get(card_id).public()
+    @staticmethod
+    def _claimable_by(me: Agent, card: Card) -> str | None:
+        """Why ``me`` may not claim a card offered to every eligible agent (None: they may)."""
+        offer = card.assignment
+        if offer is None or offer.group_id not in me.groups:
+            return "this card is offered to a group you are not in"
+        unmet = me.unmet(card.values)
+        if unmet:
+            return f"this card does not meet your eligibility filters ({', '.join(unmet)})"
+        return None
 
     def _me(self, caller: Caller) -> Agent:
-        """The agent the caller is, by user id. An agent with no user yet is linked to the user
-        who signs in with its login email, once: from then on only that user id is the agent (the
-        email claim is for display, and an agent already linked to another user is not theirs)."""
+        """The agent the caller is, by user id: the agent record linked to it, whatever the caller's
+        roles. A user of the agent group whose login email is an unlinked agent's is linked to it,
+        once: from then on only that user id is the agent (the email claim is for display, and an
+        agent already linked to another user is not theirs). Staff (sender, approver, admin) are
+        agents only when linked — their email alone never makes them one."""
         agent = self.agents.agent_by(caller.org_id, user_id=caller.user_id)
         if agent is not None:
             return agent
+        if not caller.holds(Role.agent):
+            raise Forbidden("you are not an agent of this organisation", {"required_role": "agent"})
         agent = self.agents.agent_by(caller.org_id, email=caller.email)
         if agent is None:
             raise Forbidden("you are not an agent of this organisation")

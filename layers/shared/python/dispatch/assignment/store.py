@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from dispatch import aws
-from dispatch.assignment.models import Agent, Filter, Group, eligible
+from dispatch.assignment.models import Agent, AssignmentConfig, Filter, Group, eligible
 from dispatch.clock import isoformat
 from dispatch.config import Settings
 from dispatch.dynamo import (
@@ -37,7 +37,7 @@ from dispatch.dynamo import (
     to_dynamo,
 )
 from dispatch.emails import canonical_email
-from dispatch.errors import Conflict, NotFound
+from dispatch.errors import Conflict, InvalidRequest, NotFound
 
 _INTERNAL = {"pk", "sk"}
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -159,6 +159,18 @@ class AgentStore:
     def group(self, org_id: str, group_id: str) -> Group:
         return self._one(org_id, "GROUP#", group_id, Group, "group")
 
+    def check_setting(self, org_id: str, setting: AssignmentConfig | None) -> None:
+        """An assignment setting given to a process or a batch names a group of the organisation
+        (400 otherwise: the request names something that is not there)."""
+        group_id = setting.group_id if setting is not None else None
+        if group_id:
+            try:
+                self.group(org_id, group_id)
+            except NotFound as exc:
+                raise InvalidRequest(
+                    f"no such distribution group {group_id!r}", {"group_id": group_id}
+                ) from exc
+
     def groups(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Group], str | None]:
         return self._page(org_id, "GROUP#", Group, limit, cursor)
 
@@ -177,26 +189,21 @@ class AgentStore:
         return [Member(item) for item in query_all(self._table, query)]
 
     # ---- the Unassigned queue ---------------------------------------------------------------------
-    def mark_waiting(self, org_id: str, batch_id: str, group_id: str | None, moment: datetime) -> None:
-        """A batch has (or is about to have) cards in the Unassigned queue of a group, outside
-        business hours: the drain looks here. Every mark bumps a version and its time, so a drain
-        removes only a mark it has seen and that has had time to settle."""
+    def mark_waiting(self, org_id: str, batch_id: str, moment: datetime) -> None:
+        """A batch has (or is about to have) cards in the Unassigned queue, outside business
+        hours: the drain looks here for the organisations to drain. Every mark bumps a version
+        and its time, so a drain removes only a mark it has seen and that has had time to settle."""
         self._table.update_item(
             Key={"pk": "UNASSIGNED", "sk": f"{org_id}#{batch_id}"},
-            UpdateExpression="SET marked_at = :at ADD version :one, #groups :group",
-            ExpressionAttributeNames={"#groups": "groups"},
-            ExpressionAttributeValues={":at": isoformat(moment), ":one": 1, ":group": {group_id or "-"}},
+            UpdateExpression="SET marked_at = :at ADD version :one",
+            ExpressionAttributeValues={":at": isoformat(moment), ":one": 1},
         )
 
     def waiting(self) -> list[WaitingBatch]:
         """Every batch with cards waiting for business hours."""
         query = {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": "UNASSIGNED"}}
         return [
-            WaitingBatch(
-                *_split_batch(str(item["sk"])),
-                groups=[None if group == "-" else str(group) for group in sorted(item.get("groups", {"-"}))],
-                version=int(item.get("version", 0)),
-            )
+            WaitingBatch(*_split_batch(str(item["sk"])), version=int(item.get("version", 0)))
             for item in query_all(self._table, query)
         ]
 
@@ -350,11 +357,10 @@ def _member_item(agent: Agent) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class WaitingBatch:
-    """A batch with cards in the Unassigned queue: of which groups, and the mark's version."""
+    """A batch with cards in the Unassigned queue, and the mark's version."""
 
     org_id: str
     batch_id: str
-    groups: list[str | None]
     version: int
 
 

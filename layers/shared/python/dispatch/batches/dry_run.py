@@ -25,6 +25,7 @@ from dispatch.deliverability.policy import DeferredCards
 from dispatch.delivery.ratelimit import DEFAULT_TOLERANCE
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
+from dispatch.views import View
 
 ROW_ERRORS_SHOWN = 20
 SAMPLES = 3
@@ -47,7 +48,7 @@ class SmsSample(BaseModel):
     text: str
 
 
-class Sample(BaseModel):
+class Sample(View):
     """One ready card rendered as it would be sent (``error``: a template failed on its data)."""
 
     card_id: str
@@ -64,7 +65,7 @@ class Estimate(BaseModel):
     finish_at_if_approved_now: str
 
 
-class DryRunView(BaseModel):
+class DryRunView(View):
     id: str
     status: str
     counters: Counters

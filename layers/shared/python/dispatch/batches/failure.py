@@ -6,8 +6,8 @@ Lambda function's error, ``Error`` is the error type and ``Cause`` the function'
 ``Lambda.*``) ``Cause`` is plain text. Messages may quote recipient data (a provider's refusal
 names the address, a ``ValueError`` its value), so they are never stored as they are: the error is
 sorted into a kind with a fixed sentence, and only names are kept — the error type, the AWS error
-code and the operation. Messages of the application's own domain errors are written for people
-and carry no row data, so they are kept.
+code and the operation. Messages of the application's own domain errors (and of a step's
+``PermanentFailure``) are written for people and carry no row data, so they are kept.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from dispatch.batches.models import BatchStatus, Failure, FailureStage
 from dispatch.clock import now_iso
-from dispatch.errors import DispatchError
+from dispatch.errors import DispatchError, PermanentFailure
 
 STAGE_OF = {
     BatchStatus.uploading: FailureStage.validation,
@@ -57,7 +57,7 @@ MISSING = frozenset({"ResourceNotFoundException", "NoSuchKey", "NoSuchBucket", "
 _AWS_ERROR = re.compile(
     r"An error occurred \((?P<code>[\w.]+)\) when calling the (?P<operation>\w+) operation"
 )
-_DOMAIN = frozenset(cls.__name__ for cls in DispatchError.__subclasses__())
+_DOMAIN = frozenset({*(cls.__name__ for cls in DispatchError.__subclasses__()), PermanentFailure.__name__})
 
 
 def describe(status: BatchStatus, error: Mapping[str, Any] | None) -> Failure:
@@ -91,6 +91,8 @@ def _why(error_type: str, message: str) -> str:
         return "a step ran out of time (its function's time limit)"
     if error_type in CRASHES or error_type.startswith("Runtime."):
         return "a step's function stopped unexpectedly (a crash, or out of memory)"
+    if error_type == "TemporaryFailure":  # the sender's: a provider throttled cards past its retries
+        return "the email or SMS provider kept throttling or failing the messages beyond the retries"
     if code in THROTTLING:
         return f"AWS kept throttling the requests ({code}{operation}) beyond the retries"
     if code in UNAVAILABLE:

@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from dispatch.assignment.models import AssignmentConfig
 from dispatch.deliverability.policy import DeferredCards
 from dispatch.downloads import DownloadLink
+from dispatch.views import View
 
 
 class BatchStatus(StrEnum):
@@ -32,7 +34,7 @@ ROW_COUNTERS = ("rows", "accepted", "rejected", "accessed")
 SENT_STATES = ("sent", "delivered", "bounced")
 
 
-class Counters(BaseModel):
+class Counters(View):
     """Row counts from validation, and card counts derived from the exact per-status histogram.
 
     ``by_status`` is kept exact per chunk (see ``BatchStore.settle_chunk``); ``cards`` is its total,
@@ -75,7 +77,7 @@ class Chunk(BaseModel):
     rows: int
 
 
-class Approval(BaseModel):
+class Approval(View):
     """``decided_by`` is the approver's user id (Cognito ``sub``), or ``policy:…`` when no person
     had to decide; ``decided_by_email`` is for display only. ``content`` is the digest of what
     recipients receive, as it was when approved (:mod:`dispatch.batches.content`): a batch sends
@@ -98,7 +100,7 @@ class FailureStage(StrEnum):
     sending = "sending"
 
 
-class Failure(BaseModel):
+class Failure(View):
     """Why a batch failed, in words (``cause``), with the error's name for support (``error``) —
     never its message, which may carry recipient data."""
 
@@ -109,7 +111,7 @@ class Failure(BaseModel):
     resumable: bool
 
 
-class Batch(BaseModel):
+class Batch(View):
     """People are recorded by user id (``created_by``, ``closed_by``, ``standing_approval``: what
     rules such as four-eyes compare), each with the email beside it for display (``*_email``)."""
 
@@ -130,6 +132,9 @@ class Batch(BaseModel):
     resumes: int = 0
     auto_distribute: bool = True
     auto_distribute_reason: str | None = None
+    assignment: AssignmentConfig | None = Field(
+        default=None, description="the batch's own assignment to agents; null: its process's"
+    )
     counters: Counters = Field(default_factory=Counters)
     approval: Approval = Field(default_factory=Approval)
     chunks: list[Chunk] = Field(default_factory=list)
@@ -160,6 +165,7 @@ class Batch(BaseModel):
         created_by_email: str | None,
         created_at: str,
         auto_distribute: bool,
+        assignment: AssignmentConfig | None = None,
         standing_approval: str | None = None,
         standing_approval_email: str | None = None,
         schedule_id: str | None = None,
@@ -180,10 +186,16 @@ class Batch(BaseModel):
             updated_at=created_at,
             status=BatchStatus.uploading,
             auto_distribute=auto_distribute,
+            assignment=assignment,
             standing_approval=standing_approval,
             standing_approval_email=standing_approval_email,
             schedule_id=schedule_id,
         )
+
+    def assigns_with(self, process_setting: AssignmentConfig) -> AssignmentConfig:
+        """How this batch's cards are assigned to agents: its own setting, else its process's
+        (PRODUCT §7: "a process (or batch)")."""
+        return self.assignment or process_setting
 
     def chunk_of(self, row: int) -> Chunk | None:
         """The chunk holding a file row (None for a row that became no card)."""

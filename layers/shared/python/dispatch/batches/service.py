@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from dispatch import aws
+from dispatch.assignment.models import AssignmentConfig
+from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.batches.approval import four_eyes, is_creator
 from dispatch.batches.clone import CLONABLE, Recipients
@@ -48,6 +50,10 @@ class NewBatch(BaseModel):
     file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     auto_distribute: bool = True
+    assignment: AssignmentConfig | None = Field(
+        default=None,
+        description="this batch's own assignment to agents (PRODUCT §7); left out: the process's",
+    )
 
 
 class CloneRequest(BaseModel):
@@ -78,6 +84,7 @@ class BatchService:
     executions: Executions
     workflow: Workflow
     functions: Functions
+    agents: AgentStore
 
     def create(self, caller: Caller, body: NewBatch) -> NewBatchView:
         """A batch waiting for its file, and a pre-signed POST that accepts only a file within limits."""
@@ -85,6 +92,7 @@ class BatchService:
         process = self.processes.get(caller.org_id, body.process_id)
         if process.state is not ProcessState.live:
             raise Conflict("only a live process accepts batches", {"process_state": process.state.value})
+        self.agents.check_setting(caller.org_id, body.assignment)
         moment = utcnow()
         batch = Batch.awaiting_upload(
             batch_id=new_id(moment),
@@ -97,6 +105,7 @@ class BatchService:
             created_by_email=caller.email,
             created_at=isoformat(moment),
             auto_distribute=body.auto_distribute,
+            assignment=body.assignment,
         )
         key = batch.source_key
         self.batches.create(batch)

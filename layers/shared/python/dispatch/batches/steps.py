@@ -11,6 +11,7 @@ from dispatch.batches.clone import Cloner, Recipients
 from dispatch.batches.models import Chunk
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import CardStatus
+from dispatch.errors import PermanentFailure
 
 
 class ChunkTask(BaseModel):
@@ -49,7 +50,7 @@ def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Clone
             return workflow.after_generation(org_id, batch_id)
         case "request_approval":
             if not step.task_token:
-                raise ValueError("request_approval needs a task token")
+                raise PermanentFailure("request_approval needs a task token")
             workflow.request_approval(org_id, batch_id, step.task_token)
         case "approval_expired":
             workflow.approval_expired(org_id, batch_id)
@@ -59,12 +60,12 @@ def run_step(workflow: Workflow, step: LifecycleStep, cloner: Callable[[], Clone
             return {"status": workflow.finish_sending(org_id, batch_id, step.run).status.value}
         case "close_chunk":
             if step.chunk is None or step.target is None:
-                raise ValueError("close_chunk needs a chunk and a target")
+                raise PermanentFailure("close_chunk needs a chunk and a target")
             batch = workflow.batches.get(org_id, batch_id)
             return {"closed": workflow.close_unsent(batch, step.chunk, step.target)}
         case "clone":
             if not step.source_batch_id:
-                raise ValueError("clone needs the source batch")
+                raise PermanentFailure("clone needs the source batch")
             batch = cloner().copy(org_id, batch_id, step.source_batch_id, step.recipients)
             return {"status": batch.status.value}
         case "fail":

@@ -140,6 +140,8 @@ class BatchStore:
         a version; the marker and the batch's increments change in one transaction conditioned on
         that version. Re-settling the same counts adds nothing; concurrent settlements of one chunk
         retry on the new version. So counters stay exact under retries, crashes and concurrency.
+        A settlement also ends the chunk's sending window (``open_chunk``): the marker is written
+        whole, without ``sending_since``.
         """
         key = {"pk": f"BATCH#{batch_id}", "sk": f"CHUNK#{chunk_index:05d}"}
         client = aws.client("dynamodb")
@@ -152,38 +154,40 @@ class BatchStore:
                 for name in set(counts) | set(previous)
                 if counts.get(name, 0) != previous.get(name, 0)
             }
-            if not delta:
+            if not delta and "sending_since" not in marker:
                 return
-            names = {f"#s{i}": f"{HISTOGRAM}{name}" for i, name in enumerate(sorted(delta))}
-            values = {f":d{i}": {"N": str(delta[name])} for i, name in enumerate(sorted(delta))}
-            try:
-                client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self._table_name,
-                                "Item": {
-                                    "pk": {"S": key["pk"]},
-                                    "sk": {"S": key["sk"]},
-                                    "version": {"N": str(version + 1)},
-                                    "counts": {"M": {n: {"N": str(c)} for n, c in counts.items() if c}},
-                                },
-                                "ConditionExpression": "attribute_not_exists(pk) OR version = :v",
-                                "ExpressionAttributeValues": {":v": {"N": str(version)}},
-                            }
+            items: list[dict[str, Any]] = [
+                {
+                    "Put": {
+                        "TableName": self._table_name,
+                        "Item": {
+                            "pk": {"S": key["pk"]},
+                            "sk": {"S": key["sk"]},
+                            "version": {"N": str(version + 1)},
+                            "counts": {"M": {n: {"N": str(c)} for n, c in counts.items() if c}},
                         },
-                        {
-                            "Update": {
-                                "TableName": self._table_name,
-                                "Key": {"pk": {"S": f"ORG#{org_id}"}, "sk": {"S": f"BATCH#{batch_id}"}},
-                                "UpdateExpression": "ADD revision :one, "
-                                + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
-                                "ExpressionAttributeNames": names,
-                                "ExpressionAttributeValues": {**values, ":one": {"N": "1"}},
-                            }
-                        },
-                    ]
+                        "ConditionExpression": "attribute_not_exists(pk) OR version = :v",
+                        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                    }
+                }
+            ]
+            if delta:
+                names = {f"#s{i}": f"{HISTOGRAM}{name}" for i, name in enumerate(sorted(delta))}
+                values = {f":d{i}": {"N": str(delta[name])} for i, name in enumerate(sorted(delta))}
+                items.append(
+                    {
+                        "Update": {
+                            "TableName": self._table_name,
+                            "Key": {"pk": {"S": f"ORG#{org_id}"}, "sk": {"S": f"BATCH#{batch_id}"}},
+                            "UpdateExpression": "ADD revision :one, "
+                            + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": {**values, ":one": {"N": "1"}},
+                        }
+                    }
                 )
+            try:
+                client.transact_write_items(TransactItems=items)
             except ClientError as exc:
                 if is_condition_failure(exc) or is_transient(exc):
                     continue  # another settlement of this chunk won: recompute against its version
@@ -191,14 +195,38 @@ class BatchStore:
             return
         raise Conflict("the chunk's counters are contended; try again")
 
-    def chunk_counts(self, batch_id: str, chunk_index: int) -> dict[str, int] | None:
-        """The chunk's last settled histogram; None when it was never counted (not generated yet)."""
-        marker = self._table.get_item(
+    def open_chunk(self, batch_id: str, chunk_index: int, at: str) -> bool:
+        """A sender starts on the chunk: until its settlement, the chunk's marker does not count the
+        cards the sender claims and records (it counts a chunk once, at its end), so a delivery
+        event for one of them changes the card alone and bumps the marker's version, and that
+        settlement counts it (``cards.counted``). A sender that dies leaves the window open: its
+        retried task settles the chunk; an event seeing a window older than the sweep's limit
+        counts the chunk itself. False when the chunk has no marker (never generated)."""
+        return applied(
+            lambda: self._table.update_item(
+                Key={"pk": f"BATCH#{batch_id}", "sk": f"CHUNK#{chunk_index:05d}"},
+                UpdateExpression="SET sending_since = :at ADD version :one",
+                ConditionExpression="attribute_exists(counts)",
+                ExpressionAttributeValues={":at": at, ":one": 1},
+            )
+        )
+
+    def chunk_marker(self, batch_id: str, chunk_index: int) -> ChunkMarker | None:
+        """The chunk's marker as last written; None when the chunk was never counted."""
+        item = self._table.get_item(
             Key={"pk": f"BATCH#{batch_id}", "sk": f"CHUNK#{chunk_index:05d}"}, ConsistentRead=True
         ).get("Item")
-        if marker is None:
+        if item is None:
             return None
-        return {name: int(value) for name, value in (marker.get("counts") or {}).items()}
+        return ChunkMarker(
+            counts={name: int(value) for name, value in (item.get("counts") or {}).items()},
+            sending_since=str(item["sending_since"]) if item.get("sending_since") else None,
+        )
+
+    def chunk_counts(self, batch_id: str, chunk_index: int) -> dict[str, int] | None:
+        """The chunk's last settled histogram; None when it was never counted (not generated yet)."""
+        marker = self.chunk_marker(batch_id, chunk_index)
+        return None if marker is None else marker.counts
 
     def record_deliveries(self, batch_id: str, chunk_index: int, by_channel: Mapping[str, int]) -> None:
         """How many messages each channel will carry for a chunk (``sk=GEN#<n>``), for estimates."""
@@ -339,6 +367,14 @@ class BatchStore:
 def _name_keys(org_id: str, batch_id: str, name: str) -> dict[str, str]:
     key = name.casefold()
     return {"name_key": key, "gsi2pk": f"ORG#{org_id}#BATCH", "gsi2sk": f"{key}#{batch_id}"}
+
+
+@dataclass(frozen=True)
+class ChunkMarker:
+    """What the batch has counted for one chunk, and since when a sender works it (if one does)."""
+
+    counts: dict[str, int]
+    sending_since: str | None = None
 
 
 @dataclass(frozen=True)

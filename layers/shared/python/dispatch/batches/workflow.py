@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.assignment.engine import AssignmentEngine
-from dispatch.assignment.models import AssignmentType
 from dispatch.batches.approval import approval_required, standing_approval_applies
 from dispatch.batches.content import CHANGED, content_digest
 from dispatch.batches.execution import Executions
@@ -23,14 +22,15 @@ from dispatch.batches.models import Approval, Batch, BatchStatus, Chunk, Failure
 from dispatch.batches.store import BatchStore
 from dispatch.cards.context import LinkConfig
 from dispatch.cards.generation import generate_chunk
-from dispatch.cards.models import CardStatus
+from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.deliverability.protection import AccountProtection, SendingPaused
 from dispatch.deliverability.quiet_hours import QuietHoursDesk
+from dispatch.delivery.channels import TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
-from dispatch.errors import Conflict
+from dispatch.errors import Conflict, PermanentFailure
 from dispatch.ingest.staging import read_chunk
 from dispatch.observability import logger
 from dispatch.organisations.models import OrganisationSettings
@@ -44,6 +44,20 @@ ASSIGNABLE = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconf
 # sent returns them to approval at once. Later ones (sent, partially_sent) are caught when a person
 # sends again (``check_content``).
 LIVE_APPROVAL = frozenset({BatchStatus.approved, BatchStatus.sending})
+# Statuses of a batch that went elsewhere before its sending started: nothing to send, no fault.
+MOVED_ON = frozenset(
+    {
+        BatchStatus.pending_approval,
+        BatchStatus.rejected,
+        BatchStatus.expired,
+        BatchStatus.sent,
+        BatchStatus.partially_sent,
+        BatchStatus.complete,
+        BatchStatus.archived,
+    }
+)
+# Cards a sender claimed and never recorded: handed to a provider, or perhaps not (FinishSending).
+UNRESOLVED = frozenset({CardStatus.sending, CardStatus.unconfirmed})
 
 
 @dataclass
@@ -64,7 +78,9 @@ class Workflow:
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
         if batch.status is not BatchStatus.generating:
-            raise Conflict(f"the batch is {batch.status.value}; cards are generated only while generating")
+            raise PermanentFailure(
+                f"the batch is {batch.status.value}; cards are generated only while generating"
+            )
         generated = self.batches.chunk_counts(batch_id, chunk.index)
         if generated is not None:  # written and counted before (a retried task, a resumed batch)
             return {"cards": sum(generated.values()), "errors": generated.get(CardStatus.error.value, 0)}
@@ -99,7 +115,7 @@ class Workflow:
                 decided_at=now_iso(),
                 reason=f"standing approval of schedule {batch.schedule_id}",
             )
-        if not required:
+        if not required and batch.status is BatchStatus.generating:
             decision.content = content_digest(batch, process, organisation)
             self.batches.transition(
                 org_id,
@@ -108,17 +124,32 @@ class Workflow:
                 sources=[BatchStatus.generating],
                 set_values={"approval": decision.model_dump()},
             )
+        # A retried step finds the batch approved by its own first attempt: nothing more to do.
         return {"approval_required": required}
 
     def request_approval(self, org_id: str, batch_id: str, task_token: str) -> None:
-        """Status and task token in one write: an approver can never see a batch it cannot resume."""
-        self.batches.transition(
-            org_id,
-            batch_id,
-            BatchStatus.pending_approval,
-            sources=[BatchStatus.generating, BatchStatus.pending_approval],
-            set_values={"task_token": task_token, "approval": Approval(requested_at=now_iso()).model_dump()},
-        )
+        """Status and task token in one write: an approver can never see a batch it cannot resume.
+
+        Retried (its first attempt stopped after this write), the step may find the batch decided
+        already — the approver answered the first attempt's token, which no execution waited on
+        any more, so the approval started sending itself. Nothing is left to wait for: the wait
+        runs out at the approval timeout and its expiry step finds the batch decided."""
+        try:
+            self.batches.transition(
+                org_id,
+                batch_id,
+                BatchStatus.pending_approval,
+                sources=[BatchStatus.generating, BatchStatus.pending_approval],
+                set_values={
+                    "task_token": task_token,
+                    "approval": Approval(requested_at=now_iso()).model_dump(),
+                },
+            )
+        except Conflict:
+            status = self.batches.get(org_id, batch_id).status
+            if status not in LIVE_APPROVAL | MOVED_ON:
+                raise PermanentFailure(f"the batch is {status.value}; no approval can be asked for") from None
+            logger.info("decided before its approval was asked again", batch_id=batch_id, status=status.value)
 
     def approval_expired(self, org_id: str, batch_id: str) -> None:
         """The approval wait timed out. Expiry moves the batch only if it is still pending, so an
@@ -134,9 +165,12 @@ class Workflow:
                 set_values={"status_reason": "approval timed out", "task_token": None},
             )
         except Conflict:
-            if self.batches.get(org_id, batch_id).status is BatchStatus.approved:
+            current = self.batches.get(org_id, batch_id)
+            if current.status is BatchStatus.approved:
                 logger.info("approved as the approval timed out; sending starts", batch_id=batch_id)
                 self.start_sending(org_id, batch_id)
+            elif current.status is BatchStatus.expired:  # a retried step: its cards may not be closed
+                self.close_all(current, CardStatus.removed)
             return
         self.close_all(expired, CardStatus.removed)
 
@@ -158,11 +192,18 @@ class Workflow:
             self.batches.note(org_id, batch_id, BatchStatus.approved, f"not sent yet: {paused.message}")
             return {"send": False}
         except Conflict:
-            status = self.batches.get(org_id, batch_id).status
-            if status not in {BatchStatus.sending, BatchStatus.pending_approval, BatchStatus.rejected}:
-                raise
-            logger.info("the batch moved on before sending started", batch_id=batch_id, status=status.value)
-            return {"send": status is BatchStatus.sending}
+            current = self.batches.get(org_id, batch_id)
+            if current.status is BatchStatus.sending:
+                # Started already — by an approval that found no execution waiting, or by this
+                # step's first attempt, which may have stopped between the status and the start.
+                self._start_run(current)
+                return {"send": True}
+            if current.status not in MOVED_ON:
+                raise PermanentFailure(f"the batch is {current.status.value}; sending cannot start") from None
+            logger.info(
+                "the batch moved on before sending started", batch_id=batch_id, status=current.status.value
+            )
+            return {"send": False}
         return {"send": True}
 
     def begin_sending(self, batch: Batch, *, sources: list[BatchStatus], reset_failed: bool = False) -> Batch:
@@ -185,8 +226,13 @@ class Workflow:
             set_values={"status_reason": None, "failure": None},
             increments={"send_runs": 1},
         )
+        self._start_run(sending, reset_failed=reset_failed)
+        return sending
+
+    def _start_run(self, batch: Batch, *, reset_failed: bool = False) -> None:
+        """The sending execution of the batch's latest run (a no-op when it exists)."""
         self.sending.start(
-            f"{batch.id}-send-{sending.send_runs}",
+            f"{batch.id}-send-{batch.send_runs}",
             {
                 "batch_id": batch.id,
                 "org_id": batch.org_id,
@@ -195,7 +241,6 @@ class Workflow:
                 "reset_failed": reset_failed,
             },
         )
-        return sending
 
     def send(
         self,
@@ -207,7 +252,9 @@ class Workflow:
         reset_failed: bool = False,
     ) -> dict[str, Any]:
         """Deliver one chunk. A batch rejected meanwhile gets its unsent cards rejected instead; a
-        paused provider account stops sending with the batch ``partially_sent`` and the reason."""
+        paused provider account stops sending with the batch ``partially_sent`` and the reason.
+        Cards the provider kept throttling are back to ``ready`` and the chunk fails with
+        TemporaryFailure once it is counted: the state machine retries it, for minutes."""
         batch = self.batches.get(org_id, batch_id)
         if batch.status is BatchStatus.rejected:
             self.close_unsent(batch, chunk, CardStatus.rejected)
@@ -236,6 +283,7 @@ class Workflow:
             for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
                 if card.status is CardStatus.failed and card.retryable:
                     self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
+        self.batches.open_chunk(batch.id, chunk.index, now_iso())  # counted at its end (settle)
         sender = sender_for(batch)
         hold = self.quiet_hours.hold(organisation) if self.quiet_hours is not None else None
         sender.hold = hold
@@ -254,21 +302,30 @@ class Workflow:
         if outcome.stopped and self.batches.get(org_id, batch_id).status is BatchStatus.rejected:
             self.close_unsent(batch, chunk, CardStatus.rejected)
         self.settle(batch, chunk)
-        return {**outcome.as_dict(), "assignment": self._assign(batch, process, organisation, chunk)}
+        assigned = self._assign(batch, process, organisation, chunk)
+        if outcome.deferred:  # Step Functions retries the chunk, backing off: the rest go then
+            raise TemporaryFailure(f"the provider kept throttling or failing {outcome.deferred} card(s)")
+        return {**outcome.as_dict(), "assignment": assigned}
 
     def _assign(
         self, batch: Batch, process: Process, organisation: OrganisationSettings, chunk: Chunk
     ) -> dict[str, int]:
-        """The chunk's delivered cards go to agents by the process's assignment type (PRODUCT §7)."""
-        if process.assignment.type is AssignmentType.none:
+        """The chunk's delivered cards go to agents (PRODUCT §7)."""
+        cards = self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row)
+        return self.assign_delivered(batch, process, organisation, cards)
+
+    def assign_delivered(
+        self, batch: Batch, process: Process, organisation: OrganisationSettings, cards: Iterable[Card]
+    ) -> dict[str, int]:
+        """Every path that delivers cards — a chunk of the batch, one card distributed by hand —
+        hands the delivered ones to the batch's assignment setting. Only cards never assigned are
+        taken, each with a conditional write, so a card is assigned exactly once however many
+        deliveries it has."""
+        delivered = [card for card in cards if card.status in ASSIGNABLE and card.assignment is None]
+        if not delivered:
             return {}
-        cards = [
-            card
-            for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row)
-            if card.status in ASSIGNABLE
-        ]
-        outcomes = self.assignments.assign(cards, process.assignment, organisation.business_hours, utcnow())
-        return dict(outcomes)
+        config = batch.assigns_with(process.assignment)
+        return dict(self.assignments.assign(delivered, config, organisation.business_hours, utcnow()))
 
     def close_unsent(self, batch: Batch, chunk: Chunk, target: CardStatus) -> int:
         """Cards of the chunk never sent (``ready`` or ``error``) become ``target``; sent ones stay."""
@@ -304,24 +361,50 @@ class Workflow:
         return sum(len(rows) for rows in touched.values())
 
     def finish_sending(self, org_id: str, batch_id: str, run: str | None = None) -> Batch:
-        """``sent`` when every card reached a provider, else ``partially_sent``; a batch already
-        moved on (paused, rejected, back to approval) keeps its status, and so does a batch a newer
-        sending run owns (``run``: the finishing execution's name)."""
+        """``sent`` when every card was handed to a provider, else ``partially_sent``; a batch
+        already moved on (paused, rejected, back to approval) keeps its status, and so does a batch
+        a newer sending run owns (``run``: the finishing execution's name).
+
+        Every chunk task has finished, so a card still ``sending`` (or ``unconfirmed``) was claimed
+        by a sender that stopped around its provider call — after it, mostly: claims are taken
+        just before the call. Nothing will send it again, and its delivery event (email) or the
+        sweep resolves it; it counts as handed over, and the reason says how many there are.
+        ``partially_sent`` means some cards were not sent for a known reason (failed, suppressed,
+        no usable channel) and what to do is in their errors."""
         batch = self.batches.get(org_id, batch_id)
         if batch.status is not BatchStatus.sending or not _latest(batch, run):
             return batch
+        by_status = batch.counters.by_status
+        unresolved = sum(by_status.get(status.value, 0) for status in UNRESOLVED)
         target = (
-            BatchStatus.sent if batch.counters.sent == batch.counters.cards else BatchStatus.partially_sent
+            BatchStatus.sent
+            if batch.counters.sent + unresolved == batch.counters.cards
+            else BatchStatus.partially_sent
         )
-        return self.batches.transition(org_id, batch_id, target, sources=[BatchStatus.sending])
+        reason = None
+        if unresolved:
+            reason = (
+                f"{unresolved} card(s) unconfirmed: their sender stopped around the provider call; "
+                "an approver may resend them"
+            )
+        return self.batches.transition(
+            org_id, batch_id, target, sources=[BatchStatus.sending], set_values={"status_reason": reason}
+        )
 
     def fail(self, org_id: str, batch_id: str, error: dict[str, Any] | None, run: str | None = None) -> None:
         """A system fault: the batch is marked failed with its cause in words and the stage it
         stopped in (where a resume continues), never with the error's data. A sending run that a
-        newer one replaced (``run``: its execution's name) fails alone, not the batch."""
+        newer one replaced (``run``: its execution's name) fails alone, not the batch. Chunks a
+        stopped sender left open (``BatchStore.open_chunk``) are counted first, so the failed
+        batch's counters equal its cards."""
         batch = self.batches.get(org_id, batch_id)
         if BatchStatus.failed not in TRANSITIONS[batch.status] or not _latest(batch, run):
             return  # already finished, rejected or failed, or no longer this run's: nothing to mark
+        if batch.status is BatchStatus.sending:
+            for chunk in batch.chunks:
+                marker = self.batches.chunk_marker(batch.id, chunk.index)
+                if marker is not None and marker.sending_since is not None:
+                    self.settle(batch, chunk)
         failure = describe(batch.status, error)
         with suppress(Conflict):  # moved on meanwhile (approved, rejected…): not this fault's batch any more
             self.batches.transition(

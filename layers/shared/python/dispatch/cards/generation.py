@@ -1,7 +1,9 @@
 """Generation of one staged chunk into cards (PRODUCT §3).
 
 Card ids derive from the batch and the row, so a retried chunk rewrites the same cards; its
-counts are added once, guarded by a marker item written in the same transaction.
+counts are added once, guarded by a marker item written in the same transaction — the chunk's last
+write, so a task that stopped before it is generated again whole (nothing written twice: the same
+items are overwritten), and one that stopped after it is skipped.
 """
 
 from __future__ import annotations
@@ -85,11 +87,12 @@ def generate_chunk(
     built = [storable(build_card(row, batch, process, organisation, link_config)) for row in rows]
     cards.put_many(built)
     errors = sum(1 for card in built if card.status is CardStatus.error)
-    batches.settle_chunk(batch.org_id, batch.id, chunk.index, {"ready": len(built) - errors, "error": errors})
     deliveries: dict[str, int] = {}
     for card in built:
         if card.status is CardStatus.ready:
             for channel in card.channels:
                 deliveries[channel] = deliveries.get(channel, 0) + 1
     batches.record_deliveries(batch.id, chunk.index, deliveries)
+    # Last: the marker tells a retried task the chunk is done, so everything else is written first.
+    batches.settle_chunk(batch.org_id, batch.id, chunk.index, {"ready": len(built) - errors, "error": errors})
     return {"cards": len(built), "errors": errors}

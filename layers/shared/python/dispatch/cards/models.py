@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from dispatch.assignment.models import Assignment
 from dispatch.deliverability.policy import Deferral
+from dispatch.views import View
 
 
 class CardStatus(StrEnum):
@@ -25,7 +26,10 @@ class CardStatus(StrEnum):
     suppressed = "suppressed"
 
 
-class Distribution(BaseModel):
+SYSTEM_SENDER = "system:auto-distribution"  # who distributes a batch's cards: the batch sender
+
+
+class Distribution(View):
     """One distribution of a card: when, by whom (``system:…``, or an operator's user id with their
     email beside it), by which channel, to which address, and either the provider's message id
     or, for one that went nowhere, why it was refused (a suppressed address, the provider's
@@ -41,7 +45,7 @@ class Distribution(BaseModel):
     refused: str | None = None
 
 
-class Access(BaseModel):
+class Access(View):
     """One opening of the card's link (only the first ``ACCESS_HISTORY`` are itemised)."""
 
     at: str
@@ -50,7 +54,7 @@ class Access(BaseModel):
 ACCESS_HISTORY = 20
 
 
-class Card(BaseModel):
+class Card(View):
     """``accessed_at`` is the first access, ``last_accessed_at`` the latest; engagement and
     delivery-event times are the first of their kind (later duplicates do not move them)."""
 
@@ -113,7 +117,7 @@ class CardView(Card):
         return self.distributions[-1] if self.distributions else None
 
 
-class CardSummary(BaseModel):
+class CardSummary(View):
     id: str
     row: int
     status: CardStatus

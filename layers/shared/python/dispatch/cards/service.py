@@ -7,8 +7,9 @@ so it needs an approver; the rest a sender. Each distribution is recorded on the
 whom, channel, address, provider message id) by the same sender code as batch sending: claimed
 first, rate-limited, retried, suppression-checked. A resend that is refused (a suppressed address,
 the provider's refusal) is recorded on the card's history and changes neither its status nor the
-batch's counters. Only what was approved is sent: a batch whose content changed since goes back
-to approval instead (``Workflow.check_content``).
+batch's counters. A card delivered so for the first time goes to the batch's agents as a chunk's
+cards do (``Workflow.assign_delivered``). Only what was approved is sent: a batch whose content
+changed since goes back to approval instead (``Workflow.check_content``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class CardService:
         if chunk is not None:
             self.workflow.settle(batch, chunk)
         self.batches.touch(caller.org_id, batch.id)
+        # Delivered by hand as by a chunk: the card goes to the batch's agents (once).
+        self.workflow.assign_delivered(batch, process, organisation, [self.cards.get(card_id)])
         if outcome.paused_reason:
             raise Conflict("the provider account cannot send now", {"reason": outcome.paused_reason})
         return self.get(caller, card_id)

@@ -8,24 +8,39 @@ conditional writes: a card is claimed (``ready`` → ``sending``) before anythin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.assignment.models import Assignment
-from dispatch.cards.models import Card, CardStatus, Distribution
+from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
 from dispatch.clock import isoformat, now_iso, parse_iso
 from dispatch.config import Settings
-from dispatch.dynamo import applied, from_dynamo, is_condition_failure, query_all, query_page, to_dynamo
+from dispatch.delivery.backoff import backoff
+from dispatch.dynamo import (
+    applied,
+    from_dynamo,
+    is_condition_failure,
+    is_transient,
+    query_all,
+    query_filtered,
+    query_page,
+    to_dynamo,
+)
 from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import split_card_id
 from dispatch.numbers import UnstorableNumber
 from dispatch.numbers import storable as storable_value
 
+POOL_KEY = ("pool", "pooled_at", "batch_id", "row")  # the pool index's key, and the table's
 WORK_ATTEMPTS = 10  # concurrent work on one card: each writer re-reads and tries again
+RECORD_ATTEMPTS = 5  # a throttled record of what a provider did, beyond the SDK's own retries
+T = TypeVar("T")
 # A card's row data at most: DynamoDB's item limit is 400 KB, and sending, delivery events and
 # agents' activity (its last 100 entries) add to a card later.
 VALUES_BYTES = 256 * 1024
@@ -58,9 +73,70 @@ def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
     return card.model_copy(update={"status": CardStatus.error, "error": reason, "values": values})
 
 
-# A card a provider has accepted keeps that status through a resend's claim if the claim goes
-# stale: the earlier message was accepted whatever happened to the resend (``stale_status``).
-ACCEPTED = frozenset({CardStatus.sent, CardStatus.delivered})
+# A resent card keeps the status it had if the resend comes to nothing — its claim goes stale, or
+# SES rejects the message after accepting the call: the earlier message was accepted (or may have
+# been, ``unconfirmed``) whatever happened to the resend (``stale_status``).
+KEPT_THROUGH_RESEND = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconfirmed})
+# What a claim adds to a card, removed with it: the sweep's sparse index ``claims`` (``claim_day``,
+# ``claimed_at``), who claimed it (a delivery event that finds the card still claimed records the
+# distribution in their name) and, for a resend, the status it keeps. A recorded send keeps
+# ``stale_status`` (until the next claim): SES may still reject the resend's message.
+CLAIM = ("claimed_at", "claim_day", "claimed_by", "claimed_by_email", "stale_status")
+_REMOVE_CLAIM = "REMOVE " + ", ".join(CLAIM)
+_REMOVE_CLAIM_KEEPING_STATUS = ", ".join(name for name in CLAIM if name != "stale_status")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who holds a ``sending`` card, and the status it keeps if it was a resend that came to nothing."""
+
+    by: str
+    by_email: str | None = None
+    stale_status: CardStatus | None = None
+
+
+@dataclass(frozen=True)
+class CardChange:
+    """One conditional change of a card in the status it was read in: a new status (None: the
+    status stays), fields to set, fields set only where absent (first-of-kind facts),
+    distributions to append, attributes to remove."""
+
+    target: CardStatus | None
+    sets: dict[str, Any] = field(default_factory=dict)
+    if_absent: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    remove: tuple[str, ...] = ()
+
+    def expression(self, source: CardStatus) -> dict[str, Any]:
+        """``UpdateExpression``, ``ConditionExpression`` (the card is still ``source``) and their
+        names and values (plain Python values: the caller serialises them for the client API)."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":source": source.value}
+        assignments = []
+        if self.target is not None:
+            assignments.append("#status = :target")
+            values[":target"] = self.target.value
+        for index, (name, value) in enumerate(self.sets.items()):
+            names[f"#f{index}"], values[f":f{index}"] = name, value
+            assignments.append(f"#f{index} = :f{index}")
+        for index, (name, value) in enumerate(self.if_absent.items()):
+            names[f"#k{index}"], values[f":k{index}"] = name, value
+            assignments.append(f"#k{index} = if_not_exists(#k{index}, :k{index})")
+        if self.history:
+            names["#history"] = "distributions"
+            values[":history"], values[":empty"] = self.history, []
+            assignments.append("#history = list_append(if_not_exists(#history, :empty), :history)")
+        expression = "SET " + ", ".join(assignments)
+        if self.remove:
+            removed = {f"#r{index}": name for index, name in enumerate(self.remove)}
+            names.update(removed)
+            expression += " REMOVE " + ", ".join(removed)
+        return {
+            "UpdateExpression": expression,
+            "ConditionExpression": "#status = :source",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
 
 class CardStore:
@@ -95,21 +171,29 @@ class CardStore:
             }
         )
 
-    def claim(self, card: Card, sources: Iterable[CardStatus]) -> bool:
+    def claim(self, card: Card, sources: Iterable[CardStatus], by: str, by_email: str | None = None) -> bool:
         """``sources`` → ``sending``, only if the card is still in one of ``sources``.
 
-        The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims.
-        A resend of an accepted card records the status a stale claim returns to.
+        The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims;
+        who claims it (``by``) is kept for a delivery event that arrives before the send is
+        recorded. A resend records the status the card keeps if it comes to nothing.
         """
         allowed = {f":s{i}": status.value for i, status in enumerate(sorted(sources))}
         values: dict[str, Any] = dict(allowed)
         moment = now_iso()
-        update = "SET #status = :sending, claimed_at = :at, claim_day = :day"
-        if card.status in ACCEPTED:
+        update = "SET #status = :sending, claimed_at = :at, claim_day = :day, claimed_by = :by"
+        values[":by"] = by
+        if by_email is not None:
+            update += ", claimed_by_email = :by_email"
+            values[":by_email"] = by_email
+        removed = ["claimed_by_email"] if by_email is None else []
+        if card.status in KEPT_THROUGH_RESEND:
             update += ", stale_status = :kept"
             values[":kept"] = card.status.value
         else:
-            update += " REMOVE stale_status"
+            removed.append("stale_status")
+        if removed:
+            update += " REMOVE " + ", ".join(removed)
         return applied(
             lambda: self._table.update_item(
                 Key=_key(card),
@@ -125,50 +209,108 @@ class CardStore:
             )
         )
 
+    def claim_of(self, card: Card) -> Claim:
+        """Who holds a ``sending`` card (the batch sender when the claim predates this record), and
+        the status a resend keeps — also after the send is recorded, for a late Reject."""
+        item = (
+            self._table.get_item(
+                Key=_key(card),
+                ConsistentRead=True,
+                ProjectionExpression="claimed_by, claimed_by_email, stale_status",
+            ).get("Item")
+            or {}
+        )
+        stale = item.get("stale_status")
+        return Claim(
+            by=str(item.get("claimed_by") or SYSTEM_SENDER),
+            by_email=str(item["claimed_by_email"]) if item.get("claimed_by_email") else None,
+            stale_status=CardStatus(stale) if stale else None,
+        )
+
     def mark_sent(self, card: Card, history: list[Distribution]) -> None:
         """The claimed card reached a provider: ``sent`` — or still ``delivered`` for a resend of a
         delivered card (status never moves back) — with its distributions (refusals of other
-        channels included) appended."""
+        channels included) appended. A delivery event may have come first (the event proves the
+        provider took the message, and moves a card still ``sending`` forward): then the
+        distributions it does not hold yet are added, and the status stays where the event put it."""
         last = [entry for entry in history if entry.refused is None][-1]
         target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
-        self._table.update_item(
-            Key=_key(card),
-            UpdateExpression=(
-                "SET #status = :target, sent_at = :at, message_id = :mid, "
-                "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                "REMOVE #error, retryable, claimed_at, claim_day, stale_status"
-            ),
-            ConditionExpression="#status = :sending",
-            ExpressionAttributeNames={"#status": "status", "#error": "error"},
-            ExpressionAttributeValues={
-                ":target": target.value,
-                ":sending": CardStatus.sending.value,
-                ":at": last.at,
-                ":mid": last.message_id,
-                ":dist": _entries(history),
-                ":empty": [],
-            },
+        recorded = _recorded(
+            lambda: applied(
+                lambda: self._table.update_item(
+                    Key=_key(card),
+                    UpdateExpression=(
+                        "SET #status = :target, sent_at = :at, message_id = :mid, "
+                        "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                        f"REMOVE #error, retryable, {_REMOVE_CLAIM_KEEPING_STATUS}"
+                    ),
+                    ConditionExpression="#status = :sending",
+                    ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                    ExpressionAttributeValues={
+                        ":target": target.value,
+                        ":sending": CardStatus.sending.value,
+                        ":at": last.at,
+                        ":mid": last.message_id,
+                        ":dist": _entries(history),
+                        ":empty": [],
+                    },
+                )
+            )
         )
+        if not recorded:
+            self._record_after_event(card, history)
+
+    def _record_after_event(self, card: Card, history: list[Distribution]) -> None:
+        """The send's distributions on a card a delivery event moved on before the sender recorded
+        it: only those the card does not hold (the event recorded its own message). The status
+        moves only forward: a card a Reject event failed becomes ``sent`` when another of its
+        messages was accepted."""
+        for _ in range(WORK_ATTEMPTS):
+            current = self.get(card.id)
+            known = {entry.message_id for entry in current.distributions if entry.message_id}
+            missing = [
+                entry for entry in history if entry.message_id is None or entry.message_id not in known
+            ]
+            if not missing:
+                return
+            accepted = [entry for entry in missing if entry.message_id and entry.refused is None]
+            sets: dict[str, Any] = {}
+            target = None
+            if accepted:
+                sets["message_id"] = accepted[-1].message_id
+                if current.status is CardStatus.failed:
+                    target, sets["error"] = CardStatus.sent, None
+            change = CardChange(
+                target,
+                sets=sets,
+                if_absent={"sent_at": accepted[-1].at} if accepted else {},
+                history=_entries(missing),
+            )
+            if _recorded(lambda: self.apply(current, change)):  # noqa: B023 - called at once
+                return
+        raise Conflict("the card kept changing while its send was recorded")
 
     def mark_failed(self, card: Card, reason: str, *, retryable: bool, history: list[Distribution]) -> None:
         """A claimed card's first distribution went nowhere: ``failed`` with the reason."""
-        self._table.update_item(
-            Key=_key(card),
-            UpdateExpression=(
-                "SET #status = :failed, #error = :reason, retryable = :retryable, "
-                "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                "REMOVE claimed_at, claim_day, stale_status"
-            ),
-            ConditionExpression="#status = :sending",
-            ExpressionAttributeNames={"#status": "status", "#error": "error"},
-            ExpressionAttributeValues={
-                ":failed": CardStatus.failed.value,
-                ":sending": CardStatus.sending.value,
-                ":reason": reason[:1000],
-                ":retryable": retryable,
-                ":dist": _entries(history),
-                ":empty": [],
-            },
+        _recorded(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=(
+                    "SET #status = :failed, #error = :reason, retryable = :retryable, "
+                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                    + _REMOVE_CLAIM
+                ),
+                ConditionExpression="#status = :sending",
+                ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                ExpressionAttributeValues={
+                    ":failed": CardStatus.failed.value,
+                    ":sending": CardStatus.sending.value,
+                    ":reason": reason[:1000],
+                    ":retryable": retryable,
+                    ":dist": _entries(history),
+                    ":empty": [],
+                },
+            )
         )
 
     def suppress(self, card: Card, history: list[Distribution]) -> bool:
@@ -198,29 +340,31 @@ class CardStore:
         ``claimed``: the card is ``sending`` under this sender's claim; else it was never claimed
         (a suppressed address). False when the card changed meanwhile."""
         source = CardStatus.sending if claimed else card.status
-        return applied(
-            lambda: self._table.update_item(
-                Key=_key(card),
-                UpdateExpression=(
-                    "SET #status = :previous, "
-                    "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
-                    "REMOVE claimed_at, claim_day, stale_status"
-                ),
-                ConditionExpression="#status = :source",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":previous": card.status.value,
-                    ":source": source.value,
-                    ":dist": _entries(history),
-                    ":empty": [],
-                },
+        return _recorded(
+            lambda: applied(
+                lambda: self._table.update_item(
+                    Key=_key(card),
+                    UpdateExpression=(
+                        "SET #status = :previous, "
+                        "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                        + _REMOVE_CLAIM
+                    ),
+                    ConditionExpression="#status = :source",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":previous": card.status.value,
+                        ":source": source.value,
+                        ":dist": _entries(history),
+                        ":empty": [],
+                    },
+                )
             )
         )
 
     def release(self, card: Card) -> None:
         """``sending`` → the status before the claim, when nothing was handed to a provider (e.g.
         the account paused): an unsent card is ``ready`` again, a resent one what it was."""
-        self.set_status(card, CardStatus.sending, card.status)
+        _recorded(lambda: self.set_status(card, CardStatus.sending, card.status))
 
     def set_status(
         self, card: Card, source: CardStatus, target: CardStatus, reason: str | None = None
@@ -232,7 +376,7 @@ class CardStore:
         if reason is not None:
             update += ", #error = :reason"
             values[":reason"] = reason
-        update += " REMOVE claimed_at, claim_day" + ("" if reason is not None else ", #error")
+        update += f" {_REMOVE_CLAIM}" + ("" if reason is not None else ", #error")
         return applied(
             lambda: self._table.update_item(
                 Key=_key(card),
@@ -245,22 +389,11 @@ class CardStore:
 
     def change(self, card: Card, target: CardStatus, sets: dict[str, Any]) -> bool:
         """``card.status`` → ``target`` with ``sets``; False when the card was no longer in its status."""
-        names = {"#status": "status"}
-        values: dict[str, Any] = {":source": card.status.value, ":target": target.value}
-        assignments = ["#status = :target"]
-        for index, (name, value) in enumerate(sets.items()):
-            names[f"#f{index}"] = name
-            values[f":f{index}"] = value
-            assignments.append(f"#f{index} = :f{index}")
-        return applied(
-            lambda: self._table.update_item(
-                Key=_key(card),
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression="#status = :source",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        )
+        return self.apply(card, CardChange(target, sets=sets))
+
+    def apply(self, card: Card, change: CardChange) -> bool:
+        """``change`` on the card if it is still in ``card.status``; False when it was not."""
+        return applied(lambda: self._table.update_item(Key=_key(card), **change.expression(card.status)))
 
     def set_if_absent(self, card: Card, sets: dict[str, Any]) -> bool:
         """First-of-kind facts (``opened_at``, …): written only where absent, on an existing card."""
@@ -295,28 +428,49 @@ class CardStore:
         return [card_from_item(item) for item in items], next_cursor
 
     def in_pool(
-        self, pool: str, limit: int, start: dict[str, Any] | None, *, before: str | None = None
+        self,
+        pool: str,
+        limit: int,
+        start: dict[str, Any] | None,
+        *,
+        before: str | None = None,
+        newest_first: bool = False,
+        keep: Callable[[Card], bool] | None = None,
     ) -> tuple[list[Card], dict[str, Any] | None]:
         """A page of the cards under one key of the sparse index ``pool`` — an assignment queue, or
-        one agent's assigned cards — least recently pooled (queued, assigned or worked) first;
-        ``before``: only those pooled before that time. ``start`` is the previous page's last key
-        (a key of another pool is an invalid cursor)."""
+        one agent's assigned cards — least recently pooled (queued, assigned or worked) first, or
+        ``newest_first``; ``before``: only those pooled before that time; ``keep``: only the
+        cards it accepts (the page is still full unless it is the last,
+        :func:`dispatch.dynamo.query_filtered`). ``start`` is the previous page's last key (a key
+        of another pool is an invalid cursor)."""
         query: dict[str, Any] = {
             "IndexName": "pool",
             "KeyConditionExpression": "#pool = :pool",
             "ExpressionAttributeNames": {"#pool": "pool"},
             "ExpressionAttributeValues": {":pool": pool},
-            "Limit": limit,
+            "ScanIndexForward": not newest_first,
         }
         if before is not None:
             query["KeyConditionExpression"] += " AND pooled_at < :before"
             query["ExpressionAttributeValues"][":before"] = before
-        if start:
-            if start.get("pool") != pool:
-                raise InvalidRequest("the cursor is not valid")
-            query["ExclusiveStartKey"] = start
-        page = self._table.query(**query)
-        return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+        if start and start.get("pool") != pool:
+            raise InvalidRequest("the cursor is not valid")
+        if keep is None:
+            query["Limit"] = limit
+            if start:
+                query["ExclusiveStartKey"] = start
+            page = self._table.query(**query)
+            return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+        accepted = keep
+        items, last = query_filtered(
+            self._table,
+            query,
+            start,
+            limit,
+            keep=lambda item: accepted(card_from_item(item)),
+            key_names=POOL_KEY,
+        )
+        return [card_from_item(item) for item in items], last
 
     def record_work(
         self, card: Card, pool: str, entry: dict[str, str], work_status: str | None, keep: int
@@ -424,10 +578,7 @@ class CardStore:
         return applied(
             lambda: self._table.update_item(
                 Key={"batch_id": batch_id, "row": row},
-                UpdateExpression=(
-                    "SET #status = if_not_exists(stale_status, :unconfirmed) "
-                    "REMOVE claimed_at, claim_day, stale_status"
-                ),
+                UpdateExpression=("SET #status = if_not_exists(stale_status, :unconfirmed) " + _REMOVE_CLAIM),
                 ConditionExpression="#status = :sending AND claimed_at = :at",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
@@ -437,6 +588,20 @@ class CardStore:
                 },
             )
         )
+
+
+def _recorded(write: Callable[[], T]) -> T:
+    """A record of what a provider did (or did not do) with a claimed card: losing it loses the
+    fact — the card would stay ``sending`` and end ``unconfirmed`` — so throttling or a service
+    fault beyond the SDK's own retries gets a few more attempts, backing off, before it goes up."""
+    for attempt in range(1, RECORD_ATTEMPTS):
+        try:
+            return write()
+        except ClientError as exc:
+            if not is_transient(exc):
+                raise
+            time.sleep(backoff(attempt))
+    return write()
 
 
 def _just_after(moment: str) -> str:

@@ -13,10 +13,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from dispatch.views import View
+
 CLOCK_TIME = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
-class ProtectionPolicy(BaseModel):
+class ProtectionPolicy(View):
     """When sending pauses for the organisation (SES puts an account under review at a 5 % bounce
     rate or a 0.1 % complaint rate; pausing below that keeps the account)."""
 
@@ -42,7 +44,7 @@ class ProtectionPolicy(BaseModel):
     )
 
 
-class QuietHours(BaseModel):
+class QuietHours(View):
     """Local wall-clock times: messages wait from ``start`` until ``end`` (``end`` before
     ``start`` spans midnight, as the default 21:00-08:00 does)."""
 
@@ -82,7 +84,7 @@ class Deferral(BaseModel):
     until: str
 
 
-class DeferredCards(BaseModel):
+class DeferredCards(View):
     """How many cards wait for their recipients' quiet hours to end, and until when."""
 
     cards: int = 0

@@ -51,6 +51,7 @@ from dispatch.dynamo import from_dynamo, is_condition_failure, to_dynamo
 from dispatch.errors import Conflict, NotFound
 from dispatch.observability import logger, metrics
 from dispatch.organisations.store import OrganisationStore
+from dispatch.views import View
 
 METRIC = "AccountProtectionPauses"
 SES_REVIEW = {"bounce": 0.05, "complaint": 0.001}
@@ -74,7 +75,7 @@ class ProtectionState(BaseModel):
     baseline: dict[str, int] | None = Field(default=None, exclude=True)
 
 
-class ProtectionView(ProtectionState):
+class ProtectionView(ProtectionState, View):
     """``GET /organisation/protection``: the pause state, the thresholds and the current rates."""
 
     policy: ProtectionPolicy

@@ -24,7 +24,7 @@ class TemporaryFailure(Exception):
     """Worth retrying after a back-off."""
 
 
-class PermanentFailure(Exception):
+class Refused(Exception):
     """This message will never be accepted; the card fails with the provider's reason."""
 
 
@@ -41,7 +41,7 @@ def classify(exc: ClientError) -> Exception:
         return AccountPaused(message)
     if code in THROTTLING or status >= 500:
         return TemporaryFailure(message)
-    return PermanentFailure(message)
+    return Refused(message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ class DeliveryEvent(BaseModel):
     card_id: str
     message_id: str
     at: str
+    sent_at: str  # when SES accepted the email (the record's ``mail.timestamp``)
     addresses: list[str]
     permanent: bool = False
     reason: str = ""
@@ -131,6 +132,7 @@ def parse(body: str) -> DeliveryEvent | None:
         card_id=card_ids[0],
         message_id=record.mail.messageId,
         at=at,
+        sent_at=record.mail.timestamp,
         addresses=addresses,
         permanent=permanent,
         reason=reason[:1000],

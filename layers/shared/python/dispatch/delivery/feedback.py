@@ -1,34 +1,43 @@
 """Applying SES delivery events to cards, counters and the suppression list (PRODUCT §5).
 
 Events arrive at least once and in any order, so every rule is idempotent and order-independent:
-- the status only moves forward: ``sent``/``unconfirmed`` → ``delivered`` → ``bounced``; a
-  bounce wins over a delivery whichever comes first, a repeated event finds nothing to move;
+- the status only moves forward: ``sending``/``sent``/``unconfirmed`` → ``delivered`` →
+  ``bounced``; a bounce wins over its message's delivery whichever comes first, a repeated event finds
+  nothing to move;
 - first-of-kind times (``delivered_at``, ``opened_at``, …) are written only when absent;
 - a hard bounce or a complaint adds the address to the organisation's suppression list (a put of
   the same item again is harmless);
-- an event about a card still ``sending`` (the provider answered the sender, the sender has not
-  recorded it yet) is not lost: it is retried until the card is recorded.
+- an event proves that SES accepted its message, so an event for a card still ``sending`` (its
+  sender has not recorded the send — or never will: it died after SES took the message) moves the
+  card forward like any other, recording the distribution and message id in the claimant's name;
+  the sender, if alive, adds what the event did not know (``CardStore.mark_sent``);
+- a bounce or a Reject refuses its own message only: it is history on a card another message
+  reached (an earlier send, a resend, another channel) — so a resent card never moves back from
+  what another message reached, whatever the order of the events — and otherwise bounces the
+  card, or fails it (a Reject; a resent ``unconfirmed`` card is ``unconfirmed`` again);
+- a message bounced or rejected proves nothing by its other events.
 An open or a click proves delivery, a complaint too: each also moves a ``sent`` card to ``delivered``.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from dispatch.batches.models import Batch
 from dispatch.batches.store import BatchStore
-from dispatch.cards.counted import CountedChanges
-from dispatch.cards.models import Card, CardStatus
-from dispatch.cards.store import CardStore
+from dispatch.cards.counted import CountedChanges, Outcome
+from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
+from dispatch.cards.store import CLAIM, CardChange, CardStore, Claim
+from dispatch.clock import now_iso
 from dispatch.delivery.events import DeliveryEvent, Kind
 from dispatch.errors import NotFound
 from dispatch.observability import logger
 from dispatch.organisations.suppression import SuppressionList
 
 REACHED = frozenset({CardStatus.sent, CardStatus.unconfirmed})  # a provider has (or may have) it
+SETTLED = frozenset({CardStatus.delivered, CardStatus.bounced, CardStatus.failed})
+REFUSALS = frozenset({Kind.bounce, Kind.reject})
 MAX_MOVES = 5
 FIRST_TIME = {
     Kind.delivery: "delivered_at",
@@ -39,38 +48,105 @@ FIRST_TIME = {
 }
 
 
-class NotYetRecorded(Exception):
-    """The card is still ``sending``: the event must wait until the sender records the send."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Change:
-    target: CardStatus | None
-    sets: dict[str, Any]
-
-
-def _change(event: DeliveryEvent, card: Card) -> _Change | None:
-    """What ``event`` does to ``card`` in its current status; None when nothing."""
-    status = card.status
-    if status is CardStatus.sending:
-        raise NotYetRecorded(card.id)
-    if event.kind is Kind.reject:
-        if status in REACHED:
-            return _Change(CardStatus.failed, {"error": event.reason, "retryable": False})
-        return None
-    first = FIRST_TIME[event.kind]
-    if event.kind is Kind.bounce:
-        if status in REACHED | {CardStatus.delivered}:
-            return _Change(CardStatus.bounced, {first: event.at, "error": event.reason})
-        return None
+def _change(event: DeliveryEvent, card: Card, claim: Claim | None) -> CardChange | None:
+    """What ``event`` does to ``card`` in its current status (``claim``: who holds a ``sending``
+    card, and the status a resend keeps); None when nothing."""
+    if event.kind in REFUSALS:
+        return _refusal(event, card, claim)
+    if any(entry.message_id == event.message_id and entry.refused for entry in card.distributions):
+        return None  # that message bounced or was rejected: its other events prove nothing
+    status, first = card.status, FIRST_TIME[event.kind]
     sets = {first: event.at}
+    if event.kind is not Kind.delivery:
+        sets["delivered_at"] = event.at
+    if status is CardStatus.sending and claim is not None:
+        return CardChange(
+            CardStatus.delivered,
+            sets=sets,
+            if_absent={"sent_at": event.sent_at, "message_id": event.message_id},
+            history=_accepted(event, card, claim),
+            remove=CLAIM,
+        )
     if status in REACHED:
-        if event.kind is not Kind.delivery:
-            sets["delivered_at"] = event.at
-        return _Change(CardStatus.delivered, sets)
+        return CardChange(CardStatus.delivered, sets=sets)
     if status in {CardStatus.delivered, CardStatus.bounced} and getattr(card, first) is None:
-        return _Change(None, sets)  # the time of a first open, click or complaint; no status change
+        return CardChange(None, if_absent={first: event.at})  # a first open, click or complaint
     return None
+
+
+def _accepted(event: DeliveryEvent, card: Card, claim: Claim) -> list[dict[str, object]]:
+    """The distribution the event proves, unless the card records its message already."""
+    if any(entry.message_id == event.message_id for entry in card.distributions):
+        return []
+    return [_entry(event, card, claim.by, claim.by_email, at=event.sent_at)]
+
+
+def _refusal(event: DeliveryEvent, card: Card, claim: Claim | None) -> CardChange | None:
+    """A bounce, or SES refusing a message after accepting the call (a Reject: a virus, say),
+    concerns that one message: the refusal goes on the card's history, and the card moves —
+    ``bounced``, or ``failed`` for a Reject — only when none of its other messages (an earlier
+    send, a resend, another channel) reached a provider, or was thought to: a resent
+    ``unconfirmed`` card is ``unconfirmed`` again, as a resend refused at the call leaves it.
+    So, whatever the order of the events, a card never moves back from what another message
+    reached; a bounce still wins over its own message's delivery."""
+    mine = [entry for entry in card.distributions if entry.message_id == event.message_id]
+    if any(entry.refused is not None for entry in mine):
+        return None  # recorded already
+    refused = {entry.message_id for entry in card.distributions if entry.refused is not None}
+    others = {
+        entry.message_id
+        for entry in card.distributions
+        if entry.message_id and entry.refused is None and entry.message_id not in refused | {event.message_id}
+    }
+    sender = mine[0] if mine else claim or Claim(by=SYSTEM_SENDER)  # in whose name the message went
+    history = [_entry(event, card, sender.by, sender.by_email, at=event.at, refused=event.reason)]
+    bounce = event.kind is Kind.bounce
+    target = CardStatus.bounced if bounce else CardStatus.failed
+    sets: dict[str, object] = {"error": event.reason}
+    sets.update({"bounced_at": event.at} if bounce else {"retryable": False})
+    status = card.status
+    if status is CardStatus.sending and claim is not None:
+        kept = claim.stale_status
+        if others:
+            kept = kept or CardStatus.sent
+        elif bounce and kept is CardStatus.unconfirmed:
+            kept = None  # the address bounces: whatever the earlier send did, it is bounced
+        if kept is not None:
+            return CardChange(kept, history=history, remove=CLAIM)
+        accepted = _accepted(event, card, claim) if bounce else []  # SES sent it, then it bounced
+        first_send = {"sent_at": event.sent_at, "message_id": event.message_id} if bounce else {}
+        return CardChange(target, sets=sets, if_absent=first_send, history=accepted + history, remove=CLAIM)
+    if others or status not in REACHED | {CardStatus.delivered}:
+        return CardChange(None, history=history) if status in REACHED | SETTLED else None
+    if bounce:
+        return CardChange(target, sets=sets, history=history)
+    if status is CardStatus.delivered:
+        return CardChange(None, history=history)  # its own delivery came first: SES contradicts itself
+    if claim is not None and claim.stale_status is CardStatus.unconfirmed:
+        return CardChange(CardStatus.unconfirmed, history=history)  # a resend's refusal, recorded late
+    return CardChange(target, sets=sets, history=history)
+
+
+def _entry(
+    event: DeliveryEvent, card: Card, by: str, by_email: str | None, *, at: str, refused: str | None = None
+) -> dict[str, object]:
+    address = card.email or (event.addresses[0] if event.addresses else "")
+    distribution = Distribution(
+        at=at,
+        by=by,
+        by_email=by_email,
+        channel="email",
+        address=address,
+        message_id=event.message_id,
+        refused=refused,
+    )
+    return distribution.model_dump(exclude_none=True)
+
+
+def _needs_claim(event: DeliveryEvent, card: Card) -> bool:
+    """Who claimed the card, and the status a resend keeps: needed for a card still ``sending``,
+    and for a Reject of a ``sent`` card, which may be the late refusal of a resend."""
+    return card.status is CardStatus.sending or (event.kind is Kind.reject and card.status is CardStatus.sent)
 
 
 @dataclass
@@ -79,13 +155,11 @@ class FeedbackApplier:
     batches: BatchStore
     counted: CountedChanges
     suppression: SuppressionList
-    wait_for_sender: float = 2.0
-    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], str] = now_iso
     _batches: dict[str, Batch] = field(default_factory=dict)
 
     def apply(self, event: DeliveryEvent) -> str:
-        """Apply one event; returns what happened (for the log). NotYetRecorded when the card is
-        still being sent after ``wait_for_sender`` seconds: the queue delivers the event again."""
+        """Apply one event; returns what happened (for the log)."""
         try:
             card = self.cards.get(event.card_id)
             batch = self._batch(card.batch_id)
@@ -97,17 +171,9 @@ class FeedbackApplier:
                 self.suppression.add(
                     card.org_id, address, f"{event.kind.value.lower()}: {event.reason}"[:500]
                 )
-        waited = 0.0
         for _ in range(MAX_MOVES):
-            try:
-                change = _change(event, card)
-            except NotYetRecorded:
-                if waited >= self.wait_for_sender:
-                    raise
-                self.sleep(0.5)
-                waited += 0.5
-                card = self.cards.get(event.card_id)
-                continue
+            claim = self.cards.claim_of(card) if _needs_claim(event, card) else None
+            change = _change(event, card, claim)
             if change is None:
                 return "nothing to change"
             if self._write(batch, card, change):
@@ -115,14 +181,14 @@ class FeedbackApplier:
             card = self.cards.get(event.card_id)  # changed meanwhile: decide again on what it is now
         raise RuntimeError("the card kept changing while an event was applied")
 
-    def _write(self, batch: Batch, card: Card, change: _Change) -> bool:
+    def _write(self, batch: Batch, card: Card, change: CardChange) -> bool:
         if change.target is None:
-            return self.cards.set_if_absent(card, change.sets)
-        moved = self.counted.move(batch, card, change.target, change.sets)
-        if moved is not None:
-            return moved
-        # The chunk was never counted: change the card, then count the chunk from its cards.
-        if not self.cards.change(card, change.target, change.sets):
+            return self.cards.apply(card, change)
+        outcome = self.counted.move(batch, card, change, self.clock())
+        if outcome is not Outcome.uncounted:
+            return outcome is Outcome.applied
+        # The marker does not count the card as it is: change the card, then count the chunk.
+        if not self.cards.apply(card, change):
             return False
         chunk = batch.chunk_of(card.row)
         if chunk is not None:

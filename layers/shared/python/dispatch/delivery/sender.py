@@ -1,14 +1,24 @@
 """Sending one chunk of a batch's cards (PRODUCT §5, sending half).
 
-- Each card is claimed with a conditional write (``ready`` → ``sending``) before any provider is
-  called, so two senders, or a retried chunk, never send the same card twice. A crash after the
-  provider accepted leaves the card ``sending``; the sweep turns it ``unconfirmed``, never resent.
+- Each card is claimed with a conditional write (``ready`` → ``sending``) when its rate slot has
+  come, just before its provider call, so two senders, or a retried chunk, never send the same
+  card twice, and a sender that dies while waiting for slots leaves its cards ``ready`` for the
+  retried chunk. A crash after the provider accepted leaves the card ``sending``: its delivery
+  event moves it on (:mod:`dispatch.delivery.feedback`); without one, the sweep turns it
+  ``unconfirmed``, never resent automatically.
 - Every provider call takes a slot of its channel's shared rate (:mod:`dispatch.delivery.ratelimit`);
   calls run on a small thread pool so a slow provider does not make the sender miss its slots.
-- Throttling and 5xx are retried with exponential back-off and jitter, each retry on a new slot; a
-  card still failing after ``MAX_ATTEMPTS`` fails as retryable ("retry failed only" picks it up). A
-  refusal fails the card with the provider's reason. A paused or suspended account stops the chunk:
-  claimed cards that reached no provider go back to ``ready``.
+- Throttling and 5xx are retried with exponential back-off and jitter, each retry on a new slot
+  and a new claim (the card is ``ready`` while it waits, unless one of its messages went out); a
+  card still failing after ``MAX_ATTEMPTS`` goes back to ``ready`` for the chunk's next attempt in
+  batch sending (``defer_temporary``: the chunk then fails, and Step Functions retries it for
+  minutes), or fails as retryable in a person's send. A refusal fails the card with the
+  provider's reason.
+- A fault of the sender itself (a DynamoDB error beyond the SDK's retries) records what the
+  provider took and frees the claims nothing was sent for before it goes up; only a death of the
+  process (a timeout, out of memory) leaves in-flight cards ``sending``.
+- A paused or suspended account stops the chunk: claimed cards that reached no provider go back to
+  ``ready``.
 - A batch that stops sending meanwhile (rejected) stops the chunk the same way.
 - Every distribution is recorded on the card's history, a refused one with its reason. A card's
   first distribution that goes nowhere fails the card (or makes it ``suppressed``); a resend that
@@ -22,19 +32,20 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from dispatch.batches.models import Batch, Chunk
 from dispatch.cards.context import LinkConfig, stored_card_context
-from dispatch.cards.models import Card, CardStatus, Distribution
+from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso
 from dispatch.delivery.backoff import backoff
 from dispatch.delivery.channels import (
     AccountPaused,
     EmailSender,
-    PermanentFailure,
+    Refused,
     SmsSender,
     TemporaryFailure,
 )
@@ -44,7 +55,6 @@ from dispatch.rendering import RenderError, render_email, render_sms
 
 MAX_ATTEMPTS = 5
 STATUS_CHECK_SECONDS = 2.0
-SYSTEM_SENDER = "system:auto-distribution"
 
 
 @dataclass
@@ -52,6 +62,7 @@ class ChunkOutcome:
     sent: int = 0
     failed: int = 0
     suppressed: int = 0
+    deferred: int = 0  # back to ready: the provider kept throttling (or failing) them for now
     paused_reason: str | None = None
     stopped: bool = False
 
@@ -60,6 +71,7 @@ class ChunkOutcome:
             "sent": self.sent,
             "failed": self.failed,
             "suppressed": self.suppressed,
+            "deferred": self.deferred,
             "paused_reason": self.paused_reason,
             "stopped": self.stopped,
         }
@@ -76,6 +88,7 @@ class _Delivery:
     attempts: dict[str, int] = field(default_factory=dict)
     not_before: float = 0.0
     permanent: bool = False
+    deferred: bool = False
     claimed: bool = False
     in_flight: bool = False
     done: bool = False
@@ -93,6 +106,10 @@ class ChunkSender:
     by: str = SYSTEM_SENDER  # an operator's own send: their user id (and email, for display)
     by_email: str | None = None
     claim_from: CardStatus = CardStatus.ready
+    # A card the provider kept throttling through MAX_ATTEMPTS: batch sending puts it back to
+    # ``ready`` for the chunk's next attempt (Step Functions retries it, backing off for minutes);
+    # a person's send fails it as retryable, and they decide when to try again.
+    defer_temporary: bool = False
     workers: int = 8
     backoff_base: float = 0.2
     clock: Callable[[], float] = time.time
@@ -139,6 +156,33 @@ class ChunkSender:
     ) -> None:
         in_flight: dict[Future[str], tuple[_Delivery, str]] = {}
         claimed: list[_Delivery] = []
+        try:
+            self._loop(queue, process, pool, outcome, in_flight=in_flight, claimed=claimed)
+        except Exception:
+            # A fault of this sender (a DynamoDB error beyond the retries, say): before it goes up,
+            # record what the provider already took and free the claims nothing was sent for, so
+            # the retried chunk finds them ready and no accepted card is left ``sending``.
+            with suppress(Exception):
+                self._collect(in_flight, deque(), outcome, block=True, until_empty=True)
+            for delivery in claimed:
+                if delivery.claimed and not delivery.done:
+                    with suppress(Exception):
+                        self._finish(delivery, outcome, interrupted=True)
+            raise
+        for delivery in claimed:
+            if delivery.claimed and not delivery.done:  # paused or stopped before it was through
+                self._finish(delivery, outcome, interrupted=True)
+
+    def _loop(
+        self,
+        queue: deque[_Delivery],
+        process: Process,
+        pool: ThreadPoolExecutor,
+        outcome: ChunkOutcome,
+        *,
+        in_flight: dict[Future[str], tuple[_Delivery, str]],
+        claimed: list[_Delivery],
+    ) -> None:
         next_check = self.clock() + STATUS_CHECK_SECONDS
         while queue or in_flight:
             self._collect(in_flight, queue, outcome, block=not queue)
@@ -156,23 +200,24 @@ class ChunkSender:
                 queue.append(delivery)
                 self.sleep(min(0.05, delivery.not_before - self.clock()))
                 continue
-            if not delivery.claimed:
-                if not self.cards.claim(delivery.card, [self.claim_from]):
-                    continue  # another sender has it
-                delivery.claimed = True
-                claimed.append(delivery)
-            channel = delivery.pending.popleft()
+            channel = delivery.pending[0]
             wanted = 1 + sum(1 for waiting in queue if channel in waiting.pending)
             slot = self.slots[channel].take(wanted, self.sleep)
+            # Claimed only once its slot has come, just before the call: a sender that dies while
+            # it waits (a timeout strikes most likely then) leaves the card ready, not claimed.
+            if not delivery.claimed:
+                if not self.cards.claim(delivery.card, [self.claim_from], self.by, self.by_email):
+                    continue  # another sender has it (the slot goes unused)
+                delivery.claimed = True
+                if delivery not in claimed:
+                    claimed.append(delivery)
+            delivery.pending.popleft()
             delivery.in_flight = True
             in_flight[pool.submit(self._provider_call, channel, slot, delivery, process)] = (
                 delivery,
                 channel,
             )
         self._collect(in_flight, queue, outcome, block=True, until_empty=True)
-        for delivery in claimed:
-            if not delivery.done:  # paused or stopped before this card was through
-                self._finish(delivery, outcome, interrupted=True)
 
     def _provider_call(self, channel: str, slot: float, delivery: _Delivery, process: Process) -> str:
         """Runs on the pool. A call that could not start within its slot's tolerance is not made."""
@@ -181,12 +226,12 @@ class ChunkSender:
         card = delivery.card
         if channel == "email":
             if card.email is None:
-                raise PermanentFailure("the card has no email address")
+                raise Refused("the card has no email address")
             message = render_email(process.templates, delivery.context)
             tags = {"batch_id": card.batch_id, "card_id": card.id}
             return self.email.send(card.email, message, str(delivery.context["unsubscribe_url"]), tags)
         if card.phone is None:
-            raise PermanentFailure("the card has no phone number")
+            raise Refused("the card has no phone number")
         return self.sms.send(card.phone, render_sms(process.templates, delivery.context))
 
     def _collect(
@@ -220,6 +265,7 @@ class ChunkSender:
             message_id = future.result()
         except _Late:
             delivery.pending.appendleft(channel)
+            self._unclaim(delivery)
             queue.appendleft(delivery)
             return
         except TemporaryFailure as exc:
@@ -228,14 +274,16 @@ class ChunkSender:
             if attempt < MAX_ATTEMPTS:
                 delivery.pending.appendleft(channel)
                 delivery.not_before = self.clock() + backoff(attempt, base=self.backoff_base)
+                self._unclaim(delivery)
                 queue.append(delivery)
                 return
             delivery.history.append(self._entry(card, channel, refused=f"{exc} (after {attempt} attempts)"))
+            delivery.deferred = self.defer_temporary
         except AccountPaused as exc:
             outcome.paused_reason = f"{channel} provider account cannot send: {exc}"
             delivery.pending.appendleft(channel)
             return
-        except (PermanentFailure, RenderError) as exc:
+        except (Refused, RenderError) as exc:
             delivery.history.append(self._entry(card, channel, refused=str(exc)))
             delivery.permanent = True
         else:
@@ -245,6 +293,14 @@ class ChunkSender:
         else:
             self._finish(delivery, outcome)
 
+    def _unclaim(self, delivery: _Delivery) -> None:
+        """A card waiting for another try holds no claim unless a provider took one of its
+        messages: a sender that dies meanwhile leaves it as it was (``ready``), for the retried
+        chunk, rather than ``sending`` — which only an approver's resend could settle."""
+        if delivery.claimed and not any(entry.refused is None for entry in delivery.history):
+            self.cards.release(delivery.card)
+            delivery.claimed = False
+
     def _finish(self, delivery: _Delivery, outcome: ChunkOutcome, *, interrupted: bool = False) -> None:
         card, history = delivery.card, delivery.history
         if any(entry.refused is None for entry in history):
@@ -252,6 +308,9 @@ class ChunkSender:
             outcome.sent += 1
         elif interrupted and not history:
             self.cards.release(card)  # nothing reached a provider: the card is as it was
+        elif delivery.deferred:
+            self.cards.release(card)  # for the chunk's next attempt
+            outcome.deferred += 1
         elif card.status is CardStatus.ready:
             reason = "; ".join(f"{entry.channel}: {entry.refused}" for entry in history)
             self.cards.mark_failed(card, reason, retryable=not delivery.permanent, history=history)

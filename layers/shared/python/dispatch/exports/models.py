@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dispatch.views import View
+
 EXTRA_COLUMNS = ("status", "channel", "sent_at", "error", "accessed_at")
 
 
@@ -41,7 +43,7 @@ class ExportJob(BaseModel):
     expires_at: int  # TTL: the job goes with its file
 
 
-class ExportView(BaseModel):
+class ExportView(View):
     """An export as the API shows it; ``url`` and ``expires_at`` once it is ready."""
 
     id: str

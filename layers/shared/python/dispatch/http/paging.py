@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from dispatch import services
-from dispatch.http.caller import current_caller
+from dispatch.http.caller import signed_in
 from dispatch.http.contract import Page
 
 Item = TypeVar("Item")
@@ -48,4 +48,4 @@ def _scope(app: APIGatewayRestResolver | Router) -> str:
         if name not in PAGING_PARAMETERS
         for value in values
     )
-    return "\n".join((current_caller(app).org_id, event.path, urlencode(query)))
+    return "\n".join((signed_in(app).org_id, event.path, urlencode(query)))

@@ -1,5 +1,7 @@
-"""Routes: /agents, /groups, and the agent-facing card routes (claim, assign, my available cards,
-my assigned cards, recording work on a card)."""
+"""Routes: /agents, /groups, and the agent routes — who I am, my availability, the cards I may
+claim, my assigned cards and each of them, claiming, recording work — which are the only routes an
+agent-only user may call (``signed_in``; the service recognises the caller as an agent by user id).
+The staff's side of the cards agents work (the queues, assigning by hand) is in routes_cards."""
 
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from pydantic import BaseModel, ConfigDict
 
 from dispatch import services
 from dispatch.assignment.models import AgentInput, AgentView, Group, GroupInput, GroupView
-from dispatch.assignment.service import Activity, AgentImport, ImportResult, ManualAssignment, WorkedCard
+from dispatch.assignment.service import Activity, AgentImport, ImportResult, WorkedCard
 from dispatch.cards.models import CardSummary, CardView
-from dispatch.http.caller import current_caller
+from dispatch.http.caller import current_caller, signed_in
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
 
@@ -57,13 +59,27 @@ def list_agents(limit: Limit = 50, cursor: Cursor = None) -> Page[AgentView]:
     return page(router, Page[AgentView], items, position)
 
 
+@router.get("/agents/me", summary="The agent I am (agent)", responses=documented())
+def me() -> AgentView:
+    return services.assignment_service().me(signed_in(router))
+
+
+@router.get(
+    "/agents/me/cards/<card_id>",
+    summary="A card assigned to me, offered to me, or that I may claim (agent)",
+    responses=documented(404),
+)
+def my_card(card_id: str) -> CardView:
+    return services.assignment_service().my_card(signed_in(router), card_id)
+
+
 @router.get(
     "/agents/me/available",
     summary="Cards offered to every eligible agent, that I may claim",
     responses=documented(takes_input=True),
 )
 def my_available_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[CardSummary]:
-    caller = current_caller(router)
+    caller = signed_in(router)
     items, position = services.assignment_service().available_to_me(caller, limit, start(router, cursor))
     return page(router, Page[CardSummary], items, position)
 
@@ -74,7 +90,7 @@ def my_available_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[CardSum
     responses=documented(takes_input=True),
 )
 def my_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[WorkedCard]:
-    caller = current_caller(router)
+    caller = signed_in(router)
     items, position = services.assignment_service().my_cards(caller, limit, start(router, cursor))
     return page(router, Page[WorkedCard], items, position)
 
@@ -85,7 +101,7 @@ def my_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[WorkedCard]:
     responses=documented(409, body=True),
 )
 def my_availability(body: Availability) -> AgentView:
-    return services.assignment_service().set_my_availability(current_caller(router), body.available)
+    return services.assignment_service().set_my_availability(signed_in(router), body.available)
 
 
 @router.get("/agents/<agent_id>", summary="An agent", responses=documented(404))
@@ -163,16 +179,7 @@ def delete_group(group_id: str) -> Response[None]:
     responses=documented(404, 409),
 )
 def claim_card(card_id: str) -> CardView:
-    return services.assignment_service().claim(current_caller(router), card_id)
-
-
-@router.post(
-    "/cards/<card_id>/assign",
-    summary="Assign a card to an agent by hand (moves the rotation)",
-    responses=documented(404, 409, body=True),
-)
-def assign_card(card_id: str, body: ManualAssignment) -> CardView:
-    return services.assignment_service().assign(current_caller(router), card_id, body)
+    return services.assignment_service().claim(signed_in(router), card_id)
 
 
 @router.post(
@@ -181,4 +188,4 @@ def assign_card(card_id: str, body: ManualAssignment) -> CardView:
     responses=documented(404, 409, body=True),
 )
 def record_activity(card_id: str, body: Activity) -> CardView:
-    return services.assignment_service().record_activity(current_caller(router), card_id, body)
+    return services.assignment_service().record_activity(signed_in(router), card_id, body)

@@ -9,12 +9,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dispatch import services
-from dispatch.http.caller import current_caller
+from dispatch.config import get_settings
+from dispatch.http.caller import current_caller, public_base_url
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
 from dispatch.http.responses import file_response
 from dispatch.processes.example_file import CSV_TYPE, XLSX_TYPE
-from dispatch.processes.models import Process, ProcessInput, Templates, TemplatesReplaced
+from dispatch.processes.models import Process, ProcessChanged, ProcessChanges, ProcessInput, Templates
+from dispatch.processes.preview import TemplatesPreview
 
 router = Router()
 
@@ -38,6 +40,16 @@ def list_processes(limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Curs
 @router.get("/processes/<process_id>", summary="Get a process", responses=documented(404))
 def get_process(process_id: str) -> Process:
     return services.process_service().get(current_caller(router), process_id)
+
+
+@router.post(
+    "/processes/<process_id>/preview",
+    summary="Render templates with the process's example row, each part on its own (admin; nothing stored)",
+    responses=documented(404, body=True),
+)
+def preview_templates(process_id: str, body: Templates) -> TemplatesPreview:
+    base = public_base_url(router) or get_settings().api_base_url
+    return services.process_service().preview(current_caller(router), process_id, body, base)
 
 
 @router.get(
@@ -65,11 +77,24 @@ def example_file(
     summary="Replace the channel templates (admin)",
     responses=documented(404, 422, body=True),
 )
-def replace_templates(process_id: str, body: Templates) -> TemplatesReplaced:
+def replace_templates(process_id: str, body: Templates) -> ProcessChanged:
     caller = current_caller(router)
     process = services.process_service().replace_templates(caller, process_id, body)
     returned = services.batch_service().content_changed(caller.org_id, process_id=process_id)
-    return TemplatesReplaced.model_validate({**dict(process), "batches_returned_to_approval": returned})
+    return ProcessChanged.model_validate({**dict(process), "batches_returned_to_approval": returned})
+
+
+@router.patch(
+    "/processes/<process_id>",
+    summary="Change any setting of a process (admin); batches whose approved content it changes "
+    "go back to approval",
+    responses=documented(404, 422, body=True),
+)
+def update_process(process_id: str, body: ProcessChanges) -> ProcessChanged:
+    caller = current_caller(router)
+    process = services.process_service().update(caller, process_id, body)
+    returned = services.batch_service().content_changed(caller.org_id, process_id=process_id)
+    return ProcessChanged.model_validate({**dict(process), "batches_returned_to_approval": returned})
 
 
 @router.post(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Literal
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -115,3 +117,14 @@ def preview_schedule(schedule_id: str, count: Annotated[int, Query(ge=1, le=50)]
 def schedule_templates() -> Page[ScheduleTemplate]:
     templates = services.schedule_service().templates(current_caller(router))
     return page(router, Page[ScheduleTemplate], templates, None)
+
+
+@router.delete(
+    "/schedule-templates/<template_id>",
+    summary="Delete a saved schedule template (admin)",
+    status_code=204,
+    responses=documented(404, success=204),
+)
+def delete_schedule_template(template_id: str) -> Response[None]:
+    services.schedule_service().delete_template(current_caller(router), template_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)

@@ -27,6 +27,12 @@ _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 _SIGNIFICANT_DIGITS = ".15g"  # what Excel shows: it keeps 15 significant digits
+# Numbers DynamoDB always holds, known without building a Decimal: a decimal written in at most
+# 38 characters without an exponent (at most 38 digits, magnitudes far inside 1E-130..9.99E+125),
+# an int of at most 38 digits, a float from 1e-100 to 1e100 (a float has at most 17 digits).
+_PLAIN_DECIMAL_CHARS = 38
+_INT_BOUND = 10**38
+_FLOAT_BOUNDS = (1e-100, 1e100)
 
 
 def cell_text(cell: Cell) -> str:
@@ -75,10 +81,12 @@ def _number(cell: Cell, text: str) -> Value:
         number = int(text)
     elif _DECIMAL.fullmatch(text) or _GROUPED.fullmatch(text):
         written = text.replace(",", "")
-        if "." not in written and "e" not in written.casefold():
+        exponent = "e" in written.casefold()
+        if "." not in written and not exponent:
             number = int(written)
         else:
-            _storable(Decimal(written))
+            if exponent or len(written) > _PLAIN_DECIMAL_CHARS:
+                _storable(Decimal(written))  # the digits as written, before the float rounds them
             number = float(written)
     else:
         raise InvalidValue("not a number (write digits, with a point for decimals: 1234.56)")
@@ -88,6 +96,12 @@ def _number(cell: Cell, text: str) -> Value:
 
 def _storable(number: int | float | Decimal) -> None:
     """InvalidValue, caused by the UnstorableNumber, for a number DynamoDB cannot hold."""
+    if isinstance(number, float):
+        low, high = _FLOAT_BOUNDS
+        if number == 0 or low < abs(number) < high:
+            return
+    elif isinstance(number, int) and -_INT_BOUND < number < _INT_BOUND:
+        return
     try:
         dynamo_number(number)
     except UnstorableNumber as exc:

@@ -25,7 +25,9 @@ class SenderIdentities:
         try:
             found = aws.client("sesv2").get_email_identity(EmailIdentity=identity)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "NotFoundException":
+            # A 404 is "no such identity" whatever its code: SES names it NotFoundException, but a
+            # path the identity's characters (``/``) change is answered with a bare 404.
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return False
             raise
         return bool(found.get("VerifiedForSendingStatus"))

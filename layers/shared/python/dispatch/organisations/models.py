@@ -17,6 +17,7 @@ from pydantic import (
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
 from dispatch.deliverability.policy import ProtectionPolicy, QuietHours, SmsType
+from dispatch.views import View
 
 
 class OrganisationSettings(BaseModel):
@@ -72,7 +73,7 @@ class OrganisationSettings(BaseModel):
         return self
 
 
-class Organisation(OrganisationSettings):
+class Organisation(OrganisationSettings, View):
     """The caller's organisation: its id and settings."""
 
     id: str

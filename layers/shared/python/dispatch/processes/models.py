@@ -9,6 +9,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from dispatch.assignment.models import AssignmentConfig
+from dispatch.views import View
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,63}$")
 
@@ -22,7 +23,7 @@ class FieldType(StrEnum):
     phone = "phone"
 
 
-class ProcessField(BaseModel):
+class ProcessField(View):
     """One "model data item": a column of the recipients file."""
 
     model_config = ConfigDict(extra="forbid")
@@ -33,7 +34,7 @@ class ProcessField(BaseModel):
     required: bool = False
 
 
-class EmailTemplate(BaseModel):
+class EmailTemplate(View):
     model_config = ConfigDict(extra="forbid")
 
     subject: Annotated[str, StringConstraints(min_length=1, max_length=998)]
@@ -41,13 +42,13 @@ class EmailTemplate(BaseModel):
     html: str | None = None
 
 
-class SmsTemplate(BaseModel):
+class SmsTemplate(View):
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, StringConstraints(min_length=1, max_length=1600)]
 
 
-class Templates(BaseModel):
+class Templates(View):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailTemplate | None = None
@@ -83,16 +84,11 @@ class ProcessInput(BaseModel):
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Self:
-        seen: set[str] = set()
-        for field in self.fields:
-            key = column_key(field.name)
-            if key in seen:
-                raise ValueError(f"field {field.name!r} is defined twice")
-            seen.add(key)
+        _check_unique(self.fields)
         return self
 
 
-class Process(ProcessInput):
+class Process(ProcessInput, View):
     model_config = ConfigDict(extra="ignore")
 
     id: str
@@ -110,11 +106,51 @@ class Process(ProcessInput):
         return available
 
 
-class TemplatesReplaced(Process):
-    """``PUT /processes/{id}/templates``: the process, and its approved batches that went back to
-    approval because what was approved is no longer what would be sent."""
+class ProcessChanges(BaseModel):
+    """The body of ``PATCH /processes/{id}``: any setting of ``POST /processes``; what is left out
+    stays (``approval_required``/``four_eyes`` given as null: the organisation's policy again)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    fields: Annotated[list[ProcessField], Field(min_length=1, max_length=200)] | None = None
+    link_base_url: HttpUrl | None = None
+    templates: Templates | None = None
+    channel_order: ChannelOrder | None = None
+    approval_required: bool | None = None
+    four_eyes: bool | None = None
+    assignment: AssignmentConfig | None = None
+
+    @model_validator(mode="after")
+    def _given_settings_are_settings(self) -> Self:
+        missing = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
+        missing = [name for name in missing if name not in {"approval_required", "four_eyes"}]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} cannot be null; leave it out to keep it")
+        if self.fields is not None:
+            _check_unique(self.fields)
+        return self
+
+    def applied_to(self, process: Process) -> Process:
+        """The process with these changes (each already validated as ``POST /processes`` would)."""
+        return process.model_copy(update={name: getattr(self, name) for name in self.model_fields_set})
+
+
+class ProcessChanged(Process):
+    """A process after a change to what it sends (``PATCH /processes/{id}``, ``PUT
+    /processes/{id}/templates``), and its approved batches that went back to approval because what
+    was approved is no longer what would be sent."""
 
     batches_returned_to_approval: list[str]
+
+
+def _check_unique(fields: list[ProcessField]) -> None:
+    seen: set[str] = set()
+    for field in fields:
+        key = column_key(field.name)
+        if key in seen:
+            raise ValueError(f"field {field.name!r} is defined twice")
+        seen.add(key)
 
 
 def column_key(name: str) -> str:

@@ -6,11 +6,12 @@ from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
 from dispatch.deliverability.opt_out import check_opt_out_wording
-from dispatch.errors import InvalidRequest, NotFound, Unprocessable
+from dispatch.errors import Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.example_file import example_file
-from dispatch.processes.models import Process, ProcessInput, ProcessState, Templates
+from dispatch.processes.models import Process, ProcessChanges, ProcessInput, ProcessState, Templates
+from dispatch.processes.preview import TemplatesPreview, preview
 from dispatch.processes.store import ProcessStore
 from dispatch.rendering import check_syntax
 
@@ -23,17 +24,7 @@ class ProcessService:
 
     def create(self, caller: Caller, body: ProcessInput) -> Process:
         caller.require(Role.admin)
-        problems = check_syntax(body.templates)
-        if problems:
-            raise Unprocessable("a template does not compile", {"templates": problems})
-        group_id = body.assignment.group_id
-        if group_id:
-            try:
-                self._agents.group(caller.org_id, group_id)
-            except NotFound as exc:
-                raise InvalidRequest(
-                    f"no such distribution group {group_id!r}", {"group_id": group_id}
-                ) from exc
+        self._check(caller, body)
         process = Process(
             **body.model_dump(),
             id=new_id(utcnow()),
@@ -44,6 +35,28 @@ class ProcessService:
         )
         self._store.create(process)
         return process
+
+    def preview(
+        self, caller: Caller, process_id: str, templates: Templates, api_base_url: str
+    ) -> TemplatesPreview:
+        """The templates being edited, rendered with the process's example row (nothing is stored)."""
+        caller.require(Role.admin)
+        process = self._store.get(caller.org_id, process_id)
+        organisation = self._organisations.get(caller.org_id)
+        return preview(
+            process,
+            templates,
+            region=organisation.default_phone_region,
+            organisation=organisation.name or caller.org_id,
+            api_base_url=api_base_url,
+        )
+
+    def _check(self, caller: Caller, body: ProcessInput) -> None:
+        """Templates compile, and the assignment's group exists."""
+        problems = check_syntax(body.templates)
+        if problems:
+            raise Unprocessable("a template does not compile", {"templates": problems})
+        self._agents.check_setting(caller.org_id, body.assignment)
 
     def publish(self, caller: Caller, process_id: str) -> Process:
         """Make a process live. Links are never sent without an output channel (seed 001)."""
@@ -56,20 +69,30 @@ class ProcessService:
         return process.model_copy(update={"state": ProcessState.live})
 
     def replace_templates(self, caller: Caller, process_id: str, templates: Templates) -> Process:
+        """``PUT /processes/{id}/templates``: a change of the templates alone."""
+        return self.update(caller, process_id, ProcessChanges(templates=templates))
+
+    def update(self, caller: Caller, process_id: str, changes: ProcessChanges) -> Process:
+        """Change any setting of a process. The caller then sends back to approval the batches
+        whose approved content this changes (templates, fields, link base: see
+        :mod:`dispatch.batches.content`); other settings apply to what happens next (a batch's
+        approval policy when it is checked, the assignment of cards delivered from now on)."""
         caller.require(Role.admin)
         process = self._store.get(caller.org_id, process_id)
-        problems = check_syntax(templates)
-        if problems:
-            raise Unprocessable("a template does not compile", {"templates": problems})
-        if (
-            process.state is ProcessState.live
-            and not process.model_copy(update={"templates": templates}).channels()
-        ):
+        changed = changes.applied_to(process)
+        if changes.templates is not None:
+            problems = check_syntax(changes.templates)
+            if problems:
+                raise Unprocessable("a template does not compile", {"templates": problems})
+        if changed.state is ProcessState.live and not changed.channels():
             raise Unprocessable("a live process needs an email or SMS template")
-        if process.state is ProcessState.live:
-            check_opt_out_wording(templates, self._organisations.get(caller.org_id))
-        self._store.set_templates(caller.org_id, process_id, templates)
-        return process.model_copy(update={"templates": templates})
+        if changes.templates is not None and changed.state is ProcessState.live:
+            check_opt_out_wording(changed.templates, self._organisations.get(caller.org_id))
+        self._agents.check_setting(caller.org_id, changes.assignment)
+        values = changes.model_dump(mode="json", exclude_unset=True)
+        if values:
+            self._store.update(caller.org_id, process_id, values)
+        return changed
 
     def get(self, caller: Caller, process_id: str) -> Process:
         return self._store.get(caller.org_id, process_id)

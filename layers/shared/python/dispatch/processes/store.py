@@ -18,7 +18,7 @@ from dispatch.dynamo import (
     to_dynamo,
 )
 from dispatch.errors import NotFound
-from dispatch.processes.models import Process, Templates
+from dispatch.processes.models import Process
 
 
 class ProcessStore:
@@ -49,13 +49,18 @@ class ProcessStore:
             raise NotFound("no such process", {"process_id": process_id})
         return self.get(org_id, process_id)
 
-    def set_templates(self, org_id: str, process_id: str, templates: Templates) -> None:
+    def update(self, org_id: str, process_id: str, values: dict[str, Any]) -> None:
+        """Set the given settings (attribute name → JSON value), the rest untouched."""
+        names = {f"#f{n}": name for n, name in enumerate(values)}
         with conflict_on_condition("no such process"):
             self._table.update_item(
                 Key={"pk": f"ORG#{org_id}", "sk": f"PROCESS#{process_id}"},
-                UpdateExpression="SET templates = :templates",
+                UpdateExpression="SET " + ", ".join(f"#f{n} = :f{n}" for n in range(len(values))),
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":templates": to_dynamo(templates.model_dump(mode="json"))},
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={
+                    f":f{n}": to_dynamo(value) for n, value in enumerate(values.values())
+                },
             )
 
     def set_state(self, org_id: str, process_id: str, state: str) -> None:

@@ -11,6 +11,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from dispatch.views import View
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
@@ -32,7 +34,7 @@ class State(StrEnum):
 UPCOMING = frozenset({"scheduled", "recurring", "recurring_paused", "processing"})
 
 
-class SendBatch(BaseModel):
+class SendBatch(View):
     """Send an approved batch (its ready cards) at the scheduled time."""
 
     model_config = ConfigDict(extra="forbid")
@@ -41,7 +43,7 @@ class SendBatch(BaseModel):
     batch_id: str
 
 
-class Distribution(BaseModel):
+class Distribution(View):
     """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>``,
     with the saved process and settings; its creator is the schedule's author (who last set this
     configuration). ``standing_approval``: the author, who must hold the approver role, approves
@@ -64,7 +66,7 @@ class Distribution(BaseModel):
         return self
 
 
-class Retrieval(BaseModel):
+class Retrieval(View):
     """Return cards assigned to agents and not worked for ``idle_days`` days to the pool."""
 
     model_config = ConfigDict(extra="forbid")
@@ -84,7 +86,7 @@ class Frequency(StrEnum):
     cron = "cron"
 
 
-class When(BaseModel):
+class When(View):
     """``immediate`` (default), ``once`` at ``start_at``, or ``recurring`` from ``start_at``.
 
     ``start_at`` is a wall-clock time (no offset) in ``timezone`` (default: the organisation's).
@@ -105,13 +107,22 @@ class When(BaseModel):
 
 
 class ScheduleInput(BaseModel):
-    """The body of ``POST /schedules``."""
+    """The body of ``POST /schedules``: a name and a configuration (and the timing: immediate by
+    default), or ``template_id``, a saved template whose name, configuration and timing are used
+    where the body gives none."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
-    config: Config
-    when: When = Field(default_factory=When)
+    name: Name | None = None
+    config: Config | None = None
+    when: When | None = None
+    template_id: str | None = None
+
+    @model_validator(mode="after")
+    def _given_or_from_a_template(self) -> Self:
+        if self.template_id is None and (self.name is None or self.config is None):
+            raise ValueError("give a name and a config, or a template_id")
+        return self
 
 
 class ScheduleEdit(BaseModel):
@@ -131,7 +142,7 @@ class Cancel(BaseModel):
     template_name: Name | None = None
 
 
-class Timing(BaseModel):
+class Timing(View):
     """``when``, resolved: the EventBridge Scheduler expression, its timezone and first instant."""
 
     mode: Literal["immediate", "once", "recurring"]
@@ -141,7 +152,7 @@ class Timing(BaseModel):
     description: str
 
 
-class Run(BaseModel):
+class Run(View):
     """One fire of a schedule, keyed by its scheduled time (a repeated fire finds it). ``started``:
     its batch is on its way; ``completed``: the run did its work itself (a retrieval)."""
 
@@ -161,7 +172,7 @@ class Run(BaseModel):
     cards: int | None = None  # a retrieval: how many cards went back to the pool
 
 
-class Schedule(BaseModel):
+class Schedule(View):
     """People are recorded by user id, with the email beside for display: ``created_by`` made the
     entry; ``configured_by`` last set its configuration and is the author (the creator) of the
     batches its runs build; ``standing_approval_by`` approved those batches in advance."""
@@ -185,9 +196,10 @@ class Schedule(BaseModel):
     active_run: Run | None = None  # the latest run whose batch may still be on its way
     last_run: Run | None = None
     runs: int = 0
+    template_id: str | None = None  # the saved template it was made from
 
 
-class ScheduleTemplate(BaseModel):
+class ScheduleTemplate(View):
     """A cancelled schedule's configuration, saved for later use."""
 
     id: str
@@ -207,6 +219,7 @@ class ScheduleView(Schedule):
     version: int = Field(default=1, exclude=True)
     status: str
     next_fire: str | None
+    processing: bool = Field(description="the latest run's batch is still on its way (even if paused)")
 
 
 class ScheduleDetail(ScheduleView):
@@ -236,14 +249,14 @@ class ValidationCounts(BaseModel):
     rejected: int
 
 
-class WouldSend(BaseModel):
+class WouldSend(View):
     action: Literal["send_batch"] = "send_batch"
     batch_id: str
     batch_status: str
     cards: int
 
 
-class WouldDistribute(BaseModel):
+class WouldDistribute(View):
     action: Literal["distribution"] = "distribution"
     source: SourceFile | None
     approval: str | None = None
@@ -251,7 +264,7 @@ class WouldDistribute(BaseModel):
     note: str | None = None
 
 
-class WouldRetrieve(BaseModel):
+class WouldRetrieve(View):
     action: Literal["retrieval"] = "retrieval"
     idle_days: int
     idle_before: str

@@ -47,6 +47,14 @@ ACTIVE = frozenset(
         BatchStatus.sending,
     }
 )
+# What a run skipped for an overlap says of the previous run's batch, by its status.
+OVERLAP_REASONS = {
+    BatchStatus.uploading: "still waiting for its file (uploading)",
+    BatchStatus.validating: "still being validated (validating)",
+    BatchStatus.generating: "still generating its cards (generating)",
+    BatchStatus.pending_approval: "waiting for approval (pending_approval)",
+    BatchStatus.sending: "still sending (sending)",
+}
 SENDABLE = [BatchStatus.approved, BatchStatus.partially_sent]
 SOURCES = "sources"  # distribution files live under sources/<org>/<prefix>
 
@@ -60,15 +68,17 @@ class Runner:
     workflow: Workflow
     retriever: Retriever
 
-    def processing(self, schedule: Schedule) -> bool:
-        """Is the batch of the latest run still on its way?"""
+    def processing(self, schedule: Schedule) -> BatchStatus | None:
+        """The status of the latest run's batch while it is still on its way (None: it is not —
+        there is none, or it is finished)."""
         run = schedule.active_run
         if run is None or run.batch_id is None:
-            return False
+            return None
         try:
-            return self.batches.get(schedule.org_id, run.batch_id).status in ACTIVE
+            status = self.batches.get(schedule.org_id, run.batch_id).status
         except NotFound:
-            return False
+            return None
+        return status if status in ACTIVE else None
 
     def fire(self, org_id: str, schedule_id: str, scheduled_time: str, now: datetime) -> Run | None:
         """One fire; None for a repeated fire of a scheduled time already handled, or an entry gone."""
@@ -101,12 +111,13 @@ class Runner:
                     "detail": f"the fire came {int(late.total_seconds())} s late",
                 }
             )
-        if self.processing(schedule):
+        blocking = self.processing(schedule)
+        if blocking is not None:
             previous = schedule.active_run.batch_id if schedule.active_run else None
             return run.model_copy(
                 update={
                     "outcome": "skipped_overlap",
-                    "detail": f"the previous run's batch {previous} is still running",
+                    "detail": f"the previous run's batch {previous} is {OVERLAP_REASONS[blocking]}",
                 }
             )
         try:

@@ -75,23 +75,32 @@ class ScheduleService:
     organisations: OrganisationStore
 
     def create(self, caller: Caller, body: ScheduleInput, now: datetime) -> ScheduleView:
+        """A new entry — from a saved template (``template_id``: its name, configuration and
+        timing, each of which the body may replace) or from the body alone."""
         caller.require(Role.admin)
-        self._check_config(caller, body.config)
-        timing = self._timing(caller, body.when, now)
+        template = self.schedules.template(caller.org_id, body.template_id) if body.template_id else None
+        name = body.name or (template.name if template else None)
+        config = body.config or (template.config if template else None)
+        when = body.when or (template.when if template else When())
+        if name is None or config is None:  # ScheduleInput has them when it names no template
+            raise InvalidRequest("give a name and a config, or a template_id")
+        self._check_config(caller, config)
+        timing = self._timing(caller, when, now)
         moment = isoformat(now)
         schedule = Schedule(
             id=new_id(now),
             org_id=caller.org_id,
-            name=body.name,
-            config=body.config,
-            when=body.when,
+            name=name,
+            config=config,
+            when=when,
             timing=timing,
-            state=_state(body.when),
+            state=_state(when),
             created_by=caller.user_id,
             created_by_email=caller.email,
             created_at=moment,
             updated_at=moment,
-            **_authored(caller, body.config),
+            template_id=body.template_id,
+            **_authored(caller, config),
         )
         self.schedules.create(schedule)
         if timing.mode == "immediate":
@@ -109,11 +118,15 @@ class ScheduleService:
     def listing(
         self, caller: Caller, upcoming_only: bool, limit: int, cursor: str | None, now: datetime
     ) -> tuple[list[ScheduleView], str | None]:
-        items, next_cursor = self.schedules.page(caller.org_id, upcoming_only, limit, cursor)
-        views = [self.view(item, now) for item in items]
-        if upcoming_only:
-            views = [view for view in views if view.status in UPCOMING]
-        return views, next_cursor
+        """A page of the organisation's schedules, oldest first; "Upcoming" only the entries whose
+        status is upcoming, in full pages (``limit`` entries unless it is the last)."""
+
+        def upcoming(schedule: Schedule) -> bool:
+            return self._status(schedule) in UPCOMING
+
+        keep = upcoming if upcoming_only else None
+        items, next_cursor = self.schedules.page(caller.org_id, upcoming_only, limit, cursor, keep=keep)
+        return [self.view(item, now) for item in items], next_cursor
 
     def edit(self, caller: Caller, schedule_id: str, body: ScheduleEdit, now: datetime) -> ScheduleView:
         caller.require(Role.admin)
@@ -181,6 +194,11 @@ class ScheduleService:
     def templates(self, caller: Caller) -> list[ScheduleTemplate]:
         return list(self.schedules.templates(caller.org_id))
 
+    def delete_template(self, caller: Caller, template_id: str) -> None:
+        """A saved template is removed; schedules made from it keep their own copy."""
+        caller.require(Role.admin)
+        self.schedules.delete_template(caller.org_id, template_id)
+
     def preview(self, caller: Caller, schedule_id: str, count: int, now: datetime) -> SchedulePreview:
         """The next ``count`` fire times, and what a run would do if it fired now."""
         schedule = self.schedules.get(caller.org_id, schedule_id)
@@ -200,17 +218,20 @@ class ScheduleService:
         )
 
     def view(self, schedule: Schedule, now: datetime) -> ScheduleView:
-        status = self._status(schedule)
+        processing = self.runner.processing(schedule) is not None
+        status = _status(schedule, processing)
         upcoming = (
             []
             if schedule.state is State.recurring_paused
             else list(timings.upcoming(schedule.timing, now, 1))
         )
         next_fire = isoformat(upcoming[0]) if upcoming and status in UPCOMING else None
-        return ScheduleView.model_validate({**dict(schedule), "status": status, "next_fire": next_fire})
+        return ScheduleView.model_validate(
+            {**dict(schedule), "status": status, "next_fire": next_fire, "processing": processing}
+        )
 
     def _status(self, schedule: Schedule) -> str:
-        return "processing" if self.runner.processing(schedule) else schedule.state.value
+        return _status(schedule, self.runner.processing(schedule) is not None)
 
     def _move(
         self, caller: Caller, schedule_id: str, sources: set[State], target: State, now: datetime
@@ -236,7 +257,7 @@ class ScheduleService:
             raise Conflict(
                 f"the schedule is {schedule.state} and can no longer be changed", _state_details(schedule)
             )
-        if schedule.state is not State.scheduled and self.runner.processing(schedule):
+        if schedule.state is not State.scheduled and self.runner.processing(schedule) is not None:
             raise Conflict(
                 "the schedule is processing a run; change it when the run is done", {"status": "processing"}
             )
@@ -314,6 +335,14 @@ class ScheduleService:
             return would
         would.rows = _validate_counts(self.runner.settings.bucket, str(newest["Key"]), process, organisation)
         return would
+
+
+def _status(schedule: Schedule, processing: bool) -> str:
+    """The state, or ``processing`` while the latest run's batch is on its way — except for a
+    paused entry, which shows that it is paused (its ``processing`` says the rest)."""
+    if processing and schedule.state is not State.recurring_paused:
+        return "processing"
+    return schedule.state.value
 
 
 def _state(when: When) -> State:

@@ -10,11 +10,12 @@ Items (docs/data-model.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dispatch import aws
 from dispatch.config import Settings
-from dispatch.dynamo import applied, from_dynamo, query_page, to_dynamo
+from dispatch.dynamo import applied, decode_cursor, encode_cursor, from_dynamo, query_filtered, to_dynamo
 from dispatch.errors import Conflict, NotFound
 from dispatch.schedules.models import UPCOMING, Run, Schedule, ScheduleTemplate, State
 
@@ -23,6 +24,10 @@ _INTERNAL = {"pk", "sk"}
 
 def _key(org_id: str, schedule_id: str) -> dict[str, str]:
     return {"pk": f"ORG#{org_id}", "sk": f"SCHEDULE#{schedule_id}"}
+
+
+def _template_key(org_id: str, template_id: str) -> dict[str, str]:
+    return {"pk": f"ORG#{org_id}", "sk": f"SCHEDULE_TEMPLATE#{template_id}"}
 
 
 class ScheduleStore:
@@ -56,14 +61,20 @@ class ScheduleStore:
         return saved
 
     def page(
-        self, org_id: str, upcoming_only: bool, limit: int, cursor: str | None
+        self,
+        org_id: str,
+        upcoming_only: bool,
+        limit: int,
+        cursor: str | None,
+        *,
+        keep: Callable[[Schedule], bool] | None = None,
     ) -> tuple[list[Schedule], str | None]:
         """A page of the organisation's schedules, oldest first. "Upcoming" is a filter on the
-        stored state (plus finished one-time runs still processing), refined by the caller."""
+        stored state (plus finished one-time runs still processing), refined by ``keep``; a page
+        is full unless it is the last (:func:`dispatch.dynamo.query_filtered`)."""
         request: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": {":pk": f"ORG#{org_id}", ":prefix": "SCHEDULE#"},
-            "Limit": limit,
         }
         if upcoming_only:
             states = sorted(set(UPCOMING) & {state.value for state in State})
@@ -71,8 +82,16 @@ class ScheduleStore:
             request["FilterExpression"] = f"#state IN ({placeholders}) OR attribute_exists(active_run)"
             request["ExpressionAttributeNames"] = {"#state": "state"}
             request["ExpressionAttributeValues"].update({f":s{i}": state for i, state in enumerate(states)})
-        items, next_cursor = query_page(self._table, request, cursor)
-        return [_schedule(item) for item in items], next_cursor
+        accepted = keep or (lambda _: True)
+        items, last = query_filtered(
+            self._table,
+            request,
+            decode_cursor(cursor),
+            limit,
+            keep=lambda item: accepted(_schedule(item)),
+            key_names=("pk", "sk"),
+        )
+        return [_schedule(item) for item in items], encode_cursor(last)
 
     def record_run(self, schedule_id: str, run: Run) -> bool:
         """Claim a scheduled time for a run; False when it was already claimed (a repeated fire)."""
@@ -109,11 +128,24 @@ class ScheduleStore:
     def save_template(self, template: ScheduleTemplate) -> None:
         self._table.put_item(
             Item={
-                "pk": f"ORG#{template.org_id}",
-                "sk": f"SCHEDULE_TEMPLATE#{template.id}",
+                **_template_key(template.org_id, template.id),
                 **to_dynamo(template.model_dump(mode="json")),
             }
         )
+
+    def template(self, org_id: str, template_id: str) -> ScheduleTemplate:
+        item = self._table.get_item(Key=_template_key(org_id, template_id)).get("Item")
+        if not item:
+            raise NotFound("no such schedule template", {"template_id": template_id})
+        return ScheduleTemplate.model_validate(from_dynamo(_public(item)))
+
+    def delete_template(self, org_id: str, template_id: str) -> None:
+        if not applied(
+            lambda: self._table.delete_item(
+                Key=_template_key(org_id, template_id), ConditionExpression="attribute_exists(pk)"
+            )
+        ):
+            raise NotFound("no such schedule template", {"template_id": template_id})
 
     def templates(self, org_id: str) -> list[ScheduleTemplate]:
         page = self._table.query(

@@ -1,0 +1,106 @@
+/**
+ * The console's providers and routes. Every screen is its own chunk (loaded when first visited),
+ * so the first screen downloads only the shell and the batches list.
+ */
+import Spinner from '@cloudscape-design/components/spinner';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from 'react-router';
+
+import type { Api } from './api/client';
+import { ApiError, messageOf } from './api/errors';
+import type { Auth } from './auth/auth';
+import type { Identity } from './auth/identity';
+import { NotificationsProvider, useNotifications } from './common/notifications';
+import { SessionProvider } from './common/session';
+import { Shell } from './common/shell';
+import type { FirstScreen } from './first-screen';
+
+const loading = <Spinner size="large" />;
+const screen = (load: () => Promise<{ default: React.ComponentType }>): RouteObject['lazy'] => async () => ({
+  Component: (await load()).default,
+});
+
+export const ROUTES: RouteObject[] = [
+  ...(__DEV_SIGN_IN__
+    ? [{ path: '/sign-in', hydrateFallbackElement: loading, lazy: screen(() => import('./pages/dev-sign-in/dev-sign-in-page')) }]
+    : []),
+  {
+    path: '/',
+    Component: Shell,
+    hydrateFallbackElement: loading,
+    children: [
+      { index: true, element: <Navigate to="/batches" replace /> },
+      { path: 'batches', lazy: screen(() => import('./pages/batches/batches-page')) },
+      { path: 'batches/new', lazy: screen(() => import('./pages/new-batch/new-batch-page')) },
+      { path: 'batches/:batchId', lazy: screen(() => import('./pages/batch-detail/batch-detail-page')) },
+      { path: 'cards/:cardId', lazy: screen(() => import('./pages/card-detail/card-detail-page')) },
+      { path: 'processes', lazy: screen(() => import('./pages/processes/processes-page')) },
+      { path: 'processes/new', lazy: screen(() => import('./pages/process-edit/process-create-page')) },
+      { path: 'processes/:processId', lazy: screen(() => import('./pages/process-edit/process-page')) },
+      { path: '*', lazy: screen(() => import('./pages/not-found/not-found-page')) },
+    ],
+  },
+];
+
+function retryable(failures: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status < 500) {
+    return false; // a refusal does not change by asking again
+  }
+  return failures < 2;
+}
+
+interface AppProps {
+  auth: Auth;
+  api: Api;
+  identity: Identity;
+  firstScreen: FirstScreen | null;
+}
+
+function Providers({ auth, api, identity, firstScreen }: AppProps) {
+  const { notify } = useNotifications();
+  const [queryClient] = useState(
+    () =>
+      new QueryClient({
+        queryCache: new QueryCache({
+          onError: (error, query) => {
+            if (error instanceof ApiError && error.expired) return; // on the way to sign-in
+            notify({ type: 'error', id: `query:${JSON.stringify(query.queryKey)}`, header: 'Could not load', content: messageOf(error) });
+          },
+        }),
+        mutationCache: new MutationCache({
+          onError: (error) => {
+            if (error instanceof ApiError && error.expired) return;
+            notify({ type: 'error', content: messageOf(error) });
+          },
+        }),
+        defaultOptions: { queries: { staleTime: 5_000, retry: retryable, refetchOnWindowFocus: true } },
+      }),
+  );
+  useState(() => {
+    // The first screen's list is already on its way (first-screen.ts): the screen's query takes it.
+    if (firstScreen) void queryClient.prefetchQuery({ queryKey: firstScreen.queryKey, queryFn: () => firstScreen.list });
+  });
+  const router = useMemo(() => createBrowserRouter(ROUTES.filter((route) => route.path !== '/sign-in')), []);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <SessionProvider session={{ auth, api, identity }}>
+        <RouterProvider router={router} />
+      </SessionProvider>
+    </QueryClientProvider>
+  );
+}
+
+export function App(props: AppProps) {
+  return (
+    <NotificationsProvider>
+      <Providers {...props} />
+    </NotificationsProvider>
+  );
+}
+
+/** The screens a visitor who is not signed in may see (the development sign-in, locally). */
+export function PublicApp() {
+  const router = useMemo(() => createBrowserRouter(ROUTES.filter((route) => route.path === '/sign-in')), []);
+  return <RouterProvider router={router} />;
+}

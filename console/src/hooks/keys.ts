@@ -1,0 +1,24 @@
+/** Query keys, one factory so that mutations invalidate exactly what they change. */
+import type { BatchStatus, CardStatus } from '../api/models';
+
+export interface BatchListParams {
+  statuses: readonly BatchStatus[];
+  search: string;
+  sort: 'created' | 'name';
+  order: 'asc' | 'desc';
+  pageSize: number;
+}
+
+export const keys = {
+  batches: ['batches'] as const,
+  batchPages: (params: BatchListParams, cursor: string | null) => ['batches', 'page', params, cursor] as const,
+  batch: (id: string) => ['batch', id] as const,
+  dryRun: (id: string) => ['batch', id, 'dry-run'] as const,
+  cards: (batchId: string) => ['batch', batchId, 'cards'] as const,
+  cardPage: (batchId: string, status: CardStatus | null, cursor: string | null) =>
+    ['batch', batchId, 'cards', status, cursor] as const,
+  card: (id: string) => ['card', id] as const,
+  processes: ['processes'] as const,
+  process: (id: string) => ['processes', id] as const,
+  organisation: ['organisation'] as const,
+};
