@@ -71,7 +71,7 @@ lint: install ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy (strict) over the production code and the local runtime; tsc over the console
-	$(BIN)/mypy layers/shared/python/dispatch functions local deploy
+	$(BIN)/mypy layers/shared/python/dispatch functions local deploy console/tests/journeys
 	cd console && npm run --silent typecheck
 
 cfn-lint: install ## Lint template.yaml

@@ -276,7 +276,14 @@ def test_events_after_a_sender_died_mid_chunk_never_make_counters_negative(
     deployed.invoke(
         "EventsFunction", sqs_event([event_for(mid, store.get(cid)) for mid, cid in later.items()])
     )
-    assert statuses(settings, batch) == Counter({"delivered": RECIPIENTS})
+    # Every card a provider took is delivered. The only others are cards the dead sender had
+    # claimed whose call never started (its rate slot came too late on a busy machine): they stay
+    # ``sending`` for the sweep to mark unconfirmed — nothing sends them twice.
+    taken = set(accepted_emails().values())
+    by_card = {card.id: card.status for card in CardStore(settings).in_rows(batch.id, 0, 10**7)}
+    assert {card_id for card_id, status in by_card.items() if status is CardStatus.delivered} == taken
+    assert all(status is CardStatus.sending for card_id, status in by_card.items() if card_id not in taken)
+    assert len(by_card) == RECIPIENTS
     exact = assert_counters_exact(settings, batch)
     workflow.settle(batch, chunk)
     workflow.settle(batch, chunk)

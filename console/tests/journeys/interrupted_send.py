@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from dispatch import services
-from dispatch.cards.models import CardStatus
+from dispatch.cards.models import SYSTEM_SENDER, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import utcnow
 from dispatch.config import Settings
@@ -29,7 +29,7 @@ def interrupt(settings: Settings, card_id: str) -> str:
     """Leaves the card ``unconfirmed`` as a crashed sender would; its status after the sweep."""
     cards = CardStore(settings)
     card = cards.get(card_id)
-    if card.status is not CardStatus.ready or not cards.claim(card, {CardStatus.ready}):
+    if card.status is not CardStatus.ready or not cards.claim(card, {CardStatus.ready}, SYSTEM_SENDER):
         raise SystemExit(f"card {card_id} is {card.status.value}, not ready: nothing to interrupt")
     services.workflow(settings).sweep(utcnow() + timedelta(milliseconds=1), timedelta(0))
     return cards.get(card_id).status.value
