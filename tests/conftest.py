@@ -39,12 +39,17 @@ US_DAYTIME = datetime(2026, 1, 15, 19, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _daytime_for_quiet_hours() -> Iterator[None]:
+def _daytime_for_quiet_hours(request: pytest.FixtureRequest) -> Iterator[None]:
     """Quiet hours are on by default and go by the recipient's clock; tests that are not about them
     must not depend on the hour they run at, so the quiet-hours clock reads US daytime (the local
     stack runs its handlers in this process). Quiet hours themselves are tested with clocks of their
-    own (tests/unit/test_quiet_hours.py, tests/integration/test_quiet_hours_sending.py). Not with
-    ``monkeypatch``: a test's own patches must be undone before ``_fresh_process_state`` resets."""
+    own (tests/unit/test_quiet_hours.py, tests/integration/test_quiet_hours_sending.py), or on the
+    local stack's own clock (``@pytest.mark.quiet_hours_clock``: tests/e2e/test_quiet_hours_local.py).
+    Not with ``monkeypatch``: a test's own patches must be undone before ``_fresh_process_state``
+    resets."""
+    if request.node.get_closest_marker("quiet_hours_clock") is not None:
+        yield
+        return
     build = services.quiet_hours
     services.quiet_hours = lambda settings=None: replace(build(settings), now=lambda: US_DAYTIME)
     yield
