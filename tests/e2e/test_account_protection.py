@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 STALE = "first_name,email\n" + "".join(
     f"P{n},{'bounce' if n % 3 == 0 else 'success'}+p{n}@simulator.amazonses.com\n" for n in range(12)
 )  # 4 of 12 bounce
+ON_ACCOUNT_LIST = (
+    "first_name,email\nAda,success+ada@simulator.amazonses.com\nSue,suppressionlist@simulator.amazonses.com\n"
+)
 CLEAN = "first_name,email\nAda,success+ada@simulator.amazonses.com\nBo,success+bo@simulator.amazonses.com\n"
 
 
@@ -83,3 +86,34 @@ def test_a_stale_list_pauses_sending_until_an_admin_resumes(stack: LocalStack, a
     assert sent["status"] == "sent"
     recipients = {m["recipient"] for m in stack.outbox().messages()}
     assert {"success+ada@simulator.amazonses.com", "success+bo@simulator.amazonses.com"} <= recipients
+
+
+def test_an_address_on_the_ses_account_suppression_list_is_suppressed_not_bounced(
+    stack: LocalStack, admin: ApiClient
+) -> None:
+    """SES does not send to an address on the account-level suppression list: it reports a bounce
+    with bounceSubType ``OnAccountSuppressionList`` (the mailbox simulator's ``suppressionlist@``).
+    The card becomes ``suppressed`` with that reason, the address joins the organisation's list,
+    and the bounce does not count towards the organisation's rates (SES does not count it)."""
+    example = json.loads((ROOT / "examples" / "process.json").read_text())
+    process = admin.post("/processes", {**example, "approval_required": False})
+    admin.post(f"/processes/{process['id']}/publish")
+    _drop(stack, process["id"], "account-list.csv", ON_ACCOUNT_LIST)
+    batch = _batch(admin, "account-list", "sent", "partially_sent", "failed")
+
+    def settled() -> Any:
+        items = admin.get(f"/batches/{batch['id']}/cards")["items"]
+        statuses = {item["email"]: item for item in items}
+        return statuses if statuses["suppressionlist@simulator.amazonses.com"]["status"] != "sent" else None
+
+    cards = wait_for(settled, timeout=90)
+    suppressed = cards["suppressionlist@simulator.amazonses.com"]
+    assert suppressed["status"] == "suppressed"
+    assert suppressed["error"] == "on the SES account-level suppression list (SES did not send the email)"
+    listed = admin.get("/suppressions?q=suppressionlist")["items"]
+    assert [item["address"] for item in listed] == ["suppressionlist@simulator.amazonses.com"]
+    assert "account-level suppression list" in listed[0]["reason"]
+    stack.settle()
+    day = admin.get("/organisation/protection")["rates"][0]
+    assert (day["sends"], day["bounces"]) == (1, 0)  # Ada's delivery only
+    assert admin.get(f"/batches/{batch['id']}")["counters"]["by_status"] == {"delivered": 1, "suppressed": 1}

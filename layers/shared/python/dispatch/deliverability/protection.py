@@ -173,8 +173,8 @@ class AccountProtection:
 
     def record(self, event: DeliveryEvent) -> None:
         """Count the event's outcome (once per message), then pause if a threshold is crossed."""
-        if event.kind not in {Kind.delivery, Kind.bounce, Kind.complaint}:
-            return
+        if event.kind not in {Kind.delivery, Kind.bounce, Kind.complaint} or event.account_suppressed:
+            return  # SES did not send to an address on its account-level list, nor counts it
         try:
             card = self.cards.get(event.card_id)
         except NotFound:
