@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from local import s3_events, ses_events
+from local import s3_events, ses_events, ses_suppression
 from local.lambdas import InProcessRuntime, LocalFunction
 from local.template import ACCOUNT_ID, REGION, Resolver
 
@@ -102,6 +102,7 @@ class Provisioner:
         # From now on, emails keep what their SES events need, whenever a simulator publishes them,
         # and S3 notifications carry the object version and the writer, as AWS's do.
         ses_events.install()
+        ses_suppression.install()  # moto has no account-level suppression list
         s3_events.install()
         for kind, create in creators.items():  # in order: functions before the state machine
             for logical_id, spec in resources.items():

@@ -69,7 +69,7 @@ def test_numbers_that_replied_stop_are_suppressed_with_the_reason(
     deployed.client("sns").opt_in_phone_number(phoneNumber=OPTED_OUT)
     again = deployed.invoke("SweepFunction", {"scheduled_time": "2026-01-15T11:00:00Z"})
     assert again["sms_opt_outs"]["removed"] == 1
-    assert services.sms_opt_outs(settings).store.opted_out([OPTED_OUT]) == set()
+    assert services.sms_opt_outs(settings).copy.members([OPTED_OUT]) == {}
 
 
 def test_promotional_sms_must_say_how_to_opt_out_before_it_is_published(deployed: Any) -> None:

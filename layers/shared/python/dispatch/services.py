@@ -5,7 +5,7 @@ Handlers call these instead of constructing stores themselves, so the wiring liv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from dispatch import aws
 from dispatch.assignment.drain import UnassignedDrain
@@ -34,7 +34,8 @@ from dispatch.cards.counted import CountedChanges
 from dispatch.cards.service import CardService
 from dispatch.cards.store import CardStore
 from dispatch.config import Settings, get_settings
-from dispatch.deliverability.opt_out import OPTED_OUT, OptOutStore, SmsOptOuts
+from dispatch.deliverability.account_suppression import AccountSuppression, account_suppression_copy
+from dispatch.deliverability.opt_out import SmsOptOuts, opt_out_copy
 from dispatch.deliverability.protection import AccountProtection, ProtectionStore
 from dispatch.deliverability.quiet_hours import DeferralStore, QuietHoursDesk
 from dispatch.deliverability.reputation import ReputationStore
@@ -150,7 +151,7 @@ def chunk_sender(
     share = max(1, settings.send_concurrency)
     batches = BatchStore(settings)
     suppression = SuppressionList(settings)
-    opt_outs = OptOutStore(settings)
+    opt_outs, account_list = opt_out_copy(settings), account_suppression_copy(settings)
     organisation = OrganisationStore(settings).get(batch.org_id)
     return ChunkSender(
         cards=CardStore(settings),
@@ -161,7 +162,9 @@ def chunk_sender(
         slots=channel_slots(settings, lambda rate: max(1, int(rate * SLOT_BLOCK_SECONDS / share))),
         links=link_config(settings, api_base_url),
         suppressed=lambda addresses: blocked(
-            suppression.suppressed(batch.org_id, addresses), opt_outs.opted_out(addresses)
+            suppression.suppressed(batch.org_id, addresses),
+            opt_outs.members(addresses),
+            account_list.members(addresses),
         ),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
         defer_temporary=True,
@@ -189,11 +192,12 @@ def operator_sender(
         account_protection(settings).check(batch.org_id)  # 409 while sending is paused
         sender = chunk_sender(batch, settings, api_base_url)
         sender.hold = quiet_hours(settings).refuse(OrganisationStore(settings).get(batch.org_id))
-        listed, live = sender.suppressed, sms_opt_outs(settings)
+        listed, stops, ses = sender.suppressed, sms_opt_outs(settings), ses_suppressions(settings)
         sender.suppressed = lambda addresses: {
             **listed(addresses),
-            **dict.fromkeys(live.opted_out_now(addresses), OPTED_OUT),
-        }  # a STOP since the last copy of SNS's list counts too
+            **stops.opted_out_now(addresses),
+            **ses.listed_now(addresses),
+        }  # a STOP, or an address SES listed, since the last copy of the provider's list counts too
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
         sender.defer_temporary = False  # a person waits for the answer: the card fails as retryable
@@ -225,13 +229,21 @@ def account_protection(settings: Settings | None = None) -> AccountProtection:
     )
 
 
-def blocked(suppressed: set[str], opted_out: set[str]) -> dict[str, str]:
-    """A sender's refusals: the organisation's suppression list, and numbers that replied STOP."""
-    return {**dict.fromkeys(suppressed, "suppressed address"), **dict.fromkeys(opted_out, OPTED_OUT)}
+def blocked(suppressed: set[str], *provider_lists: Mapping[str, str]) -> dict[str, str]:
+    """A sender's refusals, with why: the organisation's suppression list, then the copies of the
+    providers' lists (numbers that replied STOP, SES's account-level suppression list)."""
+    refusals = dict.fromkeys(suppressed, "suppressed address")
+    for listed in provider_lists:
+        refusals.update(listed)
+    return refusals
 
 
 def sms_opt_outs(settings: Settings | None = None) -> SmsOptOuts:
-    return SmsOptOuts(OptOutStore(settings or get_settings()))
+    return SmsOptOuts(opt_out_copy(settings or get_settings()))
+
+
+def ses_suppressions(settings: Settings | None = None) -> AccountSuppression:
+    return AccountSuppression(account_suppression_copy(settings or get_settings()))
 
 
 def suppression_admin(settings: Settings | None = None) -> SuppressionAdmin:
