@@ -48,7 +48,7 @@ def is_listed(address: str, account: str = ACCOUNT_ID, region: str = REGION) -> 
 
 
 def install() -> None:
-    """Idempotent, process-wide."""
+    """Idempotent, process-wide; before the first SES v2 request to a moto server."""
     global _installed  # noqa: PLW0603 - a process-wide patch, applied once
     if _installed:
         return
@@ -88,6 +88,12 @@ def install() -> None:
             result["NextToken"] = str(start + size)
         return json.dumps(result)
 
+    # The server routes by these paths (its catch-all ``/v2/.*`` matches one path segment only).
+    # Added before the server's first SES v2 request, when it builds its routes.
+    from moto.sesv2 import urls
+
+    urls.url_paths[f"{{0}}{_PATH}$"] = SESV2Response.dispatch
+    urls.url_paths[f"{{0}}{_PATH}/(?P<EmailAddress>[^/]+)$"] = SESV2Response.dispatch
     for handler in (
         put_suppressed_destination,
         get_suppressed_destination,

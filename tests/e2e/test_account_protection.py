@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 STALE = "first_name,email\n" + "".join(
     f"P{n},{'bounce' if n % 3 == 0 else 'success'}+p{n}@simulator.amazonses.com\n" for n in range(12)
 )  # 4 of 12 bounce
+LISTED = "listed-on-the-account@example.com"  # put on the (emulated) account-level list by the test
 ON_ACCOUNT_LIST = (
     "first_name,email\nAda,success+ada@simulator.amazonses.com\nSue,suppressionlist@simulator.amazonses.com\n"
+    f"Lis,{LISTED}\n"
 )
 CLEAN = "first_name,email\nAda,success+ada@simulator.amazonses.com\nBo,success+bo@simulator.amazonses.com\n"
 
@@ -94,26 +96,35 @@ def test_an_address_on_the_ses_account_suppression_list_is_suppressed_not_bounce
     """SES does not send to an address on the account-level suppression list: it reports a bounce
     with bounceSubType ``OnAccountSuppressionList`` (the mailbox simulator's ``suppressionlist@``).
     The card becomes ``suppressed`` with that reason, the address joins the organisation's list,
-    and the bounce does not count towards the organisation's rates (SES does not count it)."""
+    and the bounce does not count towards the organisation's rates (SES does not count it). So does
+    an address put on the account-level list (the local stack emulates it)."""
     example = json.loads((ROOT / "examples" / "process.json").read_text())
     process = admin.post("/processes", {**example, "approval_required": False})
     admin.post(f"/processes/{process['id']}/publish")
+    ses = boto3.client("sesv2", endpoint_url=stack.aws_endpoint, region_name="us-east-1")
+    ses.put_suppressed_destination(EmailAddress=LISTED, Reason="BOUNCE")
     _drop(stack, process["id"], "account-list.csv", ON_ACCOUNT_LIST)
     batch = _batch(admin, "account-list", "sent", "partially_sent", "failed")
 
     def settled() -> Any:
         items = admin.get(f"/batches/{batch['id']}/cards")["items"]
         statuses = {item["email"]: item for item in items}
-        return statuses if statuses["suppressionlist@simulator.amazonses.com"]["status"] != "sent" else None
+        waiting = {
+            statuses[address]["status"] for address in ("suppressionlist@simulator.amazonses.com", LISTED)
+        }
+        return statuses if "sent" not in waiting else None
 
     cards = wait_for(settled, timeout=90)
     suppressed = cards["suppressionlist@simulator.amazonses.com"]
     assert suppressed["status"] == "suppressed"
     assert suppressed["error"] == "on the SES account-level suppression list (SES did not send the email)"
+    # an address SES lists: refused before sending if the hourly copy has it, else SES bounces it
+    assert cards[LISTED]["status"] == "suppressed"
+    assert cards[LISTED]["error"].startswith("on the SES account-level suppression list (")
     listed = admin.get("/suppressions?q=suppressionlist")["items"]
     assert [item["address"] for item in listed] == ["suppressionlist@simulator.amazonses.com"]
     assert "account-level suppression list" in listed[0]["reason"]
     stack.settle()
     day = admin.get("/organisation/protection")["rates"][0]
     assert (day["sends"], day["bounces"]) == (1, 0)  # Ada's delivery only
-    assert admin.get(f"/batches/{batch['id']}")["counters"]["by_status"] == {"delivered": 1, "suppressed": 1}
+    assert admin.get(f"/batches/{batch['id']}")["counters"]["by_status"] == {"delivered": 1, "suppressed": 2}
