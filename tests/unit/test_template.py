@@ -192,6 +192,45 @@ def test_rejected_drops_are_alarmed_on_the_metric_the_validation_function_adds(
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
 
 
+def test_account_protection_pauses_are_alarmed_on_the_metric_the_events_function_adds(
+    template: dict[str, Any],
+) -> None:
+    from dispatch.deliverability import protection
+
+    alarm = template["Resources"]["AccountProtectionAlarm"]["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        variables["POWERTOOLS_METRICS_NAMESPACE"],
+        protection.METRIC,
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_a_sender_domain_gets_easy_dkim_an_aligned_mail_from_and_its_dns_records_as_outputs(
+    template: dict[str, Any],
+) -> None:
+    identity = template["Resources"]["SenderDomainIdentity"]
+    assert identity["Condition"] == "HasSenderDomain"
+    props = identity["Properties"]
+    assert props["DkimAttributes"] == {"SigningEnabled": True}
+    assert props["DkimSigningAttributes"] == {"NextSigningKeyLength": "RSA_2048_BIT"}
+    assert props["MailFromAttributes"]["BehaviorOnMxFailure"] == "REJECT_MESSAGE"
+    assert props["ConfigurationSetAttributes"] == {"ConfigurationSetName": {"Ref": "SesConfigurationSet"}}
+    outputs = template["Outputs"]
+    records = [
+        "SenderDomainDkimRecords",
+        "SenderDomainMailFromMxRecord",
+        "SenderDomainMailFromSpfRecord",
+        "SenderDomainDmarcRecord",
+    ]
+    assert all(outputs[name]["Condition"] == "HasSenderDomain" for name in records)
+    dkim = str(outputs["SenderDomainDkimRecords"]["Value"])
+    assert all(f"DkimDNSTokenName{n}" in dkim and f"DkimDNSTokenValue{n}" in dkim for n in (1, 2, 3))
+    assert "v=spf1 include:amazonses.com" in str(outputs["SenderDomainMailFromSpfRecord"]["Value"])
+    assert "v=DMARC1" in str(outputs["SenderDomainDmarcRecord"]["Value"])
+
+
 def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_files_aside(
     template: dict[str, Any],
 ) -> None:

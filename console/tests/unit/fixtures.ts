@@ -57,6 +57,7 @@ export function batch(overrides: Partial<Batch> = {}): Batch {
     template: null,
     due_date: null,
     sent_label: '0/4 sent',
+    deferred: null,
     ...overrides,
   };
 }
@@ -98,6 +99,7 @@ export function card(overrides: Partial<Card> = {}): Card {
     letter: false,
     postal: null,
     letter_printed_at: null,
+    deferred: null,
     ...overrides,
   };
 }

@@ -21,6 +21,7 @@ from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
+from dispatch.deliverability.policy import DeferredCards
 from dispatch.delivery.ratelimit import DEFAULT_TOLERANCE
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
@@ -64,13 +65,17 @@ class Estimate(BaseModel):
     finish_at_if_approved_now: str
 
 
-class DryRunView(BaseModel):
+class DryRunView(View):
     id: str
     status: str
     counters: Counters
     row_errors: RowErrors
     samples: list[Sample]
     estimate: Estimate
+    deferred: DeferredCards = Field(
+        default_factory=DeferredCards,
+        description="ready cards that would wait for their recipients' quiet hours if sending started now",
+    )
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from dispatch.assignment.models import AssignmentConfig
+from dispatch.deliverability.policy import DeferredCards
 from dispatch.downloads import DownloadLink
 from dispatch.views import View
 
@@ -247,6 +248,9 @@ class BatchView(Batch):
     source_version: str | None = Field(default=None, exclude=True)
     report_key: str | None = Field(default=None, exclude=True)
     sent_label: str = Field(description='"X/Y sent": the cards that reached a provider, of all cards')
+    deferred: DeferredCards | None = Field(
+        default=None, description="cards waiting for their recipients' quiet hours to end (batch detail)"
+    )
 
 
 class Upload(BaseModel):

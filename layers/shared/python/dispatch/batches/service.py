@@ -184,7 +184,10 @@ class BatchService:
             )
         process = self.processes.get(caller.org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(caller.org_id)
-        return dry_runs().describe(batch, process, organisation.name or caller.org_id)
+        view = dry_runs().describe(batch, process, organisation.name or caller.org_id)
+        if self.workflow.quiet_hours is None:
+            return view
+        return view.model_copy(update={"deferred": self.workflow.quiet_hours.preview(batch, organisation)})
 
     def content_changed(self, org_id: str, *, process_id: str | None = None) -> Sequence[str]:
         """After a change to a process (or, with none named, to the organisation) that may alter

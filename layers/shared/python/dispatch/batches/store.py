@@ -296,6 +296,22 @@ class BatchStore:
             ) from exc
         return _batch(result["Attributes"])
 
+    def note(self, org_id: str, batch_id: str, status: BatchStatus, reason: str) -> bool:
+        """Set the status reason of a batch still in ``status`` (why it waits); False if it moved on."""
+        try:
+            self._table.update_item(
+                Key=_key(org_id, batch_id),
+                UpdateExpression="SET status_reason = :reason, updated_at = :now",
+                ConditionExpression="#status = :status",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":reason": reason, ":now": now_iso(), ":status": status.value},
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            return False
+        return True
+
     def touch(self, org_id: str, batch_id: str) -> None:
         """A change to a card that moved no counter (a resend of a sent card): a new revision."""
         self._table.update_item(

@@ -27,6 +27,8 @@ from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.contacts.models import SHARDS
+from dispatch.deliverability.protection import AccountProtection, SendingPaused
+from dispatch.deliverability.quiet_hours import QuietHoursDesk
 from dispatch.delivery.channels import TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict, PermanentFailure
@@ -71,6 +73,8 @@ class Workflow:
     sending: Executions
     cleanup: Executions
     assignments: AssignmentEngine
+    protection: AccountProtection | None = None  # account protection's pause (None: not checked)
+    quiet_hours: QuietHoursDesk | None = None  # recipients' quiet hours (None: not applied)
 
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
@@ -197,6 +201,9 @@ class Workflow:
             return {"send": False}
         try:
             self.begin_sending(batch, sources=[BatchStatus.approved])
+        except SendingPaused as paused:  # the batch stays approved: send-remaining after a resume
+            self.batches.note(org_id, batch_id, BatchStatus.approved, f"not sent yet: {paused.message}")
+            return {"send": False}
         except Conflict:
             current = self.batches.get(org_id, batch_id)
             if current.status is BatchStatus.sending:
@@ -219,6 +226,8 @@ class Workflow:
         instead (Conflict). Each run is numbered on the batch, so the execution name is unique per
         run and a repeated start of the same run is a no-op.
         """
+        if self.protection is not None:
+            self.protection.check(batch.org_id)  # 409 while account protection pauses sending
         process = self.processes.get(batch.org_id, batch.process_id)
         organisation = self.organisations.get(batch.org_id)
         self.check_content(batch, process, organisation)
@@ -266,6 +275,17 @@ class Workflow:
         if batch.status is not BatchStatus.sending:
             logger.info("batch not sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
             return {"sent": 0, "failed": 0, "skipped": True}
+        paused = self.protection.paused_reason(org_id) if self.protection is not None else None
+        if paused is not None:  # a pause this batch's sending started too late to see
+            with suppress(Conflict):
+                self.batches.transition(
+                    org_id,
+                    batch_id,
+                    BatchStatus.partially_sent,
+                    sources=[BatchStatus.sending],
+                    set_values={"status_reason": f"paused: {paused}"},
+                )
+            return {"sent": 0, "failed": 0, "skipped": True}
         process = self.processes.get(org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(org_id)
         try:
@@ -277,7 +297,12 @@ class Workflow:
                 if card.status is CardStatus.failed and card.retryable:
                     self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
         self.batches.open_chunk(batch.id, chunk.index, now_iso())  # counted at its end (settle)
-        outcome = sender_for(batch).send_chunk(batch, process, organisation.name or org_id, chunk)
+        sender = sender_for(batch)
+        hold = self.quiet_hours.hold(organisation) if self.quiet_hours is not None else None
+        sender.hold = hold
+        outcome = sender.send_chunk(batch, process, organisation.name or org_id, chunk)
+        if hold is not None:
+            hold.record(batch, chunk)
         if outcome.paused_reason:
             with suppress(Conflict):
                 self.batches.transition(

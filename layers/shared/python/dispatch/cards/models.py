@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from dispatch.assignment.models import Assignment
 from dispatch.contacts.models import PostalAddress
+from dispatch.deliverability.policy import Deferral
 from dispatch.views import View
 
 
@@ -90,6 +91,7 @@ class Card(View):
     letter: bool = False
     postal: PostalAddress | None = None
     letter_printed_at: str | None = None
+    deferred: Deferral | None = None  # the last time quiet hours held it back, and until when
 
     @property
     def last_distribution(self) -> Distribution | None:

@@ -330,7 +330,7 @@ class CardStore:
                 ExpressionAttributeValues={
                     ":suppressed": CardStatus.suppressed.value,
                     ":ready": CardStatus.ready.value,
-                    ":reason": "suppressed address",
+                    ":reason": next((e.refused for e in history if e.refused), "suppressed address"),
                     ":dist": _entries(history),
                     ":empty": [],
                 },
