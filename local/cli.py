@@ -45,10 +45,12 @@ def _up(args: argparse.Namespace) -> int:
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     ports = {name: getattr(stack, name) for name in DEFAULT_PORTS}
     RUNNING.write_text(json.dumps({"pid": os.getpid(), **ports}))
+    stopped = threading.Event()
+    # Before the line that tells a caller the stack is up: a SIGTERM sent as soon as it is read
+    # must stop the stack cleanly, not kill the process with running.json left behind.
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print(json.dumps(stack.info()), flush=True)
     print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stopped.wait()
     except KeyboardInterrupt:
