@@ -23,7 +23,7 @@ ENV ?= dev
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint typecheck cfn-lint checkov audit lock build build-check unit integration e2e up \
-	bench bench-console console-test openapi deploy clean
+	bench bench-console console-test checks openapi deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -51,18 +51,21 @@ demo: install $(CONSOLE_LOCAL) ## Run a demo batch end to end on the local stack
 up: install $(CONSOLE_LOCAL) ## Serve the local stack: API 127.0.0.1:3000, console :3001, AWS endpoint :4566 (API_PORT=, CONSOLE_PORT=, AWS_PORT=)
 	$(BIN)/dispatch up $(if $(API_PORT),--api-port $(API_PORT)) $(if $(CONSOLE_PORT),--console-port $(CONSOLE_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
-# The suites in two lanes at once: unit and integration tests (CPU-bound, both cores) in the
-# background, their output kept in .test-logs/ and shown when they end; meanwhile the end-to-end
-# tests and then the console's, which spend much of their time waiting on the local stack. One after
-# the other they took ten of a fresh clone's thirteen minutes. Both lanes always run to the end.
-test: install lint typecheck cfn-lint checkov audit build-check ## Lint, type-check, check the template and the build, run every test (the console's included)
+# Two lanes at once: unit and integration tests (CPU-bound, both cores) in the background from the
+# start, their output kept in .test-logs/ and shown when they end; meanwhile the checks (lint, types,
+# template, build), the end-to-end tests and then the console's, which spend much of their time on
+# one core or waiting on the local stack. One after the other they took ten of a fresh clone's
+# thirteen minutes. Both lanes always run to the end; either failing fails make test.
+test: install ## Lint, type-check, check the template and the build, run every test (the console's included)
 	@mkdir -p .test-logs
-	@echo "unit and integration tests in the background (.test-logs/unit-integration.log); end-to-end, then console tests"
+	@echo "unit and integration tests in the background (.test-logs/unit-integration.log); checks, end-to-end, then console tests"
 	@$(BIN)/pytest -q -n 2 tests/unit tests/integration > .test-logs/unit-integration.log 2>&1 & unit=$$!; \
-	$(BIN)/pytest -q tests/e2e && $(MAKE) --no-print-directory console-test; lane=$$?; \
-	wait $$unit; unit_status=$$?; \
+	$(MAKE) --no-print-directory checks && $(BIN)/pytest -q tests/e2e && $(MAKE) --no-print-directory console-test; \
+	lane=$$?; wait $$unit; unit_status=$$?; \
 	echo "--- unit and integration tests"; cat .test-logs/unit-integration.log; \
 	exit $$(( lane != 0 || unit_status != 0 ))
+
+checks: install lint typecheck cfn-lint checkov audit build-check ## Everything make test checks before its tests (lint, types, template, build)
 
 console-test: install $(CONSOLE_BUILD) ## The console: vitest, then the browser journeys against a local stack (headless Chromium)
 	cd console && npm run test:unit && npm run test:journeys
