@@ -129,35 +129,12 @@ def test_a_throttling_storm_and_a_5xx_burst_send_every_card_once(
     org: str,
     flaky_provider: list[str],
 ) -> None:
-    rows = "".join(f"P{n},p{n}-{org}@example.com\n" for n in range(RECIPIENTS))
-    s3 = boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="us-east-1")
-    s3.put_object(
-        Bucket=stack.bucket, Key=f"drop/{live_process['id']}/faults.csv", Body=f"first_name,email\n{rows}"
-    )
-    batch = wait_for(
-        lambda: next(
-            iter(
-                admin.get(
-                    "/batches",
-                )["items"]
-            ),
-            None,
-        ),
-        timeout=60,
-    )
-    wait_for(lambda: admin.get(f"/batches/{batch['id']}")["status"] == "pending_approval", timeout=60)
-    client_for(f"approver@{org}.test", "approver", org).post(f"/batches/{batch['id']}/approve")
-    done = wait_for(
-        lambda: (
-            (b := admin.get(f"/batches/{batch['id']}"))["status"] in {"sent", "partially_sent", "failed"}
-            and b
-        ),
-        timeout=120,
-    )
+    approver = client_for(f"approver@{org}.test", "approver", org)
+    done = _drop_and_approve(stack, admin, approver, live_process["id"], org, RECIPIENTS)
     assert done["status"] == "sent", done.get("status_reason")  # the reason names a failed step's error
     assert Counter(flaky_provider) == {"throttled": 10, "5xx": 3}
     stack.settle()  # the (simulated) SES delivery events, then nothing in flight
-    settled = admin.get(f"/batches/{batch['id']}")["counters"]
+    settled = admin.get(f"/batches/{done['id']}")["counters"]
     assert (settled["by_status"], settled["sent"]) == ({"delivered": RECIPIENTS}, RECIPIENTS)
-    mine = [m["recipient"] for m in stack.outbox().messages() if m["batch_id"] == batch["id"]]
+    mine = [m["recipient"] for m in stack.outbox().messages() if m["batch_id"] == done["id"]]
     assert sorted(mine) == sorted(f"p{n}-{org}@example.com" for n in range(RECIPIENTS))
