@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from dispatch.assignment.models import AssignmentConfig
 from dispatch.deliverability.policy import DeferredCards
 from dispatch.downloads import DownloadLink
+from dispatch.uploads import Upload
 from dispatch.views import View
 
 
@@ -251,16 +252,6 @@ class BatchView(Batch):
     deferred: DeferredCards | None = Field(
         default=None, description="cards waiting for their recipients' quiet hours to end (batch detail)"
     )
-
-
-class Upload(BaseModel):
-    """A pre-signed POST for the batch's file: the form ``fields``, then the file as ``file``."""
-
-    method: Literal["POST"]
-    url: str
-    fields: dict[str, str]
-    expires_at: str
-    max_bytes: int
 
 
 class NewBatchView(BatchView):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from dispatch import aws
 from dispatch.assignment.models import AssignmentConfig
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
@@ -25,7 +23,6 @@ from dispatch.batches.models import (
     Counters,
     ErrorReport,
     NewBatchView,
-    Upload,
 )
 from dispatch.batches.store import BatchQuery, BatchStore
 from dispatch.batches.workflow import Workflow
@@ -39,6 +36,7 @@ from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.models import ProcessState
 from dispatch.processes.store import ProcessStore
+from dispatch.uploads import upload_form
 
 
 class NewBatch(BaseModel):
@@ -109,20 +107,7 @@ class BatchService:
         )
         key = batch.source_key
         self.batches.create(batch)
-        ttl = self.settings.upload_url_ttl_seconds
-        post = aws.client("s3").generate_presigned_post(
-            Bucket=self.settings.bucket,
-            Key=key,
-            Conditions=[["content-length-range", 1, self.settings.max_file_bytes]],
-            ExpiresIn=ttl,
-        )
-        upload = Upload(
-            method="POST",
-            url=post["url"],
-            fields=post["fields"],
-            expires_at=isoformat(moment + timedelta(seconds=ttl)),
-            max_bytes=self.settings.max_file_bytes,
-        )
+        upload = upload_form(self.settings, key, moment)
         return NewBatchView.model_validate({**dict(batch.public()), "upload": upload})
 
     def get(self, caller: Caller, batch_id: str) -> Batch:

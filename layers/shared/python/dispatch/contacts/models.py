@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from dispatch.batches.models import Upload
 from dispatch.downloads import DownloadLink
 from dispatch.ids import derived_id, spread
+from dispatch.uploads import Upload
 from dispatch.views import View
 
 SHARDS = 16  # a contact's partition is <org>#<shard>: counts and working lists read the shards in parallel

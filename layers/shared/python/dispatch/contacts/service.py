@@ -8,12 +8,9 @@ caller's organisation's, whose id is part of every key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from dispatch import aws
 from dispatch.auth import Caller, Role
-from dispatch.batches.models import Upload
 from dispatch.batches.store import BatchStore
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
@@ -40,6 +37,7 @@ from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import new_id
 from dispatch.ingest.channels import InvalidValue
 from dispatch.organisations.store import OrganisationStore
+from dispatch.uploads import upload_form
 
 
 @dataclass
@@ -153,20 +151,7 @@ class ContactService:
             updated_at=isoformat(moment),
         )
         self.imports.create(job)
-        ttl = self.settings.upload_url_ttl_seconds
-        post = aws.client("s3").generate_presigned_post(
-            Bucket=self.settings.bucket,
-            Key=import_key(caller.org_id, job.id),
-            Conditions=[["content-length-range", 1, self.settings.max_file_bytes]],
-            ExpiresIn=ttl,
-        )
-        upload = Upload(
-            method="POST",
-            url=post["url"],
-            fields=post["fields"],
-            expires_at=isoformat(moment + timedelta(seconds=ttl)),
-            max_bytes=self.settings.max_file_bytes,
-        )
+        upload = upload_form(self.settings, import_key(caller.org_id, job.id), moment)
         return NewImportView.model_validate({**dict(job), "upload": upload})
 
     def get_import(self, caller: Caller, import_id: str) -> ContactImportView:
