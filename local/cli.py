@@ -157,7 +157,8 @@ def _demo(args: argparse.Namespace) -> int:
     from local.demo import run
 
     wait = sys.stdin.isatty() if args.wait is None else args.wait
-    return run(wait=wait, start_at=args.start_at)
+    ports = {name: getattr(args, name) for name in DEFAULT_PORTS if hasattr(args, name)}
+    return run(wait=wait, start_at=args.start_at, ports=ports)
 
 
 def _validate(args: argparse.Namespace, rest: list[str]) -> int:
@@ -205,7 +206,9 @@ def parser() -> argparse.ArgumentParser:
         "advance", parents=[ports], help="move the clock forward and fire what is due"
     )
     advance.add_argument("duration", help="e.g. 7d, 1d12h, 90m, 30s")
-    demo = commands.add_parser("demo", help="run a demo batch end to end, then show it in the console")
+    demo = commands.add_parser(
+        "demo", parents=[ports], help="run a demo batch end to end, then show it in the console"
+    )
     demo.add_argument(
         "--wait",
         action=argparse.BooleanOptionalAction,

@@ -43,15 +43,17 @@ SWEEP_MARGIN = timedelta(minutes=6)
 def run(
     examples: Path = ROOT / "examples",
     out: Any = sys.stdout,
+    *,
     wait: bool = False,
     keys: TextIO = sys.stdin,
     start_at: datetime | None = None,
+    ports: dict[str, int] | None = None,
 ) -> int:
-    ports = {
-        name: port if port_free(port) else 0
-        for name, port in (("aws", 4566), ("api", 3000), ("console", 3001))
-    }
-    with running(aws_port=ports["aws"], api_port=ports["api"], console_port=ports["console"]) as stack:
+    """``ports`` (aws_port, api_port, console_port) are taken as given, 0 for a free one; those
+    not given are the usual ports where free, else free ones."""
+    usual = {"aws_port": 4566, "api_port": 3000, "console_port": 3001}
+    chosen = {name: port if port_free(port) else 0 for name, port in usual.items()} | (ports or {})
+    with running(**chosen) as stack:
         if start_at is not None:
             stack.clock.set(start_at)
         print(

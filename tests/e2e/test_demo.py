@@ -15,7 +15,9 @@ from local.client import ApiClient
 from local.stack import STATE_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMAND = [sys.executable, "-m", "local.cli", "demo"]
+# Free ports, never the usual ones: another stack (`make up`, another checkout's tests) may hold them.
+FREE_PORTS = ["--aws-port", "0", "--api-port", "0", "--console-port", "0"]
+COMMAND = [sys.executable, "-m", "local.cli", "demo", *FREE_PORTS]
 
 
 def tomorrow_at(hour: int) -> str:
@@ -47,6 +49,7 @@ def test_without_a_terminal_the_demo_approves_and_ends_with_the_console_and_the_
     assert not any("quiet hours" in line for line in lines)  # daytime for every recipient
     console = re.fullmatch(r"console: (http://127\.0\.0\.1:\d+)", lines[-2])
     assert console is not None
+    assert not console.group(1).endswith(":3001")  # the free port asked for, not the usual one
     assert re.fullmatch(
         rf"sign in as the approver: {console.group(1)}/batches/\w+"
         r"\?dev_user=approver%40demo\.example&dev_role=approver&dev_org=demo-org",
