@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Identity } from '../../src/auth/identity';
-import { linkExpired } from '../../src/pages/communication/communication-page';
-import { scheduleAction } from '../../src/pages/schedules/schedule-detail-page';
+import { linkExpired } from '../../src/pages/communication/letters';
+import { scheduleAction } from '../../src/pages/schedules/schedule-actions';
 
 const admin: Identity = { userId: 'u1', email: 'a@x.test', orgId: 'o', role: 'admin', expiresAt: 0 };
 const approver: Identity = { ...admin, role: 'approver' };

@@ -15,7 +15,7 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 
-import type { Batch, BatchStatus, Letters } from '../../api/models';
+import type { Batch, BatchStatus } from '../../api/models';
 import { ConfirmModal } from '../../common/confirm';
 import { BATCH_STATUS, formatTime, isMoving, plural } from '../../common/labels';
 import { RouterLink } from '../../common/links';
@@ -24,16 +24,12 @@ import { useIdentity } from '../../common/session';
 import { usePageTitle } from '../../common/shell';
 import { useArchiveBatch, useBatch, useCloneBatch, useCompleteBatch } from '../../hooks/batches';
 import { useGenerateCommunication, useLetters, useLettersPrinted, useRequestLetters, useSendCommunication } from '../../hooks/contacts';
+import { linkExpired } from './letters';
 
 const LETTERABLE: readonly BatchStatus[] = ['generated', 'pending_approval', 'approved', 'sending', 'sent', 'partially_sent', 'complete', 'archived'];
 const PRINTABLE: readonly BatchStatus[] = ['approved', 'sending', 'sent', 'partially_sent'];
 
 type Dialog = 'generate' | 'send' | 'printed' | 'complete' | 'archive' | 'clone' | null;
-
-/** Whether a letters link can still be used (it expires; a new one is asked for without rebuilding). */
-export function linkExpired(letters: Pick<Letters, 'expires_at'>, now: number = Date.now()): boolean {
-  return letters.expires_at !== null && new Date(letters.expires_at).getTime() <= now;
-}
 
 function LettersBundle({ batch }: { batch: Batch }) {
   const letterable = LETTERABLE.includes(batch.status);
