@@ -70,7 +70,7 @@ test('@docs the schedules "Upcoming" list, for the README', async ({ page }) => 
 
   await signIn(page, 'admin@acme.example', 'admin', org, '/schedules');
   await expect(page.getByRole('row', { name: /Weekday reminders/ })).toContainText('Recurring, paused');
-  await expect(page.getByRole('row', { name: /Monday renewals/ })).toContainText('the organisation');
+  await expect(page.getByRole('row', { name: /Monday renewals/ })).toContainText("the organisation's");
   await page.screenshot({ path: resolve(ROOT, 'docs', 'console-schedules.png') });
 });
 

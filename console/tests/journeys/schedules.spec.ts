@@ -49,7 +49,7 @@ test('As an admin, I schedule a weekly distribution in another timezone, preview
   const fires = page.getByRole('list', { name: 'Next fire times' }).getByRole('listitem');
   await expect(fires).toHaveCount(5);
   await expect(fires.first()).toContainText(`${wall.time} GMT+9`); // Tokyo's wall clock…
-  await expect(fires.first()).toContainText('(UTC, the organisation)'); // …and the organisation's
+  await expect(fires.first()).toContainText("UTC (the organisation's)"); // …and the organisation's
   await expect(page.getByText(`sources/${org}/weekly/list.csv`)).toBeVisible();
   await expect(page.getByText('2 accepted, 0 rejected')).toBeVisible();
   await expectAccessible(page, 'schedule editor with its preview');

@@ -49,32 +49,32 @@ function ConditionRow({ index, condition, onChange, onRemove }: { index: number;
         />
       )}
       {condition.kind === 'field' && (
-        <>
-          <Autosuggest
-            clearAriaLabel="Clear"
-            value={condition.field}
-            onChange={({ detail }) => set({ field: detail.value })}
-            options={PROPERTIES.map((property) => ({ value: property }))}
-            enteredTextLabel={(value) => `Use "${value}"`}
-            placeholder="city, or attributes.name"
-            ariaLabel={`Condition ${n}: field`}
-            empty="Type attributes.<name> for an attribute"
-          />
-          <Select
-            selectedOption={OPS.find((item) => item.value === condition.op) ?? null}
-            options={OPS.map((item) => ({ value: item.value, label: item.label }))}
-            onChange={({ detail }) => set({ op: (detail.selectedOption.value ?? 'eq') as Op })}
-            ariaLabel={`Condition ${n}: comparison`}
-          />
-          {condition.op !== 'exists' && (
-            <Input
-              value={condition.value}
-              onChange={({ detail }) => set({ value: detail.value })}
-              placeholder={condition.op === 'in' ? 'one, two' : 'value'}
-              ariaLabel={`Condition ${n}: value`}
-            />
-          )}
-        </>
+        <Autosuggest
+          clearAriaLabel="Clear"
+          value={condition.field}
+          onChange={({ detail }) => set({ field: detail.value })}
+          options={PROPERTIES.map((property) => ({ value: property }))}
+          enteredTextLabel={(value) => `Use "${value}"`}
+          placeholder="city, or attributes.name"
+          ariaLabel={`Condition ${n}: field`}
+          empty="Type attributes.<name> for an attribute"
+        />
+      )}
+      {condition.kind === 'field' && (
+        <Select
+          selectedOption={OPS.find((item) => item.value === condition.op) ?? null}
+          options={OPS.map((item) => ({ value: item.value, label: item.label }))}
+          onChange={({ detail }) => set({ op: (detail.selectedOption.value ?? 'eq') as Op })}
+          ariaLabel={`Condition ${n}: comparison`}
+        />
+      )}
+      {condition.kind === 'field' && condition.op !== 'exists' && (
+        <Input
+          value={condition.value}
+          onChange={({ detail }) => set({ value: detail.value })}
+          placeholder={condition.op === 'in' ? 'one, two' : 'value'}
+          ariaLabel={`Condition ${n}: value`}
+        />
       )}
       <Button iconName="remove" variant="icon" onClick={onRemove} ariaLabel={`Remove condition ${n}`} />
     </SpaceBetween>

@@ -237,14 +237,14 @@ export const KIND_LABEL: Record<Kind, string> = {
 export function describeConfig(config: ScheduleConfig): string {
   switch (config.kind) {
     case 'send_batch':
-      return `Sends batch ${config.batch_id}`;
+      return `sends batch ${config.batch_id}`;
     case 'retrieval':
-      return `Returns cards idle for ${config.idle_days} days to the pool`;
+      return `returns cards idle for ${config.idle_days} days to the pool`;
     default: {
       const distribution = config as DistributionConfig;
       return distribution.contact_filter
-        ? 'A communication from a contact filter'
-        : `The newest file under "${distribution.source_prefix || '(the organisation\u2019s folder)'}"`;
+        ? 'a communication from a contact filter'
+        : `the newest file under "${distribution.source_prefix || '(the organisation\u2019s folder)'}"`;
     }
   }
 }

@@ -55,7 +55,7 @@ export function FireTime({ iso, timezone, organisationTimezone }: { iso: string 
       <span>{inZone(iso, timezone)}</span>
       {organisationTimezone && organisationTimezone !== timezone && (
         <Box variant="small" color="text-body-secondary">
-          {inZone(iso, organisationTimezone)} ({organisationTimezone}, the organisation)
+          {inZone(iso, organisationTimezone)} (the organisation's)
         </Box>
       )}
     </SpaceBetween>

@@ -31,8 +31,8 @@ type View = 'upcoming' | 'all' | 'templates';
 function columns(organisationTimezone: string | undefined): TableProps.ColumnDefinition<Schedule>[] {
   return [
     { id: 'name', header: 'Name', cell: (item) => <RouterLink href={`/schedules/${item.id}`}>{item.name}</RouterLink>, isRowHeader: true },
-    { id: 'kind', header: 'What', cell: (item) => `${KIND_LABEL[item.config.kind]}: ${describeConfig(item.config)}` },
-    { id: 'status', header: 'Status', cell: (item) => <ScheduleStatus status={item.status} /> },
+    { id: 'kind', header: 'What', cell: (item) => `${KIND_LABEL[item.config.kind]}: ${describeConfig(item.config)}`, maxWidth: 280 },
+    { id: 'status', header: 'Status', cell: (item) => <ScheduleStatus status={item.status} />, minWidth: 180 },
     {
       id: 'next',
       header: 'Next fire',
@@ -54,6 +54,7 @@ function SchedulesTable({ view, admin }: { view: 'upcoming' | 'all'; admin: bool
   return (
     <Table
       variant="borderless"
+      wrapLines
       enableKeyboardNavigation
       ariaLabels={tableLabels(view === 'upcoming' ? 'Upcoming schedules' : 'All schedules')}
       columnDefinitions={columns(organisation.data?.timezone)}
