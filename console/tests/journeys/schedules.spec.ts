@@ -1,7 +1,8 @@
 /**
  * An admin schedules a weekly distribution in Tokyo time (not the organisation's UTC), previews it
  * before saving (its next fire times, and the file and rows a run would take now), then the local
- * stack's clock passes the first fire and the run shows in the entry's recent runs.
+ * stack's clock passes the first fire and the run shows in the entry's recent runs; paused, then
+ * cancelled and saved as a template, from which a new schedule starts.
  */
 import { expect } from '@playwright/test';
 
@@ -71,4 +72,26 @@ test('As an admin, I schedule a weekly distribution in another timezone, preview
   await page.getByRole('link', { name: 'Schedules' }).first().click();
   await expect(page.getByRole('row', { name: /Weekly renewals/ })).toContainText(/Recurring|Processing/);
   await expectAccessible(page, 'schedules (upcoming)');
+
+  // Paused, then cancelled and saved as a template: it leaves Upcoming; a new schedule starts from it.
+  await page.getByRole('link', { name: 'Weekly renewals' }).click();
+  const status = page.getByRole('status', { name: 'Schedule status' });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('dialog', { name: 'Pause "Weekly renewals"?' }).getByRole('button', { name: 'Pause' }).click();
+  await expect(status).toHaveText('Recurring, paused');
+  await page.getByRole('button', { name: 'Cancel schedule' }).click();
+  const cancel = page.getByRole('dialog', { name: 'Cancel "Weekly renewals"?' });
+  await cancel.getByRole('checkbox', { name: /Save as template/ }).check();
+  await cancel.getByLabel('Template name').fill('Weekly renewals (Tokyo)');
+  await expectAccessible(page, 'cancel a schedule');
+  await cancel.getByRole('button', { name: 'Cancel schedule' }).click();
+  await expect(status).toHaveText('Cancelled');
+  await page.getByRole('link', { name: 'Schedules' }).first().click();
+  await expect(page.getByText('Nothing upcoming')).toBeVisible();
+  await page.getByRole('tab', { name: 'Templates' }).click();
+  await page.getByRole('link', { name: 'New schedule from Weekly renewals (Tokyo)' }).click();
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Weekly renewals (Tokyo)');
+  await expect(page.getByLabel('File prefix')).toHaveValue('weekly/');
+  await expect(page.getByRole('checkbox', { name: wall.weekday })).toBeChecked();
+  await expectAccessible(page, 'new schedule from a template');
 });
