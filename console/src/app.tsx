@@ -38,6 +38,14 @@ export const ROUTES: RouteObject[] = [
       { path: 'processes', lazy: screen(() => import('./pages/processes/processes-page')) },
       { path: 'processes/new', lazy: screen(() => import('./pages/process-edit/process-create-page')) },
       { path: 'processes/:processId', lazy: screen(() => import('./pages/process-edit/process-page')) },
+      { path: 'schedules', lazy: screen(() => import('./pages/schedules/schedules-page')) },
+      { path: 'schedules/new', lazy: screen(() => import('./pages/schedules/schedule-edit-page')) },
+      { path: 'schedules/:scheduleId', lazy: screen(() => import('./pages/schedules/schedule-detail-page')) },
+      { path: 'schedules/:scheduleId/edit', lazy: screen(() => import('./pages/schedules/schedule-edit-page')) },
+      { path: 'contacts', lazy: screen(() => import('./pages/contacts/contacts-page')) },
+      { path: 'contacts/import', lazy: screen(() => import('./pages/contacts/contact-import-page')) },
+      { path: 'contacts/:contactId', lazy: screen(() => import('./pages/contacts/contact-detail-page')) },
+      { path: 'communications/:batchId', lazy: screen(() => import('./pages/communication/communication-page')) },
       { path: '*', lazy: screen(() => import('./pages/not-found/not-found-page')) },
     ],
   },
@@ -69,8 +77,9 @@ function Providers({ auth, api, identity, firstScreen }: AppProps) {
           },
         }),
         mutationCache: new MutationCache({
-          onError: (error) => {
+          onError: (error, _variables, _context, mutation) => {
             if (error instanceof ApiError && error.expired) return;
+            if (mutation.meta?.['quiet']) return; // the screen shows this error where it belongs
             notify({ type: 'error', content: messageOf(error) });
           },
         }),

@@ -595,3 +595,46 @@ def test_a_paused_schedule_shows_it_is_paused_while_processing_and_an_overlap_na
     assert (status, paused["status"], paused["processing"]) == (200, "recurring_paused", True)
     [listed] = deployed.api("GET", "/schedules", ADMIN)[1]["items"]
     assert (listed["status"], listed["processing"]) == ("recurring_paused", True)
+
+
+def test_a_draft_is_previewed_before_saving_with_its_fire_times_and_what_a_run_would_do(
+    deployed: Any, org: dict[str, Any]
+) -> None:
+    s3 = deployed.client("s3")
+    s3.put_object(Bucket=deployed.bucket, Key="sources/org-a/weekly/list.csv", Body=ROWS.encode())
+    when = {
+        "mode": "recurring",
+        "start_at": f"{NEXT_YEAR}-03-02T06:00",
+        "frequency": "weekly",
+        "weekdays": ["MON", "THU"],
+        "timezone": "America/New_York",
+    }
+    draft = _distribution(org, when)
+    del draft["name"]
+    status, preview = deployed.api("POST", "/schedules/preview", ADMIN, body=draft, query={"count": "3"})
+    assert status == 200, preview
+    assert preview["timing"]["expression"] == "cron(0 6 ? * MON,THU *)"
+    assert preview["timing"]["timezone"] == "America/New_York"
+    # Mondays and Thursdays at 06:00 New York time, whatever the UTC offset on those days.
+    locals_ = [fire["local"] for fire in preview["next_fires"]]
+    assert len(locals_) == 3
+    assert all(local[11:16] == "06:00" for local in locals_)
+    assert {datetime.fromisoformat(local).strftime("%a") for local in locals_} <= {"Mon", "Thu"}
+    assert preview["would"]["source"]["key"] == "sources/org-a/weekly/list.csv"
+    assert (preview["would"]["rows"]["accepted"], preview["would"]["rows"]["rejected"]) == (2, 0)
+    # Nothing was saved or armed.
+    assert deployed.api("GET", "/schedules", ADMIN, query={"view": "all"})[1]["items"] == []
+
+
+def test_a_draft_preview_refuses_what_saving_would_refuse_and_is_for_admins(
+    deployed: Any, org: dict[str, Any]
+) -> None:
+    past = {"mode": "once", "start_at": "2020-01-01T06:00"}
+    draft = {"config": _distribution(org, past)["config"], "when": past}
+    status, body = deployed.api("POST", "/schedules/preview", ADMIN, body=draft)
+    assert (status, body["error"]["message"]) == (400, "start_at is in the past")
+    later = {"mode": "once", "start_at": f"{NEXT_YEAR}-01-10T06:00"}
+    missing = {"config": {"kind": "send_batch", "batch_id": "no-such-batch"}, "when": later}
+    assert deployed.api("POST", "/schedules/preview", ADMIN, body=missing)[0] == 404
+    status, _ = deployed.api("POST", "/schedules/preview", SENDER, body={**draft, "when": later})
+    assert status == 403

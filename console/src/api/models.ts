@@ -52,3 +52,31 @@ export type TemplatePreview = Schemas['TemplatesPreview'];
 // --- organisation -------------------------------------------------------------------------------
 
 export type Organisation = Schemas['Organisation'];
+
+// --- schedules ----------------------------------------------------------------------------------
+
+export type Schedule = Schemas['ScheduleView'];
+export type ScheduleDetail = Schemas['ScheduleDetail'];
+export type SchedulePage = Schemas['Page_ScheduleView_'];
+export type ScheduleInput = Schemas['ScheduleInput'];
+export type ScheduleEdit = Schemas['ScheduleEdit'];
+export type ScheduleDraft = Schemas['ScheduleDraft'];
+export type ScheduleConfig = NonNullable<Schemas['ScheduleDraft']['config']>;
+export type DistributionConfig = Schemas['Distribution-Input'];
+export type When = Schemas['When-Input'];
+export type Frequency = Schemas['Frequency'];
+export type Weekday = NonNullable<When['weekdays']>[number];
+export type ScheduleRun = Schemas['Run'];
+export type SchedulePreview = Schemas['SchedulePreview'];
+export type DraftPreview = Schemas['DraftPreview'];
+export type ScheduleTemplate = Schemas['ScheduleTemplate'];
+
+// --- contacts and communications ----------------------------------------------------------------
+
+export type Contact = Schemas['Contact'];
+export type ContactPage = Schemas['ContactPage'];
+export type ContactHistoryEntry = Schemas['HistoryEntry'];
+export type ContactImport = Schemas['ContactImportView'];
+export type NewCommunication = Schemas['NewCommunication'];
+export type CommunicationChannel = NonNullable<NewCommunication['channels']>[number];
+export type Letters = Schemas['LettersView'];

@@ -42,7 +42,10 @@ function Navigation() {
   if (canManageProcesses(identity)) {
     items.push({ type: 'link', text: 'Processes', href: '/processes' });
   }
-  const active = location.pathname === '/batches/new' ? '/batches/new' : `/${location.pathname.split('/')[1] ?? ''}`;
+  items.push({ type: 'link', text: 'Schedules', href: '/schedules' });
+  items.push({ type: 'link', text: 'Contacts', href: '/contacts' });
+  const section = `/${location.pathname.split('/')[1] ?? ''}`;
+  const active = location.pathname === '/batches/new' ? '/batches/new' : section === '/communications' ? '/contacts' : section;
   return <SideNavigation header={{ text: PRODUCT, href: '/batches' }} items={items} activeHref={active} onFollow={follow} />;
 }
 

@@ -40,6 +40,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env['CONSOLE_URL'] = info.console;
   process.env['API_URL'] = info.api;
   process.env['AWS_URL'] = info.aws;
+  process.env['BUCKET'] = info.bucket;
   return async () => {
     const exited = new Promise((done) => child.once('exit', done));
     child.kill('SIGTERM');

@@ -126,6 +126,33 @@ export class Api {
   }
 }
 
+/** The local stack's clock (`/_local/clock`): a schedule fires when the clock passes its time. */
+export const localClock = {
+  async now(): Promise<Date> {
+    const response = await fetch(`${stack().api}/_local/clock`);
+    return new Date(((await response.json()) as { now: string }).now);
+  },
+  /** Moves the clock forward, fires what falls due and waits for those runs; how many fired. */
+  async advance(seconds: number): Promise<number> {
+    const response = await fetch(`${stack().api}/_local/clock`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ advance_seconds: Math.ceil(seconds) }),
+    });
+    if (!response.ok) throw new Error(`advancing the local clock: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { fired: number }).fired;
+  },
+};
+
+/** A file dropped in the local stack's bucket (as a distribution's source, `sources/<org>/…`). */
+export async function dropFile(key: string, body: string): Promise<void> {
+  const aws = process.env['AWS_URL'];
+  const bucket = process.env['BUCKET'];
+  if (!aws || !bucket) throw new Error('no local stack: the global setup did not run');
+  const response = await fetch(`${aws}/${bucket}/${key}`, { method: 'PUT', body });
+  if (!response.ok) throw new Error(`PUT ${key}: ${response.status} ${await response.text()}`);
+}
+
 export interface Batch {
   id: string;
   name: string;

@@ -14,6 +14,7 @@ import { useParams } from 'react-router';
 import type { Batch } from '../../api/models';
 import { BATCH_STATUS, isMoving } from '../../common/labels';
 import { batchPermission, type ApprovalPolicy } from '../../common/permissions';
+import { RouterLink } from '../../common/links';
 import { RowErrors } from '../../common/row-errors';
 import { useIdentity } from '../../common/session';
 import { usePageTitle } from '../../common/shell';
@@ -66,6 +67,11 @@ export default function BatchDetailPage() {
         {batch.name}
       </Header>
       <StatusReason batch={batch} />
+      {batch.kind === 'communication' && (
+        <Alert type="info" header="A batch communication">
+          Generate, send and its letters are on <RouterLink href={`/communications/${batch.id}`}>its communication page</RouterLink>.
+        </Alert>
+      )}
       {batch.status === 'pending_approval' && !approve.allowed && approve.reason?.startsWith('Four-eyes') && (
         <Alert type="info" header="Four-eyes approval">
           {approve.reason}

@@ -17,7 +17,9 @@ from dispatch.http.paging import Cursor, page, start
 from dispatch.schedules.models import (
     Cancel,
     CancelledSchedule,
+    DraftPreview,
     ScheduleDetail,
+    ScheduleDraft,
     ScheduleEdit,
     ScheduleInput,
     SchedulePreview,
@@ -36,6 +38,17 @@ router = Router()
 )
 def create_schedule(body: ScheduleInput) -> ScheduleView:
     return services.schedule_service().create(current_caller(router), body, utcnow())
+
+
+@router.post(
+    "/schedules/preview",
+    summary="Preview a draft before saving it: timing, next fire times, what a run would do now (admin)",
+    responses=documented(404, 409, body=True),
+)
+def preview_schedule_draft(
+    body: ScheduleDraft, count: Annotated[int, Query(ge=1, le=50)] = 5
+) -> DraftPreview:
+    return services.schedule_service().preview_draft(current_caller(router), body, count, utcnow())
 
 
 @router.get(

@@ -153,6 +153,16 @@ class ScheduleEdit(BaseModel):
     when: When | None = None
 
 
+class ScheduleDraft(BaseModel):
+    """The body of ``POST /schedules/preview``: a configuration and timing not saved yet (the
+    editor's preview before saving: nothing is created, armed or run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config: Config
+    when: When = Field(default_factory=When)
+
+
 class Cancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -289,11 +299,19 @@ class WouldRetrieve(View):
     cards: int
 
 
-class SchedulePreview(BaseModel):
-    """The next fire times, and what a run would do if it fired now."""
+Would = Annotated[WouldSend | WouldDistribute | WouldRetrieve, Field(discriminator="action")]
+
+
+class DraftPreview(BaseModel):
+    """A draft's resolved timing, its next fire times, and what a run would do if it fired now."""
+
+    timing: Timing
+    next_fires: list[FireTime]
+    would: Would
+
+
+class SchedulePreview(DraftPreview):
+    """A saved entry's next fire times (none while paused), and what a run would do if it fired now."""
 
     id: str
     status: str
-    timing: Timing
-    next_fires: list[FireTime]
-    would: Annotated[WouldSend | WouldDistribute | WouldRetrieve, Field(discriminator="action")]

@@ -39,10 +39,12 @@ from dispatch.schedules.models import (
     CancelledSchedule,
     Config,
     Distribution,
+    DraftPreview,
     FireTime,
     Retrieval,
     Schedule,
     ScheduleDetail,
+    ScheduleDraft,
     ScheduleEdit,
     ScheduleInput,
     SchedulePreview,
@@ -202,19 +204,25 @@ class ScheduleService:
     def preview(self, caller: Caller, schedule_id: str, count: int, now: datetime) -> SchedulePreview:
         """The next ``count`` fire times, and what a run would do if it fired now."""
         schedule = self.schedules.get(caller.org_id, schedule_id)
-        zone = ZoneInfo(schedule.timing.timezone)
-        fires = (
-            [] if schedule.state is State.recurring_paused else timings.upcoming(schedule.timing, now, count)
-        )
+        paused = schedule.state is State.recurring_paused
         return SchedulePreview(
             id=schedule.id,
             status=self._status(schedule),
             timing=schedule.timing,
-            next_fires=[
-                FireTime(utc=isoformat(moment), local=moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z"))
-                for moment in fires
-            ],
-            would=self._would(schedule, now),
+            next_fires=[] if paused else _fire_times(schedule.timing, now, count),
+            would=self._would(schedule.org_id, schedule.config, now),
+        )
+
+    def preview_draft(self, caller: Caller, draft: ScheduleDraft, count: int, now: datetime) -> DraftPreview:
+        """What ``create`` would make of this configuration and timing — the same checks, so the
+        same 400 or 409 — with its next fire times and what a run would do now; nothing is saved."""
+        caller.require(Role.admin)
+        self._check_config(caller, draft.config)
+        timing = self._timing(caller, draft.when, now)
+        return DraftPreview(
+            timing=timing,
+            next_fires=_fire_times(timing, now, count),
+            would=self._would(caller.org_id, draft.config, now),
         )
 
     def view(self, schedule: Schedule, now: datetime) -> ScheduleView:
@@ -295,35 +303,36 @@ class ScheduleService:
         else:
             assert isinstance(config, Retrieval)
 
-    def _would(self, schedule: Schedule, now: datetime) -> WouldSend | WouldDistribute | WouldRetrieve:
-        """What a run would do now, counted, without doing it."""
-        config = schedule.config
+    def _would(
+        self, org_id: str, config: Config, now: datetime
+    ) -> WouldSend | WouldDistribute | WouldRetrieve:
+        """What a run of ``config`` would do now, counted, without doing it."""
         if isinstance(config, SendBatch):
-            batch = self.batches.get(schedule.org_id, config.batch_id)
+            batch = self.batches.get(org_id, config.batch_id)
             ready = batch.counters.by_status.get("ready", 0)
             sendable = batch.status in {BatchStatus.approved, BatchStatus.partially_sent}
             return WouldSend(
                 batch_id=batch.id, batch_status=batch.status.value, cards=ready if sendable else 0
             )
         if isinstance(config, Distribution):
-            return self._would_distribute(schedule, config)
+            return self._would_distribute(org_id, config)
         assert isinstance(config, Retrieval)
         return WouldRetrieve(
             idle_days=config.idle_days,
             idle_before=idle_before(now, config.idle_days),
-            cards=self.runner.retriever.count(schedule.org_id, config.idle_days, now),
+            cards=self.runner.retriever.count(org_id, config.idle_days, now),
         )
 
-    def _would_distribute(self, schedule: Schedule, config: Distribution) -> WouldDistribute:
+    def _would_distribute(self, org_id: str, config: Distribution) -> WouldDistribute:
         if config.contact_filter is not None:
-            matched = self.runner.communications().contacts.count(schedule.org_id, config.contact_filter)
+            matched = self.runner.communications().contacts.count(org_id, config.contact_filter)
             return WouldDistribute(source=None, note=f"{matched} contact(s) match the filter now")
-        prefix = source_prefix(schedule.org_id, config.source_prefix)
+        prefix = source_prefix(org_id, config.source_prefix)
         newest = newest_object(self.runner.settings.bucket, prefix)
         if newest is None:
             return WouldDistribute(source=None, note=f"no file under {prefix}: nothing to do")
-        process = self.processes.get(schedule.org_id, config.process_id)
-        organisation = self.organisations.get(schedule.org_id)
+        process = self.processes.get(org_id, config.process_id)
+        organisation = self.organisations.get(org_id)
         approval = "as the process requires"
         if config.standing_approval:  # four-eyes, switched on since it was saved, overrides it
             approval = (
@@ -342,6 +351,15 @@ class ScheduleService:
             return would
         would.rows = _validate_counts(self.runner.settings.bucket, str(newest["Key"]), process, organisation)
         return would
+
+
+def _fire_times(timing: Timing, now: datetime, count: int) -> list[FireTime]:
+    """The next ``count`` fire times, in UTC and in the timing's own timezone."""
+    zone = ZoneInfo(timing.timezone)
+    return [
+        FireTime(utc=isoformat(moment), local=moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z"))
+        for moment in timings.upcoming(timing, now, count)
+    ]
 
 
 def _status(schedule: Schedule, processing: bool) -> str:
