@@ -206,3 +206,17 @@ class Assignment(View):
     offer_expires_at: str | None = None  # ring_all: when this round's offers lapse
     reason: str | None = None
     retrieved_from: str | None = None  # the agent a retrieval took the card back from
+
+
+ACTIVITY_KEPT = 100  # a card keeps its last 100 activity entries
+
+
+def start_work(config: AssignmentConfig, current: Assignment | None, moment: str) -> dict[str, Any]:
+    """What a card starts with when it reaches an agent: from a queue, or new — the setting's
+    initial status, and its initial activity after whatever the card has already (a retrieved
+    card keeps its history); from another agent (a reassignment) — the work it has, unchanged."""
+    if current is not None and current.state is AssignmentState.assigned:
+        return {"work_status": current.work_status, "activity": current.activity}
+    earlier = current.activity if current is not None else []
+    entry = {"at": moment, "type": config.initial_activity}
+    return {"work_status": config.initial_status, "activity": [*earlier, entry][-ACTIVITY_KEPT:]}

@@ -18,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dispatch.assignment.engine import start_work
 from dispatch.assignment.messages import Accepted, AgentQueue
-from dispatch.assignment.models import AssignmentState
+from dispatch.assignment.models import AssignmentState, start_work
 from dispatch.assignment.rotation import Assigner, CardTaken
 from dispatch.assignment.store import AgentStore
 from dispatch.batches.store import BatchStore

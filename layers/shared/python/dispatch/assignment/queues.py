@@ -12,7 +12,7 @@ read in, so a card taken meanwhile — claimed, accepted, drained, moved by some
 
 - **assign** to an agent: the agent moves to the top of the group's rotation and is told; from a
   queue the card starts with the setting's initial status and activity, from another agent it
-  keeps its work (:func:`dispatch.assignment.engine.start_work`);
+  keeps its work (:func:`dispatch.assignment.models.start_work`);
 - **return to the pool**: the card goes through the engine again by its batch's assignment setting
   — rotation, eligibility and availability, business hours, default agent and Lead Exception —
   as if it had just been delivered;
@@ -28,9 +28,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from dispatch.assignment.engine import AssignmentEngine, start_work
+from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.messages import AgentQueue, Notice
-from dispatch.assignment.models import Assignment, AssignmentConfig, AssignmentState, AssignmentType
+from dispatch.assignment.models import (
+    Assignment,
+    AssignmentConfig,
+    AssignmentState,
+    AssignmentType,
+    start_work,
+)
 from dispatch.assignment.rotation import QUEUES, Assigner, CardTaken, queue_key
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role

@@ -22,8 +22,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch.assignment.agent_file import read_agent_file
-from dispatch.assignment.engine import ACTIVITY_KEPT, start_work
 from dispatch.assignment.models import (
+    ACTIVITY_KEPT,
     Agent,
     AgentInput,
     AgentView,
@@ -32,6 +32,7 @@ from dispatch.assignment.models import (
     GroupInput,
     GroupView,
     RotationPlace,
+    start_work,
 )
 from dispatch.assignment.rotation import Assigner, CardTaken, agent_pool, queue_key
 from dispatch.assignment.store import AgentStore
