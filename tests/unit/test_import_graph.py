@@ -1,0 +1,173 @@
+"""Each function loads only what its path needs (issue 18): an import-graph check, not a timing.
+
+A Lambda cold start pays for every module imported before the first event, and again for those
+the first event's path imports. For each function this imports ``app`` in a fresh interpreter (the
+function's folder and the layer on the path, as in Lambda), builds the services its handler asks
+:mod:`dispatch.services` for, and compares what was loaded with the function's row of ``MAY_LOAD``:
+the heavy libraries it may use, and the modules of the capability packages (``dispatch.<package>.…``)
+it may load, named by dotted prefix under ``dispatch``. The package's top-level modules
+(``dispatch.config``, ``dispatch.clock``…) are shared infrastructure, loaded by any function.
+
+A new function, or a function that starts using a capability, gets its row here; a factory that
+imports more than its function uses fails here first (the speed itself is ``python -m bench
+coldstart``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "shared" / "python"
+HEAVY = frozenset({"openpyxl", "jinja2", "email_validator", "phonenumbers"})
+
+# The data every function reads: the stores and the models they answer with.
+STORES = (
+    "batches.models",
+    "batches.store",
+    "batches.lifecycle",
+    "cards.models",
+    "cards.store",
+    "cards.links",
+    "processes.models",
+    "processes.store",
+    "organisations.models",
+    "organisations.store",
+    "assignment.models",
+    "assignment.hours",  # organisations' business hours
+    "delivery.backoff",
+)
+# An email address in its canonical form (dispatch.emails): email-validator, through the module of
+# recipient channels, which holds the phone numbers too.
+EMAILS = ("ingest.channels", "email_validator", "phonenumbers")
+AGENTS = ("assignment.store", "assignment.rotation", "assignment.messages")
+# Generating, sending and moving a batch along (dispatch.batches.workflow): templates, the
+# channels, and the assignment engine for the cards that reach agents.
+WORKFLOW = (
+    *STORES,
+    *EMAILS,
+    *AGENTS,
+    "assignment.engine",
+    "batches",
+    "cards.context",
+    "cards.generation",
+    "delivery.channels",
+    "delivery.ratelimit",
+    "delivery.sender",
+    "ingest.models",
+    "ingest.staging",
+    "jinja2",
+)
+# Reading a recipients file (the ingest capability) and writing XLSX with openpyxl.
+FILES = ("ingest", "openpyxl")
+
+
+@dataclass(frozen=True)
+class Function:
+    may_load: tuple[str, ...]
+    builds: tuple[str, ...] = ()  # the dispatch.services factories its handler calls
+
+
+MAY_LOAD: dict[str, Function] = {
+    "links": Function(
+        (*STORES, *EMAILS, *AGENTS, "http", "cards", "organisations", "assignment.offers"),
+        builds=("card_links", "offer_desk"),
+    ),
+    "events": Function(
+        (*STORES, *EMAILS, "cards.counted", "delivery.events", "delivery.feedback", "organisations"),
+        builds=("feedback",),
+    ),
+    "validate": Function(
+        (*STORES, *EMAILS, *FILES, "batches.execution", "batches.intake", "batches.rejections"),
+        builds=("intake",),
+    ),
+    "generate": Function(WORKFLOW, builds=("workflow",)),
+    "send": Function(WORKFLOW, builds=("workflow",)),
+    "lifecycle": Function(WORKFLOW, builds=("workflow", "cloner")),
+    "sweep": Function(
+        (*WORKFLOW, "assignment.drain"),
+        builds=("workflow", "unassigned_drain"),
+    ),
+    "agents": Function(
+        (*WORKFLOW, "assignment"),
+        builds=("agent_work",),
+    ),
+    "export": Function(
+        (*STORES, *EMAILS, "exports", "ingest.header", "ingest.models", "ingest.values", "openpyxl"),
+        builds=("export_service",),
+    ),
+    "schedule": Function(
+        (*WORKFLOW, *FILES, "schedules", "assignment.retrieval"),
+        builds=("schedule_runner",),
+    ),
+    # One function behind every route: all capabilities may be used, but its routes' modules load
+    # only their models at import; the services come with the first request of each route.
+    "api": Function(
+        (
+            *WORKFLOW,
+            "http",
+            "assignment",
+            "cards",
+            "exports.models",
+            "organisations",
+            "processes",
+            "schedules.models",
+            "ingest",
+        ),
+    ),
+}
+
+
+def loaded_by(function: str, builds: tuple[str, ...]) -> set[str]:
+    """The modules loaded once ``functions/<function>/app.py`` is imported and its services built."""
+    probe = (
+        "import json, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(LAYER)!r}]\n"
+        "import app\n"
+        "from dispatch import services\n"
+        f"for name in {list(builds)!r}:\n"
+        "    getattr(services, name)()\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    environment = {**os.environ, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=environment
+    )
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def unexpected(modules: set[str], may_load: tuple[str, ...]) -> list[str]:
+    """The heavy libraries and capability modules loaded that ``may_load`` does not allow."""
+    allowed = set(may_load)
+    found = {module.split(".")[0] for module in modules} & HEAVY - allowed
+    for module in modules:
+        parts = module.split(".")
+        if parts[0] != "dispatch" or len(parts) < 3:
+            continue  # not ours, or a top-level module of the package
+        name = ".".join(parts[1:])
+        if not any(name == prefix or name.startswith(prefix + ".") for prefix in allowed):
+            found.add(module)
+    return sorted(found)
+
+
+def test_every_function_has_a_row() -> None:
+    assert sorted(MAY_LOAD) == sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
+
+
+@pytest.mark.parametrize("function", sorted(MAY_LOAD))
+def test_a_function_loads_only_what_its_path_uses(function: str) -> None:
+    row = MAY_LOAD[function]
+    modules = loaded_by(function, row.builds)
+    assert unexpected(modules, row.may_load) == []
+
+
+def test_the_check_sees_a_capability_the_row_does_not_allow() -> None:
+    modules = {"dispatch.config", "dispatch.cards.store", "dispatch.schedules.runs", "openpyxl.cell"}
+    assert unexpected(modules, ("cards",)) == ["dispatch.schedules.runs", "openpyxl"]
