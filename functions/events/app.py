@@ -16,14 +16,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
+from dispatch.deliverability.watched_events import WatchedFeedback
 from dispatch.delivery.events import parse
-from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def _handler(applier: FeedbackApplier) -> Callable[[SQSRecord], str]:
+def _handler(applier: WatchedFeedback) -> Callable[[SQSRecord], str]:
     def handle(record: SQSRecord) -> str:
         event = parse(record.body)
         if event is None:
@@ -40,5 +40,5 @@ def _handler(applier: FeedbackApplier) -> Callable[[SQSRecord], str]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=_handler(services.feedback()), processor=processor, context=context
+        event=event, record_handler=_handler(services.delivery_events()), processor=processor, context=context
     )

@@ -12,7 +12,7 @@ to this: its imports in its body, its return type under ``TYPE_CHECKING``; the i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from dispatch.config import Settings, get_settings
@@ -34,11 +34,23 @@ if TYPE_CHECKING:
     from dispatch.cards.access import CardLinks
     from dispatch.cards.context import LinkConfig
     from dispatch.cards.service import CardService
+    from dispatch.communications.service import CommunicationService
+    from dispatch.communications.working_list import WorkingList
+    from dispatch.contacts.intake import ContactImporter
+    from dispatch.contacts.service import ContactService
+    from dispatch.deliverability.account_suppression import AccountSuppression
+    from dispatch.deliverability.opt_out import SmsOptOuts
+    from dispatch.deliverability.protection import AccountProtection
+    from dispatch.deliverability.quiet_hours import QuietHoursDesk
+    from dispatch.deliverability.resume import DeferredResume
+    from dispatch.deliverability.suppressions import SuppressionAdmin
+    from dispatch.deliverability.watched_events import WatchedFeedback
     from dispatch.delivery.feedback import FeedbackApplier
     from dispatch.delivery.ratelimit import SlotQueue
     from dispatch.delivery.sender import ChunkSender
     from dispatch.dynamo import PageCursors
     from dispatch.exports.service import ExportService
+    from dispatch.letters.service import LetterService
     from dispatch.organisations.service import OrganisationService
     from dispatch.processes.service import ProcessService
     from dispatch.schedules.runs import Runner
@@ -142,6 +154,8 @@ def workflow(settings: Settings | None = None) -> Workflow:
         Executions(settings.sending_state_machine_arn),
         Executions(settings.cleanup_state_machine_arn),
         assignment_engine(settings),
+        account_protection(settings),
+        quiet_hours(settings),
     )
 
 
@@ -170,6 +184,8 @@ def chunk_sender(
     from dispatch.batches.models import BatchStatus
     from dispatch.batches.store import BatchStore
     from dispatch.cards.store import CardStore
+    from dispatch.deliverability.account_suppression import account_suppression_copy
+    from dispatch.deliverability.opt_out import opt_out_copy
     from dispatch.delivery.channels import EmailSender, SmsSender
     from dispatch.delivery.sender import ChunkSender
     from dispatch.organisations.store import OrganisationStore
@@ -179,16 +195,21 @@ def chunk_sender(
     share = max(1, settings.send_concurrency)
     batches = BatchStore(settings)
     suppression = SuppressionList(settings)
+    opt_outs, account_list = opt_out_copy(settings), account_suppression_copy(settings)
     organisation = OrganisationStore(settings).get(batch.org_id)
     return ChunkSender(
         cards=CardStore(settings),
         email=EmailSender(settings.sender_email, settings.ses_configuration_set).sending_as(
             organisation.sender_email
         ),
-        sms=SmsSender(),
+        sms=SmsSender(organisation.sms_type),
         slots=channel_slots(settings, lambda rate: max(1, int(rate * SLOT_BLOCK_SECONDS / share))),
         links=link_config(settings, api_base_url),
-        suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
+        suppressed=lambda addresses: blocked(
+            suppression.suppressed(batch.org_id, addresses),
+            opt_outs.members(addresses),
+            account_list.members(addresses),
+        ),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
         defer_temporary=True,
     )
@@ -215,10 +236,20 @@ def operator_sender(
     api_base_url: str | None, settings: Settings | None = None
 ) -> Callable[[Batch, Caller], ChunkSender]:
     """A sender for an operator's own send: distributions record who sent (user id and email)."""
+    from dispatch.organisations.store import OrganisationStore
+
     settings = settings or get_settings()
 
     def build(batch: Batch, operator: Caller) -> ChunkSender:
+        account_protection(settings).check(batch.org_id)  # 409 while sending is paused
         sender = chunk_sender(batch, settings, api_base_url)
+        sender.hold = quiet_hours(settings).refuse(OrganisationStore(settings).get(batch.org_id))
+        listed, stops, ses = sender.suppressed, sms_opt_outs(settings), ses_suppressions(settings)
+        sender.suppressed = lambda addresses: {
+            **listed(addresses),
+            **stops.opted_out_now(addresses),
+            **ses.listed_now(addresses),
+        }  # a STOP, or an address SES listed, since the last copy of the provider's list counts too
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
         sender.defer_temporary = False  # a person waits for the answer: the card fails as retryable
@@ -248,6 +279,74 @@ def feedback(settings: Settings | None = None) -> FeedbackApplier:
     return FeedbackApplier(
         CardStore(settings), BatchStore(settings), CountedChanges(settings), SuppressionList(settings)
     )
+
+
+def account_protection(settings: Settings | None = None) -> AccountProtection:
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.deliverability.protection import AccountProtection, ProtectionStore
+    from dispatch.deliverability.reputation import ReputationStore
+    from dispatch.organisations.store import OrganisationStore
+
+    settings = settings or get_settings()
+    return AccountProtection(
+        ReputationStore(settings),
+        ProtectionStore(settings),
+        OrganisationStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+    )
+
+
+def blocked(suppressed: set[str], *provider_lists: Mapping[str, str]) -> dict[str, str]:
+    """A sender's refusals, with why: the organisation's suppression list, then the copies of the
+    providers' lists (numbers that replied STOP, SES's account-level suppression list)."""
+    refusals = dict.fromkeys(suppressed, "suppressed address")
+    for listed in provider_lists:
+        refusals.update(listed)
+    return refusals
+
+
+def sms_opt_outs(settings: Settings | None = None) -> SmsOptOuts:
+    from dispatch.deliverability.opt_out import SmsOptOuts, opt_out_copy
+
+    return SmsOptOuts(opt_out_copy(settings or get_settings()))
+
+
+def ses_suppressions(settings: Settings | None = None) -> AccountSuppression:
+    from dispatch.deliverability.account_suppression import AccountSuppression, account_suppression_copy
+
+    return AccountSuppression(account_suppression_copy(settings or get_settings()))
+
+
+def suppression_admin(settings: Settings | None = None) -> SuppressionAdmin:
+    from dispatch.deliverability.suppressions import SuppressionAdmin
+
+    return SuppressionAdmin(settings or get_settings())
+
+
+def quiet_hours(settings: Settings | None = None) -> QuietHoursDesk:
+    from dispatch.cards.store import CardStore
+    from dispatch.deliverability.quiet_hours import DeferralStore, QuietHoursDesk
+
+    settings = settings or get_settings()
+    return QuietHoursDesk(DeferralStore(settings), CardStore(settings))
+
+
+def deferred_resume(settings: Settings | None = None) -> DeferredResume:
+    from dispatch.deliverability.quiet_hours import DeferralStore
+    from dispatch.deliverability.resume import DeferredResume
+
+    settings = settings or get_settings()
+    return DeferredResume(DeferralStore(settings), workflow(settings))
+
+
+def delivery_events(settings: Settings | None = None) -> WatchedFeedback:
+    """Delivery events applied to cards, then counted for account protection."""
+    from dispatch.deliverability.watched_events import WatchedFeedback
+
+    applier = feedback() if settings is None else feedback(settings)  # tests replace ``feedback()``
+    return WatchedFeedback(applier, account_protection(settings))
 
 
 def card_links(settings: Settings | None = None) -> CardLinks:
@@ -310,6 +409,7 @@ def schedule_runner(settings: Settings | None = None) -> Runner:
         ProcessStore(settings),
         workflow(settings),
         Retriever(AgentStore(settings), CardStore(settings), AgentQueue(settings)),
+        lambda: communication_service(settings),
     )
 
 
@@ -474,3 +574,96 @@ def page_cursors(settings: Settings | None = None) -> PageCursors:
 
     settings = settings or get_settings()
     return PageCursors(lambda: cursor_key(link_signing_key(settings)))
+
+
+def contact_service(settings: Settings | None = None) -> ContactService:
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.contacts.imports_store import ImportStore
+    from dispatch.contacts.service import ContactService
+    from dispatch.contacts.store import ContactStore
+    from dispatch.organisations.store import OrganisationStore
+
+    settings = settings or get_settings()
+    return ContactService(
+        settings,
+        ContactStore(settings),
+        ImportStore(settings),
+        OrganisationStore(settings),
+        CardStore(settings),
+        BatchStore(settings),
+    )
+
+
+def contact_importer(settings: Settings | None = None) -> ContactImporter:
+    from dispatch.contacts.imports_store import ImportStore
+    from dispatch.contacts.intake import ContactImporter
+    from dispatch.contacts.store import ContactStore
+    from dispatch.organisations.store import OrganisationStore
+
+    settings = settings or get_settings()
+    return ContactImporter(
+        settings, ImportStore(settings), ContactStore(settings), OrganisationStore(settings)
+    )
+
+
+def working_list(settings: Settings | None = None) -> WorkingList:
+    from dispatch.batches.store import BatchStore
+    from dispatch.communications.working_list import WorkingList
+    from dispatch.contacts.store import ContactStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
+    settings = settings or get_settings()
+    return WorkingList(
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        ContactStore(settings),
+    )
+
+
+def communication_service(settings: Settings | None = None) -> CommunicationService:
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.store import BatchStore
+    from dispatch.communications.service import CommunicationService
+    from dispatch.contacts.store import ContactStore
+    from dispatch.processes.store import ProcessStore
+
+    settings = settings or get_settings()
+    return CommunicationService(
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        contact_service(settings),
+        ContactStore(settings),
+        working_list(settings),
+        workflow(settings),
+        Executions(settings.state_machine_arn),
+    )
+
+
+def letter_service(settings: Settings | None = None) -> LetterService:
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.functions import Functions
+    from dispatch.letters.service import LetterService
+    from dispatch.letters.store import BundleStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
+    settings = settings or get_settings()
+    return LetterService(
+        settings,
+        BundleStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        workflow(settings),
+        Executions(settings.letters_state_machine_arn),
+        Functions(),
+        lambda: link_config(settings),
+    )
