@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
@@ -220,3 +221,114 @@ def start_work(config: AssignmentConfig, current: Assignment | None, moment: str
     earlier = current.activity if current is not None else []
     entry = {"at": moment, "type": config.initial_activity}
     return {"work_status": config.initial_status, "activity": [*earlier, entry][-ACTIVITY_KEPT:]}
+
+
+MAX_IMPORT_BASE64 = 7_000_000  # a 5 MiB file, base64-encoded, within API Gateway's 10 MB
+
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class AgentImport(BaseModel):
+    """An agents file (CSV/TSV or XLSX), base64-encoded in the JSON body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_base64: Annotated[str, StringConstraints(max_length=MAX_IMPORT_BASE64)]
+
+
+class Activity(BaseModel):
+    """The body of ``POST /cards/{id}/activity``: what was done, the card's new work status (if it
+    changes) and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Label
+    status: Label | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ImportRowError(BaseModel):
+    row: int
+    column: str | None
+    code: str
+    message: str
+
+
+class ImportResult(BaseModel):
+    """What an agents file did: rows read, agents created and updated, rows not applied and why."""
+
+    rows: int
+    created: int
+    updated: int
+    errors: list[ImportRowError]
+
+
+class Queue(StrEnum):
+    """``GET /cards?queue=``: the queue's name, and the assignment state of its cards."""
+
+    prospects = "prospects"
+    lead_exception = "lead_exception"
+    unassigned = "unassigned"
+    offered = "offered"
+    available = "available"
+
+    @property
+    def state(self) -> AssignmentState:
+        return AssignmentState.prospect if self is Queue.prospects else AssignmentState(self.value)
+
+
+class QueueFilter(BaseModel):
+    """What a queue listing is narrowed to; ``q``: a text any field value, the email or the phone
+    contains (case-insensitive)."""
+
+    queue: Queue
+    process_id: str | None = None
+    batch_id: str | None = None
+    group_id: str | None = None
+    q: str | None = None
+
+
+class QueuedCard(BaseModel):
+    """One card of a queue: who it is (its values and addresses), its batch, its delivery status
+    and where it stands with agents (the group, why it is here, since when)."""
+
+    id: str
+    batch_id: str
+    row: int
+    status: str
+    email: str | None
+    phone: str | None
+    values: dict[str, Any]
+    sent_at: str | None
+    assignment: Assignment
+
+
+class ManualAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str
+
+
+class Release(BaseModel):
+    """Make a card claimable by every eligible agent of ``group_id`` (default: the card's group,
+    else its batch's assignment group)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_id: str | None = None
+
+
+class OfferState(StrEnum):
+    open = "open"  # still offered to this agent: the page shows the accept button
+    yours = "yours"  # this agent has it
+    taken = "taken"  # another agent accepted first, or the card went elsewhere
+
+
+@dataclass(frozen=True, slots=True)
+class OfferView:
+    state: OfferState
+    organisation: str
+    batch_name: str
+    expires_at: int

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
 from dispatch.assignment.models import Assignment
 from dispatch.contacts.models import PostalAddress
@@ -145,3 +145,27 @@ class PrefilledCard(BaseModel):
     values: dict[str, Any]
     email: str | None
     phone: str | None
+
+
+class WorkSummary(BaseModel):
+    group_id: str | None
+    by: str | None
+    assigned_at: str | None
+    work_status: str | None
+    last_activity: dict[str, str] | None
+    activity_count: int
+
+
+class WorkedCard(CardSummary):
+    """One line of an agent's cards: the card's summary and where its work stands."""
+
+    batch_id: str
+    assignment: WorkSummary
+
+
+class Distribute(BaseModel):
+    """The caller confirms the recipient's address; it also chooses the channel (email or SMS)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]

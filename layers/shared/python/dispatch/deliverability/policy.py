@@ -116,3 +116,39 @@ def _clock(text: str) -> time:
 
 # Carriers and SNS recognise these keywords; a promotional message must say how to use one.
 OPT_OUT_WORDING = re.compile(r"\b(STOP|UNSUBSCRIBE|END|QUIT|CANCEL|OPTOUT)\b")
+
+
+class Rates(BaseModel):
+    """One window's counts and rates (None while it holds fewer sends than the policy's minimum)."""
+
+    window: str
+    sends: int
+    bounces: int
+    complaints: int
+    bounce_rate: float | None
+    complaint_rate: float | None
+
+
+SES_REVIEW = {"bounce": 0.05, "complaint": 0.001}
+
+
+class ProtectionState(BaseModel):
+    """Whether the organisation's sending is paused, why, and who resumed it last."""
+
+    paused: bool = False
+    reason: str | None = None
+    paused_at: str | None = None
+    rates_at_pause: list[Rates] = Field(default_factory=list)
+    resumed_at: str | None = None
+    resumed_by: str | None = None
+    resumed_by_email: str | None = None
+    baseline_hour: str | None = Field(default=None, exclude=True)
+    baseline: dict[str, int] | None = Field(default=None, exclude=True)
+
+
+class ProtectionView(ProtectionState, View):
+    """``GET /organisation/protection``: the pause state, the thresholds and the current rates."""
+
+    policy: ProtectionPolicy
+    rates: list[Rates] = Field(description="the last 24 hours, and the last 10,000 sends (30 days at most)")
+    ses_review_rates: dict[str, float] = Field(default_factory=lambda: dict(SES_REVIEW))

@@ -14,9 +14,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict
 
 from dispatch import services
-from dispatch.assignment.models import AgentInput, AgentView, Group, GroupInput, GroupView
-from dispatch.assignment.service import Activity, AgentImport, ImportResult, WorkedCard
-from dispatch.cards.models import CardSummary, CardView
+from dispatch.assignment.models import (
+    Activity,
+    AgentImport,
+    AgentInput,
+    AgentView,
+    Group,
+    GroupInput,
+    GroupView,
+    ImportResult,
+)
+from dispatch.cards.models import CardSummary, CardView, WorkedCard
 from dispatch.http.caller import current_caller, signed_in
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
@@ -186,3 +186,29 @@ def _check_unique(fields: list[ProcessField]) -> None:
 def column_key(name: str) -> str:
     """How column names are compared: trimmed, case-folded, with space, ``_`` and ``-`` alike."""
     return re.sub(r"[\s_\-]+", "_", name.strip().casefold())
+
+
+class EmailPreview(BaseModel):
+    """Each part rendered, or null when it has no template or did not render (see ``errors``)."""
+
+    subject: str | None
+    text: str | None
+    html: str | None
+
+
+class SmsPreview(BaseModel):
+    text: str | None
+
+
+class PreviewError(BaseModel):
+    part: str  # "email subject", "email text", "email html" or "sms text"
+    message: str
+
+
+class TemplatesPreview(BaseModel):
+    """``POST /processes/{id}/preview``: the example row and each channel's parts rendered with it."""
+
+    values: dict[str, Any]
+    email: EmailPreview | None
+    sms: SmsPreview | None
+    errors: list[PreviewError]
