@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from dispatch.emails import CanonicalEmail
+from dispatch.models import Model
 from dispatch.numbers import Storable
 from dispatch.views import View
 
@@ -16,7 +17,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class Filter(BaseModel):
+class Filter(Model):
     """An eligibility condition on one card field: ``equals`` a value, ``in`` a list, or a range
     (``min`` and/or ``max``, inclusive; numbers, or ISO dates compared as text)."""
 
@@ -65,7 +66,7 @@ def _same(value: Any, expected: Any) -> bool:
     return bool(value == expected)
 
 
-class AgentInput(BaseModel):
+class AgentInput(Model):
     """The body of ``POST /agents`` (and one row of an agents file)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -129,7 +130,7 @@ class AgentView(View):
     updated_at: str
 
 
-class GroupInput(BaseModel):
+class GroupInput(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
@@ -142,7 +143,7 @@ class Group(GroupInput, View):
     created_at: str
 
 
-class RotationPlace(BaseModel):
+class RotationPlace(Model):
     agent_id: str
     available: bool
     assigned: int = Field(description="cards assigned to the agent in this group")
@@ -229,7 +230,7 @@ MAX_IMPORT_BASE64 = 7_000_000  # a 5 MiB file, base64-encoded, within API Gatewa
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class AgentImport(BaseModel):
+class AgentImport(Model):
     """An agents file (CSV/TSV or XLSX), base64-encoded in the JSON body."""
 
     model_config = ConfigDict(extra="forbid")
@@ -238,7 +239,7 @@ class AgentImport(BaseModel):
     content_base64: Annotated[str, StringConstraints(max_length=MAX_IMPORT_BASE64)]
 
 
-class Activity(BaseModel):
+class Activity(Model):
     """The body of ``POST /cards/{id}/activity``: what was done, the card's new work status (if it
     changes) and a note."""
 
@@ -249,14 +250,14 @@ class Activity(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
-class ImportRowError(BaseModel):
+class ImportRowError(Model):
     row: int
     column: str | None
     code: str
     message: str
 
 
-class ImportResult(BaseModel):
+class ImportResult(Model):
     """What an agents file did: rows read, agents created and updated, rows not applied and why."""
 
     rows: int
@@ -279,7 +280,7 @@ class Queue(StrEnum):
         return AssignmentState.prospect if self is Queue.prospects else AssignmentState(self.value)
 
 
-class QueueFilter(BaseModel):
+class QueueFilter(Model):
     """What a queue listing is narrowed to; ``q``: a text any field value, the email or the phone
     contains (case-insensitive)."""
 
@@ -290,7 +291,7 @@ class QueueFilter(BaseModel):
     q: str | None = None
 
 
-class QueuedCard(BaseModel):
+class QueuedCard(Model):
     """One card of a queue: who it is (its values and addresses), its batch, its delivery status
     and where it stands with agents (the group, why it is here, since when)."""
 
@@ -305,13 +306,13 @@ class QueuedCard(BaseModel):
     assignment: Assignment
 
 
-class ManualAssignment(BaseModel):
+class ManualAssignment(Model):
     model_config = ConfigDict(extra="forbid")
 
     agent_id: str
 
 
-class Release(BaseModel):
+class Release(Model):
     """Make a card claimable by every eligible agent of ``group_id`` (default: the card's group,
     else its batch's assignment group)."""
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from dispatch.assignment.models import AssignmentConfig
 from dispatch.deliverability.policy import DeferredCards
 from dispatch.downloads import DownloadLink
+from dispatch.models import Model
 from dispatch.views import View
 
 
@@ -70,7 +71,7 @@ class Counters(View):
         )
 
 
-class Chunk(BaseModel):
+class Chunk(Model):
     """A staged slice of accepted rows: generation and sending each work one chunk per task."""
 
     index: int
@@ -261,7 +262,7 @@ class Recipients(StrEnum):
     not_accessed = "not_accessed"
 
 
-class Upload(BaseModel):
+class Upload(Model):
     """A pre-signed POST for the batch's file: the form ``fields``, then the file as ``file``."""
 
     method: Literal["POST"]
@@ -284,7 +285,7 @@ class ErrorReport(DownloadLink):
     rows_rejected: int
 
 
-class NewBatch(BaseModel):
+class NewBatch(Model):
     """The body of ``POST /batches``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -299,20 +300,20 @@ class NewBatch(BaseModel):
     )
 
 
-class CloneRequest(BaseModel):
+class CloneRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     recipients: Recipients = Recipients.all
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
 
 
-class Rename(BaseModel):
+class Rename(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class Decision(BaseModel):
+class Decision(Model):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
@@ -321,19 +322,19 @@ class Decision(BaseModel):
 ROW_ERRORS_SHOWN = 20
 
 
-class RowErrors(BaseModel):
+class RowErrors(Model):
     total: int
     shown: list[dict[str, str]] = Field(description=f"the first {ROW_ERRORS_SHOWN} rows of the error report")
 
 
-class EmailSample(BaseModel):
+class EmailSample(Model):
     to: str | None
     subject: str
     text: str
     html: str | None
 
 
-class SmsSample(BaseModel):
+class SmsSample(Model):
     to: str | None
     text: str
 
@@ -348,7 +349,7 @@ class Sample(View):
     error: str | None = None
 
 
-class Estimate(BaseModel):
+class Estimate(Model):
     messages: dict[str, int] = Field(description="messages per channel")
     rates_per_second: dict[str, float]
     seconds: float

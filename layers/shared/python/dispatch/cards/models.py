@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
+from pydantic import ConfigDict, Field, StringConstraints, computed_field
 
 from dispatch.assignment.models import Assignment
 from dispatch.contacts.models import PostalAddress
 from dispatch.deliverability.policy import Deferral
+from dispatch.models import Model
 from dispatch.views import View
 
 
@@ -137,7 +138,7 @@ class CardSummary(View):
     last_distribution: Distribution | None
 
 
-class PrefilledCard(BaseModel):
+class PrefilledCard(Model):
     """What a process page reads for its card (``GET /c/{token}/data``): every field of the
     process (null when the row had none) and the recipient's addresses."""
 
@@ -147,7 +148,7 @@ class PrefilledCard(BaseModel):
     phone: str | None
 
 
-class WorkSummary(BaseModel):
+class WorkSummary(Model):
     group_id: str | None
     by: str | None
     assigned_at: str | None
@@ -163,7 +164,7 @@ class WorkedCard(CardSummary):
     assignment: WorkSummary
 
 
-class Distribute(BaseModel):
+class Distribute(Model):
     """The caller confirms the recipient's address; it also chooses the channel (email or SMS)."""
 
     model_config = ConfigDict(extra="forbid")

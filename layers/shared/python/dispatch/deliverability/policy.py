@@ -11,8 +11,9 @@ from datetime import time
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from dispatch.models import Model
 from dispatch.views import View
 
 CLOCK_TIME = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -77,7 +78,7 @@ class QuietHours(View):
         return local >= start or local < end
 
 
-class Deferral(BaseModel):
+class Deferral(Model):
     """Why a ready card waits (quiet hours), and when it becomes sendable."""
 
     reason: str
@@ -118,7 +119,7 @@ def _clock(text: str) -> time:
 OPT_OUT_WORDING = re.compile(r"\b(STOP|UNSUBSCRIBE|END|QUIT|CANCEL|OPTOUT)\b")
 
 
-class Rates(BaseModel):
+class Rates(Model):
     """One window's counts and rates (None while it holds fewer sends than the policy's minimum)."""
 
     window: str
@@ -132,7 +133,7 @@ class Rates(BaseModel):
 SES_REVIEW = {"bounce": 0.05, "complaint": 0.001}
 
 
-class ProtectionState(BaseModel):
+class ProtectionState(Model):
     """Whether the organisation's sending is paused, why, and who resumed it last."""
 
     paused: bool = False

@@ -11,7 +11,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from dispatch import services
 from dispatch.assignment.models import (
@@ -28,12 +28,13 @@ from dispatch.cards.models import CardSummary, CardView, WorkedCard
 from dispatch.http.caller import current_caller, signed_in
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
+from dispatch.models import Model
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-class Availability(BaseModel):
+class Availability(Model):
     model_config = ConfigDict(extra="forbid")
 
     available: bool

@@ -6,10 +6,11 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from dispatch.assignment.models import AssignmentConfig
 from dispatch.errors import Conflict
+from dispatch.models import Model
 from dispatch.views import View
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,63}$")
@@ -81,7 +82,7 @@ class ProcessState(StrEnum):
     live = "live"
 
 
-class ProcessInput(BaseModel):
+class ProcessInput(Model):
     """The body of ``POST /processes`` (and the PROCESS.json of ``dispatch validate``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -135,7 +136,7 @@ class Process(ProcessInput, View):
         return self.model_copy(update={"templates": templates})
 
 
-class ProcessChanges(BaseModel):
+class ProcessChanges(Model):
     """The body of ``PATCH /processes/{id}``: any setting of ``POST /processes``; what is left out
     stays (``approval_required``/``four_eyes`` given as null: the organisation's policy again)."""
 
@@ -188,7 +189,7 @@ def column_key(name: str) -> str:
     return re.sub(r"[\s_\-]+", "_", name.strip().casefold())
 
 
-class EmailPreview(BaseModel):
+class EmailPreview(Model):
     """Each part rendered, or null when it has no template or did not render (see ``errors``)."""
 
     subject: str | None
@@ -196,16 +197,16 @@ class EmailPreview(BaseModel):
     html: str | None
 
 
-class SmsPreview(BaseModel):
+class SmsPreview(Model):
     text: str | None
 
 
-class PreviewError(BaseModel):
+class PreviewError(Model):
     part: str  # "email subject", "email text", "email html" or "sms text"
     message: str
 
 
-class TemplatesPreview(BaseModel):
+class TemplatesPreview(Model):
     """``POST /processes/{id}/preview``: the example row and each channel's parts rendered with it."""
 
     values: dict[str, Any]

@@ -10,9 +10,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from dispatch.batches.models import Channel
+from dispatch.models import Model
 from dispatch.processes.models import TemplateSetName
 from dispatch.views import View
 
@@ -124,7 +125,7 @@ class When(View):
     cron: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
-class ScheduleInput(BaseModel):
+class ScheduleInput(Model):
     """The body of ``POST /schedules``: a name and a configuration (and the timing: immediate by
     default), or ``template_id``, a saved template whose name, configuration and timing are used
     where the body gives none."""
@@ -143,7 +144,7 @@ class ScheduleInput(BaseModel):
         return self
 
 
-class ScheduleEdit(BaseModel):
+class ScheduleEdit(Model):
     """The body of ``PATCH /schedules/{id}``: any of name, configuration and timing."""
 
     model_config = ConfigDict(extra="forbid")
@@ -153,7 +154,7 @@ class ScheduleEdit(BaseModel):
     when: When | None = None
 
 
-class Cancel(BaseModel):
+class Cancel(Model):
     model_config = ConfigDict(extra="forbid")
 
     save_as_template: bool = False
@@ -248,18 +249,18 @@ class CancelledSchedule(ScheduleView):
     template: ScheduleTemplate | None = Field(default=None, description="when saved as a template")
 
 
-class FireTime(BaseModel):
+class FireTime(Model):
     utc: str
     local: str = Field(description="in the schedule's timezone, with its offset")
 
 
-class SourceFile(BaseModel):
+class SourceFile(Model):
     key: str
     bytes: int
     modified: str
 
 
-class ValidationCounts(BaseModel):
+class ValidationCounts(Model):
     outcome: str
     reason: str | None
     rows: int
@@ -289,7 +290,7 @@ class WouldRetrieve(View):
     cards: int
 
 
-class SchedulePreview(BaseModel):
+class SchedulePreview(Model):
     """The next fire times, and what a run would do if it fired now."""
 
     id: str
