@@ -254,9 +254,7 @@ class BatchView(Batch):
     )
 
 
-class Recipients(StrEnum):
-    """Which of a finished batch's recipients a clone copies (PRODUCT §4)."""
-
+class Recipients(StrEnum):  # which of a finished batch's recipients a clone copies (PRODUCT §4)
     all = "all"
     not_reached = "not_reached"
     not_accessed = "not_accessed"
