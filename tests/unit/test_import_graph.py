@@ -26,7 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "shared" / "python"
-HEAVY = frozenset({"openpyxl", "jinja2", "email_validator", "phonenumbers"})
+HEAVY = frozenset({"openpyxl", "jinja2", "email_validator", "phonenumbers", "fpdf", "segno"})
 
 # The data every function reads: the stores and the models they answer with.
 STORES = (
@@ -36,6 +36,8 @@ STORES = (
     "cards.models",
     "cards.store",
     "cards.links",
+    "contacts.models",  # a card's postal address
+    "deliverability.policy",  # a batch's deferred cards, an organisation's quiet hours
     "processes.models",
     "processes.store",
     "organisations.models",
@@ -44,27 +46,38 @@ STORES = (
     "assignment.hours",  # organisations' business hours
     "delivery.backoff",
 )
-# An email address in its canonical form (dispatch.emails): email-validator, through the module of
-# recipient channels, which holds the phone numbers too.
-EMAILS = ("ingest.channels", "email_validator", "phonenumbers")
+# An email address in its canonical form (dispatch.emails), by email-validator.
+EMAILS = ("ingest.email_addresses", "ingest.invalid", "email_validator")
+# A phone number read or placed in its time zones, by phonenumbers.
+PHONES = ("ingest.phones", "ingest.invalid", "phonenumbers")
 AGENTS = ("assignment.store", "assignment.rotation", "assignment.messages")
 # Generating, sending and moving a batch along (dispatch.batches.workflow): templates, the
-# channels, and the assignment engine for the cards that reach agents.
+# channels, account protection and recipients' quiet hours (the zones of their numbers), and the
+# assignment engine for the cards that reach agents.
 WORKFLOW = (
     *STORES,
     *EMAILS,
+    *PHONES,
     *AGENTS,
     "assignment.engine",
     "batches",
     "cards.context",
     "cards.generation",
+    "deliverability.protection",
+    "deliverability.quiet_hours",
+    "deliverability.reputation",
     "delivery.channels",
+    "delivery.events",
     "delivery.ratelimit",
     "delivery.sender",
     "ingest.models",
     "ingest.staging",
     "jinja2",
 )
+# A communication's working list: contacts staged as the batch's rows.
+WORKING_LIST = ("communications.working_list", "contacts", "ingest.values", "exports.upload")
+# Letters laid out as PDF (fpdf2, segno for the QR code) and merged into bundles.
+LETTERS = ("letters", "exports.upload", "fpdf", "segno")
 # Reading a recipients file (the ingest capability) and writing XLSX with openpyxl.
 FILES = ("ingest", "openpyxl")
 
@@ -81,45 +94,71 @@ MAY_LOAD: dict[str, Function] = {
         builds=("card_links", "offer_desk"),
     ),
     "events": Function(
-        (*STORES, *EMAILS, "cards.counted", "delivery.events", "delivery.feedback", "organisations"),
-        builds=("feedback",),
+        (
+            *STORES,
+            *EMAILS,
+            "cards.counted",
+            "deliverability.protection",
+            "deliverability.reputation",
+            "deliverability.watched_events",
+            "delivery.events",
+            "delivery.feedback",
+            "organisations",
+        ),
+        builds=("delivery_events",),
     ),
     "validate": Function(
-        (*STORES, *EMAILS, *FILES, "batches.execution", "batches.intake", "batches.rejections"),
-        builds=("intake",),
+        (
+            *STORES,
+            *EMAILS,
+            *PHONES,
+            *FILES,
+            "batches.execution",
+            "batches.intake",
+            "batches.rejections",
+            "contacts",
+        ),
+        builds=("intake", "contact_importer"),
     ),
     "generate": Function(WORKFLOW, builds=("workflow",)),
     "send": Function(WORKFLOW, builds=("workflow",)),
-    "lifecycle": Function(WORKFLOW, builds=("workflow", "cloner")),
+    # Each step builds what it needs: letters are loaded by the step that records them printed.
+    "lifecycle": Function(
+        (*WORKFLOW, *WORKING_LIST, *LETTERS),
+        builds=("workflow", "cloner", "working_list", "letter_service"),
+    ),
+    "letters": Function((*WORKFLOW, *LETTERS), builds=("letter_service",)),
     "sweep": Function(
-        (*WORKFLOW, "assignment.drain"),
-        builds=("workflow", "unassigned_drain"),
+        (*WORKFLOW, "assignment.drain", "deliverability"),
+        builds=("workflow", "unassigned_drain", "deferred_resume", "sms_opt_outs", "ses_suppressions"),
     ),
     "agents": Function(
         (*WORKFLOW, "assignment"),
         builds=("agent_work",),
     ),
     "export": Function(
-        (*STORES, *EMAILS, "exports", "ingest.header", "ingest.models", "ingest.values", "openpyxl"),
+        (*STORES, *EMAILS, *PHONES, "exports", "ingest.header", "ingest.models", "ingest.values", "openpyxl"),
         builds=("export_service",),
     ),
     "schedule": Function(
-        (*WORKFLOW, *FILES, "schedules", "assignment.retrieval"),
-        builds=("schedule_runner",),
+        (*WORKFLOW, *WORKING_LIST, *FILES, "schedules", "assignment.retrieval", "communications"),
+        builds=("schedule_runner", "communication_service"),
     ),
     # One function behind every route: all capabilities may be used, but its routes' modules load
     # only their models at import; the services come with the first request of each route.
     "api": Function(
         (
-            *WORKFLOW,
+            *STORES,
+            *EMAILS,
             "http",
-            "assignment",
-            "cards",
+            "communications.models",
+            "contacts.filters",
+            "deliverability.suppressions",
             "exports.models",
-            "organisations",
-            "processes",
+            "letters.models",
+            "organisations.suppression",  # the canonical form of a suppressed address
+            "processes.example_file",
             "schedules.models",
-            "ingest",
         ),
     ),
 }
