@@ -132,8 +132,9 @@ MAY_LOAD: dict[str, Function] = {
         (*WORKFLOW, "assignment.drain", "deliverability"),
         builds=("workflow", "unassigned_drain", "deferred_resume", "sms_opt_outs", "ses_suppressions"),
     ),
+    # Notices are written, not rendered from templates: no jinja2.
     "agents": Function(
-        (*WORKFLOW, "assignment"),
+        (*STORES, *EMAILS, "assignment", "delivery.channels", "delivery.ratelimit"),
         builds=("agent_work",),
     ),
     "export": Function(
