@@ -3,14 +3,18 @@
 Lambda's cold start runs the handler module's imports before the first event; every one of them is
 paid again by each new execution environment. For every ``functions/<name>/app.py`` this imports
 the module in a fresh interpreter (as Lambda does: the function's folder and the layer's
-``python/`` on the path, the template's environment) and records the import's wall time and the
-process's peak memory; a minimal handler — boto3, pydantic, and Powertools' Logger, Tracer,
-Metrics and REST resolver, which every function of this kind needs — is measured in the same run,
-the runs interleaved so that a machine busy with other work weighs on both alike. Medians of
-``RUNS`` runs each.
+``python/`` on the path, the template's environment) and records the import's CPU time, its wall
+time and the process's peak memory; a minimal handler — boto3, pydantic, and Powertools' Logger,
+Tracer, Metrics and REST resolver, which every function of this kind needs — is measured in the
+same run, the runs interleaved so that a machine busy with other work weighs on both alike.
+Medians of ``RUNS`` runs each.
 
-Target: every function's import at most ``TARGET`` times the minimal handler's. Exits 1 when one
-misses it. Run with ``python -m bench.coldstart`` (or ``python -m bench coldstart``).
+Target: every function's import at most ``TARGET`` times the minimal handler's, in CPU time. A
+Lambda environment has its CPU to itself, so its cold import's wall time is its CPU time; on a
+shared machine the wall time also holds the waits for other processes' turns, which moved the
+same function's ratio by up to 0.6 between two runs at load 13 (the wall-clock ratio is still
+shown, as the ingest bench shows both). Exits 1 when a function misses the target. Run with
+``python -m bench.coldstart`` (or ``python -m bench coldstart``).
 """
 
 from __future__ import annotations
@@ -48,11 +52,11 @@ def lambda_handler(event, context):
 PROBE = """
 import json, resource, sys, time
 sys.path[:0] = [{folder!r}, {layer!r}]
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 import app
-seconds = time.perf_counter() - started
+cpu, seconds = time.process_time() - started_cpu, time.perf_counter() - started
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": seconds, "peak_mb": peak_mb, "modules": len(sys.modules)}}))
+print(json.dumps({{"cpu": cpu, "seconds": seconds, "peak_mb": peak_mb, "modules": len(sys.modules)}}))
 """
 
 ENVIRONMENT = {
@@ -62,6 +66,8 @@ ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "batch-dispatch",
     "POWERTOOLS_METRICS_NAMESPACE": "BatchDispatch",
+    # The shared layer is uploaded as source (template.yaml builds no bytecode for it) and /opt is
+    # read-only, so Lambda compiles the package's modules on every cold start: so does each run.
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 
@@ -88,26 +94,35 @@ def main() -> int:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    for folder in folders.values():  # compiled once, so every run reads the same cached bytecode
+    for folder in folders.values():  # a first import of each, so every run finds the files cached
         measure(folder)
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in folders}
     for _ in range(RUNS):
         for name, folder in folders.items():
             samples[name].append(measure(folder))
-    reference = statistics.median(s["seconds"] for s in samples["(minimal handler)"])
-    print(f"{'function':<20} {'import s':>9} {'x minimal':>10} {'peak MB':>8} {'modules':>8}")
+    minimal = samples["(minimal handler)"]
+    reference_cpu = statistics.median(s["cpu"] for s in minimal)
+    reference = statistics.median(s["seconds"] for s in minimal)
+    print(
+        f"{'function':<20} {'CPU s':>7} {'x minimal':>10} {'wall s':>7} {'x minimal':>10} "
+        f"{'peak MB':>8} {'modules':>8}"
+    )
     missed = []
     for name, runs in samples.items():
+        cpu = statistics.median(s["cpu"] for s in runs)
         seconds = statistics.median(s["seconds"] for s in runs)
-        ratio = seconds / reference
+        ratio = cpu / reference_cpu
         peak = statistics.median(s["peak_mb"] for s in runs)
         modules = statistics.median(s["modules"] for s in runs)
         flag = "" if name.startswith("(") or ratio <= TARGET else f"  > {TARGET}x"
         if flag:
             missed.append(name)
-        print(f"{name:<20} {seconds:>9.3f} {ratio:>9.2f}x {peak:>8.1f} {modules:>8.0f}{flag}")
+        print(
+            f"{name:<20} {cpu:>7.3f} {ratio:>9.2f}x {seconds:>7.3f} {seconds / reference:>9.2f}x "
+            f"{peak:>8.1f} {modules:>8.0f}{flag}"
+        )
     verdict = "met" if not missed else f"missed by {', '.join(missed)}"
-    print(f"target: every function at most {TARGET}x the minimal handler: {verdict}")
+    print(f"target: every function at most {TARGET}x the minimal handler (CPU time): {verdict}")
     return 1 if missed else 0
 
 

@@ -31,7 +31,7 @@ from moto import mock_aws
 
 from dispatch import aws
 from dispatch.config import Settings
-from dispatch.rendering import EmailMessage
+from dispatch.delivery.channels import EmailMessage
 from local.lambdas import InProcessRuntime
 from local.moto_guard import item_level_transactions, serialise_dynamodb, serialise_router_creation
 from local.provision import Provisioner

@@ -20,8 +20,8 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from dispatch.ingest.channels import is_supported_region
 from dispatch.ingest.models import Limits, RowIssue, Severity
+from dispatch.ingest.phones import is_supported_region
 from dispatch.ingest.validator import validate_file
 from dispatch.processes.models import ProcessField, ProcessInput
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from dispatch import services
+from dispatch.models import Model
 from dispatch.observability import logger, metrics, tracer
 
 
-class ExportTask(BaseModel):
+class ExportTask(Model):
     batch_id: str
     export_id: str
 

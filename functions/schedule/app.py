@@ -6,14 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from dispatch import services
 from dispatch.clock import utcnow
+from dispatch.models import Model
 from dispatch.observability import logger, metrics, tracer
 
 
-class Fire(BaseModel):
+class Fire(Model):
     """The schedule's target input; ``scheduled_time`` is EventBridge's ``<aws.scheduler.scheduled-time>``."""
 
     org_id: str

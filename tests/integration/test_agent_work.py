@@ -16,10 +16,8 @@ import pytest
 from dispatch import clock as dispatch_clock
 from dispatch import services
 from dispatch.assignment.messages import Notice, parse_message
-from dispatch.assignment.models import Assignment, AssignmentState
-from dispatch.assignment.queues import ManualAssignment
+from dispatch.assignment.models import Activity, Assignment, AssignmentState, ManualAssignment
 from dispatch.assignment.rotation import Assigner, queue_key
-from dispatch.assignment.service import Activity
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import caller_from_claims
 from dispatch.cards.models import Card, CardStatus

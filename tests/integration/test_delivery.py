@@ -25,10 +25,9 @@ from dispatch.batches.store import BatchStore
 from dispatch.cards.store import CardStore
 from dispatch.clock import utcnow
 from dispatch.config import Settings
-from dispatch.delivery.channels import AccountPaused, Refused, TemporaryFailure
+from dispatch.delivery.channels import AccountPaused, EmailMessage, Refused, TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
 from dispatch.organisations.suppression import SuppressionList
-from dispatch.rendering import EmailMessage
 from local.stack import ROOT
 
 ADMIN = {"sub": "sub-admin", "email": "admin@org-a.test", "cognito:groups": "admin", "custom:org_id": "org-a"}

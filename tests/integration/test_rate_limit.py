@@ -19,7 +19,7 @@ import pytest
 from dispatch import services
 from dispatch.batches.models import Batch
 from dispatch.config import Settings
-from dispatch.rendering import EmailMessage
+from dispatch.delivery.channels import EmailMessage
 
 RATE = 400.0  # fast enough to keep the test short; the conditional writes race all the same
 RECIPIENTS = 800  # four chunks of 200: four senders at once

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from dispatch.processes.models import EmailTemplate, FieldType, Process, ProcessField, SmsTemplate, Templates
-from dispatch.processes.preview import EmailPreview, SmsPreview, example_row, preview
+from dispatch.processes.models import (
+    EmailPreview,
+    EmailTemplate,
+    FieldType,
+    Process,
+    ProcessField,
+    SmsPreview,
+    SmsTemplate,
+    Templates,
+)
+from dispatch.processes.preview import example_row, preview
 
 PROCESS = Process(
     id="p-1",

@@ -8,14 +8,9 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dispatch.ingest.channels import (
-    InvalidValue,
-    email_fast_path,
-    is_valid_national_number,
-    normalise_email,
-    normalise_phone,
-    phone_fast_path,
-)
+from dispatch.ingest.email_addresses import email_fast_path, normalise_email
+from dispatch.ingest.invalid import InvalidValue
+from dispatch.ingest.phones import is_valid_national_number, normalise_phone, phone_fast_path
 
 REGIONS = [
     "US",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dispatch.ingest.channels import InvalidValue
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.ingest.models import Cell, Value
 from dispatch.ingest.values import cell_text, converter
 from dispatch.numbers import UnstorableNumber, dynamo_number

@@ -15,9 +15,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
-
 from dispatch.errors import Forbidden, Unauthorized
+from dispatch.models import Model
 
 
 class Role(StrEnum):
@@ -32,7 +31,7 @@ class Role(StrEnum):
 RANKS = {Role.sender: 1, Role.approver: 2, Role.admin: 3}  # the staff roles, cumulative
 
 
-class Caller(BaseModel):
+class Caller(Model):
     user_id: str
     email: str
     org_id: str

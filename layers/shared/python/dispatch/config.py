@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 
-from pydantic import BaseModel
+from dispatch.models import Model
 
 
-class Settings(BaseModel):
+class Settings(Model):
     """Everything the functions are configured with (see the template's ``Globals`` and functions)."""
 
     stage: str = "dev"

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from dispatch import aws
 from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
+from dispatch.models import Model
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(Model):
     url: str = Field(description="a pre-signed GET; ask again for a fresh one once it expires")
     expires_at: str
 

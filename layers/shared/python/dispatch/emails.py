@@ -1,7 +1,7 @@
 """The one canonical form of an email address: how every address is stored and compared.
 
 The form is email-validator's normalisation (Unicode NFC, the domain in its IDNA-normalised,
-lower-case form; :func:`dispatch.ingest.channels.normalise_email`), then the whole address
+lower-case form; :func:`dispatch.ingest.email_addresses.normalise_email`), then the whole address
 case-folded (and recomposed to NFC, which case-folding can undo). RFC 5321 lets a mail server
 treat the local part case-sensitively, but none of the mainstream ones do, and people write the
 same address in different cases: treating ``ADA@Example.COM`` and ``ada@example.com`` as one
@@ -22,7 +22,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr
 
-from dispatch.ingest.channels import normalise_email
+from dispatch.ingest.email_addresses import normalise_email
 
 
 def canonical_email(text: str) -> str:

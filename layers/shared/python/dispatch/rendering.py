@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from dispatch.delivery.channels import EmailMessage
 from dispatch.processes.models import Templates
 
 
@@ -47,13 +48,6 @@ def render_part(part: str, source: str, context: Mapping[str, Any], *, html: boo
         return _compile(source, html).render(context)
     except TemplateError as exc:
         raise RenderError(f"{part}: {exc.message or type(exc).__name__}") from exc
-
-
-@dataclass(frozen=True, slots=True)
-class EmailMessage:
-    subject: str
-    text: str
-    html: str | None
 
 
 def render_email(templates: Templates, context: Mapping[str, Any]) -> EmailMessage:

@@ -1,86 +1,89 @@
 """The composition root: services built from settings, for the handlers.
 
 Handlers call these instead of constructing stores themselves, so the wiring lives in one place.
+
+Each factory imports what it builds, inside the factory: every function (and the one API function,
+route by route) imports this module, and a Lambda cold start pays for every module imported before
+the first event. Importing the domain here at module level made the links function load the
+assignment engine, the schedules and openpyxl to answer a redirect (issue 18). A new factory keeps
+to this: its imports in its body, its return type under ``TYPE_CHECKING``; the import-graph test
+(``tests/unit/test_import_graph.py``) says which capabilities each function may load.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from dispatch import aws
-from dispatch.assignment.drain import UnassignedDrain
-from dispatch.assignment.engine import AssignmentEngine
-from dispatch.assignment.messages import AgentQueue
-from dispatch.assignment.notifier import Notifier
-from dispatch.assignment.offers import OfferDesk
-from dispatch.assignment.queues import LeadQueues
-from dispatch.assignment.retrieval import Retriever
-from dispatch.assignment.rotation import Assigner
-from dispatch.assignment.service import AssignmentService
-from dispatch.assignment.store import AgentStore
-from dispatch.assignment.work import AgentWork
-from dispatch.auth import Caller
-from dispatch.batches.clone import Cloner
-from dispatch.batches.dry_run import DryRun
-from dispatch.batches.execution import Executions
-from dispatch.batches.intake import Intake
-from dispatch.batches.models import Batch, BatchStatus
-from dispatch.batches.service import BatchService
-from dispatch.batches.store import BatchStore
-from dispatch.batches.workflow import Workflow
-from dispatch.cards.access import CardLinks
-from dispatch.cards.context import LinkConfig
-from dispatch.cards.counted import CountedChanges
-from dispatch.cards.service import CardService
-from dispatch.cards.store import CardStore
-from dispatch.communications.service import CommunicationService
-from dispatch.communications.working_list import WorkingList
 from dispatch.config import Settings, get_settings
-from dispatch.contacts.imports_store import ImportStore
-from dispatch.contacts.intake import ContactImporter
-from dispatch.contacts.service import ContactService
-from dispatch.contacts.store import ContactStore
-from dispatch.deliverability.account_suppression import AccountSuppression, account_suppression_copy
-from dispatch.deliverability.opt_out import SmsOptOuts, opt_out_copy
-from dispatch.deliverability.protection import AccountProtection, ProtectionStore
-from dispatch.deliverability.quiet_hours import DeferralStore, QuietHoursDesk
-from dispatch.deliverability.reputation import ReputationStore
-from dispatch.deliverability.resume import DeferredResume
-from dispatch.deliverability.suppressions import SuppressionAdmin
-from dispatch.deliverability.watched_events import WatchedFeedback
-from dispatch.delivery.channels import EmailSender, SmsSender
-from dispatch.delivery.feedback import FeedbackApplier
-from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
-from dispatch.delivery.sender import ChunkSender
-from dispatch.dynamo import PageCursors, cursor_key
-from dispatch.exports.service import ExportService
-from dispatch.exports.store import ExportStore
-from dispatch.functions import Functions
-from dispatch.letters.service import LetterService
-from dispatch.letters.store import BundleStore
-from dispatch.organisations.identities import SenderIdentities
-from dispatch.organisations.service import OrganisationService
-from dispatch.organisations.store import OrganisationStore
-from dispatch.organisations.suppression import SuppressionList
-from dispatch.processes.service import ProcessService
-from dispatch.processes.store import ProcessStore
-from dispatch.schedules.runs import Runner
-from dispatch.schedules.scheduler import Scheduler
-from dispatch.schedules.service import ScheduleService
-from dispatch.schedules.store import ScheduleStore
-from dispatch.secrets import link_signing_key
+
+if TYPE_CHECKING:
+    from dispatch.assignment.drain import UnassignedDrain
+    from dispatch.assignment.engine import AssignmentEngine
+    from dispatch.assignment.offers import OfferDesk
+    from dispatch.assignment.queues import LeadQueues
+    from dispatch.assignment.service import AssignmentService
+    from dispatch.assignment.work import AgentWork
+    from dispatch.auth import Caller
+    from dispatch.batches.clone import Cloner
+    from dispatch.batches.dry_run import DryRun
+    from dispatch.batches.intake import Intake
+    from dispatch.batches.models import Batch
+    from dispatch.batches.service import BatchService
+    from dispatch.batches.workflow import Workflow
+    from dispatch.cards.access import CardLinks
+    from dispatch.cards.context import LinkConfig
+    from dispatch.cards.service import CardService
+    from dispatch.communications.service import CommunicationService
+    from dispatch.communications.working_list import WorkingList
+    from dispatch.contacts.intake import ContactImporter
+    from dispatch.contacts.service import ContactService
+    from dispatch.deliverability.account_suppression import AccountSuppression
+    from dispatch.deliverability.opt_out import SmsOptOuts
+    from dispatch.deliverability.protection import AccountProtection
+    from dispatch.deliverability.quiet_hours import QuietHoursDesk
+    from dispatch.deliverability.resume import DeferredResume
+    from dispatch.deliverability.suppressions import SuppressionAdmin
+    from dispatch.deliverability.watched_events import WatchedFeedback
+    from dispatch.delivery.feedback import FeedbackApplier
+    from dispatch.delivery.ratelimit import SlotQueue
+    from dispatch.delivery.sender import ChunkSender
+    from dispatch.dynamo import PageCursors
+    from dispatch.exports.service import ExportService
+    from dispatch.letters.service import LetterService
+    from dispatch.organisations.service import OrganisationService
+    from dispatch.processes.service import ProcessService
+    from dispatch.schedules.runs import Runner
+    from dispatch.schedules.service import ScheduleService
 
 
 def organisation_service(settings: Settings | None = None) -> OrganisationService:
+    from dispatch.organisations.identities import SenderIdentities
+    from dispatch.organisations.service import OrganisationService
+    from dispatch.organisations.store import OrganisationStore
+
     return OrganisationService(OrganisationStore(settings or get_settings()), SenderIdentities())
 
 
 def process_service(settings: Settings | None = None) -> ProcessService:
+    from dispatch.assignment.store import AgentStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.service import ProcessService
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return ProcessService(ProcessStore(settings), OrganisationStore(settings), AgentStore(settings))
 
 
 def batch_service(settings: Settings | None = None) -> BatchService:
+    from dispatch.assignment.store import AgentStore
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.service import BatchService
+    from dispatch.batches.store import BatchStore
+    from dispatch.functions import Functions
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return BatchService(
         settings,
@@ -95,6 +98,12 @@ def batch_service(settings: Settings | None = None) -> BatchService:
 
 
 def intake(settings: Settings | None = None) -> Intake:
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.intake import Intake
+    from dispatch.batches.store import BatchStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return Intake(
         settings,
@@ -106,12 +115,19 @@ def intake(settings: Settings | None = None) -> Intake:
 
 
 def link_config(settings: Settings, api_base_url: str | None = None) -> LinkConfig:
+    from dispatch.cards.context import LinkConfig
+    from dispatch.secrets import link_signing_key
+
     base = api_base_url or settings.api_base_url
     return LinkConfig(base, link_signing_key(settings), settings.link_ttl_days)
 
 
 def dry_runs(api_base_url: str | None, settings: Settings | None = None) -> Callable[[], DryRun]:
     """A dry-run builder; the signing key is fetched only when a dry run is asked for."""
+    from dispatch.batches.dry_run import DryRun
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+
     settings = settings or get_settings()
     return lambda: DryRun(
         settings, BatchStore(settings), CardStore(settings), link_config(settings, api_base_url)
@@ -119,6 +135,13 @@ def dry_runs(api_base_url: str | None, settings: Settings | None = None) -> Call
 
 
 def workflow(settings: Settings | None = None) -> Workflow:
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.store import BatchStore
+    from dispatch.batches.workflow import Workflow
+    from dispatch.cards.store import CardStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return Workflow(
         settings,
@@ -141,6 +164,9 @@ SLOT_BLOCK_SECONDS = 5  # each reservation covers this sender's share of 5 s: on
 
 def channel_slots(settings: Settings, block: Callable[[float], int]) -> dict[str, SlotQueue]:
     """Each channel's send slots from its shared rate limiter, reserved ``block(rate)`` at a time."""
+    from dispatch import aws
+    from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
+
     table = aws.dynamodb_table(settings.main_table)
     rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
     return {
@@ -155,6 +181,16 @@ def chunk_sender(
     """A sender for one batch: email goes from its organisation's sender (else the stack's); each
     channel's slots come from the shared rate limiter, reserved in blocks of this sender's share
     (the Map runs ``send_concurrency`` senders at once)."""
+    from dispatch.batches.models import BatchStatus
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.deliverability.account_suppression import account_suppression_copy
+    from dispatch.deliverability.opt_out import opt_out_copy
+    from dispatch.delivery.channels import EmailSender, SmsSender
+    from dispatch.delivery.sender import ChunkSender
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.organisations.suppression import SuppressionList
+
     settings = settings or get_settings()
     share = max(1, settings.send_concurrency)
     batches = BatchStore(settings)
@@ -180,6 +216,12 @@ def chunk_sender(
 
 
 def card_service(settings: Settings | None = None) -> CardService:
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.service import CardService
+    from dispatch.cards.store import CardStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return CardService(
         CardStore(settings),
@@ -194,6 +236,8 @@ def operator_sender(
     api_base_url: str | None, settings: Settings | None = None
 ) -> Callable[[Batch, Caller], ChunkSender]:
     """A sender for an operator's own send: distributions record who sent (user id and email)."""
+    from dispatch.organisations.store import OrganisationStore
+
     settings = settings or get_settings()
 
     def build(batch: Batch, operator: Caller) -> ChunkSender:
@@ -215,11 +259,22 @@ def operator_sender(
 
 
 def cloner(settings: Settings | None = None) -> Cloner:
+    from dispatch.batches.clone import Cloner
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+
     settings = settings or get_settings()
     return Cloner(settings, BatchStore(settings), CardStore(settings), Executions(settings.state_machine_arn))
 
 
 def feedback(settings: Settings | None = None) -> FeedbackApplier:
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.counted import CountedChanges
+    from dispatch.cards.store import CardStore
+    from dispatch.delivery.feedback import FeedbackApplier
+    from dispatch.organisations.suppression import SuppressionList
+
     settings = settings or get_settings()
     return FeedbackApplier(
         CardStore(settings), BatchStore(settings), CountedChanges(settings), SuppressionList(settings)
@@ -227,6 +282,12 @@ def feedback(settings: Settings | None = None) -> FeedbackApplier:
 
 
 def account_protection(settings: Settings | None = None) -> AccountProtection:
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.deliverability.protection import AccountProtection, ProtectionStore
+    from dispatch.deliverability.reputation import ReputationStore
+    from dispatch.organisations.store import OrganisationStore
+
     settings = settings or get_settings()
     return AccountProtection(
         ReputationStore(settings),
@@ -247,35 +308,58 @@ def blocked(suppressed: set[str], *provider_lists: Mapping[str, str]) -> dict[st
 
 
 def sms_opt_outs(settings: Settings | None = None) -> SmsOptOuts:
+    from dispatch.deliverability.opt_out import SmsOptOuts, opt_out_copy
+
     return SmsOptOuts(opt_out_copy(settings or get_settings()))
 
 
 def ses_suppressions(settings: Settings | None = None) -> AccountSuppression:
+    from dispatch.deliverability.account_suppression import AccountSuppression, account_suppression_copy
+
     return AccountSuppression(account_suppression_copy(settings or get_settings()))
 
 
 def suppression_admin(settings: Settings | None = None) -> SuppressionAdmin:
+    from dispatch.deliverability.suppressions import SuppressionAdmin
+
     return SuppressionAdmin(settings or get_settings())
 
 
 def quiet_hours(settings: Settings | None = None) -> QuietHoursDesk:
+    from dispatch.cards.store import CardStore
+    from dispatch.deliverability.quiet_hours import DeferralStore, QuietHoursDesk
+
     settings = settings or get_settings()
     return QuietHoursDesk(DeferralStore(settings), CardStore(settings))
 
 
 def deferred_resume(settings: Settings | None = None) -> DeferredResume:
+    from dispatch.deliverability.quiet_hours import DeferralStore
+    from dispatch.deliverability.resume import DeferredResume
+
     settings = settings or get_settings()
     return DeferredResume(DeferralStore(settings), workflow(settings))
 
 
 def delivery_events(settings: Settings | None = None) -> WatchedFeedback:
     """Delivery events applied to cards, then counted for account protection."""
+    from dispatch.deliverability.watched_events import WatchedFeedback
+
     applier = feedback() if settings is None else feedback(settings)  # tests replace ``feedback()``
     return WatchedFeedback(applier, account_protection(settings))
 
 
 def card_links(settings: Settings | None = None) -> CardLinks:
     """The public card-link service; the signing key is fetched (and cached) when first needed."""
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.access import CardLinks
+    from dispatch.cards.counted import CountedChanges
+    from dispatch.cards.store import CardStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.organisations.suppression import SuppressionList
+    from dispatch.processes.store import ProcessStore
+    from dispatch.secrets import link_signing_key
+
     settings = settings or get_settings()
     return CardLinks(
         CardStore(settings),
@@ -289,6 +373,13 @@ def card_links(settings: Settings | None = None) -> CardLinks:
 
 
 def export_service(settings: Settings | None = None) -> ExportService:
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.exports.service import ExportService
+    from dispatch.exports.store import ExportStore
+    from dispatch.functions import Functions
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return ExportService(
         settings,
@@ -301,6 +392,15 @@ def export_service(settings: Settings | None = None) -> ExportService:
 
 
 def schedule_runner(settings: Settings | None = None) -> Runner:
+    from dispatch.assignment.messages import AgentQueue
+    from dispatch.assignment.retrieval import Retriever
+    from dispatch.assignment.store import AgentStore
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.processes.store import ProcessStore
+    from dispatch.schedules.runs import Runner
+    from dispatch.schedules.store import ScheduleStore
+
     settings = settings or get_settings()
     return Runner(
         settings,
@@ -314,6 +414,13 @@ def schedule_runner(settings: Settings | None = None) -> Runner:
 
 
 def schedule_service(settings: Settings | None = None) -> ScheduleService:
+    from dispatch.batches.store import BatchStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+    from dispatch.schedules.scheduler import Scheduler
+    from dispatch.schedules.service import ScheduleService
+    from dispatch.schedules.store import ScheduleStore
+
     settings = settings or get_settings()
     return ScheduleService(
         ScheduleStore(settings),
@@ -326,6 +433,13 @@ def schedule_service(settings: Settings | None = None) -> ScheduleService:
 
 
 def assignment_service(settings: Settings | None = None) -> AssignmentService:
+    from dispatch.assignment.rotation import Assigner
+    from dispatch.assignment.service import AssignmentService
+    from dispatch.assignment.store import AgentStore
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     agents = AgentStore(settings)
     return AssignmentService(
@@ -334,6 +448,15 @@ def assignment_service(settings: Settings | None = None) -> AssignmentService:
 
 
 def lead_queues(settings: Settings | None = None) -> LeadQueues:
+    from dispatch.assignment.messages import AgentQueue
+    from dispatch.assignment.queues import LeadQueues
+    from dispatch.assignment.rotation import Assigner
+    from dispatch.assignment.store import AgentStore
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     agents = AgentStore(settings)
     return LeadQueues(
@@ -349,6 +472,11 @@ def lead_queues(settings: Settings | None = None) -> LeadQueues:
 
 
 def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
+    from dispatch.assignment.engine import AssignmentEngine
+    from dispatch.assignment.messages import AgentQueue
+    from dispatch.assignment.rotation import Assigner
+    from dispatch.assignment.store import AgentStore
+
     settings = settings or get_settings()
     agents = AgentStore(settings)
     return AssignmentEngine(agents, Assigner(settings, agents), AgentQueue(settings))
@@ -356,6 +484,16 @@ def assignment_engine(settings: Settings | None = None) -> AssignmentEngine:
 
 def offer_desk(settings: Settings | None = None) -> OfferDesk:
     """Ring_all accept links (public); the signing key is fetched when first needed."""
+    from dispatch.assignment.messages import AgentQueue
+    from dispatch.assignment.offers import OfferDesk
+    from dispatch.assignment.rotation import Assigner
+    from dispatch.assignment.store import AgentStore
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+    from dispatch.secrets import link_signing_key
+
     settings = settings or get_settings()
     agents = AgentStore(settings)
     return OfferDesk(
@@ -373,6 +511,18 @@ def offer_desk(settings: Settings | None = None) -> OfferDesk:
 def agent_work(settings: Settings | None = None) -> AgentWork:
     """The agent work queue's consumer: notices paced by the channels' shared rates (a slot at a
     time: notices are few and come one per message)."""
+    from dispatch.assignment.messages import AgentQueue
+    from dispatch.assignment.notifier import Notifier
+    from dispatch.assignment.rotation import Assigner
+    from dispatch.assignment.store import AgentStore
+    from dispatch.assignment.work import AgentWork
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.delivery.channels import EmailSender, SmsSender
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+    from dispatch.secrets import link_signing_key
+
     settings = settings or get_settings()
     agents = AgentStore(settings)
     notifier = Notifier(
@@ -399,6 +549,13 @@ def agent_work(settings: Settings | None = None) -> AgentWork:
 
 
 def unassigned_drain(settings: Settings | None = None) -> UnassignedDrain:
+    from dispatch.assignment.drain import UnassignedDrain
+    from dispatch.assignment.store import AgentStore
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return UnassignedDrain(
         AgentStore(settings),
@@ -412,11 +569,21 @@ def unassigned_drain(settings: Settings | None = None) -> UnassignedDrain:
 
 def page_cursors(settings: Settings | None = None) -> PageCursors:
     """Signs and checks the API's page cursors; the key is read only when a cursor is."""
+    from dispatch.dynamo import PageCursors, cursor_key
+    from dispatch.secrets import link_signing_key
+
     settings = settings or get_settings()
     return PageCursors(lambda: cursor_key(link_signing_key(settings)))
 
 
 def contact_service(settings: Settings | None = None) -> ContactService:
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.contacts.imports_store import ImportStore
+    from dispatch.contacts.service import ContactService
+    from dispatch.contacts.store import ContactStore
+    from dispatch.organisations.store import OrganisationStore
+
     settings = settings or get_settings()
     return ContactService(
         settings,
@@ -429,6 +596,11 @@ def contact_service(settings: Settings | None = None) -> ContactService:
 
 
 def contact_importer(settings: Settings | None = None) -> ContactImporter:
+    from dispatch.contacts.imports_store import ImportStore
+    from dispatch.contacts.intake import ContactImporter
+    from dispatch.contacts.store import ContactStore
+    from dispatch.organisations.store import OrganisationStore
+
     settings = settings or get_settings()
     return ContactImporter(
         settings, ImportStore(settings), ContactStore(settings), OrganisationStore(settings)
@@ -436,6 +608,12 @@ def contact_importer(settings: Settings | None = None) -> ContactImporter:
 
 
 def working_list(settings: Settings | None = None) -> WorkingList:
+    from dispatch.batches.store import BatchStore
+    from dispatch.communications.working_list import WorkingList
+    from dispatch.contacts.store import ContactStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return WorkingList(
         settings,
@@ -447,6 +625,12 @@ def working_list(settings: Settings | None = None) -> WorkingList:
 
 
 def communication_service(settings: Settings | None = None) -> CommunicationService:
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.store import BatchStore
+    from dispatch.communications.service import CommunicationService
+    from dispatch.contacts.store import ContactStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return CommunicationService(
         settings,
@@ -461,6 +645,15 @@ def communication_service(settings: Settings | None = None) -> CommunicationServ
 
 
 def letter_service(settings: Settings | None = None) -> LetterService:
+    from dispatch.batches.execution import Executions
+    from dispatch.batches.store import BatchStore
+    from dispatch.cards.store import CardStore
+    from dispatch.functions import Functions
+    from dispatch.letters.service import LetterService
+    from dispatch.letters.store import BundleStore
+    from dispatch.organisations.store import OrganisationStore
+    from dispatch.processes.store import ProcessStore
+
     settings = settings or get_settings()
     return LetterService(
         settings,

@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel
-
 from dispatch import aws
 from dispatch.clock import isoformat
 from dispatch.config import Settings
+from dispatch.models import Model
 
 
-class Upload(BaseModel):
+class Upload(Model):
     """A pre-signed POST: the form ``fields``, then the file as ``file``."""
 
     method: Literal["POST"]

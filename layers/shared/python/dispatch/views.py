@@ -10,8 +10,10 @@ field with a default stays optional, and a model used both ways appears twice in
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from dispatch.models import Model
 
 
-class View(BaseModel):
+class View(Model):
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)

@@ -23,8 +23,9 @@ from pydantic import ValidationError
 
 from dispatch.assignment.models import AgentInput, Filter
 from dispatch.emails import canonical_email
-from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_phone
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.ingest.models import Cell, FileRejected, Limits
+from dispatch.ingest.phones import is_supported_region, normalise_phone
 from dispatch.ingest.readers import open_table
 from dispatch.ingest.validator import too_large
 from dispatch.ingest.values import cell_text, converter

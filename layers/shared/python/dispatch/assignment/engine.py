@@ -14,9 +14,9 @@ else its process's (PRODUCT §7).
   not asked yet (:meth:`AssignmentEngine.ring_timeout`), and when none is left, to the fallback.
 - Fallback: no eligible and available agent → the group's default agent, else Lead Exception.
 A card that reaches an agent from a queue (or new) starts with the setting's initial status and
-activity (:func:`start_work`), and its agent is told (a notice through the agent work queue,
-:mod:`dispatch.assignment.messages`). The engine also takes a card out of a queue by hand
-("return to the pool": ``waiting_in`` its queue), with the same rules.
+activity (:func:`dispatch.assignment.models.start_work`), and its agent is told (a notice through
+the agent work queue, :mod:`dispatch.assignment.messages`). The engine also takes a card out of a
+queue by hand ("return to the pool": ``waiting_in`` its queue), with the same rules.
 """
 
 from __future__ import annotations
@@ -28,7 +28,14 @@ from typing import Any
 
 from dispatch.assignment.hours import BusinessHours
 from dispatch.assignment.messages import AgentQueue, Notice, RingTimeout
-from dispatch.assignment.models import Agent, Assignment, AssignmentConfig, AssignmentState, AssignmentType
+from dispatch.assignment.models import (
+    Agent,
+    Assignment,
+    AssignmentConfig,
+    AssignmentState,
+    AssignmentType,
+    start_work,
+)
 from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
@@ -37,18 +44,6 @@ from dispatch.clock import isoformat
 DIRECT_EMAIL = "assigntoemail"
 DIRECT_USER = "assigntouserid"
 RING_SIZE = 10  # agents offered a ring_all card at once
-ACTIVITY_KEPT = 100  # a card keeps its last 100 activity entries
-
-
-def start_work(config: AssignmentConfig, current: Assignment | None, moment: str) -> dict[str, Any]:
-    """What a card starts with when it reaches an agent: from a queue, or new — the setting's
-    initial status, and its initial activity after whatever the card has already (a retrieved
-    card keeps its history); from another agent (a reassignment) — the work it has, unchanged."""
-    if current is not None and current.state is AssignmentState.assigned:
-        return {"work_status": current.work_status, "activity": current.activity}
-    earlier = current.activity if current is not None else []
-    entry = {"at": moment, "type": config.initial_activity}
-    return {"work_status": config.initial_status, "activity": [*earlier, entry][-ACTIVITY_KEPT:]}
 
 
 @dataclass

@@ -29,8 +29,9 @@ from itertools import pairwise
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from dispatch.models import Model
 from dispatch.views import View
 
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
@@ -54,7 +55,7 @@ def _minutes(text: str) -> int:
     raise ValueError(f'"{text}" is not a time of day: use HH:MM, from 00:00 to 24:00')
 
 
-class Interval(BaseModel):
+class Interval(Model):
     """One open interval of a weekday, in local wall-clock time: ``start`` inclusive, ``end``
     exclusive. It cannot cross midnight: an overnight shift is two intervals on consecutive days,
     which next_close joins into one open period."""

@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from dispatch import aws
 from dispatch.config import Settings
+from dispatch.models import Model
 
 SQS_BATCH = 10  # entries per SendMessageBatch
 SEND_ATTEMPTS = 3
 
 
-class Notice(BaseModel):
+class Notice(Model):
     """Tell an agent: a card was assigned to them, offered to them (ring_all), or taken by another.
     ``at`` is when that happened (the assignment's time): with the kind, agent and round it names
     the event, so a repeated message is recognised and a later event of the same kind is not."""
@@ -33,7 +34,7 @@ class Notice(BaseModel):
     round: int = 0
 
 
-class RingTimeout(BaseModel):
+class RingTimeout(Model):
     """A ring_all round's offers lapse: if nobody accepted, offer the card to the next agents."""
 
     kind: Literal["ring_timeout"] = "ring_timeout"
@@ -41,7 +42,7 @@ class RingTimeout(BaseModel):
     round: int
 
 
-class Accepted(BaseModel):
+class Accepted(Model):
     """An agent accepted a ring_all offer: move them in the rotation, tell the others."""
 
     kind: Literal["accepted"] = "accepted"
@@ -51,7 +52,11 @@ class Accepted(BaseModel):
 
 
 AgentMessage = Annotated[Notice | RingTimeout | Accepted, Field(discriminator="kind")]
-_parser: TypeAdapter[Notice | RingTimeout | Accepted] = TypeAdapter(AgentMessage)
+# Built on the first message, as the models are (dispatch.models): the functions that only queue
+# messages never parse one.
+_parser: TypeAdapter[Notice | RingTimeout | Accepted] = TypeAdapter(
+    AgentMessage, config=ConfigDict(defer_build=True)
+)
 
 
 def parse_message(body: str) -> Notice | RingTimeout | Accepted:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from dispatch.emails import CanonicalEmail
+from dispatch.models import Model
 from dispatch.numbers import Storable
 from dispatch.views import View
 
@@ -15,7 +17,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class Filter(BaseModel):
+class Filter(Model):
     """An eligibility condition on one card field: ``equals`` a value, ``in`` a list, or a range
     (``min`` and/or ``max``, inclusive; numbers, or ISO dates compared as text)."""
 
@@ -64,7 +66,7 @@ def _same(value: Any, expected: Any) -> bool:
     return bool(value == expected)
 
 
-class AgentInput(BaseModel):
+class AgentInput(Model):
     """The body of ``POST /agents`` (and one row of an agents file)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -128,7 +130,7 @@ class AgentView(View):
     updated_at: str
 
 
-class GroupInput(BaseModel):
+class GroupInput(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
@@ -141,7 +143,7 @@ class Group(GroupInput, View):
     created_at: str
 
 
-class RotationPlace(BaseModel):
+class RotationPlace(Model):
     agent_id: str
     available: bool
     assigned: int = Field(description="cards assigned to the agent in this group")
@@ -206,3 +208,128 @@ class Assignment(View):
     offer_expires_at: str | None = None  # ring_all: when this round's offers lapse
     reason: str | None = None
     retrieved_from: str | None = None  # the agent a retrieval took the card back from
+
+
+ACTIVITY_KEPT = 100  # a card keeps its last 100 activity entries
+
+
+def start_work(config: AssignmentConfig, current: Assignment | None, moment: str) -> dict[str, Any]:
+    """What a card starts with when it reaches an agent: from a queue, or new — the setting's
+    initial status, and its initial activity after whatever the card has already (a retrieved
+    card keeps its history); from another agent (a reassignment) — the work it has, unchanged."""
+    if current is not None and current.state is AssignmentState.assigned:
+        return {"work_status": current.work_status, "activity": current.activity}
+    earlier = current.activity if current is not None else []
+    entry = {"at": moment, "type": config.initial_activity}
+    return {"work_status": config.initial_status, "activity": [*earlier, entry][-ACTIVITY_KEPT:]}
+
+
+MAX_IMPORT_BASE64 = 7_000_000  # a 5 MiB file, base64-encoded, within API Gateway's 10 MB
+
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class AgentImport(Model):
+    """An agents file (CSV/TSV or XLSX), base64-encoded in the JSON body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_base64: Annotated[str, StringConstraints(max_length=MAX_IMPORT_BASE64)]
+
+
+class Activity(Model):
+    """The body of ``POST /cards/{id}/activity``: what was done, the card's new work status (if it
+    changes) and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Label
+    status: Label | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ImportRowError(Model):
+    row: int
+    column: str | None
+    code: str
+    message: str
+
+
+class ImportResult(Model):
+    """What an agents file did: rows read, agents created and updated, rows not applied and why."""
+
+    rows: int
+    created: int
+    updated: int
+    errors: list[ImportRowError]
+
+
+class Queue(StrEnum):
+    """``GET /cards?queue=``: the queue's name, and the assignment state of its cards."""
+
+    prospects = "prospects"
+    lead_exception = "lead_exception"
+    unassigned = "unassigned"
+    offered = "offered"
+    available = "available"
+
+    @property
+    def state(self) -> AssignmentState:
+        return AssignmentState.prospect if self is Queue.prospects else AssignmentState(self.value)
+
+
+class QueueFilter(Model):
+    """What a queue listing is narrowed to; ``q``: a text any field value, the email or the phone
+    contains (case-insensitive)."""
+
+    queue: Queue
+    process_id: str | None = None
+    batch_id: str | None = None
+    group_id: str | None = None
+    q: str | None = None
+
+
+class QueuedCard(Model):
+    """One card of a queue: who it is (its values and addresses), its batch, its delivery status
+    and where it stands with agents (the group, why it is here, since when)."""
+
+    id: str
+    batch_id: str
+    row: int
+    status: str
+    email: str | None
+    phone: str | None
+    values: dict[str, Any]
+    sent_at: str | None
+    assignment: Assignment
+
+
+class ManualAssignment(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str
+
+
+class Release(Model):
+    """Make a card claimable by every eligible agent of ``group_id`` (default: the card's group,
+    else its batch's assignment group)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_id: str | None = None
+
+
+class OfferState(StrEnum):
+    open = "open"  # still offered to this agent: the page shows the accept button
+    yours = "yours"  # this agent has it
+    taken = "taken"  # another agent accepted first, or the card went elsewhere
+
+
+@dataclass(frozen=True, slots=True)
+class OfferView:
+    state: OfferState
+    organisation: str
+    batch_name: str
+    expires_at: int

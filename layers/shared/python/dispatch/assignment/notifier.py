@@ -31,12 +31,11 @@ from dispatch.batches.store import BatchStore
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
 from dispatch.clock import parse_iso
-from dispatch.delivery.channels import EmailSender, Refused, SmsSender
+from dispatch.delivery.channels import EmailMessage, EmailSender, Refused, SmsSender
 from dispatch.delivery.ratelimit import SlotQueue
 from dispatch.errors import NotFound
 from dispatch.observability import logger
 from dispatch.organisations.store import OrganisationStore
-from dispatch.rendering import EmailMessage
 
 KEEP_SECONDS = 30 * 24 * 3600  # how long a sent notice is remembered (longer than any redelivery)
 

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
-from dispatch.assignment.engine import start_work
 from dispatch.assignment.messages import Accepted, AgentQueue
-from dispatch.assignment.models import AssignmentState
+from dispatch.assignment.models import AssignmentState, OfferState, OfferView, start_work
 from dispatch.assignment.rotation import Assigner, CardTaken
 from dispatch.assignment.store import AgentStore
 from dispatch.batches.store import BatchStore
@@ -66,20 +64,6 @@ def read_offer(link_key: bytes, token: str, now: int) -> OfferToken:
     if link.expires_at <= now:
         raise Gone("this offer has lapsed")
     return OfferToken(card_id, agent_id, int(round_), link.expires_at)
-
-
-class OfferState(StrEnum):
-    open = "open"  # still offered to this agent: the page shows the accept button
-    yours = "yours"  # this agent has it
-    taken = "taken"  # another agent accepted first, or the card went elsewhere
-
-
-@dataclass(frozen=True, slots=True)
-class OfferView:
-    state: OfferState
-    organisation: str
-    batch_name: str
-    expires_at: int
 
 
 @dataclass

@@ -12,7 +12,7 @@ read in, so a card taken meanwhile — claimed, accepted, drained, moved by some
 
 - **assign** to an agent: the agent moves to the top of the group's rotation and is told; from a
   queue the card starts with the setting's initial status and activity, from another agent it
-  keeps its work (:func:`dispatch.assignment.engine.start_work`);
+  keeps its work (:func:`dispatch.assignment.models.start_work`);
 - **return to the pool**: the card goes through the engine again by its batch's assignment setting
   — rotation, eligibility and availability, business hours, default agent and Lead Exception —
   as if it had just been delivered;
@@ -23,14 +23,21 @@ read in, so a card taken meanwhile — claimed, accepted, drained, moved by some
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from dispatch.assignment.engine import AssignmentEngine, start_work
+from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.messages import AgentQueue, Notice
-from dispatch.assignment.models import Assignment, AssignmentConfig, AssignmentState, AssignmentType
+from dispatch.assignment.models import (
+    Assignment,
+    AssignmentConfig,
+    AssignmentState,
+    AssignmentType,
+    ManualAssignment,
+    QueuedCard,
+    QueueFilter,
+    Release,
+    start_work,
+)
 from dispatch.assignment.rotation import QUEUES, Assigner, CardTaken, queue_key
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
@@ -43,61 +50,6 @@ from dispatch.dynamo import decode_cursor, encode_cursor
 from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
-
-
-class Queue(StrEnum):
-    """``GET /cards?queue=``: the queue's name, and the assignment state of its cards."""
-
-    prospects = "prospects"
-    lead_exception = "lead_exception"
-    unassigned = "unassigned"
-    offered = "offered"
-    available = "available"
-
-    @property
-    def state(self) -> AssignmentState:
-        return AssignmentState.prospect if self is Queue.prospects else AssignmentState(self.value)
-
-
-class QueueFilter(BaseModel):
-    """What a queue listing is narrowed to; ``q``: a text any field value, the email or the phone
-    contains (case-insensitive)."""
-
-    queue: Queue
-    process_id: str | None = None
-    batch_id: str | None = None
-    group_id: str | None = None
-    q: str | None = None
-
-
-class QueuedCard(BaseModel):
-    """One card of a queue: who it is (its values and addresses), its batch, its delivery status
-    and where it stands with agents (the group, why it is here, since when)."""
-
-    id: str
-    batch_id: str
-    row: int
-    status: str
-    email: str | None
-    phone: str | None
-    values: dict[str, Any]
-    sent_at: str | None
-    assignment: Assignment
-
-
-class ManualAssignment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    agent_id: str
-
-
-class Release(BaseModel):
-    """Make a card claimable by every eligible agent of ``group_id`` (default: the card's group,
-    else its batch's assignment group)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    group_id: str | None = None
 
 
 @dataclass

@@ -17,27 +17,30 @@ import binascii
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from typing import Any
 
 from dispatch.assignment.agent_file import read_agent_file
-from dispatch.assignment.engine import ACTIVITY_KEPT, start_work
 from dispatch.assignment.models import (
+    ACTIVITY_KEPT,
+    Activity,
     Agent,
+    AgentImport,
     AgentInput,
     AgentView,
     AssignmentState,
     Group,
     GroupInput,
     GroupView,
+    ImportResult,
+    ImportRowError,
     RotationPlace,
+    start_work,
 )
 from dispatch.assignment.rotation import Assigner, CardTaken, agent_pool, queue_key
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.batches.store import BatchStore
-from dispatch.cards.models import Card, CardSummary, CardView
+from dispatch.cards.models import Card, CardSummary, CardView, WorkedCard, WorkSummary
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso, utcnow
 from dispatch.dynamo import decode_cursor, encode_cursor
@@ -45,63 +48,9 @@ from dispatch.errors import Conflict, DispatchError, Forbidden, InvalidRequest, 
 from dispatch.ids import new_id
 from dispatch.processes.store import ProcessStore
 
-MAX_IMPORT_BASE64 = 7_000_000  # a 5 MiB file, base64-encoded, within API Gateway's 10 MB
 _UNAVAILABLE = (
     "you are unavailable: switch yourself on (PUT /agents/me/availability) to see and claim new cards"
 )
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
-
-class AgentImport(BaseModel):
-    """An agents file (CSV/TSV or XLSX), base64-encoded in the JSON body."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-    content_base64: Annotated[str, StringConstraints(max_length=MAX_IMPORT_BASE64)]
-
-
-class Activity(BaseModel):
-    """The body of ``POST /cards/{id}/activity``: what was done, the card's new work status (if it
-    changes) and a note."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: Label
-    status: Label | None = None
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
-
-
-class ImportRowError(BaseModel):
-    row: int
-    column: str | None
-    code: str
-    message: str
-
-
-class ImportResult(BaseModel):
-    """What an agents file did: rows read, agents created and updated, rows not applied and why."""
-
-    rows: int
-    created: int
-    updated: int
-    errors: list[ImportRowError]
-
-
-class WorkSummary(BaseModel):
-    group_id: str | None
-    by: str | None
-    assigned_at: str | None
-    work_status: str | None
-    last_activity: dict[str, str] | None
-    activity_count: int
-
-
-class WorkedCard(CardSummary):
-    """One line of an agent's cards: the card's summary and where its work stands."""
-
-    batch_id: str
-    assignment: WorkSummary
 
 
 @dataclass

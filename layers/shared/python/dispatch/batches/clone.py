@@ -9,10 +9,9 @@ the chosen recipients as chunks, exactly as validation does, and starts the life
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from dispatch.batches.execution import Executions
-from dispatch.batches.models import Batch, BatchStatus
+from dispatch.batches.models import Batch, BatchStatus, Recipients
 from dispatch.batches.store import BatchStore
 from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
@@ -20,13 +19,6 @@ from dispatch.config import Settings
 from dispatch.ingest.models import AcceptedRow
 from dispatch.ingest.staging import ChunkWriter, delete_staged
 from dispatch.observability import logger
-
-
-class Recipients(StrEnum):
-    all = "all"
-    not_reached = "not_reached"
-    not_accessed = "not_accessed"
-
 
 REACHED = frozenset({CardStatus.sent, CardStatus.delivered})
 CLONABLE = frozenset({BatchStatus.complete, BatchStatus.archived, BatchStatus.rejected, BatchStatus.expired})

@@ -11,71 +11,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 
-from pydantic import BaseModel, Field
-
 from dispatch import aws
-from dispatch.batches.models import Batch, Counters
+from dispatch.batches.models import (
+    ROW_ERRORS_SHOWN,
+    Batch,
+    DryRunView,
+    EmailSample,
+    Estimate,
+    RowErrors,
+    Sample,
+    SmsSample,
+)
 from dispatch.batches.store import BatchStore
 from dispatch.cards.context import LinkConfig, stored_card_context
 from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
-from dispatch.deliverability.policy import DeferredCards
 from dispatch.delivery.ratelimit import DEFAULT_TOLERANCE
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
-from dispatch.views import View
 
-ROW_ERRORS_SHOWN = 20
 SAMPLES = 3
-
-
-class RowErrors(BaseModel):
-    total: int
-    shown: list[dict[str, str]] = Field(description=f"the first {ROW_ERRORS_SHOWN} rows of the error report")
-
-
-class EmailSample(BaseModel):
-    to: str | None
-    subject: str
-    text: str
-    html: str | None
-
-
-class SmsSample(BaseModel):
-    to: str | None
-    text: str
-
-
-class Sample(View):
-    """One ready card rendered as it would be sent (``error``: a template failed on its data)."""
-
-    card_id: str
-    row: int
-    email: EmailSample | None = None
-    sms: SmsSample | None = None
-    error: str | None = None
-
-
-class Estimate(BaseModel):
-    messages: dict[str, int] = Field(description="messages per channel")
-    rates_per_second: dict[str, float]
-    seconds: float
-    finish_at_if_approved_now: str
-
-
-class DryRunView(View):
-    id: str
-    status: str
-    counters: Counters
-    row_errors: RowErrors
-    samples: list[Sample]
-    estimate: Estimate
-    deferred: DeferredCards = Field(
-        default_factory=DeferredCards,
-        description="ready cards that would wait for their recipients' quiet hours if sending started now",
-    )
 
 
 @dataclass

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field, StringConstraints
 
 from dispatch.assignment.models import AssignmentConfig
 from dispatch.deliverability.policy import DeferredCards
 from dispatch.downloads import DownloadLink
+from dispatch.models import Model
 from dispatch.uploads import Upload
 from dispatch.views import View
 
@@ -71,7 +72,7 @@ class Counters(View):
         )
 
 
-class Chunk(BaseModel):
+class Chunk(Model):
     """A staged slice of accepted rows: generation and sending each work one chunk per task."""
 
     index: int
@@ -254,6 +255,12 @@ class BatchView(Batch):
     )
 
 
+class Recipients(StrEnum):  # which of a finished batch's recipients a clone copies (PRODUCT §4)
+    all = "all"
+    not_reached = "not_reached"
+    not_accessed = "not_accessed"
+
+
 class NewBatchView(BatchView):
     """``POST /batches``: the batch waiting for its file, and where to upload it."""
 
@@ -265,3 +272,87 @@ class ErrorReport(DownloadLink):
 
     id: str
     rows_rejected: int
+
+
+class NewBatch(Model):
+    """The body of ``POST /batches``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    process_id: str
+    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    auto_distribute: bool = True
+    assignment: AssignmentConfig | None = Field(
+        default=None,
+        description="this batch's own assignment to agents (PRODUCT §7); left out: the process's",
+    )
+
+
+class CloneRequest(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    recipients: Recipients = Recipients.all
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+
+
+class Rename(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Decision(Model):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+ROW_ERRORS_SHOWN = 20
+
+
+class RowErrors(Model):
+    total: int
+    shown: list[dict[str, str]] = Field(description=f"the first {ROW_ERRORS_SHOWN} rows of the error report")
+
+
+class EmailSample(Model):
+    to: str | None
+    subject: str
+    text: str
+    html: str | None
+
+
+class SmsSample(Model):
+    to: str | None
+    text: str
+
+
+class Sample(View):
+    """One ready card rendered as it would be sent (``error``: a template failed on its data)."""
+
+    card_id: str
+    row: int
+    email: EmailSample | None = None
+    sms: SmsSample | None = None
+    error: str | None = None
+
+
+class Estimate(Model):
+    messages: dict[str, int] = Field(description="messages per channel")
+    rates_per_second: dict[str, float]
+    seconds: float
+    finish_at_if_approved_now: str
+
+
+class DryRunView(View):
+    id: str
+    status: str
+    counters: Counters
+    row_errors: RowErrors
+    samples: list[Sample]
+    estimate: Estimate
+    deferred: DeferredCards = Field(
+        default_factory=DeferredCards,
+        description="ready cards that would wait for their recipients' quiet hours if sending started now",
+    )

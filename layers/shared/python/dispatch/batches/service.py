@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from dispatch.assignment.models import AssignmentConfig
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.batches.approval import four_eyes, is_creator
-from dispatch.batches.clone import CLONABLE, Recipients
+from dispatch.batches.clone import CLONABLE
 from dispatch.batches.content import content_digest
-from dispatch.batches.dry_run import DryRun, DryRunView
+from dispatch.batches.dry_run import DryRun
 from dispatch.batches.execution import Executions
 from dispatch.batches.models import (
     Approval,
     Batch,
     BatchStatus,
+    CloneRequest,
     Counters,
+    Decision,
+    DryRunView,
     ErrorReport,
+    NewBatch,
     NewBatchView,
+    Rename,
 )
 from dispatch.batches.store import BatchQuery, BatchStore
 from dispatch.batches.workflow import Workflow
@@ -37,40 +39,6 @@ from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.models import ProcessState
 from dispatch.processes.store import ProcessStore
 from dispatch.uploads import upload_form
-
-
-class NewBatch(BaseModel):
-    """The body of ``POST /batches``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    process_id: str
-    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    auto_distribute: bool = True
-    assignment: AssignmentConfig | None = Field(
-        default=None,
-        description="this batch's own assignment to agents (PRODUCT §7); left out: the process's",
-    )
-
-
-class CloneRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    recipients: Recipients = Recipients.all
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-
-
-class Rename(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
 @dataclass

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
-
-from dispatch.batches.clone import Cloner, Recipients
-from dispatch.batches.models import Chunk
-from dispatch.batches.workflow import Workflow
+from dispatch.batches.models import Chunk, Recipients
 from dispatch.cards.models import CardStatus
-from dispatch.communications.working_list import WorkingList
 from dispatch.errors import PermanentFailure
-from dispatch.letters.service import LetterService
+from dispatch.models import Model
+
+if TYPE_CHECKING:  # built by the caller: a step's function loads only the services its step uses
+    from dispatch.batches.clone import Cloner
+    from dispatch.batches.workflow import Workflow
+    from dispatch.communications.working_list import WorkingList
+    from dispatch.letters.service import LetterService
 
 
-class ChunkTask(BaseModel):
+class ChunkTask(Model):
     batch_id: str
     org_id: str
     chunk: Chunk
     reset_failed: bool = False
 
 
-class LifecycleStep(BaseModel):
+class LifecycleStep(Model):
     action: Literal[
         "after_generation",
         "request_approval",

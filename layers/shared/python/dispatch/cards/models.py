@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import ConfigDict, Field, StringConstraints, computed_field
 
 from dispatch.assignment.models import Assignment
 from dispatch.contacts.models import PostalAddress
 from dispatch.deliverability.policy import Deferral
+from dispatch.models import Model
 from dispatch.views import View
 
 
@@ -137,7 +138,7 @@ class CardSummary(View):
     last_distribution: Distribution | None
 
 
-class PrefilledCard(BaseModel):
+class PrefilledCard(Model):
     """What a process page reads for its card (``GET /c/{token}/data``): every field of the
     process (null when the row had none) and the recipient's addresses."""
 
@@ -145,3 +146,27 @@ class PrefilledCard(BaseModel):
     values: dict[str, Any]
     email: str | None
     phone: str | None
+
+
+class WorkSummary(Model):
+    group_id: str | None
+    by: str | None
+    assigned_at: str | None
+    work_status: str | None
+    last_activity: dict[str, str] | None
+    activity_count: int
+
+
+class WorkedCard(CardSummary):
+    """One line of an agent's cards: the card's summary and where its work stands."""
+
+    batch_id: str
+    assignment: WorkSummary
+
+
+class Distribute(Model):
+    """The caller confirms the recipient's address; it also chooses the channel (email or SMS)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]

@@ -17,15 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from dispatch.auth import Caller, Role
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
-from dispatch.cards.models import Card, CardStatus, CardSummary, CardView
+from dispatch.cards.models import Card, CardStatus, CardSummary, CardView, Distribute
 from dispatch.cards.store import CardStore
 from dispatch.delivery.sender import ChunkSender
 from dispatch.emails import canonical_email
@@ -42,14 +39,6 @@ DISTRIBUTABLE = {
 APPROVED = frozenset(
     {BatchStatus.approved, BatchStatus.sending, BatchStatus.sent, BatchStatus.partially_sent}
 )
-
-
-class Distribute(BaseModel):
-    """The caller confirms the recipient's address; it also chooses the channel (email or SMS)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
 
 
 @dataclass

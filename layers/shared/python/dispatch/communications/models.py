@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from dispatch.batches.models import Channel
+from dispatch.models import Model
 from dispatch.processes.models import TemplateSetName
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -19,7 +20,7 @@ def _unique(channels: list[Channel]) -> list[Channel]:
     return channels
 
 
-class NewCommunication(BaseModel):
+class NewCommunication(Model):
     """The body of ``POST /communications``: a working list (the contacts ``filter`` matches; none:
     every contact), its process, template set (none: the default), due date and channels."""
 
@@ -45,7 +46,7 @@ class NewCommunication(BaseModel):
         return self
 
 
-class CommunicationEdit(BaseModel):
+class CommunicationEdit(Model):
     """The body of ``PATCH /communications/{id}``: the filter and channels while the batch is open;
     the name, template set and due date until it is closed (after approval they send it back to
     approval: what recipients receive changed)."""
@@ -65,7 +66,7 @@ class CommunicationEdit(BaseModel):
         return self
 
 
-class OneOffMessage(BaseModel):
+class OneOffMessage(Model):
     """The body of ``POST /contacts/{id}/messages``: one card of a process to one contact, by the
     contact's channel (the process's order), sent as any batch is — approved first where the
     process or organisation requires it."""

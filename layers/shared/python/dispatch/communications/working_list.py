@@ -27,7 +27,7 @@ from dispatch.contacts.filters import compile_filter, parse
 from dispatch.contacts.models import PROPERTIES, Contact
 from dispatch.contacts.store import ContactStore
 from dispatch.errors import Conflict, PermanentFailure
-from dispatch.ingest.channels import InvalidValue
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.ingest.models import AcceptedRow
 from dispatch.ingest.staging import ChunkWriter
 from dispatch.ingest.values import cell_text, converter

@@ -34,7 +34,7 @@ from typing import Any, Literal
 from dispatch.contacts.models import PROPERTIES, TIMES, AttributeType
 from dispatch.emails import canonical_email
 from dispatch.errors import InvalidRequest
-from dispatch.ingest.channels import InvalidValue, normalise_phone
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.numbers import UnstorableNumber, dynamo_number
 
 OPS = ("eq", "ne", "in", "lt", "lte", "gt", "gte", "contains", "exists")
@@ -260,6 +260,8 @@ def _canonical(path: tuple[str, ...], text: str, region: str) -> str:
         except ValueError:
             return text.strip().casefold()  # a part of an address, for contains
     if path == ("phone",):
+        from dispatch.ingest.phones import normalise_phone  # phonenumbers: a phone filter only
+
         try:
             return normalise_phone(text, region)
         except InvalidValue:

@@ -30,7 +30,7 @@ from typing import Any
 from dispatch.contacts.models import PROPERTIES, AttributeType, Contact, contact_id
 from dispatch.contacts.store import ContactStore
 from dispatch.contacts.values import cell_converter, email_of, phone_of, tags_of, text_of
-from dispatch.ingest.channels import InvalidValue
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.ingest.models import Cell, FileRejected, Limits, RowIssue
 from dispatch.ingest.readers import open_table
 from dispatch.ingest.values import cell_text

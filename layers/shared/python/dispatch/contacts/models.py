@@ -13,10 +13,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from dispatch.downloads import DownloadLink
 from dispatch.ids import derived_id, spread
+from dispatch.models import Model
 from dispatch.uploads import Upload
 from dispatch.views import View
 
@@ -58,7 +59,7 @@ def shard_of(identifier: str) -> int:
     return spread(identifier, SHARDS)
 
 
-class ContactInput(BaseModel):
+class ContactInput(Model):
     """The body of ``POST /contacts`` and ``PUT /contacts/{id}`` (a whole contact)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -163,7 +164,7 @@ class ImportStatus(StrEnum):
     invalid = "invalid"
 
 
-class NewImport(BaseModel):
+class NewImport(Model):
     """The body of ``POST /contacts/imports``."""
 
     model_config = ConfigDict(extra="forbid")

@@ -35,7 +35,7 @@ from dispatch.contacts.values import email_of, phone_of, tags_of, text_of, typed
 from dispatch.downloads import download_link
 from dispatch.errors import Conflict, InvalidRequest, NotFound
 from dispatch.ids import new_id
-from dispatch.ingest.channels import InvalidValue
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.organisations.store import OrganisationStore
 from dispatch.uploads import upload_form
 

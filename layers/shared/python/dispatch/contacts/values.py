@@ -16,7 +16,8 @@ from datetime import date
 from dispatch.contacts.filters import normalise_tag
 from dispatch.contacts.models import AttributeType, AttributeValue
 from dispatch.emails import canonical_email
-from dispatch.ingest.channels import InvalidValue, normalise_phone
+from dispatch.ingest.invalid import InvalidValue
+from dispatch.ingest.phones import normalise_phone
 from dispatch.ingest.values import Converter, converter
 from dispatch.numbers import UnstorableNumber, dynamo_number
 from dispatch.processes.models import FieldType

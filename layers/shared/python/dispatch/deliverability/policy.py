@@ -11,8 +11,9 @@ from datetime import time
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from dispatch.models import Model
 from dispatch.views import View
 
 CLOCK_TIME = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -77,7 +78,7 @@ class QuietHours(View):
         return local >= start or local < end
 
 
-class Deferral(BaseModel):
+class Deferral(Model):
     """Why a ready card waits (quiet hours), and when it becomes sendable."""
 
     reason: str
@@ -116,3 +117,39 @@ def _clock(text: str) -> time:
 
 # Carriers and SNS recognise these keywords; a promotional message must say how to use one.
 OPT_OUT_WORDING = re.compile(r"\b(STOP|UNSUBSCRIBE|END|QUIT|CANCEL|OPTOUT)\b")
+
+
+class Rates(Model):
+    """One window's counts and rates (None while it holds fewer sends than the policy's minimum)."""
+
+    window: str
+    sends: int
+    bounces: int
+    complaints: int
+    bounce_rate: float | None
+    complaint_rate: float | None
+
+
+SES_REVIEW = {"bounce": 0.05, "complaint": 0.001}
+
+
+class ProtectionState(Model):
+    """Whether the organisation's sending is paused, why, and who resumed it last."""
+
+    paused: bool = False
+    reason: str | None = None
+    paused_at: str | None = None
+    rates_at_pause: list[Rates] = Field(default_factory=list)
+    resumed_at: str | None = None
+    resumed_by: str | None = None
+    resumed_by_email: str | None = None
+    baseline_hour: str | None = Field(default=None, exclude=True)
+    baseline: dict[str, int] | None = Field(default=None, exclude=True)
+
+
+class ProtectionView(ProtectionState, View):
+    """``GET /organisation/protection``: the pause state, the thresholds and the current rates."""
+
+    policy: ProtectionPolicy
+    rates: list[Rates] = Field(description="the last 24 hours, and the last 10,000 sends (30 days at most)")
+    ses_review_rates: dict[str, float] = Field(default_factory=lambda: dict(SES_REVIEW))

@@ -28,7 +28,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
 
 from dispatch import aws
 from dispatch.auth import Caller, Role
@@ -37,50 +36,25 @@ from dispatch.batches.store import BatchStore
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
-from dispatch.deliverability.policy import ProtectionPolicy
-from dispatch.deliverability.reputation import (
-    HOURS_KEPT,
-    Counts,
+from dispatch.deliverability.policy import (
+    SES_REVIEW,
+    ProtectionPolicy,
+    ProtectionState,
+    ProtectionView,
     Rates,
-    ReputationStore,
-    hour_of,
-    windows,
 )
+from dispatch.deliverability.reputation import HOURS_KEPT, Counts, ReputationStore, hour_of, windows
 from dispatch.delivery.events import DeliveryEvent, Kind
 from dispatch.dynamo import from_dynamo, is_condition_failure, to_dynamo
 from dispatch.errors import Conflict, NotFound
 from dispatch.observability import logger, metrics
 from dispatch.organisations.store import OrganisationStore
-from dispatch.views import View
 
 METRIC = "AccountProtectionPauses"
-SES_REVIEW = {"bounce": 0.05, "complaint": 0.001}
 
 
 class SendingPaused(Conflict):
     """A send refused because the organisation's sending is paused (409)."""
-
-
-class ProtectionState(BaseModel):
-    """Whether the organisation's sending is paused, why, and who resumed it last."""
-
-    paused: bool = False
-    reason: str | None = None
-    paused_at: str | None = None
-    rates_at_pause: list[Rates] = Field(default_factory=list)
-    resumed_at: str | None = None
-    resumed_by: str | None = None
-    resumed_by_email: str | None = None
-    baseline_hour: str | None = Field(default=None, exclude=True)
-    baseline: dict[str, int] | None = Field(default=None, exclude=True)
-
-
-class ProtectionView(ProtectionState, View):
-    """``GET /organisation/protection``: the pause state, the thresholds and the current rates."""
-
-    policy: ProtectionPolicy
-    rates: list[Rates] = Field(description="the last 24 hours, and the last 10,000 sends (30 days at most)")
-    ses_review_rates: dict[str, float] = Field(default_factory=lambda: dict(SES_REVIEW))
 
 
 class ProtectionStore:

@@ -24,9 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from botocore.exceptions import ClientError
-from phonenumbers import timezone as phone_zones
 
 from dispatch import aws
 from dispatch.batches.models import Batch, Chunk
@@ -52,18 +50,15 @@ def recipient_zones(card: Card, organisation_timezone: str) -> tuple[list[ZoneIn
         if zone is not None:
             return [zone], named.strip()
     if card.phone:
-        try:
-            number = phonenumbers.parse(card.phone)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is not None:
-            zones = [
-                zone
-                for name in phone_zones.time_zones_for_number(number)
-                if name != UNKNOWN_ZONE and (zone := _zone(name)) is not None
-            ]
-            if zones:
-                return zones, ", ".join(zone.key for zone in zones)
+        from dispatch.ingest.phones import time_zones  # phonenumbers: a card with a number only
+
+        zones = [
+            zone
+            for name in time_zones(card.phone)
+            if name != UNKNOWN_ZONE and (zone := _zone(name)) is not None
+        ]
+        if zones:
+            return zones, ", ".join(zone.key for zone in zones)
     return [_zone(organisation_timezone) or ZoneInfo("UTC")], organisation_timezone
 
 

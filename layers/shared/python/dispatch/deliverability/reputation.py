@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from dispatch import aws
 from dispatch.config import Settings
+from dispatch.deliverability.policy import Rates
 from dispatch.dynamo import is_condition_failure
 
 HOURS_KEPT = 30 * 24
@@ -28,17 +28,6 @@ MARKER_SECONDS = 2 * 24 * 3600
 WINDOW_HOURS = 24
 WINDOW_SENDS = 10_000
 OUTCOMES = ("sends", "bounces", "complaints")
-
-
-class Rates(BaseModel):
-    """One window's counts and rates (None while it holds fewer sends than the policy's minimum)."""
-
-    window: str
-    sends: int
-    bounces: int
-    complaints: int
-    bounce_rate: float | None
-    complaint_rate: float | None
 
 
 @dataclass(frozen=True, slots=True)

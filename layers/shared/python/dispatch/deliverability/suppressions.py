@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from dispatch import aws
 from dispatch.auth import Caller, Role
@@ -24,6 +24,7 @@ from dispatch.config import Settings
 from dispatch.dynamo import decode_cursor, encode_cursor, is_condition_failure
 from dispatch.errors import InvalidRequest, NotFound
 from dispatch.ids import new_id
+from dispatch.models import Model
 from dispatch.organisations.suppression import canonical_address
 from dispatch.spreadsheet import neutralise
 
@@ -33,32 +34,32 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
 
 
-class Suppressed(BaseModel):
+class Suppressed(Model):
     address: str
     reason: str
     at: str
 
 
-class NewSuppression(BaseModel):
+class NewSuppression(Model):
     model_config = ConfigDict(extra="forbid")
 
     address: Address = Field(description="an email address (any spelling) or a phone number in E.164")
     reason: Reason
 
 
-class SuppressionImport(BaseModel):
+class SuppressionImport(Model):
     model_config = ConfigDict(extra="forbid")
 
     addresses: list[Address] = Field(min_length=1, max_length=IMPORT_LIMIT)
     reason: Reason
 
 
-class ImportResult(BaseModel):
+class ImportResult(Model):
     added: int
     invalid: list[str] = Field(description="entries that are not an address (nothing was added for them)")
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Model):
     action: Literal["added", "removed"]
     address: str
     reason: str | None

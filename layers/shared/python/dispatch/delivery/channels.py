@@ -12,12 +12,21 @@ from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.deliverability.policy import SmsType
-from dispatch.rendering import EmailMessage
 
 THROTTLING = frozenset(
     {"TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException", "Throttled"}
 )
 ACCOUNT_PAUSED = frozenset({"SendingPausedException", "AccountSuspendedException"})
+
+
+@dataclass(frozen=True, slots=True)
+class EmailMessage:
+    """An email as the channel sends it: rendered from a card's templates (dispatch.rendering), or
+    written as it is (an agent's notice, which needs no template engine)."""
+
+    subject: str
+    text: str
+    html: str | None
 
 
 class TemporaryFailure(Exception):

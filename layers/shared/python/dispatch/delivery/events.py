@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from dispatch.emails import canonical_email
+from dispatch.models import Model
 
 # SES did not send: the address is on the account-level suppression list. A permanent bounce that
 # SES does not count towards the account's bounce rate.
@@ -28,7 +29,7 @@ class Kind(StrEnum):
     reject = "Reject"
 
 
-class _Mail(BaseModel):
+class _Mail(Model):
     model_config = ConfigDict(extra="ignore")
 
     messageId: str
@@ -37,14 +38,14 @@ class _Mail(BaseModel):
     tags: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class _Recipient(BaseModel):
+class _Recipient(Model):
     model_config = ConfigDict(extra="ignore")
 
     emailAddress: str
     diagnosticCode: str | None = None
 
 
-class _Bounce(BaseModel):
+class _Bounce(Model):
     model_config = ConfigDict(extra="ignore")
 
     bounceType: str
@@ -53,21 +54,21 @@ class _Bounce(BaseModel):
     timestamp: str | None = None
 
 
-class _Complaint(BaseModel):
+class _Complaint(Model):
     model_config = ConfigDict(extra="ignore")
 
     complainedRecipients: list[_Recipient] = Field(default_factory=list)
     timestamp: str | None = None
 
 
-class _Timed(BaseModel):
+class _Timed(Model):
     model_config = ConfigDict(extra="ignore")
 
     timestamp: str | None = None
     reason: str | None = None
 
 
-class _Record(BaseModel):
+class _Record(Model):
     model_config = ConfigDict(extra="ignore")
 
     eventType: str
@@ -80,7 +81,7 @@ class _Record(BaseModel):
     reject: _Timed | None = None
 
 
-class DeliveryEvent(BaseModel):
+class DeliveryEvent(Model):
     """What happened to one email of one card, and when."""
 
     kind: Kind

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from dispatch.models import Model
 from dispatch.views import View
 
 EXTRA_COLUMNS = ("status", "channel", "sent_at", "error", "accessed_at")
@@ -18,13 +19,13 @@ class ExportStatus(StrEnum):
     failed = "failed"
 
 
-class ExportRequest(BaseModel):
+class ExportRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["csv", "xlsx"]
 
 
-class ExportJob(BaseModel):
+class ExportJob(Model):
     model_config = ConfigDict(extra="ignore")
 
     id: str

@@ -13,7 +13,9 @@ from http import HTTPStatus
 from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from dispatch.models import Model
 
 Item = TypeVar("Item")
 
@@ -43,19 +45,19 @@ DESCRIPTIONS = {
 }
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     code: str = Field(description="stable, for programs: invalid_request, not_found, conflict, …")
     message: str = Field(description="for people")
     details: dict[str, Any] = Field(description="what the error is about, e.g. the current status")
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     """Every error the API answers with, its own or API Gateway's (401, 403, 413, 429)."""
 
     error: ErrorDetail
 
 
-class Page(BaseModel, Generic[Item]):
+class Page(Model, Generic[Item]):
     """One page of a list. ``next_cursor`` continues the same list: pass it as ``cursor`` with the
     same query; it is signed, so any other cursor is a 400."""
 
@@ -63,7 +65,7 @@ class Page(BaseModel, Generic[Item]):
     next_cursor: str | None = Field(description="the cursor of the next page; null on the last page")
 
 
-class Health(BaseModel):
+class Health(Model):
     status: str
 
 

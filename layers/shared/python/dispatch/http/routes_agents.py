@@ -11,21 +11,30 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from dispatch import services
-from dispatch.assignment.models import AgentInput, AgentView, Group, GroupInput, GroupView
-from dispatch.assignment.service import Activity, AgentImport, ImportResult, WorkedCard
-from dispatch.cards.models import CardSummary, CardView
+from dispatch.assignment.models import (
+    Activity,
+    AgentImport,
+    AgentInput,
+    AgentView,
+    Group,
+    GroupInput,
+    GroupView,
+    ImportResult,
+)
+from dispatch.cards.models import CardSummary, CardView, WorkedCard
 from dispatch.http.caller import current_caller, signed_in
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
+from dispatch.models import Model
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-class Availability(BaseModel):
+class Availability(Model):
     model_config = ConfigDict(extra="forbid")
 
     available: bool

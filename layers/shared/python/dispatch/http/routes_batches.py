@@ -8,9 +8,17 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from dispatch import services
-from dispatch.batches.dry_run import DryRunView
-from dispatch.batches.models import BatchStatus, BatchView, ErrorReport, NewBatchView
-from dispatch.batches.service import CloneRequest, Decision, NewBatch, Rename
+from dispatch.batches.models import (
+    BatchStatus,
+    BatchView,
+    CloneRequest,
+    Decision,
+    DryRunView,
+    ErrorReport,
+    NewBatch,
+    NewBatchView,
+    Rename,
+)
 from dispatch.batches.store import BatchQuery
 from dispatch.errors import InvalidRequest
 from dispatch.exports.models import ExportRequest, ExportView

@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from dispatch import services
-from dispatch.assignment.queues import ManualAssignment, Queue, QueuedCard, QueueFilter, Release
-from dispatch.cards.models import CardStatus, CardSummary, CardView
-from dispatch.cards.service import Distribute
+from dispatch.assignment.models import ManualAssignment, Queue, QueuedCard, QueueFilter, Release
+from dispatch.cards.models import CardStatus, CardSummary, CardView, Distribute
 from dispatch.http.caller import current_caller, public_base_url
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start

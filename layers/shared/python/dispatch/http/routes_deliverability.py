@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from dispatch import services
-from dispatch.deliverability.protection import ProtectionView
+from dispatch.deliverability.policy import ProtectionView
 from dispatch.http.caller import current_caller
 from dispatch.http.contract import documented
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from dispatch import services
-from dispatch.assignment.offers import OfferState, OfferView
+from dispatch.assignment.models import OfferState, OfferView
 from dispatch.cards.models import PrefilledCard
 from dispatch.errors import Conflict, DispatchError
 from dispatch.http.contract import JSON, documented, html_page

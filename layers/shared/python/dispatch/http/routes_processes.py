@@ -15,8 +15,14 @@ from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
 from dispatch.http.responses import file_response
 from dispatch.processes.example_file import CSV_TYPE, XLSX_TYPE
-from dispatch.processes.models import Process, ProcessChanged, ProcessChanges, ProcessInput, Templates
-from dispatch.processes.preview import TemplatesPreview
+from dispatch.processes.models import (
+    Process,
+    ProcessChanged,
+    ProcessChanges,
+    ProcessInput,
+    Templates,
+    TemplatesPreview,
+)
 
 router = Router()
 

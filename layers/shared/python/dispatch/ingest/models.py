@@ -7,14 +7,14 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel
+from dispatch.models import Model
 
 Value = str | int | float | bool | None
 # A cell as a reader hands it over: a CSV's cells are text, a workbook's keep Excel's types.
 Cell = str | int | float | bool | datetime | date | time | None
 
 
-class Limits(BaseModel):
+class Limits(Model):
     """Configurable limits of PRODUCT §2.9, and the guards that keep hostile files bounded (§2.10).
 
     The first four are the product's limits. The rest are safety rails a legitimate file never

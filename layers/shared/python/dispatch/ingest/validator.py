@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import cast
 
 from dispatch.emails import canonical_email
-from dispatch.ingest.channels import InvalidValue, is_supported_region, normalise_phone
 from dispatch.ingest.header import NO_EMAIL_COLUMN, Column, Header, read_header
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.ingest.models import (
     AcceptedRow,
     Cell,
@@ -29,6 +29,7 @@ from dispatch.ingest.models import (
     ValidationResult,
     Value,
 )
+from dispatch.ingest.phones import is_supported_region, normalise_phone
 from dispatch.ingest.readers import open_table
 from dispatch.ingest.values import cell_text
 from dispatch.processes.models import ProcessField

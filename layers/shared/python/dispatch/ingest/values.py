@@ -14,8 +14,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from dispatch.emails import canonical_email
-from dispatch.ingest.channels import InvalidValue, normalise_phone
+from dispatch.ingest.invalid import InvalidValue
 from dispatch.ingest.models import Cell, Value
+from dispatch.ingest.phones import normalise_phone
 from dispatch.numbers import UnstorableNumber, dynamo_number
 from dispatch.processes.models import FieldType
 

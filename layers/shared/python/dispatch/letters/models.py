@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from dispatch.models import Model
 from dispatch.views import View
 
 
@@ -15,7 +16,7 @@ class BundleStatus(StrEnum):
     failed = "failed"
 
 
-class LetterBundle(BaseModel):
+class LetterBundle(Model):
     """A bundle is of the batch as it was: its id derives from the digest of everything the letters
     say (``content``) and from which cards still get one, so an unchanged batch finds its bundle
     and a changed one builds a new one."""

@@ -41,7 +41,6 @@ from dispatch.errors import Conflict, NotFound
 from dispatch.exports.upload import MultipartSink
 from dispatch.functions import Functions
 from dispatch.ids import derived_id
-from dispatch.letters.layout import Letter, LetterPdf
 from dispatch.letters.merge import PdfMerger
 from dispatch.letters.models import BundleStatus, LetterBundle, LettersView
 from dispatch.letters.store import BundleStore
@@ -164,6 +163,8 @@ class LetterService:
     # The letters function's steps (statemachines/batch_letters.asl.json), and the printed record.
 
     def render_part(self, org_id: str, batch_id: str, bundle_id: str, chunk: Chunk) -> dict[str, int]:
+        from dispatch.letters.layout import Letter, LetterPdf  # fpdf2: the render step only
+
         batch = self.batches.get(org_id, batch_id)
         bundle = self._bundle(batch_id, bundle_id)
         process = self.processes.get(org_id, batch.process_id).with_template_set(batch.template)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
 from dispatch.batches.models import Chunk
 from dispatch.errors import PermanentFailure
 from dispatch.letters.service import LetterService
+from dispatch.models import Model
 
 
-class LettersStep(BaseModel):
+class LettersStep(Model):
     action: Literal["render", "merge", "fail"]
     batch_id: str
     org_id: str

@@ -6,7 +6,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     EmailStr,
     Field,
@@ -17,10 +16,11 @@ from pydantic import (
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
 from dispatch.deliverability.policy import ProtectionPolicy, QuietHours, SmsType
+from dispatch.models import Model
 from dispatch.views import View
 
 
-class OrganisationSettings(BaseModel):
+class OrganisationSettings(Model):
     """Defaults apply until an admin saves settings: approval on, four-eyes off, US numbers."""
 
     model_config = ConfigDict(extra="forbid")

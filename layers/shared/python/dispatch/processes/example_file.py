@@ -1,12 +1,13 @@
-"""The example recipients file of a process: one column per field, in order, and one example row."""
+"""The example recipients file of a process: one column per field, in order, and one example row.
+
+phonenumbers and openpyxl are imported where they are used: this module is imported with the
+process routes by the API function, which asks for an example file rarely (issue 18).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-
-import phonenumbers
-from openpyxl import Workbook
 
 from dispatch.processes.models import FieldType, Process
 
@@ -16,6 +17,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def example_value(kind: FieldType, region: str) -> str | int | bool:
     if kind is FieldType.phone:
+        import phonenumbers
+
         number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
         return (
             phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -37,6 +40,8 @@ def example_file(process: Process, file_format: str, region: str) -> tuple[bytes
     header = [field.name for field in process.fields]
     row = [example_value(field.type, region) for field in process.fields]
     if file_format == "xlsx":
+        from openpyxl import Workbook
+
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Recipients")
         sheet.append(header)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from dispatch.assignment.models import AssignmentConfig
 from dispatch.errors import Conflict
+from dispatch.models import Model
 from dispatch.views import View
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,63}$")
@@ -81,7 +82,7 @@ class ProcessState(StrEnum):
     live = "live"
 
 
-class ProcessInput(BaseModel):
+class ProcessInput(Model):
     """The body of ``POST /processes`` (and the PROCESS.json of ``dispatch validate``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -135,7 +136,7 @@ class Process(ProcessInput, View):
         return self.model_copy(update={"templates": templates})
 
 
-class ProcessChanges(BaseModel):
+class ProcessChanges(Model):
     """The body of ``PATCH /processes/{id}``: any setting of ``POST /processes``; what is left out
     stays (``approval_required``/``four_eyes`` given as null: the organisation's policy again)."""
 
@@ -186,3 +187,29 @@ def _check_unique(fields: list[ProcessField]) -> None:
 def column_key(name: str) -> str:
     """How column names are compared: trimmed, case-folded, with space, ``_`` and ``-`` alike."""
     return re.sub(r"[\s_\-]+", "_", name.strip().casefold())
+
+
+class EmailPreview(Model):
+    """Each part rendered, or null when it has no template or did not render (see ``errors``)."""
+
+    subject: str | None
+    text: str | None
+    html: str | None
+
+
+class SmsPreview(Model):
+    text: str | None
+
+
+class PreviewError(Model):
+    part: str  # "email subject", "email text", "email html" or "sms text"
+    message: str
+
+
+class TemplatesPreview(Model):
+    """``POST /processes/{id}/preview``: the example row and each channel's parts rendered with it."""
+
+    values: dict[str, Any]
+    email: EmailPreview | None
+    sms: SmsPreview | None
+    errors: list[PreviewError]

@@ -9,40 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from dispatch.processes.example_file import example_value
-from dispatch.processes.models import Process, Templates
+from dispatch.processes.models import (
+    EmailPreview,
+    PreviewError,
+    Process,
+    SmsPreview,
+    Templates,
+    TemplatesPreview,
+)
 from dispatch.rendering import RenderError, render_part
 
 EXAMPLE_BATCH = "Example batch"
 PLACEHOLDER_CARD = "example"  # stands for a card token in the preview's links
-
-
-class EmailPreview(BaseModel):
-    """Each part rendered, or null when it has no template or did not render (see ``errors``)."""
-
-    subject: str | None
-    text: str | None
-    html: str | None
-
-
-class SmsPreview(BaseModel):
-    text: str | None
-
-
-class PreviewError(BaseModel):
-    part: str  # "email subject", "email text", "email html" or "sms text"
-    message: str
-
-
-class TemplatesPreview(BaseModel):
-    """``POST /processes/{id}/preview``: the example row and each channel's parts rendered with it."""
-
-    values: dict[str, Any]
-    email: EmailPreview | None
-    sms: SmsPreview | None
-    errors: list[PreviewError]
 
 
 def example_row(process: Process, region: str) -> dict[str, Any]:

@@ -10,8 +10,15 @@ from dispatch.errors import Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.example_file import example_file
-from dispatch.processes.models import Process, ProcessChanges, ProcessInput, ProcessState, Templates
-from dispatch.processes.preview import TemplatesPreview, preview
+from dispatch.processes.models import (
+    Process,
+    ProcessChanges,
+    ProcessInput,
+    ProcessState,
+    Templates,
+    TemplatesPreview,
+)
+from dispatch.processes.preview import preview
 from dispatch.processes.store import ProcessStore
 from dispatch.rendering import check_syntax
 

@@ -10,9 +10,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from dispatch.batches.models import Channel
+from dispatch.models import Model
 from dispatch.processes.models import TemplateSetName
 from dispatch.views import View
 
@@ -124,7 +125,7 @@ class When(View):
     cron: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
-class ScheduleInput(BaseModel):
+class ScheduleInput(Model):
     """The body of ``POST /schedules``: a name and a configuration (and the timing: immediate by
     default), or ``template_id``, a saved template whose name, configuration and timing are used
     where the body gives none."""
@@ -143,7 +144,7 @@ class ScheduleInput(BaseModel):
         return self
 
 
-class ScheduleEdit(BaseModel):
+class ScheduleEdit(Model):
     """The body of ``PATCH /schedules/{id}``: any of name, configuration and timing."""
 
     model_config = ConfigDict(extra="forbid")
@@ -153,7 +154,7 @@ class ScheduleEdit(BaseModel):
     when: When | None = None
 
 
-class ScheduleDraft(BaseModel):
+class ScheduleDraft(Model):
     """The body of ``POST /schedules/preview``: a configuration and timing not saved yet (the
     editor's preview before saving: nothing is created, armed or run)."""
 
@@ -163,7 +164,7 @@ class ScheduleDraft(BaseModel):
     when: When = Field(default_factory=When)
 
 
-class Cancel(BaseModel):
+class Cancel(Model):
     model_config = ConfigDict(extra="forbid")
 
     save_as_template: bool = False
@@ -258,18 +259,18 @@ class CancelledSchedule(ScheduleView):
     template: ScheduleTemplate | None = Field(default=None, description="when saved as a template")
 
 
-class FireTime(BaseModel):
+class FireTime(Model):
     utc: str
     local: str = Field(description="in the schedule's timezone, with its offset")
 
 
-class SourceFile(BaseModel):
+class SourceFile(Model):
     key: str
     bytes: int
     modified: str
 
 
-class ValidationCounts(BaseModel):
+class ValidationCounts(Model):
     outcome: str
     reason: str | None
     rows: int
@@ -302,7 +303,7 @@ class WouldRetrieve(View):
 Would = Annotated[WouldSend | WouldDistribute | WouldRetrieve, Field(discriminator="action")]
 
 
-class DraftPreview(BaseModel):
+class DraftPreview(Model):
     """A draft's resolved timing, its next fire times, and what a run would do if it fired now."""
 
     timing: Timing

@@ -1,45 +1,30 @@
-"""Recipient addresses: email syntax by email-validator, phone numbers by phonenumbers (PRODUCT §2.6).
+"""Phone numbers of recipients: read and judged by phonenumbers (PRODUCT §2.6).
 
-The libraries are the authority; validating a million rows through them is most of the cost of
-validation, so each has a fast path in front of it for the shapes most files hold
-(``jane.doe@example.com``, ``(201) 555-0123``, ``+44 20 7946 0958``):
+The library is the authority; validating a million rows through it is much of the cost of
+validation, so a fast path stands in front of it for the shapes most files hold
+(``(201) 555-0123``, ``+44 20 7946 0958``): it skips the library's text extraction and
+normalisation (the slow part of ``parse``) for digits with ordinary punctuation, declines every
+input where parse would strip an international or national prefix or a leading zero, and judges
+the number by the library's own metadata, as ``is_valid_number`` does (see
+:func:`is_valid_national_number`). The fast path only ever answers "valid, and this is the
+normalised form", and hands anything it is not sure about to the library, so it can never reject
+what the library accepts; the ingest tests prove with hypothesis that whatever it returns is
+exactly what the library returns.
 
-- the email path accepts plain dot-atom addresses with an ordinary domain, accented letters
-  included (``josé.garcía@example.com``), and normalises them as the library does (the domain
-  lower-cased, the local part kept);
-- the phone path skips the library's text extraction and normalisation (the slow part of
-  ``parse``) for digits with ordinary punctuation, declines every input where parse would strip
-  an international or national prefix or a leading zero, and judges the number by the
-  library's own metadata, as ``is_valid_number`` does (see :func:`is_valid_national_number`).
-
-A fast path only ever answers "valid, and this is the normalised form", and hands anything it is
-not sure about to the library, so it can never reject what the library accepts; the ingest tests
-prove with hypothesis that whatever it returns is exactly what the library returns.
+Email addresses are in :mod:`dispatch.ingest.email_addresses`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
-from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, NumberParseException, PhoneMetadata, PhoneNumberDesc
+from phonenumbers import timezone as number_zones
 
-# A local part's atom characters here: ASCII letters, digits and _+'- , and any other Unicode
-# letter or number (\w beyond ASCII is exactly the categories L and N, which the library allows).
-_ATOM = r"[\w+'-]+"
-_EMAIL_SHAPE = re.compile(
-    rf"({_ATOM}(?:\.{_ATOM})*)@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,63}})"
-)
-_ROLE_MAILBOXES = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
-_RESERVED_TOP_LEVEL = frozenset(name for name in SPECIAL_USE_DOMAIN_NAMES if "." not in name)
-_RESERVED_SUFFIXES = tuple("." + name for name in SPECIAL_USE_DOMAIN_NAMES if "." in name)
-_MAX_EMAIL = 254
-_MAX_LOCAL_PART = 64
+from dispatch.ingest.invalid import InvalidValue
 
 _PHONE_SHAPE = re.compile(r"(\+)?\(?([0-9][0-9 ().-]*[0-9])")
 _PHONE_PUNCTUATION = str.maketrans("", "", " ().-")
@@ -52,21 +37,6 @@ _PARSE_MESSAGES = {
     NumberParseException.TOO_SHORT_AFTER_IDD: "not a phone number: too short",
     NumberParseException.TOO_LONG: "not a phone number: too long",
 }
-
-
-class InvalidValue(ValueError):
-    """A value that is not what its column needs; the message is shown to people as is."""
-
-
-def normalise_email(text: str) -> str:
-    """The normalised form of an email address (syntax only, no DNS); InvalidValue when invalid."""
-    fast = email_fast_path(text)
-    if fast is not None:
-        return fast
-    try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise InvalidValue(str(exc)) from exc
 
 
 def normalise_phone(text: str, region: str) -> str:
@@ -83,36 +53,18 @@ def normalise_phone(text: str, region: str) -> str:
     return str(phonenumbers.format_number(number, _E164))
 
 
+def time_zones(number: str) -> tuple[str, ...]:
+    """The time zones phonenumbers places a stored (E.164) number in; none when it cannot read it."""
+    try:
+        parsed = phonenumbers.parse(number)
+    except NumberParseException:
+        return ()
+    return tuple(number_zones.time_zones_for_number(parsed))
+
+
 def is_supported_region(region: str) -> bool:
     """Whether phonenumbers knows ``region`` (an ISO 3166 code such as ``US``)."""
     return region in phonenumbers.SUPPORTED_REGIONS
-
-
-def email_fast_path(text: str) -> str | None:
-    """The library's normalised form of a plain address, or None to let the library decide.
-
-    A local part with letters beyond ASCII is taken only in NFC form (the library would
-    normalise it and check it again), its length counted in UTF-8 bytes as the library counts
-    it; an ASCII one that names a role mailbox (``Postmaster``) is lower-cased as the library
-    does (RFC 2142).
-    """
-    if len(text) > _MAX_EMAIL:
-        return None
-    match = _EMAIL_SHAPE.fullmatch(text)
-    if match is None:
-        return None
-    local, domain = match.groups()
-    if len(local) > _MAX_LOCAL_PART or "--" in domain:  # "--" may be Punycode or an IDNA error
-        return None
-    if not local.isascii():
-        if len(text.encode()) > _MAX_EMAIL or not unicodedata.is_normalized("NFC", local):
-            return None
-    elif local.lower() in _ROLE_MAILBOXES:
-        local = local.lower()
-    domain = domain.lower()
-    if domain.rpartition(".")[2] in _RESERVED_TOP_LEVEL or domain.endswith(_RESERVED_SUFFIXES):
-        return None
-    return f"{local}@{domain}"
 
 
 @dataclass(frozen=True, slots=True)
