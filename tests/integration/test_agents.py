@@ -176,6 +176,9 @@ def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: 
     assert (status, claimed["assignment"]["state"], claimed["assignment"]["by"]) == (200, "assigned", "claim")
     status, late = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(0))
     assert (status, late["error"]["details"]) == (409, {"assignment": "assigned"})
+    assert late["error"]["message"] == "another agent has this card now"  # the loser is told why
+    again = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(1))[1]
+    assert again["error"]["message"] == "you have this card already"
     assert deployed.api("GET", "/agents/me/available", _agent_claims(0))[1]["items"] == []
 
 

@@ -21,4 +21,14 @@ export const keys = {
   processes: ['processes'] as const,
   process: (id: string) => ['processes', id] as const,
   organisation: ['organisation'] as const,
+  // agents, groups, the agent's workspace and the lead queues (PRODUCT §7)
+  agents: ['agents'] as const,
+  groups: ['groups'] as const,
+  group: (id: string) => ['groups', id] as const,
+  me: ['me'] as const,
+  myCards: ['me', 'cards'] as const,
+  myLeads: ['me', 'leads'] as const,
+  myOffers: ['me', 'offers'] as const,
+  queues: ['queues'] as const,
+  queue: (filter: object, cursor: string | null) => ['queues', filter, cursor] as const,
 };

@@ -347,6 +347,11 @@ class AssignmentService:
         me = self._me(caller)
         card = self._card(caller, card_id)
         offer = card.assignment
+        if offer is not None and offer.state is AssignmentState.assigned:  # the claim came second
+            mine = offer.agent_id == me.id
+            raise Conflict(
+                "you have this card already" if mine else "another agent has this card now", _state(card)
+            )
         if offer is None or offer.state is not AssignmentState.available:
             raise Conflict("this card is not waiting to be claimed", _state(card))
         if not me.available:
