@@ -104,7 +104,8 @@ export function useSetAvailability() {
     mutationFn: (available: boolean) => unwrap(api.PUT('/agents/me/availability', { body: { available } })),
     onSuccess: (me) => {
       client.setQueryData(keys.me, me);
-      void client.invalidateQueries({ queryKey: keys.myLeads });
+      // Unavailable: the API refuses the list (409), so it is asked for only once I am back on.
+      if (me.available) void client.invalidateQueries({ queryKey: keys.myLeads });
       notify({
         type: 'success',
         id: 'availability',
