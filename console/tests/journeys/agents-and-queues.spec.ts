@@ -139,7 +139,7 @@ test('As an admin, I set business hours and a batch sent after hours waits in Un
   await page.getByLabel('Monday interval 1 opens at').fill('00:00');
   for (const holiday of [today, tomorrow]) {
     // Today and tomorrow (by the service's clock) are holidays: closed now whatever the hour.
-    await page.getByLabel('Holiday date').fill(day(holiday).replaceAll('-', '/'));
+    await page.getByPlaceholder('YYYY/MM/DD').fill(day(holiday).replaceAll('-', '/'));
     await page.getByRole('button', { name: 'Add holiday' }).click();
   }
   await expect(page.getByRole('button', { name: `Remove holiday ${day(tomorrow)}` })).toBeVisible();

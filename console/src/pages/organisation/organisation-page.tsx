@@ -85,6 +85,7 @@ function SettingsForm({ saved }: { saved: Organisation }) {
                   options={zoneOptions}
                   disabled={!admin}
                   enteredTextLabel={(value) => `Use "${value}"`}
+                  clearAriaLabel="Clear timezone"
                   onChange={({ detail }) => setTimezone(detail.value)}
                   empty="No timezone matches"
                 />
