@@ -69,14 +69,13 @@ export default function WorkspacePage() {
     { id: 'name', header: 'Lead', cell: leadName, isRowHeader: true },
     { id: 'contact', header: 'Contact', cell: leadContact },
     { id: 'status', header: 'Work status', cell: (card) => card.assignment.work_status ?? '-' },
-    { id: 'activity', header: 'Last activity', cell: lastActivity },
-    { id: 'assigned', header: 'Assigned at', cell: (card) => formatTime(card.assignment.assigned_at) },
+    { id: 'activity', header: 'Last activity', cell: lastActivity }, // "assigned" at first: when it came to me
     {
       id: 'work',
       header: 'Action',
       cell: (card) => (
         <Button ariaLabel={`Record activity on ${leadName(card)}`} onClick={() => setWorking(card)}>
-          Record activity
+          Record
         </Button>
       ),
     },
