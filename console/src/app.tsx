@@ -12,7 +12,8 @@ import { ApiError, messageOf } from './api/errors';
 import type { Auth } from './auth/auth';
 import type { Identity } from './auth/identity';
 import { NotificationsProvider, useNotifications } from './common/notifications';
-import { SessionProvider } from './common/session';
+import { homeOf } from './common/navigation-agents';
+import { SessionProvider, useSession } from './common/session';
 import { Shell } from './common/shell';
 import type { FirstScreen } from './first-screen';
 
@@ -30,7 +31,7 @@ export const ROUTES: RouteObject[] = [
     Component: Shell,
     hydrateFallbackElement: loading,
     children: [
-      { index: true, element: <Navigate to="/batches" replace /> },
+      { index: true, Component: Home },
       { path: 'batches', lazy: screen(() => import('./pages/batches/batches-page')) },
       { path: 'batches/new', lazy: screen(() => import('./pages/new-batch/new-batch-page')) },
       { path: 'batches/:batchId', lazy: screen(() => import('./pages/batch-detail/batch-detail-page')) },
@@ -46,10 +47,19 @@ export const ROUTES: RouteObject[] = [
       { path: 'contacts/import', lazy: screen(() => import('./pages/contacts/contact-import-page')) },
       { path: 'contacts/:contactId', lazy: screen(() => import('./pages/contacts/contact-detail-page')) },
       { path: 'communications/:batchId', lazy: screen(() => import('./pages/communication/communication-page')) },
+      { path: 'workspace', lazy: screen(() => import('./pages/workspace/workspace-page')) },
+      { path: 'queues', lazy: screen(() => import('./pages/queues/queues-page')) },
+      { path: 'agents', lazy: screen(() => import('./pages/agents/agents-page')) },
+      { path: 'organisation', lazy: screen(() => import('./pages/organisation/organisation-page')) },
       { path: '*', lazy: screen(() => import('./pages/not-found/not-found-page')) },
     ],
   },
 ];
+
+/** `/`: the user's own first screen (an agent's workspace, everyone else's batches). */
+function Home() {
+  return <Navigate to={homeOf(useSession().identity)} replace />;
+}
 
 function retryable(failures: number, error: unknown): boolean {
   if (error instanceof ApiError && error.status < 500) {

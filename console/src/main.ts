@@ -35,7 +35,8 @@ async function start(): Promise<void> {
     (await ui).renderPublic();
   } else if (identity) {
     const api = createApi(config.apiUrl, () => auth.token(), () => auth.signIn(currentPath()));
-    const firstScreen = startFirstScreen(api);
+    // An agent's console starts on their workspace (they may not read batches).
+    const firstScreen = identity.role === 'agent' ? null : startFirstScreen(api);
     (await ui).renderApp({ auth, api, identity, firstScreen });
   } else {
     auth.signIn(currentPath());

@@ -176,6 +176,9 @@ def test_eligible_agents_see_an_offered_card_and_the_first_claim_wins(deployed: 
     assert (status, claimed["assignment"]["state"], claimed["assignment"]["by"]) == (200, "assigned", "claim")
     status, late = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(0))
     assert (status, late["error"]["details"]) == (409, {"assignment": "assigned"})
+    assert late["error"]["message"] == "another agent has this card now"  # the loser is told why
+    again = deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(1))[1]
+    assert again["error"]["message"] == "you have this card already"
     assert deployed.api("GET", "/agents/me/available", _agent_claims(0))[1]["items"] == []
 
 
@@ -342,3 +345,51 @@ def test_a_filter_that_is_not_a_finite_number_is_a_400(deployed: Any, condition:
     [problem] = answer["error"]["details"]["errors"]
     assert "is not a JSON number" in problem["message"]
     assert deployed.api("GET", "/agents", ADMIN)[1]["items"] == []
+
+
+def test_claimable_cards_and_my_cards_show_the_lead_s_values(deployed: Any) -> None:
+    """The workspace shows whom a lead is about before it is claimed, and after."""
+    group_id, _ = _group_with_agents(deployed, 1)
+    card = _offered_card(deployed, group_id, values={"state": "CA", "first_name": "Ada"})
+    [lead] = deployed.api("GET", "/agents/me/available", _agent_claims(0))[1]["items"]
+    assert (lead["id"], lead["batch_id"], lead["values"], lead["offer_expires_at"]) == (
+        card.id,
+        "b1",
+        {"state": "CA", "first_name": "Ada"},
+        None,
+    )
+    assert deployed.api("POST", f"/cards/{card.id}/claim", _agent_claims(0))[0] == 200
+    [mine] = deployed.api("GET", "/agents/me/cards", _agent_claims(0))[1]["items"]
+    assert (mine["id"], mine["values"]["first_name"]) == (card.id, "Ada")
+
+
+def test_open_now_is_answered_for_hours_being_edited(deployed: Any) -> None:
+    hours = {
+        "timezone": "America/New_York",
+        "weekly": {"MON": [{"start": "09:00", "end": "17:00"}]},
+        "holidays": ["2026-12-14"],
+    }
+    monday_10 = "2026-12-07T15:00:00Z"  # 10:00 in New York
+    status, answer = deployed.api(
+        "POST", "/organisation/business-hours/check", ADMIN, body={"business_hours": hours, "at": monday_10}
+    )
+    assert (status, answer["open"], answer["next_open"], answer["next_close"]) == (
+        200,
+        True,
+        "2026-12-07T15:00:00Z",
+        "2026-12-07T22:00:00Z",
+    )
+    evening = "2026-12-07T23:00:00Z"  # the next Monday is a holiday: open again on the 21st
+    answer = deployed.api(
+        "POST", "/organisation/business-hours/check", ADMIN, body={"business_hours": hours, "at": evening}
+    )[1]
+    assert (answer["open"], answer["next_open"], answer["next_close"]) == (
+        False,
+        "2026-12-21T14:00:00Z",
+        None,
+    )
+    nobody = {**ADMIN, "cognito:groups": "agent"}
+    assert (
+        deployed.api("POST", "/organisation/business-hours/check", nobody, body={"business_hours": hours})[0]
+        == 403
+    )

@@ -420,3 +420,47 @@ def test_an_offer_to_an_agent_removed_since_cannot_be_accepted(
     services.offer_desk(settings).accept(accept)
     status, error = deployed.api("DELETE", "/agents/agent-06", ADMIN)
     assert (status, error["error"]["code"]) == (409, "conflict")
+
+
+def _agent(n: int) -> dict[str, Any]:
+    """The claims of agent n's user (linked to agent-nn by its login email on first use)."""
+    return {
+        "sub": f"sub-a{n}",
+        "email": f"a{n}@example.com",
+        "cognito:groups": "agent",
+        "custom:org_id": "org-a",
+    }
+
+
+def test_a_signed_in_agent_lists_their_offers_and_the_first_accept_wins(
+    deployed: Any, ringing: tuple[Settings, list[Card]]
+) -> None:
+    """The console's workspace: the offers of the current round, accepted without the SMS link."""
+    settings, cards = ringing
+    status, offers = deployed.api("GET", "/agents/me/offers", _agent(3))
+    assert status == 200
+    assert sorted(item["id"] for item in offers["items"]) == sorted(card.id for card in cards)
+    listed = offers["items"][0]
+    assert listed["values"]["first_name"] in {"P0", "P1"}
+    assert listed["offer_expires_at"] == cards[0].assignment.offer_expires_at  # type: ignore[union-attr]
+    assert deployed.api("GET", "/agents/me/offers", _agent(12))[1]["items"] == []  # not in this round
+
+    status, accepted = deployed.api("POST", f"/cards/{cards[0].id}/accept", _agent(3))
+    assignment = accepted["assignment"]
+    assert (status, assignment["state"], assignment["agent_id"], assignment["by"]) == (
+        200,
+        "assigned",
+        "agent-03",
+        "ring_all",
+    )
+    assert assignment["work_status"] == "hot"  # the setting's initial status comes with the accept
+    assert deployed.api("POST", f"/cards/{cards[0].id}/accept", _agent(3))[0] == 200  # again: harmless
+    status, late = deployed.api("POST", f"/cards/{cards[0].id}/accept", _agent(4))
+    assert (status, late["error"]["message"]) == (409, "another agent has accepted this card")
+    status, outside = deployed.api("POST", f"/cards/{cards[1].id}/accept", _agent(12))
+    assert (status, outside["error"]["message"]) == (409, "this card is no longer offered to you")
+    assert [item["id"] for item in deployed.api("GET", "/agents/me/offers", _agent(4))[1]["items"]] == [
+        cards[1].id
+    ]
+    accepted_messages = [m for m in _queued(settings) if isinstance(m, Accepted)]
+    assert [(m.card_id, m.agent_id) for m in accepted_messages] == [(cards[0].id, "agent-03")] * 2

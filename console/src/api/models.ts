@@ -80,3 +80,30 @@ export type ContactImport = Schemas['ContactImportView'];
 export type NewCommunication = Schemas['NewCommunication'];
 export type CommunicationChannel = NonNullable<NewCommunication['channels']>[number];
 export type Letters = Schemas['LettersView'];
+
+// --- agents, groups and the agent's workspace (PRODUCT §7) ---------------------------------------
+
+export type Agent = Schemas['AgentView'];
+export type AgentInput = Schemas['AgentInput'];
+export type AgentFilter = Schemas['Filter'];
+export type AgentImportResult = Schemas['dispatch__assignment__models__ImportResult'];
+export type Group = Schemas['Group'];
+export type GroupView = Schemas['GroupView'];
+export type RotationPlace = Schemas['RotationPlace'];
+export type WorkedCard = Schemas['WorkedCard'];
+export type LeadCard = Schemas['LeadCard'];
+export type Activity = Schemas['Activity'];
+export type Assignment = Schemas['Assignment'];
+
+// --- lead queues --------------------------------------------------------------------------------
+
+export type QueuedCard = Schemas['QueuedCard'];
+export type QueueName = Schemas['Queue'];
+
+// --- business hours -----------------------------------------------------------------------------
+
+export type OrganisationSettings = Schemas['OrganisationSettings'];
+export type BusinessHours = Schemas['BusinessHours-Input'];
+export type HoursInterval = Schemas['Interval'];
+export type HoursStatus = Schemas['HoursStatus'];
+export type AssignmentState = Schemas['AssignmentState'];

@@ -1,10 +1,16 @@
 /**
  * Who is signed in, read from the ID token's claims the same way the API reads them
- * (dispatch/auth.py): groups are the roles (cumulative), `custom:org_id` is the organisation, and
+ * (dispatch/auth.py): groups are the roles (staff roles cumulative, `agent` beside them), `custom:org_id` is the organisation, and
  * `sub` is the identity; the email is for display only.
  */
 
-export const ROLES = ['sender', 'approver', 'admin'] as const;
+/** The staff roles, in rank order (each includes the one before). */
+export const STAFF_ROLES = ['sender', 'approver', 'admin'] as const;
+/**
+ * Every role a user may sign in with: the staff ranks, and `agent` — not a rank but a capability
+ * beside them (an agent works the cards assigned to them, and nothing else).
+ */
+export const ROLES = [...STAFF_ROLES, 'agent'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Identity {
@@ -24,9 +30,12 @@ function groups(raw: unknown): string[] {
   return trimmed.split(/[\s,]+/).filter(Boolean);
 }
 
-/** Whether a role may do what `needed` may (approver ⊃ sender, admin ⊃ approver). */
-export function atLeast(role: Role, needed: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+type StaffRole = (typeof STAFF_ROLES)[number];
+const rank = (role: Role): number => (STAFF_ROLES as readonly Role[]).indexOf(role);
+
+/** Whether a role may do what `needed` may (approver ⊃ sender, admin ⊃ approver; an agent holds no staff role). */
+export function atLeast(role: Role, needed: StaffRole): boolean {
+  return rank(role) >= rank(needed);
 }
 
 export function identityFromClaims(claims: Record<string, unknown>): Identity | null {
@@ -39,7 +48,8 @@ export function identityFromClaims(claims: Record<string, unknown>): Identity | 
   if (!userId || !orgId || roles.length === 0) {
     return null;
   }
-  const role = roles.reduce((best, next) => (atLeast(next, best) ? next : best));
+  // The highest staff role; `agent` only for a user with no staff role (as dispatch/auth.py reads it).
+  const role = roles.reduce((best, next) => (rank(next) > rank(best) ? next : best));
   const email = typeof claims['email'] === 'string' ? claims['email'] : userId;
   return { userId, email, orgId, role, expiresAt };
 }

@@ -133,3 +133,18 @@ export function isResend(card: Pick<Card, 'status'>): boolean {
 export function canManageProcesses(who: Identity): boolean {
   return atLeast(who.role, 'admin');
 }
+
+/** Agents, groups and the organisation's settings are the admin's (PRODUCT §9). */
+export function canManageAgents(who: Identity): boolean {
+  return atLeast(who.role, 'admin');
+}
+
+/** The lead queues: sender and above read them and move their cards. */
+export function canWorkQueues(who: Identity): boolean {
+  return atLeast(who.role, 'sender');
+}
+
+/** The agent's own workspace: a user signed in as an agent (staff are agents only when linked). */
+export function isAgent(who: Identity): boolean {
+  return who.role === 'agent';
+}

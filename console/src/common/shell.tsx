@@ -13,7 +13,8 @@ import { Outlet, useLocation } from 'react-router';
 
 import { useFollow } from './links';
 import { NotificationsBar } from './notifications';
-import { canManageProcesses } from './permissions';
+import { agentsNavigation, homeOf } from './navigation-agents';
+import { canManageProcesses, isAgent } from './permissions';
 import { useSession } from './session';
 import { appLayoutLabels, LABELS, PRODUCT } from './strings';
 
@@ -35,18 +36,23 @@ function Navigation() {
   const { identity } = useSession();
   const location = useLocation();
   const follow = useFollow();
-  const items: SideNavigationProps.Item[] = [
-    { type: 'link', text: 'Batches', href: '/batches' },
-    { type: 'link', text: 'New batch', href: '/batches/new' },
-  ];
+  const items: SideNavigationProps.Item[] = isAgent(identity)
+    ? []
+    : [
+        { type: 'link', text: 'Batches', href: '/batches' },
+        { type: 'link', text: 'New batch', href: '/batches/new' },
+      ];
   if (canManageProcesses(identity)) {
     items.push({ type: 'link', text: 'Processes', href: '/processes' });
   }
-  items.push({ type: 'link', text: 'Schedules', href: '/schedules' });
-  items.push({ type: 'link', text: 'Contacts', href: '/contacts' });
+  if (!isAgent(identity)) {
+    items.push({ type: 'link', text: 'Schedules', href: '/schedules' });
+    items.push({ type: 'link', text: 'Contacts', href: '/contacts' });
+  }
+  items.push(...agentsNavigation(identity));
   const section = `/${location.pathname.split('/')[1] ?? ''}`;
   const active = location.pathname === '/batches/new' ? '/batches/new' : section === '/communications' ? '/contacts' : section;
-  return <SideNavigation header={{ text: PRODUCT, href: '/batches' }} items={items} activeHref={active} onFollow={follow} />;
+  return <SideNavigation header={{ text: PRODUCT, href: homeOf(identity) }} items={items} activeHref={active} onFollow={follow} />;
 }
 
 export function Shell() {
@@ -58,7 +64,7 @@ export function Shell() {
     <CrumbsContext.Provider value={setter}>
       <div id="top-nav">
         <TopNavigation
-          identity={{ href: '/batches', title: PRODUCT, onFollow: (event) => follow(event) }}
+          identity={{ href: homeOf(identity), title: PRODUCT, onFollow: (event) => follow(event) }}
           utilities={[
             {
               type: 'menu-dropdown',

@@ -33,4 +33,14 @@ export const keys = {
   contactHistory: (id: string) => ['contacts', 'one', id, 'history'] as const,
   contactImport: (id: string) => ['contacts', 'import', id] as const,
   letters: (batchId: string) => ['batch', batchId, 'letters'] as const,
+  // agents, groups, the agent's workspace and the lead queues (PRODUCT §7)
+  agents: ['agents'] as const,
+  groups: ['groups'] as const,
+  group: (id: string) => ['groups', id] as const,
+  me: ['me'] as const,
+  myCards: ['me', 'cards'] as const,
+  myLeads: ['me', 'leads'] as const,
+  myOffers: ['me', 'offers'] as const,
+  queues: ['queues'] as const,
+  queue: (filter: object, cursor: string | null) => ['queues', filter, cursor] as const,
 };

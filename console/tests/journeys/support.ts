@@ -14,7 +14,7 @@ export const SCREENS = resolve(import.meta.dirname, '..', '..', 'test-results', 
 export const RECIPIENTS = resolve(ROOT, 'examples', 'recipients.csv');
 export const PROCESS = JSON.parse(readFileSync(resolve(ROOT, 'examples', 'process.json'), 'utf8')) as Record<string, unknown>;
 
-export type Role = 'sender' | 'approver' | 'admin';
+export type Role = 'sender' | 'approver' | 'admin' | 'agent';
 
 /**
  * Every journey's page is a new tab of one browser context per worker: each tab has its own

@@ -15,7 +15,8 @@ describe('who is signed in', () => {
     expect(claims).not.toBeNull();
     expect(identityFromClaims(claims ?? {})).toEqual({ userId: 'u-1', email: 'ada@acme.test', orgId: 'acme', role: 'approver', expiresAt: 2 });
     expect(identityFromClaims({ sub: 'u', 'cognito:groups': ['admin', 'sender'], 'custom:org_id': 'o' })?.role).toBe('admin');
-    expect(identityFromClaims({ sub: 'u', 'cognito:groups': 'agent', 'custom:org_id': 'o' })).toBeNull();
+    expect(identityFromClaims({ sub: 'u', 'cognito:groups': 'agent', 'custom:org_id': 'o' })?.role).toBe('agent'); // their workspace
+    expect(identityFromClaims({ sub: 'u', 'cognito:groups': 'visitors', 'custom:org_id': 'o' })).toBeNull();
     expect(identityFromClaims({ sub: 'u', 'cognito:groups': 'sender' })).toBeNull();
     expect(claimsOf('not-a-token')).toBeNull();
     expect(atLeast('admin', 'approver')).toBe(true);

@@ -73,7 +73,7 @@ export default function DevSignInPage() {
                 <FormField label="Email" controlId="dev-email">
                   <Input controlId="dev-email" type="email" value={user} autoFocus onChange={({ detail }) => setUser(detail.value)} />
                 </FormField>
-                <FormField label="Role" controlId="dev-role" description="Roles are cumulative: an approver is also a sender, an admin also an approver.">
+                <FormField label="Role" controlId="dev-role" description="Roles are cumulative: an approver is also a sender, an admin also an approver. An agent works only the cards given to them.">
                   <Select
                     controlId="dev-role"
                     selectedOption={ROLE_OPTIONS.find((option) => option.value === role) ?? null}

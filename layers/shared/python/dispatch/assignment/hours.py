@@ -187,6 +187,26 @@ class BusinessHours(View):
         return spans
 
 
+class HoursStatus(View):
+    """Whether the hours are open at ``at`` and, from there, when they next open and close (UTC;
+    None: nothing to plan for — see :meth:`BusinessHours.next_open` and ``next_close``)."""
+
+    at: datetime
+    open: bool
+    next_open: datetime | None
+    next_close: datetime | None
+
+
+def hours_status(hours: BusinessHours, moment: datetime) -> HoursStatus:
+    """The "open now?" answer for ``hours`` at ``moment`` (aware)."""
+    return HoursStatus(
+        at=moment.astimezone(UTC),
+        open=hours.is_open(moment),
+        next_open=hours.next_open(moment),
+        next_close=hours.next_close(moment),
+    )
+
+
 def _require_aware(moment: datetime) -> None:
     if moment.utcoffset() is None:
         raise ValueError(f"{moment.isoformat()} has no timezone: business hours need an aware datetime")

@@ -25,7 +25,7 @@ from dispatch.batches.store import BatchStore
 from dispatch.cards import links
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
-from dispatch.clock import now_iso, utcnow
+from dispatch.clock import now_iso, parse_iso, utcnow
 from dispatch.errors import Conflict, Gone, NotFound
 from dispatch.organisations.store import OrganisationStore
 from dispatch.processes.store import ProcessStore
@@ -87,6 +87,26 @@ class OfferDesk:
         queues what follows an accept again (it happens once), in case the first queueing failed."""
         offer = read_offer(self.key(), token, int(utcnow().timestamp()))
         card = self._card(offer)
+        self._take(card, offer)
+        return self._view(card, offer, OfferState.yours)
+
+    def accept_signed_in(self, card: Card, agent_id: str) -> None:
+        """The signed-in agent accepts the card's current offer to them (the console's workspace):
+        the same conditional write as the SMS link, for the round the card is in now. Conflict when
+        another agent accepted first, or when this round is not offered to this agent (the ring
+        moved on); accepting a card already theirs is harmless, as with the link."""
+        current = card.assignment
+        if (
+            current is not None
+            and current.state is AssignmentState.offered
+            and agent_id not in current.offered_to
+        ):
+            raise Conflict("this card is no longer offered to you", {"card_id": card.id})
+        round_ = current.offer_round if current is not None else 0
+        expires = parse_iso(current.offer_expires_at) if current and current.offer_expires_at else utcnow()
+        self._take(card, OfferToken(card.id, agent_id, round_, int(expires.timestamp())))
+
+    def _take(self, card: Card, offer: OfferToken) -> None:
         state = _state(card, offer)
         if state is OfferState.taken:
             raise Conflict("another agent has accepted this card", {"card_id": card.id})
@@ -114,7 +134,6 @@ class OfferDesk:
             except CardTaken as exc:
                 raise Conflict("another agent has accepted this card", {"card_id": card.id}) from exc
         self.queue.send([Accepted(card_id=card.id, agent_id=offer.agent_id, round=offer.round)])
-        return self._view(card, offer, OfferState.yours)
 
     def _card(self, offer: OfferToken) -> Card:
         try:

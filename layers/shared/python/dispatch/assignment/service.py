@@ -36,11 +36,12 @@ from dispatch.assignment.models import (
     RotationPlace,
     start_work,
 )
+from dispatch.assignment.offers import OfferDesk
 from dispatch.assignment.rotation import Assigner, CardTaken, agent_pool, queue_key
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.batches.store import BatchStore
-from dispatch.cards.models import Card, CardSummary, CardView, WorkedCard, WorkSummary
+from dispatch.cards.models import Card, CardView, LeadCard, WorkedCard, WorkSummary
 from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso, utcnow
 from dispatch.dynamo import decode_cursor, encode_cursor
@@ -210,7 +211,7 @@ class AssignmentService:
 
     def available_to_me(
         self, caller: Caller, limit: int, cursor: str | None
-    ) -> tuple[list[CardSummary], str | None]:
+    ) -> tuple[list[LeadCard], str | None]:
         """Cards waiting for the first claim in the caller's groups that the caller is eligible
         for, oldest first; 409 while the caller is unavailable (they can claim none)."""
         me = self._me(caller)
@@ -220,7 +221,29 @@ class AssignmentService:
         cards, last = self.cards.in_pool(
             pool, limit, decode_cursor(cursor), keep=lambda card: self._claimable_by(me, card) is None
         )
-        return [card.summary() for card in cards], encode_cursor(last)
+        return [_lead(card) for card in cards], encode_cursor(last)
+
+    def offered_to_me(
+        self, caller: Caller, limit: int, cursor: str | None
+    ) -> tuple[list[LeadCard], str | None]:
+        """The ring_all offers of the current rounds made to the caller, oldest first: what the
+        offer SMS links to, for an agent working in the console."""
+        me = self._me(caller)
+        pool = queue_key(caller.org_id, AssignmentState.offered)
+        cards, last = self.cards.in_pool(
+            pool,
+            limit,
+            decode_cursor(cursor),
+            keep=lambda card: card.assignment is not None and me.id in card.assignment.offered_to,
+        )
+        return [_lead(card) for card in cards], encode_cursor(last)
+
+    def accept_offer(self, caller: Caller, card_id: str, desk: OfferDesk) -> CardView:
+        """The caller accepts a ring_all offer made to them: the first accept wins (the link's
+        rule); later ones are 409 with the reason."""
+        me = self._me(caller)
+        desk.accept_signed_in(self._card(caller, card_id), me.id)
+        return self.cards.get(card_id).public()
 
     def my_cards(self, caller: Caller, limit: int, cursor: str | None) -> tuple[list[WorkedCard], str | None]:
         """The cards assigned to the caller, least recently worked (or assigned) first: the ones
@@ -262,6 +285,11 @@ class AssignmentService:
         me = self._me(caller)
         card = self._card(caller, card_id)
         offer = card.assignment
+        if offer is not None and offer.state is AssignmentState.assigned:  # the claim came second
+            mine = offer.agent_id == me.id
+            raise Conflict(
+                "you have this card already" if mine else "another agent has this card now", _state(card)
+            )
         if offer is None or offer.state is not AssignmentState.available:
             raise Conflict("this card is not waiting to be claimed", _state(card))
         if not me.available:
@@ -354,4 +382,18 @@ def _worked(card: Card) -> WorkedCard:
         last_activity=activity[-1] if activity else None,
         activity_count=len(activity),
     )
-    return WorkedCard.model_validate({**dict(card.summary()), "batch_id": card.batch_id, "assignment": work})
+    return WorkedCard.model_validate(
+        {**dict(card.summary()), "batch_id": card.batch_id, "values": card.values, "assignment": work}
+    )
+
+
+def _lead(card: Card) -> LeadCard:
+    expires = card.assignment.offer_expires_at if card.assignment else None
+    return LeadCard.model_validate(
+        {
+            **dict(card.summary()),
+            "batch_id": card.batch_id,
+            "values": card.values,
+            "offer_expires_at": expires,
+        }
+    )

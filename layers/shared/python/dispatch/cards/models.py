@@ -157,10 +157,21 @@ class WorkSummary(Model):
     activity_count: int
 
 
-class WorkedCard(CardSummary):
-    """One line of an agent's cards: the card's summary and where its work stands."""
+class LeadCard(CardSummary):
+    """One line of the cards an agent may take (claim or accept): the card's summary, its batch and
+    its values, so the agent sees whom a lead is about before taking it; ``offer_expires_at``: when
+    a ring_all offer lapses (None for a card waiting to be claimed)."""
 
     batch_id: str
+    values: dict[str, Any]
+    offer_expires_at: str | None
+
+
+class WorkedCard(CardSummary):
+    """One line of an agent's cards: the card's summary, its values and where its work stands."""
+
+    batch_id: str
+    values: dict[str, Any]
     assignment: WorkSummary
 
 

@@ -24,7 +24,7 @@ from dispatch.assignment.models import (
     GroupView,
     ImportResult,
 )
-from dispatch.cards.models import CardSummary, CardView, WorkedCard
+from dispatch.cards.models import CardView, LeadCard, WorkedCard
 from dispatch.http.caller import current_caller, signed_in
 from dispatch.http.contract import Page, documented
 from dispatch.http.paging import Cursor, page, start
@@ -87,10 +87,21 @@ def my_card(card_id: str) -> CardView:
     summary="Cards offered to every eligible agent, that I may claim",
     responses=documented(takes_input=True),
 )
-def my_available_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[CardSummary]:
+def my_available_cards(limit: Limit = 50, cursor: Cursor = None) -> Page[LeadCard]:
     caller = signed_in(router)
     items, position = services.assignment_service().available_to_me(caller, limit, start(router, cursor))
-    return page(router, Page[CardSummary], items, position)
+    return page(router, Page[LeadCard], items, position)
+
+
+@router.get(
+    "/agents/me/offers",
+    summary="Ring_all offers made to me in their current round, to accept (first accept wins)",
+    responses=documented(takes_input=True),
+)
+def my_offers(limit: Limit = 50, cursor: Cursor = None) -> Page[LeadCard]:
+    caller = signed_in(router)
+    items, position = services.assignment_service().offered_to_me(caller, limit, start(router, cursor))
+    return page(router, Page[LeadCard], items, position)
 
 
 @router.get(
@@ -189,6 +200,15 @@ def delete_group(group_id: str) -> Response[None]:
 )
 def claim_card(card_id: str) -> CardView:
     return services.assignment_service().claim(signed_in(router), card_id)
+
+
+@router.post(
+    "/cards/<card_id>/accept",
+    summary="Accept a ring_all offer made to me, signed in (as the SMS link does; first accept wins)",
+    responses=documented(404, 409),
+)
+def accept_card(card_id: str) -> CardView:
+    return services.assignment_service().accept_offer(signed_in(router), card_id, services.offer_desk())
 
 
 @router.post(

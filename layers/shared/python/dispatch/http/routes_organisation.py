@@ -5,9 +5,11 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from dispatch import services
+from dispatch.assignment.hours import HoursStatus
 from dispatch.http.caller import current_caller
 from dispatch.http.contract import documented
 from dispatch.organisations.models import Organisation, OrganisationSettings
+from dispatch.organisations.service import HoursCheck
 
 router = Router()
 
@@ -28,3 +30,13 @@ def put_organisation(body: OrganisationSettings) -> Organisation:
     saved = services.organisation_service().replace(caller, body)
     services.batch_service().content_changed(caller.org_id)  # the name and sender are in every message
     return saved
+
+
+@router.post(
+    "/organisation/business-hours/check",
+    summary="Whether business hours (as edited, not saved) are open now or at a moment, and when they "
+    "next open and close",
+    responses=documented(body=True),
+)
+def check_business_hours(body: HoursCheck) -> HoursStatus:
+    return services.organisation_service().check_hours(current_caller(router), body)

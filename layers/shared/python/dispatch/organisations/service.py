@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from dispatch.assignment.hours import BusinessHours, HoursStatus, hours_status
 from dispatch.auth import Caller, Role
+from dispatch.clock import utcnow
 from dispatch.errors import Unprocessable
 from dispatch.organisations.identities import SenderIdentities
 from dispatch.organisations.models import Organisation, OrganisationSettings
 from dispatch.organisations.store import OrganisationStore
+
+
+class HoursCheck(BaseModel):
+    """The body of ``POST /organisation/business-hours/check``: hours being edited (not saved yet)
+    and the moment to ask about (default: now)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    business_hours: BusinessHours
+    at: AwareDatetime | None = None
 
 
 class OrganisationService:
@@ -33,3 +49,11 @@ class OrganisationService:
             )
         saved = self._store.put(caller.org_id, body)
         return Organisation.model_validate({**dict(saved), "id": caller.org_id})
+
+    def check_hours(self, caller: Caller, body: HoursCheck) -> HoursStatus:
+        """Whether ``body``'s hours are open at its moment (now by default), and the next opening
+        and closing from there: the settings screen's "open now?" preview, by the same rules the
+        distribution follows (daylight-saving days, holidays, overnight periods)."""
+        caller.require(Role.sender)
+        moment: datetime = body.at or utcnow()
+        return hours_status(body.business_hours, moment)
