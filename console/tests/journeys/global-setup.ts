@@ -30,7 +30,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
   const info = await new Promise<StackInfo>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('the local stack did not start within 120 s')), 120_000);
+    // A hang guard, not a speed check: under load average ~20 the stack once took over 120 s to start.
+    const timer = setTimeout(() => fail(new Error('the local stack did not start within 300 s')), 300_000);
     child.once('exit', (code) => fail(new Error(`the local stack exited (${code}) before it started`)));
     createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
