@@ -23,7 +23,7 @@ from dispatch.batches.execution import Executions
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.cards.store import CardStore
-from dispatch.clock import utcnow
+from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
 from dispatch.delivery.channels import AccountPaused, Refused, TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
@@ -209,6 +209,52 @@ def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
     assert email.accepted["p11@example.com"] == 1
     [crashed] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.email == "p11@example.com"]
     assert crashed.status.value == "unconfirmed"
+
+
+def _in_flight(settings: Settings, batch: Batch) -> list[tuple[str, int]]:
+    """The batch's chunks the sweep would look at (marked in flight since before an hour from now)."""
+    later = utcnow() + timedelta(hours=1)
+    return [
+        listed
+        for day in {utcnow().date().isoformat(), later.date().isoformat()}
+        for listed in BatchStore(settings).in_flight_chunks(day, isoformat(later))
+        if listed[0] == batch.id
+    ]
+
+
+def test_a_chunk_is_in_flight_from_its_opening_until_no_card_of_it_is_sending(
+    sending: tuple[Settings, Batch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep finds stale claims through their chunk's in-flight mark (one per chunk: the claim
+    itself writes the card alone). A sender that finishes clears the mark; one that dies with
+    cards ``sending`` leaves it, and so does its retried task, until the sweep has turned them."""
+    settings, batch = sending
+    email = FakeEmail()
+    original = CardStore.mark_sent
+
+    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any) -> None:
+        if card.email == "p11@example.com":
+            raise Crash("the function died before recording")
+        original(self, card, distributions)
+
+    monkeypatch.setattr(CardStore, "mark_sent", crash_on_the_twelfth)
+    with pytest.raises(Crash):
+        _send(settings, batch, email, workers=1)
+    monkeypatch.setattr(CardStore, "mark_sent", original)
+    assert _in_flight(settings, batch) == [(batch.id, 0)]
+    _send(settings, batch, email)  # the retried chunk: the dead sender's card is still sending
+    assert _in_flight(settings, batch) == [(batch.id, 0)]
+    assert services.workflow(settings).sweep(utcnow(), stale_after=timedelta(0)) >= 1
+    assert _in_flight(settings, batch) == []
+    _assert_nothing_lost_or_doubled(settings, batch, email)
+
+
+def test_a_chunk_sent_through_is_not_left_in_flight(sending: tuple[Settings, Batch]) -> None:
+    settings, batch = sending
+    email = FakeEmail()
+    _send(settings, batch, email)
+    assert _in_flight(settings, batch) == []
+    assert services.workflow(settings).sweep(utcnow(), stale_after=timedelta(0)) == 0
 
 
 def test_suppressed_addresses_are_not_sent_to(sending: tuple[Settings, Batch]) -> None:

@@ -190,9 +190,7 @@ def cloner(settings: Settings | None = None) -> Cloner:
 
 def feedback(settings: Settings | None = None) -> FeedbackApplier:
     settings = settings or get_settings()
-    return FeedbackApplier(
-        CardStore(settings), BatchStore(settings), CountedChanges(settings), SuppressionList(settings)
-    )
+    return FeedbackApplier(CardStore(settings), BatchStore(settings), SuppressionList(settings))
 
 
 def card_links(settings: Settings | None = None) -> CardLinks:

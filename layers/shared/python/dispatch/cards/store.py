@@ -77,11 +77,13 @@ def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
 # SES rejects the message after accepting the call: the earlier message was accepted (or may have
 # been, ``unconfirmed``) whatever happened to the resend (``stale_status``).
 KEPT_THROUGH_RESEND = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconfirmed})
-# What a claim adds to a card, removed with it: the sweep's sparse index ``claims`` (``claim_day``,
-# ``claimed_at``), who claimed it (a delivery event that finds the card still claimed records the
-# distribution in their name) and, for a resend, the status it keeps. A recorded send keeps
-# ``stale_status`` (until the next claim): SES may still reject the resend's message.
-CLAIM = ("claimed_at", "claim_day", "claimed_by", "claimed_by_email", "stale_status")
+# What a claim adds to a card, removed with it: when (the sweep turns a claim older than any send
+# attempt ``unconfirmed``; it finds the card through its chunk's in-flight mark,
+# ``BatchStore.open_chunk``, which its sender wrote before claiming), who claimed it (a delivery
+# event that finds the card still claimed records the distribution in their name) and, for a
+# resend, the status it keeps. A recorded send keeps ``stale_status`` (until the next claim): SES
+# may still reject the resend's message.
+CLAIM = ("claimed_at", "claimed_by", "claimed_by_email", "stale_status")
 _REMOVE_CLAIM = "REMOVE " + ", ".join(CLAIM)
 _REMOVE_CLAIM_KEEPING_STATUS = ", ".join(name for name in CLAIM if name != "stale_status")
 
@@ -174,14 +176,14 @@ class CardStore:
     def claim(self, card: Card, sources: Iterable[CardStatus], by: str, by_email: str | None = None) -> bool:
         """``sources`` → ``sending``, only if the card is still in one of ``sources``.
 
-        The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims;
-        who claims it (``by``) is kept for a delivery event that arrives before the send is
-        recorded. A resend records the status the card keeps if it comes to nothing.
+        The claim time tells the sweep a stale claim (the sender marked the card's chunk in flight
+        before, ``BatchStore.open_chunk``); who claims it (``by``) is kept for a delivery event that
+        arrives before the send is recorded. A resend records the status the card keeps if it
+        comes to nothing. One write of the card alone: no index entry to add, nor to remove later.
         """
         allowed = {f":s{i}": status.value for i, status in enumerate(sorted(sources))}
         values: dict[str, Any] = dict(allowed)
-        moment = now_iso()
-        update = "SET #status = :sending, claimed_at = :at, claim_day = :day, claimed_by = :by"
+        update = "SET #status = :sending, claimed_at = :at, claimed_by = :by"
         values[":by"] = by
         if by_email is not None:
             update += ", claimed_by_email = :by_email"
@@ -203,8 +205,7 @@ class CardStore:
                 ExpressionAttributeValues={
                     **values,
                     ":sending": CardStatus.sending.value,
-                    ":at": moment,
-                    ":day": moment[:10],
+                    ":at": now_iso(),
                 },
             )
         )
@@ -561,15 +562,23 @@ class CardStore:
             counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
         return counts
 
-    def stale_claims(self, day: str, before: str) -> Iterator[tuple[str, int, str]]:
-        """(batch id, row, claimed_at) of cards claimed on ``day`` before ``before`` and still sending."""
+    def claims(self, batch_id: str, first_row: int, last_row: int) -> Iterator[tuple[int, str]]:
+        """(row, claimed_at) of the rows' cards still ``sending`` (strongly consistent)."""
         query: dict[str, Any] = {
-            "IndexName": "claims",
-            "KeyConditionExpression": "claim_day = :day AND claimed_at < :before",
-            "ExpressionAttributeValues": {":day": day, ":before": before},
+            "KeyConditionExpression": "batch_id = :b AND #row BETWEEN :first AND :last",
+            "FilterExpression": "#status = :sending",
+            "ProjectionExpression": "#row, claimed_at",
+            "ExpressionAttributeNames": {"#row": "row", "#status": "status"},
+            "ExpressionAttributeValues": {
+                ":b": batch_id,
+                ":first": first_row,
+                ":last": last_row,
+                ":sending": CardStatus.sending.value,
+            },
+            "ConsistentRead": True,
         }
         for item in query_all(self._table, query):
-            yield str(item["batch_id"]), int(item["row"]), str(item["claimed_at"])
+            yield int(item["row"]), str(item.get("claimed_at", ""))
 
     def mark_unconfirmed(self, batch_id: str, row: int, claimed_at: str) -> bool:
         """A claim that outlived any send attempt: the provider may or may not have the message.
