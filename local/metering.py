@@ -270,11 +270,11 @@ def write_units(size: int, *, transactional: bool = False) -> int:
 
 
 def read_units(operation: str, request: Mapping[str, Any], response: Mapping[str, Any]) -> float:
-    """Read units of one successful read request, from the items it returned.
+    """Read units of one successful read request, from the items in ``response``.
 
     GetItem/BatchGetItem/TransactGetItems round each item up to 4 KB; Query/Scan round their total.
-    A Query or Scan with a filter is billed for the items it examined, which the response does not
-    show, so those are under-counted (none of this application's hot paths filter).
+    For a read that projects or filters, ``response`` must hold the whole items it examined
+    (``unnarrowed``): that is what DynamoDB bills.
     """
     if operation == "GetItem":
         return _units([item_size(response.get("Item", {}))], request.get("ConsistentRead", False))
