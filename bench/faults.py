@@ -36,12 +36,11 @@ RETRY_WAIT_SCALE = 0.02  # the ASL's 2 s … 60 s back-off becomes 40 ms … 1.2
 # A bound against a hang, not a target: about 35 minutes on two cores shared with other work.
 TIMEOUT_SECONDS = 2 * 3600
 PARAMETERS = {"EmailRatePerSecond": "100000", "SmsRatePerSecond": "100000", "ChunkRows": "100"}
-# FaultPlan's defaults but DynamoDB: 0.4 % of every DynamoDB call of a step fails beyond the SDK's
-# own retries and 0.1 % times the function out. At 1 % and 0.2 % a 100-row chunk's task met a fault
-# on nearly every attempt — about ten cards of progress each — and one of eight batches used up
-# its 15 retries (failed, resumable, nothing lost or sent twice): Step Functions counts attempts,
-# not progress.
-PLAN = FaultPlan(dynamodb_throughput=0.004, function_timeout=0.001)
+# FaultPlan's defaults: 1 % of every DynamoDB call of a step fails beyond the SDK's own retries and
+# 0.2 % times the function out — a 100-row chunk's send task meets a fault on nearly every attempt
+# and gets about ten cards further each time, so it needs more rounds of retries than Step
+# Functions' 15 (the sending machine's progress check gives it another while it moves cards on).
+PLAN = FaultPlan()
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local import tokens
@@ -45,10 +45,12 @@ def _up(args: argparse.Namespace) -> int:
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     ports = {name: getattr(stack, name) for name in DEFAULT_PORTS}
     RUNNING.write_text(json.dumps({"pid": os.getpid(), **ports}))
+    stopped = threading.Event()
+    # Before the line that tells a caller the stack is up: a SIGTERM sent as soon as it is read
+    # must stop the stack cleanly, not kill the process with running.json left behind.
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print(json.dumps(stack.info()), flush=True)
     print("local stack running; Ctrl-C to stop", file=sys.stderr, flush=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stopped.wait()
     except KeyboardInterrupt:
@@ -137,11 +139,25 @@ def _ahead(clock: dict[str, Any]) -> str:
     return f"{timedelta(seconds=clock['offset_seconds'])} ahead of real time"
 
 
+def _future_moment(text: str) -> datetime:
+    """A moment the local clock can start at: aware, and later than now (it never goes back)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        example = "2030-01-15T07:00:00Z"
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time such as {example}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs an offset (Z or +hh:mm)")
+    if moment <= datetime.now(UTC):
+        raise argparse.ArgumentTypeError(f"{text!r} is in the past: the local clock only moves forward")
+    return moment
+
+
 def _demo(args: argparse.Namespace) -> int:
     from local.demo import run
 
     wait = sys.stdin.isatty() if args.wait is None else args.wait
-    return run(wait=wait)
+    return run(wait=wait, start_at=args.start_at)
 
 
 def _validate(args: argparse.Namespace, rest: list[str]) -> int:
@@ -195,6 +211,13 @@ def parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="let the batch wait for approval in the console (default: when stdin is a terminal)",
+    )
+    demo.add_argument(
+        "--start-at",
+        type=_future_moment,
+        default=None,
+        help="start the local clock at this later moment (ISO 8601 with an offset, e.g. "
+        "2030-01-15T07:00:00Z: night in California, where the example's SMS wait for quiet hours)",
     )
     commands.add_parser(
         "validate", help="validate a recipients file: dispatch validate FILE --process P.json", add_help=False

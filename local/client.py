@@ -25,6 +25,11 @@ class ApiClient:
     timeout: float = 60.0  # seconds for one response (a request may wait for the runtime's lock)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
+        return self.exchange(method, path, body)[1]
+
+    def exchange(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """The HTTP status and the body: for routes whose success has more than one status (202
+        while something is built, then 200); an error status raises :class:`ApiError`."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method)  # noqa: S310 - local URL
         request.add_header("Content-Type", "application/json")
@@ -33,10 +38,11 @@ class ApiClient:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - local URL
                 raw = response.read()
+                status = int(response.status)
         except urllib.error.HTTPError as exc:
             raw = exc.read()
             raise ApiError(exc.code, json.loads(raw) if raw else None) from exc
-        return json.loads(raw) if raw else None
+        return status, json.loads(raw) if raw else None
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)

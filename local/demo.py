@@ -8,6 +8,12 @@ Interactive (a terminal on stdin, or ``--wait``): the batch waits for approval i
 approve or reject it there, or press Enter and the demo approves it — and at the end the local
 stack stays up for the console until Enter. Otherwise (CI, ``--no-wait``) the demo approves at
 once and ends, printing the console's address and the sign-in link last.
+
+SMS quiet hours are on by default (21:00-08:00 in each recipient's local time), so run at night for
+the example's Californian numbers, the SMS-only card waits. The demo says so, then moves the local
+clock to the time it may go, as ``dispatch clock advance`` would: the sweep sends it, and the demo
+ends with every card sent whatever the hour. ``--start-at`` starts the local clock at another
+(future) moment, to see it at a chosen time of day.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import boto3
 
+from dispatch.clock import parse_iso
 from local import tokens
 from local.client import ApiClient, wait_for
 from local.stack import ROOT, STATE_DIR, LocalStack, port_free, running
@@ -28,16 +36,24 @@ ORG = "demo-org"
 APPROVER = "approver@demo.example"
 SETTLED = {"sent", "partially_sent", "failed", "invalid", "approved"}
 DECIDED = {"approved", "rejected", "expired", "sending", "sent", "partially_sent", "failed"}
+# How long after the last deferred card is due the clock is moved: the sweep runs every 5 minutes.
+SWEEP_MARGIN = timedelta(minutes=6)
 
 
 def run(
-    examples: Path = ROOT / "examples", out: Any = sys.stdout, wait: bool = False, keys: TextIO = sys.stdin
+    examples: Path = ROOT / "examples",
+    out: Any = sys.stdout,
+    wait: bool = False,
+    keys: TextIO = sys.stdin,
+    start_at: datetime | None = None,
 ) -> int:
     ports = {
         name: port if port_free(port) else 0
         for name, port in (("aws", 4566), ("api", 3000), ("console", 3001))
     }
     with running(aws_port=ports["aws"], api_port=ports["api"], console_port=ports["console"]) as stack:
+        if start_at is not None:
+            stack.clock.set(start_at)
         print(
             f"local stack up: API {stack.api_url}, console {stack.console_url}, AWS {stack.aws_endpoint}",
             file=out,
@@ -79,8 +95,9 @@ def run(
                 verdict = "rejected" if decided["status"] == "rejected" else "approved"
                 print(f"{verdict} in the console by {decided['approval']['decided_by_email']}", file=out)
         batch = wait_for(lambda: _settled(admin, batch["id"]))
-        reason = f" — {batch['status_reason']}" if batch.get("status_reason") else ""
-        print(f"batch is {batch['status']}: {batch['sent_label']} ({_counts(batch)}){reason}", file=out)
+        _print_batch(batch, out)
+        if (batch.get("deferred") or {}).get("cards"):
+            batch = _after_quiet_hours(stack, admin, batch, out)
         messages = stack.outbox().messages()
         print(f"outbox: {len(messages)} message(s)", file=out)
         for message in messages:
@@ -123,6 +140,34 @@ def _console(stack: LocalStack, link: str, out: Any, enter: EnterKey | None) -> 
     if enter is not None:
         print("the local stack stays up for the console; press Enter to stop it", file=out, flush=True)
         enter.pressed()
+
+
+def _after_quiet_hours(stack: LocalStack, client: ApiClient, batch: dict[str, Any], out: Any) -> Any:
+    """Cards waiting for their recipients' quiet hours: say which and until when, move the local
+    clock past that time (the sweep, a schedule, fires on the way) and show the batch once sent."""
+    deferred = batch["deferred"]
+    print(
+        f"{deferred['cards']} card(s) wait for their recipients' SMS quiet hours (21:00-08:00 local "
+        f"time) to end, until {deferred['latest']}: the sweep sends them then",
+        file=out,
+    )
+    target = parse_iso(deferred["latest"]) + SWEEP_MARGIN
+    print(f"moving the local clock to {target:%Y-%m-%d %H:%M} UTC (dispatch clock advance)", file=out)
+    stack.advance_clock(max(target - stack.clock.now(), timedelta(0)))
+    batch = wait_for(lambda: _sent_after_the_wait(client, batch["id"]))
+    _print_batch(batch, out)
+    return batch
+
+
+def _sent_after_the_wait(client: ApiClient, batch_id: str) -> Any:
+    batch = client.get(f"/batches/{batch_id}")
+    waiting = (batch.get("deferred") or {}).get("cards")
+    return batch if batch["status"] in {"sent", "partially_sent", "failed"} and not waiting else None
+
+
+def _print_batch(batch: dict[str, Any], out: Any) -> None:
+    reason = f" — {batch['status_reason']}" if batch.get("status_reason") else ""
+    print(f"batch is {batch['status']}: {batch['sent_label']} ({_counts(batch)}){reason}", file=out)
 
 
 def _settled(client: ApiClient, batch_id: str) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from local import s3_events, ses_events
+from local import s3_events, ses_events, ses_suppression
 from local.lambdas import InProcessRuntime, LocalFunction
 from local.template import ACCOUNT_ID, REGION, Resolver
 
@@ -83,6 +83,7 @@ class Provisioner:
             "AWS::SQS::Queue": self._queue,
             "AWS::SNS::Subscription": self._subscription,  # after the topics and queues it joins
             "AWS::SES::ConfigurationSet": self._configuration_set,
+            "AWS::SES::EmailIdentity": self._email_identity,  # a SenderDomain: verified at once here
             "AWS::IAM::Role": self._role,
             "AWS::Scheduler::ScheduleGroup": self._schedule_group,  # its schedules: local.scheduler
             "AWS::Serverless::Function": self._function,
@@ -101,6 +102,7 @@ class Provisioner:
         # From now on, emails keep what their SES events need, whenever a simulator publishes them,
         # and S3 notifications carry the object version and the writer, as AWS's do.
         ses_events.install()
+        ses_suppression.install()  # moto has no account-level suppression list
         s3_events.install()
         for kind, create in creators.items():  # in order: functions before the state machine
             for logical_id, spec in resources.items():
@@ -175,6 +177,10 @@ class Provisioner:
             Endpoint=self.resolver.resolve(props["Endpoint"]),
             Attributes={"RawMessageDelivery": _attribute(bool(props.get("RawMessageDelivery", False)))},
         )
+
+    def _email_identity(self, logical_id: str, props: dict[str, Any]) -> None:
+        identity = self.resolver.resolve(props["EmailIdentity"])
+        self.client("sesv2").create_email_identity(EmailIdentity=identity)
 
     def _configuration_set(self, logical_id: str, props: dict[str, Any]) -> None:
         self.client("ses").create_configuration_set(

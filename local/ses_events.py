@@ -8,7 +8,8 @@ to the SNS topic that the template's ``AWS::SES::ConfigurationSetEventDestinatio
 email's configuration set, filtered by its ``MatchingEventTypes``.
 
 The outcome follows the real SES mailbox simulator (labels such as ``bounce+x@`` included):
-``bounce@`` hard-bounces, ``suppressionlist@`` bounces as suppressed, ``complaint@`` is delivered
+``bounce@`` hard-bounces, ``suppressionlist@`` — and any address on the emulated account-level
+suppression list (:mod:`local.ses_suppression`) — bounces as suppressed, ``complaint@`` is delivered
 then complained about; ``success@``, ``ooto@`` and every other address is delivered. Every email
 sent through a configuration set is first a ``Send`` event. Only SES v2 ``SendEmail`` is captured
 (the application sends nothing else); emails without a configuration set have no events.
@@ -29,6 +30,7 @@ from typing import Any
 
 import boto3
 
+from local import ses_suppression
 from local.clock import LocalClock
 from local.template import ACCOUNT_ID, REGION, Resolver
 
@@ -247,7 +249,7 @@ def _fate(recipient: str, email: SentEmail, now: str) -> list[tuple[str, dict[st
     mailbox = simulator_mailbox(recipient)
     if mailbox == "bounce":
         return [("Bounce", _bounce(recipient, "General", "smtp; 550 5.1.1 user unknown", now))]
-    if mailbox == "suppressionlist":
+    if mailbox == "suppressionlist" or ses_suppression.is_listed(recipient):
         reason = "Amazon SES did not send the message to this address because it is on the suppression list."
         return [("Bounce", _bounce(recipient, "OnAccountSuppressionList", reason, now))]
     delivery = {

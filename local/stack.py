@@ -36,6 +36,7 @@ from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
 from local.moto_clock import sqs_delays_follow
 from local.moto_guard import (
+    fast_items,
     item_level_transactions,
     partition_queries,
     serialise_dynamodb,
@@ -156,6 +157,7 @@ class LocalStack:
         serialise_dynamodb()
         item_level_transactions()
         partition_queries()
+        fast_items()
         serialise_router_creation()
         sqs_delays_follow(self.clock.now)  # ring_all timeouts arrive by the local clock
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)

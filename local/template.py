@@ -45,7 +45,12 @@ class Resolver:
 
     @property
     def resources(self) -> dict[str, Any]:
-        return dict(self.template["Resources"])
+        """The resources the stack has: those whose ``Condition`` holds (as CloudFormation)."""
+        return {
+            logical_id: spec
+            for logical_id, spec in self.template["Resources"].items()
+            if "Condition" not in spec or self.condition(spec["Condition"])
+        }
 
     def physical_name(self, logical_id: str) -> str:
         """The name a resource has locally: its template Name property, or stage + logical id."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -13,7 +15,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from dispatch import aws
+from dispatch import aws, services
 from dispatch.config import environment_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,28 @@ def _fresh_process_state() -> Iterator[None]:
     environment_settings.cache_clear()
     aws.reset()
     parameters.clear_caches()
+
+
+# 19:00 UTC: daytime for every US number the tests text (09:00 in Honolulu, 14:00 in New York).
+US_DAYTIME = datetime(2026, 1, 15, 19, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _daytime_for_quiet_hours(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Quiet hours are on by default and go by the recipient's clock; tests that are not about them
+    must not depend on the hour they run at, so the quiet-hours clock reads US daytime (the local
+    stack runs its handlers in this process). Quiet hours themselves are tested with clocks of their
+    own (tests/unit/test_quiet_hours.py, tests/integration/test_quiet_hours_sending.py), or on the
+    local stack's own clock (``@pytest.mark.quiet_hours_clock``: tests/e2e/test_quiet_hours_local.py).
+    Not with ``monkeypatch``: a test's own patches must be undone before ``_fresh_process_state``
+    resets."""
+    if request.node.get_closest_marker("quiet_hours_clock") is not None:
+        yield
+        return
+    build = services.quiet_hours
+    services.quiet_hours = lambda settings=None: replace(build(settings), now=lambda: US_DAYTIME)
+    yield
+    services.quiet_hours = build
 
 
 @pytest.fixture

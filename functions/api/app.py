@@ -12,9 +12,13 @@ from dispatch.http import (
     routes_agents,
     routes_batches,
     routes_cards,
+    routes_communications,
+    routes_contacts,
+    routes_deliverability,
     routes_organisation,
     routes_processes,
     routes_schedules,
+    routes_suppressions,
 )
 from dispatch.http.contract import Health, documented
 from dispatch.http.cors import with_cors
@@ -25,9 +29,13 @@ app = resolver(validation=True)
 app.include_router(routes_processes.router)
 app.include_router(routes_batches.router)
 app.include_router(routes_organisation.router)
+app.include_router(routes_deliverability.router)
+app.include_router(routes_suppressions.router)
 app.include_router(routes_cards.router)
 app.include_router(routes_schedules.router)
 app.include_router(routes_agents.router)
+app.include_router(routes_contacts.router)
+app.include_router(routes_communications.router)
 
 
 @app.get("/health", summary="Liveness (public)", responses=documented(authenticated=False, stored=False))

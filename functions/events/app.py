@@ -2,8 +2,9 @@
 
 Each record is applied to its card on its own; a record that fails is reported back, so SQS
 redelivers only it, and after five receives parks it in the dead-letter queue. The chunks the
-batch's events touched are then counted once each (``FeedbackApplier.settle``); if that fails,
-the whole batch comes back, and each message received again counts its chunk.
+batch's events touched are then counted once each (``WatchedFeedback.settle``); if that fails,
+the whole batch comes back, and each message received again counts its chunk. Account protection
+counts each applied event after its card (``dispatch.deliverability.watched_events``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
+from dispatch.deliverability.watched_events import WatchedFeedback
 from dispatch.delivery.events import parse
-from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def _handler(applier: FeedbackApplier) -> Callable[[SQSRecord], str]:
+def _handler(applier: WatchedFeedback) -> Callable[[SQSRecord], str]:
     def handle(record: SQSRecord) -> str:
         event = parse(record.body)
         if event is None:
@@ -41,7 +42,7 @@ def _handler(applier: FeedbackApplier) -> Callable[[SQSRecord], str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    applier = services.feedback()
+    applier = services.delivery_events()
     response = process_partial_response(
         event=event, record_handler=_handler(applier), processor=processor, context=context
     )

@@ -1,4 +1,5 @@
-"""The batch state machine's small steps: approval request, expiry, sending start and finish, failure."""
+"""The batch state machine's steps: a working list's segments, approval request, expiry, sending
+start and finish, failure, clones."""
 
 from __future__ import annotations
 
@@ -18,4 +19,6 @@ from dispatch.observability import logger, metrics, tracer
 @event_parser(model=LifecycleStep)
 def lambda_handler(event: LifecycleStep, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(batch_id=event.batch_id, action=event.action)
-    return run_step(services.workflow(), event, services.cloner)
+    return run_step(
+        services.workflow(), event, services.cloner, services.working_list, services.letter_service
+    )

@@ -1,5 +1,8 @@
 """Scheduled (every 5 minutes): cards left ``sending`` by a sender that died become ``unconfirmed``
-(never resent); cards waiting in the Unassigned queue go to agents once business hours open.
+(never resent); cards waiting in the Unassigned queue go to agents once business hours open;
+batches whose cards waited for their recipients' quiet hours send again once those have ended;
+SNS's list of numbers that replied STOP and SES's account-level suppression list are copied
+(hourly).
 
 Claims are judged stale by the clock (they were stamped with it). The drain goes by the fire's
 scheduled time (EventBridge Scheduler's placeholder; the clock when absent): business hours are
@@ -29,4 +32,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return {
         "unconfirmed": services.workflow().sweep(utcnow(), stale_after),
         "drained": dict(services.unassigned_drain().run(moment)),
+        "deferred_resumed": services.deferred_resume().run(moment),
+        "sms_opt_outs": services.sms_opt_outs().sync(moment),
+        "ses_suppressions": services.ses_suppressions().sync(moment),
     }

@@ -1,4 +1,5 @@
-"""S3 ObjectCreated on uploads/ and drop/: validate the file and start the batch lifecycle."""
+"""S3 ObjectCreated on uploads/ and drop/: validate the file and start the batch lifecycle; on
+imports/: import the contacts file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dispatch import services
 from dispatch.batches.intake import UploadedObject
 from dispatch.clock import parse_iso
+from dispatch.contacts.imports_store import IMPORTS
 from dispatch.observability import logger, metrics, tracer
 
 
@@ -21,6 +23,7 @@ from dispatch.observability import logger, metrics, tracer
 def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     intake = services.intake()
     handled = []
+    imported = []
     for record in event.records:
         s3_object = record.s3.get_object
         if not s3_object.version_id:
@@ -34,7 +37,12 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
             event_time=parse_iso(record.event_time),
             principal=(record.get("userIdentity") or {}).get("principalId"),
         )
+        if obj.key.startswith(IMPORTS):
+            job = services.contact_importer().handle(obj)
+            if job is not None:
+                imported.append({"import_id": job.id, "status": job.status.value})
+            continue
         batch = intake.handle(obj)
         if batch is not None:
             handled.append({"batch_id": batch.id, "status": batch.status.value})
-    return {"batches": handled}
+    return {"batches": handled, "imports": imported}

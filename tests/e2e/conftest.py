@@ -6,6 +6,7 @@ import os
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +35,23 @@ def stack() -> Iterator[LocalStack]:
         local.stop()
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture
+def clock_at(stack: LocalStack) -> Callable[[time], datetime]:
+    """Moves the stack's clock forward to the next ``time`` of day (UTC) — a whole hour, so that the
+    local clock's real-time drift during a test stays clear of it — fires what falls due on the
+    way, and returns that moment."""
+
+    def move(at: time) -> datetime:
+        now = stack.clock.now()
+        moment = datetime.combine(now.date(), at, tzinfo=UTC)
+        while moment <= now:
+            moment += timedelta(days=1)
+        stack.advance_clock(moment - now)
+        return moment
+
+    return move
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ SCENARIO = Path(__file__).resolve().parent / "scenarios" / "approval_timeout.py"
 
 def test_an_unapproved_batch_expires_and_cannot_be_approved_late() -> None:
     run = subprocess.run(
-        [sys.executable, str(SCENARIO)], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, str(SCENARIO)], capture_output=True, text=True, timeout=600, check=False
     )
     assert run.returncode == 0, run.stderr[-2000:]
     outcome = json.loads(run.stdout.strip().splitlines()[-1])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from local import tokens
@@ -17,9 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMAND = [sys.executable, "-m", "local.cli", "demo"]
 
 
-def test_without_a_terminal_the_demo_approves_and_ends_with_the_console_and_the_approvers_link() -> None:
+def tomorrow_at(hour: int) -> str:
+    """A start for the local clock at ``hour`` UTC tomorrow (the clock only moves forward). The
+    example's SMS-only recipient is in California: 19:00 UTC is late morning there, 07:00 UTC is
+    night (23:00 PST or 00:00 PDT), inside the default SMS quiet hours 21:00-08:00."""
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=UTC).isoformat()
+
+
+def demo_lines(*options: str) -> list[str]:
     done = subprocess.run(
-        [*COMMAND, "--no-wait"],
+        [*COMMAND, "--no-wait", *options],
         check=False,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
@@ -28,9 +37,14 @@ def test_without_a_terminal_the_demo_approves_and_ends_with_the_console_and_the_
         timeout=240,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
-    lines = done.stdout.strip().splitlines()
+    return done.stdout.strip().splitlines()
+
+
+def test_without_a_terminal_the_demo_approves_and_ends_with_the_console_and_the_approvers_link() -> None:
+    lines = demo_lines("--start-at", tomorrow_at(19))
     assert "approved by approver@demo.example" in lines
     assert any(line.startswith("batch is sent: 4/4 sent") for line in lines)
+    assert not any("quiet hours" in line for line in lines)  # daytime for every recipient
     console = re.fullmatch(r"console: (http://127\.0\.0\.1:\d+)", lines[-2])
     assert console is not None
     assert re.fullmatch(
@@ -68,7 +82,21 @@ def test_with_wait_the_batch_waits_for_a_decision_in_the_console() -> None:
         assert any(line.startswith("batch is sent: 4/4 sent") for line in seen)
         demo.stdin.write("\n")
         demo.stdin.flush()
-        assert demo.wait(timeout=60) == 0
+        assert demo.wait(timeout=300) == 0
     finally:
         if demo.poll() is None:
             demo.kill()
+
+
+def test_at_night_the_demo_says_what_waits_for_quiet_hours_and_sends_it_when_they_end() -> None:
+    """Run during the SMS recipient's night, the demo does not end "3/4 sent" without a word: it
+    says which card waits and until when, moves the local clock there, and the sweep sends it."""
+    lines = demo_lines("--start-at", tomorrow_at(7))
+    waiting = [line for line in lines if "wait for their recipients' SMS quiet hours" in line]
+    assert len(waiting) == 1, lines
+    assert waiting[0].startswith("1 card(s) wait"), waiting
+    first = next(index for index, line in enumerate(lines) if line.startswith("batch is "))
+    assert lines[first].startswith("batch is partially_sent: 3/4 sent"), lines
+    assert lines.index(waiting[0]) > first
+    assert any(line.startswith("moving the local clock to ") for line in lines)
+    assert lines[lines.index(waiting[0]) :][2].startswith("batch is sent: 4/4 sent"), lines

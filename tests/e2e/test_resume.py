@@ -92,6 +92,34 @@ def test_a_batch_stopped_while_sending_resumes_without_a_second_message(
     assert _recipients(stack, batch["id"]) == sorted(f"p{n}-{org}@example.com" for n in range(RECIPIENTS))
 
 
+def test_a_chunk_whose_round_of_retries_moved_nothing_stops_the_batch_with_its_cause(
+    stack: LocalStack,
+    admin: ApiClient,
+    live_process: dict[str, Any],
+    client_for: Callable[..., ApiClient],
+    org: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A chunk gets another round of retries only while the last one moved cards on: a send task
+    that fails on every attempt before sending anything is given up after one round, and the
+    batch says why (the chunk's last fault, through the Map) — then resumes and is sent."""
+    fault = Fault(monkeypatch, "send", org)
+    _drop(stack, live_process, org)
+    batch = _status(admin, "pending_approval")
+    client_for(f"approver@{org}.test", "approver", org).post(f"/batches/{batch['id']}/approve")
+    stopped = _status(admin, *FINISHED)
+    fault.heal()
+    assert stopped["status"] == "failed"
+    assert stopped["status_reason"] == (
+        "Sending stopped: AWS kept throttling the requests (ProvisionedThroughputExceededException "
+        "on UpdateItem) beyond the retries. Resume the batch to continue from where it stopped."
+    )
+    assert stopped["counters"]["by_status"] == {"ready": RECIPIENTS}
+    client_for(f"sender@{org}.test", "sender", org).post(f"/batches/{batch['id']}/resume")
+    done = _status(admin, *FINISHED)
+    assert (done["status"], done["counters"]["sent"]) == ("sent", RECIPIENTS)
+
+
 def test_a_batch_stopped_before_approval_resumes_into_approval(
     stack: LocalStack,
     admin: ApiClient,

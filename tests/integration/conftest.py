@@ -199,6 +199,59 @@ def walk(deployed: Deployment, s3_event: Callable[..., dict[str, Any]]) -> Calla
 
 
 @pytest.fixture
+def import_contacts(
+    deployed: Deployment, s3_event: Callable[..., dict[str, Any]]
+) -> Callable[..., dict[str, Any]]:
+    """A factory: import ``text`` (a contacts CSV) through ``POST /contacts/imports`` and the upload's
+    S3 event, as ``claims``; the finished import as ``GET /contacts/imports/{id}`` shows it."""
+
+    def run(text: str, claims: dict[str, Any] = WALK_ADMIN) -> dict[str, Any]:
+        status, created = deployed.api(
+            "POST", "/contacts/imports", claims, body={"file_name": "contacts.csv"}
+        )
+        assert status == 201
+        assert created["status"] == "uploading"
+        key = f"imports/{claims['custom:org_id']}/{created['id']}/source"
+        deployed.client("s3").put_object(Bucket=deployed.bucket, Key=key, Body=text.encode())
+        result = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(text)))
+        assert result["imports"][0]["import_id"] == created["id"]
+        return dict(deployed.api("GET", f"/contacts/imports/{created['id']}", claims)[1])
+
+    return run
+
+
+@pytest.fixture
+def letter_process(deployed: Deployment) -> Callable[..., dict[str, Any]]:
+    """A factory: a live process of examples/process.json with a template set ``notice`` (email and
+    letter), with ``process`` overrides (approval not required unless they say so)."""
+    base = json.loads((ROOT / "examples" / "process.json").read_text())
+
+    def build(**process: Any) -> dict[str, Any]:
+        body = {
+            **base,
+            "approval_required": False,
+            "template_sets": {
+                "notice": {
+                    "email": {
+                        "subject": "Notice for {{ first_name }}",
+                        "text": "Due {{ due_date }}: {{ link }}",
+                    },
+                    "letter": {
+                        "title": "Notice",
+                        "body": "<p>Dear {{ first_name }}, due <b>{{ due_date }}</b>.</p>",
+                    },
+                }
+            },
+            **process,
+        }
+        _, created = deployed.api("POST", "/processes", WALK_ADMIN, body=body)
+        deployed.api("POST", f"/processes/{created['id']}/publish", WALK_ADMIN)
+        return dict(created)
+
+    return build
+
+
+@pytest.fixture
 def batch_record(deployed: Deployment) -> Callable[..., Batch]:
     """A factory: a batch record (and its live process) for the cards a test writes itself — what
     reading a card's assignment setting needs: the process's (``process``), the batch's own
@@ -215,6 +268,53 @@ def batch_record(deployed: Deployment) -> Callable[..., Batch]:
         return _stored_batch(settings, batch_id, org_id, process, batch)
 
     return build
+
+
+@dataclass
+class CommunicationWalk:
+    """A communication walked through the lifecycle's steps by hand, as Step Functions would call
+    them (the state machines do not run under moto's decorator mode)."""
+
+    deployed: Deployment
+    id: str
+
+    def step(self, action: str, **extra: Any) -> Any:
+        return self.deployed.invoke(
+            "LifecycleFunction", {"action": action, "batch_id": self.id, "org_id": "org-a", **extra}
+        )
+
+    def get(self) -> dict[str, Any]:
+        return dict(self.deployed.api("GET", f"/batches/{self.id}", WALK_ADMIN)[1])
+
+    def stored(self) -> Batch:
+        settings = Settings.from_env(
+            self.deployed.runtime.functions[self.deployed.name("ApiFunction")].environment
+        )
+        return BatchStore(settings).get("org-a", self.id)
+
+    def generate(self) -> dict[str, Any]:
+        """``generating`` → ``generated``: the working list staged by shard, its chunks generated."""
+        staged = [self.step("stage_segment", segment=segment) for segment in range(16)]
+        recorded = dict(self.step("record_working_list", staged=staged))
+        for chunk in recorded["chunks"]:
+            self.deployed.invoke("GenerateFunction", {"batch_id": self.id, "org_id": "org-a", "chunk": chunk})
+        self.step("after_generation")
+        return recorded
+
+    def build_letters(self, bundle_id: str) -> dict[str, Any]:
+        """The letters state machine's steps: a part per chunk, then the merge."""
+        step = {"batch_id": self.id, "org_id": "org-a", "bundle_id": bundle_id}
+        parts = [
+            self.deployed.invoke("LettersFunction", {**step, "action": "render", "chunk": chunk.model_dump()})
+            for chunk in self.stored().chunks
+        ]
+        return dict(self.deployed.invoke("LettersFunction", {**step, "action": "merge", "parts": parts}))
+
+
+@pytest.fixture
+def communication(deployed: Deployment) -> Callable[[str], CommunicationWalk]:
+    """A factory: the walk of the communication ``batch_id``."""
+    return lambda batch_id: CommunicationWalk(deployed, batch_id)
 
 
 def _stored_batch(

@@ -26,7 +26,7 @@ def pending(walk: Callable[..., Walk]) -> Walk:
     """Two email cards generated, the batch waiting for approval on a task token."""
     batch = walk(ROWS)
     batch.generate()
-    assert batch.step("after_generation") == {"approval_required": True}
+    assert batch.step("after_generation") == {"approval_required": True, "hold": False}
     batch.step("request_approval", task_token="token-1")
     assert batch.get()["status"] == "pending_approval"
     return batch

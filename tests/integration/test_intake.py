@@ -174,7 +174,8 @@ def test_a_presigned_upload_used_twice_keeps_the_first_file_and_rejects_the_seco
     first, second = _put(deployed, key, ada), _put(deployed, key, bob)
     deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(ada), first))
     assert deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(bob), second)) == {
-        "batches": []
+        "batches": [],
+        "imports": [],
     }
     assert _staged_emails(deployed, batch["id"]) == ["ada@example.com"]
     assert deployed.api("GET", f"/batches/{batch['id']}", ADMIN)[1]["status"] == "generating"
@@ -277,7 +278,7 @@ def test_a_dropped_object_that_makes_no_batch_is_moved_aside_with_its_reason(
     body = b"email\na@example.com\n"
     version = _put(deployed, key, body)
     event = s3_event(deployed.bucket, key, len(body), version, principal="AWS:AIDADROPPER")
-    assert deployed.invoke("ValidateFunction", event) == {"batches": []}
+    assert deployed.invoke("ValidateFunction", event) == {"batches": [], "imports": []}
     assert _batches(deployed) == []
     assert _versions(deployed, key) == []
     [rejected] = _rejected(deployed)
@@ -295,7 +296,10 @@ def test_an_object_outside_uploads_and_drop_is_counted_and_left_alone(
     application's own (staging, reports, exports, sources), which the function may not touch."""
     key = "sources/org-a/weekly/list.csv"
     version = _put(deployed, key, b"email\na@example.com\n")
-    assert deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, 20, version)) == {"batches": []}
+    assert deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, 20, version)) == {
+        "batches": [],
+        "imports": [],
+    }
     assert _versions(deployed, key) == [version]
     assert _rejected(deployed) == []
     assert [m["name"] for m in rejected_metrics] == ["RejectedDrops"]
@@ -308,7 +312,10 @@ def test_a_folder_placeholder_is_not_a_file(
     process = _live_process(deployed)
     key = f"drop/{process['id']}/users/"
     version = _put(deployed, key, b"")
-    assert deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, 0, version)) == {"batches": []}
+    assert deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, 0, version)) == {
+        "batches": [],
+        "imports": [],
+    }
     assert _versions(deployed, key) == [version]
     assert rejected_metrics == []
 

@@ -65,7 +65,7 @@ def test_a_batch_that_failed_in_generation_resumes_without_a_duplicate_card(
     cards = batch.deployed.client("dynamodb").scan(TableName=batch.deployed.name("CardsTable"))["Items"]
     assert len(cards) == 3
     assert batch.get()["counters"]["by_status"] == {"ready": 3}
-    assert batch.step("after_generation") == {"approval_required": True}
+    assert batch.step("after_generation") == {"approval_required": True, "hold": False}
     batch.step("request_approval", task_token="token-2")
     assert batch.get()["status"] == "pending_approval"  # never approved: a person still decides
 

@@ -281,7 +281,8 @@ def test_a_distribution_run_builds_a_batch_once_per_scheduled_time(
     for chunk in BatchStore(settings).get("org-a", batch.id).chunks:
         deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
     assert deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"}) == {
-        "approval_required": False
+        "approval_required": False,
+        "hold": False,
     }
     approved = BatchStore(settings).get("org-a", batch.id)
     assert approved.status.value == "approved"
@@ -321,7 +322,7 @@ def test_four_eyes_does_not_accept_a_schedule_authors_standing_approval(
     for chunk in BatchStore(api_settings).get("org-a", batch.id).chunks:
         deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
     after = deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"})
-    assert after == {"approval_required": True}
+    assert after == {"approval_required": True, "hold": False}
     deployed.invoke("LifecycleFunction", {**step, "action": "request_approval", "task_token": "t"})
     status, body = deployed.api("POST", f"/batches/{batch.id}/approve", ADMIN)  # the author
     assert (status, "four-eyes" in body["error"]["message"]) == (403, True)
@@ -347,7 +348,8 @@ def test_a_clone_of_a_scheduled_batch_carries_no_standing_approval(
     for chunk in BatchStore(api_settings).get("org-a", source.id).chunks:
         deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
     assert deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"}) == {
-        "approval_required": False  # the standing approval
+        "approval_required": False,  # the standing approval
+        "hold": False,
     }
     deployed.api("POST", f"/batches/{source.id}/archive", ADMIN)
 
@@ -361,7 +363,8 @@ def test_a_clone_of_a_scheduled_batch_carries_no_standing_approval(
     for chunk in copied.chunks:
         deployed.invoke("GenerateFunction", {**step, "chunk": chunk.model_dump()})
     assert deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"}) == {
-        "approval_required": True
+        "approval_required": True,
+        "hold": False,
     }
 
 
@@ -436,6 +439,68 @@ def test_a_one_time_run_is_cancelled_until_it_runs_and_cannot_be_paused(
     assert (status, cancelled["status"], cancelled["next_fire"]) == (200, "cancelled", None)
     assert _eventbridge(deployed, once["id"]) is None
     assert _fire(deployed, once, _now_z())["outcome"] == "skipped_inactive"  # a fire already on its way
+
+
+def test_a_contact_filter_distribution_turns_each_fires_matches_into_a_batch(
+    deployed: Any, org: dict[str, Any], import_contacts: Callable[..., dict[str, Any]]
+) -> None:
+    import_contacts(
+        "external_id,first_name,email,tags\n1,Ada,ada@example.com,event\n2,Bo,bo@example.com,event\n"
+        "3,Cy,cy@example.com,other\n"
+    )
+    when = {"mode": "recurring", "start_at": f"{NEXT_YEAR}-01-10T06:00", "frequency": "daily"}
+    source = {"source_prefix": "", "contact_filter": {"tags_any": ["event"]}, "due_date": "2026-06-30"}
+    refused = _create(deployed, _distribution(org, when, **{**source, "source_prefix": "weekly/"}))
+    assert refused[0] == 400  # files or contacts, not both
+    status, bad = _create(
+        deployed, _distribution(org, when, **{**source, "contact_filter": {"field": "city", "op": "near"}})
+    )
+    assert (status, bad["error"]["details"]["location"]) == (400, "filter.op")
+    status, schedule = _create(deployed, _distribution(org, when, standing_approval=True, **source))
+    assert status == 201, schedule
+    preview = deployed.api("GET", f"/schedules/{schedule['id']}/preview", ADMIN)[1]
+    assert preview["would"]["note"] == "2 contact(s) match the filter now"
+
+    scheduled = _now_z(-timedelta(minutes=1))
+    run = _fire(deployed, schedule, scheduled)
+    assert (run["outcome"], run["detail"]) == ("started", "2 contact(s) matched the filter")
+    assert _fire(deployed, schedule, scheduled) is None  # a repeated fire of the same time: nothing new
+    settings = Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
+    batch = BatchStore(settings).get("org-a", run["batch_id"])
+    assert batch.communication is not None
+    assert (batch.status.value, batch.kind.value, batch.schedule_id) == (
+        "generating",
+        "communication",
+        schedule["id"],
+    )
+    assert (batch.communication.matched, batch.communication.hold, batch.due_date) == (2, False, "2026-06-30")
+    assert [e["name"] for e in deployed.executions()] == [batch.id]  # its working list is being staged
+
+    # The state machine's steps: staged, generated, approved by the author's standing approval.
+    step = {"batch_id": batch.id, "org_id": "org-a"}
+    staged = [
+        deployed.invoke("LifecycleFunction", {**step, "action": "stage_segment", "segment": s})
+        for s in range(16)
+    ]
+    recorded = deployed.invoke(
+        "LifecycleFunction", {**step, "action": "record_working_list", "staged": staged}
+    )
+    for chunk in recorded["chunks"]:
+        deployed.invoke("GenerateFunction", {**step, "chunk": chunk})
+    assert deployed.invoke("LifecycleFunction", {**step, "action": "after_generation"}) == {
+        "approval_required": False,
+        "hold": False,
+    }
+    approved = BatchStore(settings).get("org-a", batch.id)
+    assert (approved.status.value, approved.counters.cards) == ("approved", 2)
+    assert approved.approval.reason == f"standing approval of schedule {schedule['id']}"
+
+    # The next day's fire takes the filter's matches of that day.
+    import_contacts("external_id,tags\n3,event\n")
+    deployed.api("POST", f"/batches/{batch.id}/complete", ADMIN)
+    later = _fire(deployed, schedule, _now_z())
+    assert later["detail"] == "3 contact(s) matched the filter"
+    assert later["batch_id"] != batch.id
 
 
 def test_a_schedule_is_created_from_a_saved_template_and_templates_can_be_deleted(

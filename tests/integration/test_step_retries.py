@@ -18,6 +18,12 @@ from local.lambdas import FunctionError
 
 ROWS = "first_name,email\nAda,ada@example.com\nBob,bob@example.com\nCy,cy@example.com\n"
 Walk = Any
+ADMIN_CLAIMS = {
+    "sub": "sub-admin",
+    "email": "admin@org-a.test",
+    "cognito:groups": "admin",
+    "custom:org_id": "org-a",
+}
 
 
 class Crash(BaseException):
@@ -79,7 +85,7 @@ def test_a_retried_approval_step_of_a_batch_it_approved_already_goes_on(
     with pytest.raises(Crash):
         batch.step("after_generation")
     assert batch.get()["status"] == "approved"
-    assert batch.step("after_generation") == {"approval_required": False}
+    assert batch.step("after_generation") == {"approval_required": False, "hold": False}
     assert batch.get()["status"] == "approved"
 
 
@@ -149,3 +155,32 @@ def test_an_approval_request_retried_after_the_batch_was_approved_does_not_fail_
     assert decided in {"approved", "sending"}
     batch.step("request_approval", task_token="token-2")  # no error: nothing to retry or mark failed
     assert batch.get()["status"] == decided
+
+
+def test_a_retried_hold_of_a_communication_holds_again_and_only_its_send_releases_it(
+    deployed: Any,
+    import_contacts: Callable[..., dict[str, Any]],
+    letter_process: Callable[..., dict[str, Any]],
+    communication: Callable[[str], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first attempt of AfterGeneration held the batch at ``generated`` and died: the retry finds
+    it ``generated`` and must hold it again, not take it on to approval and sending — only the send
+    from ``generated`` (AfterSendRequest, ``release``) does that."""
+    import_contacts("external_id,first_name,email,tags\n1,Ada,ada@example.com,renewal\n")
+    process = letter_process()
+    body = {"name": "n", "process_id": process["id"], "filter": {"tags_any": ["renewal"]}}
+    created = deployed.api("POST", "/communications", ADMIN_CLAIMS, body=body)[1]
+    deployed.api("POST", f"/batches/{created['id']}/generate", ADMIN_CLAIMS)
+    walk = communication(created["id"])
+    staged = [walk.step("stage_segment", segment=segment) for segment in range(16)]
+    for chunk in walk.step("record_working_list", staged=staged)["chunks"]:
+        deployed.invoke("GenerateFunction", {"batch_id": walk.id, "org_id": "org-a", "chunk": chunk})
+    _die_after(monkeypatch, BatchStore, "transition")
+    with pytest.raises(Crash):
+        walk.step("after_generation")
+    assert walk.get()["status"] == "generated"
+    assert walk.step("after_generation") == {"approval_required": False, "hold": True}
+    assert walk.get()["status"] == "generated"
+    assert walk.step("after_generation", release=True) == {"approval_required": False, "hold": False}
+    assert walk.get()["status"] == "approved"

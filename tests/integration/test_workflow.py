@@ -112,12 +112,12 @@ def test_a_card_dynamodb_cannot_hold_becomes_an_error_card_and_the_rest_are_gene
 
 def test_the_approval_policy_decides_whether_a_batch_waits(deployed: Any, s3_event: Any) -> None:
     waiting = _validated_batch(deployed, s3_event)
-    assert _step(deployed, waiting, "after_generation") == {"approval_required": True}
+    assert _step(deployed, waiting, "after_generation") == {"approval_required": True, "hold": False}
     _step(deployed, waiting, "request_approval", task_token="token-1")
     assert _get(deployed, waiting)["status"] == "pending_approval"
 
     straight = _validated_batch(deployed, s3_event, approval_required=False)
-    assert _step(deployed, straight, "after_generation") == {"approval_required": False}
+    assert _step(deployed, straight, "after_generation") == {"approval_required": False, "hold": False}
     approved = _get(deployed, straight)
     assert approved["status"] == "approved"
     assert approved["approval"]["decided_by"] == "policy:no-approval-required"
@@ -138,7 +138,7 @@ def _uploaded_batch(
     deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(FILE)))
     for task in _chunk_tasks(deployed, batch):
         deployed.invoke("GenerateFunction", task)
-    assert _step(deployed, batch, "after_generation") == {"approval_required": True}
+    assert _step(deployed, batch, "after_generation") == {"approval_required": True, "hold": False}
     _step(deployed, batch, "request_approval", task_token="token-1")
     return _get(deployed, batch)
 
@@ -220,7 +220,7 @@ def test_a_repeated_event_after_validation_starts_nothing(deployed: Any, s3_even
     _step(deployed, batch, "request_approval", task_token="t")
     key = f"drop/{batch['process_id']}/file.csv"
     again = deployed.invoke("ValidateFunction", s3_event(deployed.bucket, key, len(FILE)))
-    assert again == {"batches": []}
+    assert again == {"batches": [], "imports": []}
 
 
 def test_a_system_fault_marks_the_batch_failed_without_data_in_the_reason(

@@ -36,6 +36,18 @@ def test_an_unknown_intrinsic_fails_loudly(resolver: Resolver) -> None:
         resolver.resolve({"Fn::ImportValue": "x"})
 
 
+def test_a_resource_whose_condition_is_false_is_not_part_of_the_stack() -> None:
+    """SenderDomainIdentity exists only with a SenderDomain (as CloudFormation decides)."""
+    without = Resolver(load(ROOT / "template.yaml"), {"Stage": "local"})
+    assert "SenderDomainIdentity" not in without.resources
+    assert "SenderDomainIdentity" in without.template["Resources"]
+    domain = Resolver(load(ROOT / "template.yaml"), {"Stage": "local", "SenderDomain": "mail.example.com"})
+    assert domain.condition("HasSenderDomain") is True
+    identity = domain.resources["SenderDomainIdentity"]["Properties"]
+    assert domain.resolve(identity["EmailIdentity"]) == "mail.example.com"
+    assert domain.resolve(identity["MailFromAttributes"]["MailFromDomain"]) == "bounce.mail.example.com"
+
+
 def test_the_console_distribution_resolves_to_a_stand_in_or_to_the_local_console(resolver: Resolver) -> None:
     origin = {"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}
     assert resolver.resolve(origin) == "https://batch-dispatch-local-ConsoleDistribution.cloudfront.local"

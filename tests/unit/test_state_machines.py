@@ -34,6 +34,10 @@ def _all_tasks() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+def _machine(name: str) -> Path:
+    return next(path for path in MACHINES if path.name == name)
+
+
 def _waits(retrier: dict[str, Any]) -> list[float]:
     """The largest wait before each retry (Step Functions' formula, before jitter)."""
     interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
@@ -41,13 +45,14 @@ def _waits(retrier: dict[str, Any]) -> list[float]:
     return [min(interval * rate**attempt, cap) for attempt in range(retrier.get("MaxAttempts", 3))]
 
 
-def test_the_three_machines_are_checked() -> None:
+def test_the_four_machines_are_checked() -> None:
     assert [path.name for path in MACHINES] == [
         "batch_cleanup.asl.json",
+        "batch_letters.asl.json",
         "batch_lifecycle.asl.json",
         "batch_sending.asl.json",
     ]
-    assert len(_all_tasks()) == 10
+    assert len(_all_tasks()) == 17
 
 
 @pytest.mark.parametrize(
@@ -75,7 +80,7 @@ def test_the_permanent_error_is_the_one_the_code_raises() -> None:
 def test_the_approval_wait_expires_instead_of_retrying() -> None:
     """A States.ALL retrier also matches States.Timeout: the wait's own timeout (the approval's
     expiry) must meet the permanent retrier first, then the Catch that expires the batch."""
-    lifecycle = json.loads((MACHINES[1]).read_text())["States"]
+    lifecycle = json.loads(_machine("batch_lifecycle.asl.json").read_text())["States"]
     wait = lifecycle["WaitForApproval"]
     assert "TimeoutSecondsPath" in wait
     assert "States.Timeout" in wait["Retry"][0]["ErrorEquals"]

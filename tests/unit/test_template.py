@@ -112,6 +112,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
     functions = {n: s for n, s in template["Resources"].items() if s["Type"] == "AWS::Serverless::Function"}
     assert set(functions) == {
         "ValidateFunction",
+        "LettersFunction",
         "GenerateFunction",
         "SendFunction",
         "LifecycleFunction",
@@ -133,7 +134,7 @@ def test_every_function_has_its_own_role_and_an_app_module(template: dict[str, A
 
 def test_tables_have_pitr_encryption_and_on_demand_billing(template: dict[str, Any]) -> None:
     tables = [s for s in template["Resources"].values() if s["Type"] == "AWS::DynamoDB::Table"]
-    assert len(tables) == 2
+    assert len(tables) == 3
     for table in tables:
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -159,7 +160,17 @@ def test_the_bucket_is_versioned_and_old_versions_expire(template: dict[str, Any
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
     prefixes = {rule["Prefix"] for rule in rules.values() if "Prefix" in rule}
-    assert prefixes == {"staging/", "exports/", "reports/", "uploads/", "drop/", "rejected/", "sources/"}
+    assert prefixes == {
+        "staging/",
+        "exports/",
+        "reports/",
+        "uploads/",
+        "drop/",
+        "imports/",
+        "rejected/",
+        "sources/",
+        "letters/",
+    }
     for rule in rules.values():
         if "Prefix" in rule:
             assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"], rule["Id"]
@@ -179,6 +190,45 @@ def test_rejected_drops_are_alarmed_on_the_metric_the_validation_function_adds(
     )
     assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_account_protection_pauses_are_alarmed_on_the_metric_the_events_function_adds(
+    template: dict[str, Any],
+) -> None:
+    from dispatch.deliverability import protection
+
+    alarm = template["Resources"]["AccountProtectionAlarm"]["Properties"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        variables["POWERTOOLS_METRICS_NAMESPACE"],
+        protection.METRIC,
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+
+
+def test_a_sender_domain_gets_easy_dkim_an_aligned_mail_from_and_its_dns_records_as_outputs(
+    template: dict[str, Any],
+) -> None:
+    identity = template["Resources"]["SenderDomainIdentity"]
+    assert identity["Condition"] == "HasSenderDomain"
+    props = identity["Properties"]
+    assert props["DkimAttributes"] == {"SigningEnabled": True}
+    assert props["DkimSigningAttributes"] == {"NextSigningKeyLength": "RSA_2048_BIT"}
+    assert props["MailFromAttributes"]["BehaviorOnMxFailure"] == "REJECT_MESSAGE"
+    assert props["ConfigurationSetAttributes"] == {"ConfigurationSetName": {"Ref": "SesConfigurationSet"}}
+    outputs = template["Outputs"]
+    records = [
+        "SenderDomainDkimRecords",
+        "SenderDomainMailFromMxRecord",
+        "SenderDomainMailFromSpfRecord",
+        "SenderDomainDmarcRecord",
+    ]
+    assert all(outputs[name]["Condition"] == "HasSenderDomain" for name in records)
+    dkim = str(outputs["SenderDomainDkimRecords"]["Value"])
+    assert all(f"DkimDNSTokenName{n}" in dkim and f"DkimDNSTokenValue{n}" in dkim for n in (1, 2, 3))
+    assert "v=spf1 include:amazonses.com" in str(outputs["SenderDomainMailFromSpfRecord"]["Value"])
+    assert "v=DMARC1" in str(outputs["SenderDomainDmarcRecord"]["Value"])
 
 
 def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_files_aside(
@@ -201,8 +251,10 @@ def test_the_validation_function_reads_exact_versions_and_moves_only_incoming_fi
     assert granted == {
         ("s3:GetObjectVersion", "/uploads/*"),
         ("s3:GetObjectVersion", "/drop/*"),
+        ("s3:GetObjectVersion", "/imports/*"),
         ("s3:DeleteObjectVersion", "/uploads/*"),
         ("s3:DeleteObjectVersion", "/drop/*"),
+        ("s3:DeleteObjectVersion", "/imports/*"),
         ("s3:PutObject", "/rejected/*"),
         ("s3:AbortMultipartUpload", "/rejected/*"),
         ("s3:PutObject", "/staging/*"),

@@ -12,10 +12,12 @@ interface StatusWords {
 }
 
 export const BATCH_STATUS: Record<BatchStatus, StatusWords> = {
+  open: { label: 'Open', type: 'pending' },
   uploading: { label: 'Waiting for file', type: 'pending' },
   validating: { label: 'Validating', type: 'in-progress' },
   invalid: { label: 'Invalid file', type: 'error' },
   generating: { label: 'Generating', type: 'in-progress' },
+  generated: { label: 'Generated', type: 'pending' },
   pending_approval: { label: 'Pending Approval', type: 'pending' },
   approved: { label: 'Approved', type: 'success' },
   rejected: { label: 'Admin Rejection', type: 'error' },

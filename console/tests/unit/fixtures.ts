@@ -52,7 +52,12 @@ export function batch(overrides: Partial<Batch> = {}): Batch {
     standing_approval_email: null,
     schedule_id: null,
     dropped_by: null,
+    kind: 'upload',
+    communication: null,
+    template: null,
+    due_date: null,
     sent_label: '0/4 sent',
+    deferred: null,
     ...overrides,
   };
 }
@@ -90,6 +95,11 @@ export function card(overrides: Partial<Card> = {}): Card {
     unsubscribed_at: null,
     distributions: [],
     assignment: null,
+    contact_id: null,
+    letter: false,
+    postal: null,
+    letter_printed_at: null,
+    deferred: null,
     ...overrides,
   };
 }

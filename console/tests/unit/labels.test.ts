@@ -10,7 +10,8 @@ describe('status labels', () => {
   });
 
   it('gives every batch and card status words and an indicator, never only a colour', () => {
-    expect(BATCH_STATUSES).toHaveLength(14);
+    expect(BATCH_STATUSES).toHaveLength(16); // open and generated: a communication's (PRODUCT §8)
+    expect(BATCH_STATUSES).toEqual(expect.arrayContaining(['open', 'generated']));
     for (const status of BATCH_STATUSES) expect(BATCH_STATUS[status].label).toMatch(/^[A-Z][a-z]/);
     expect(new Set(BATCH_STATUSES.map(batchStatusLabel)).size).toBe(BATCH_STATUSES.length);
     expect(CARD_STATUSES.map(cardStatusLabel)).toContain('Unconfirmed');

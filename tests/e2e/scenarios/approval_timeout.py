@@ -30,7 +30,7 @@ def main() -> int:
             items = admin.get("/batches")["items"]
             return items[0] if items and items[0]["status"] in {"expired", "failed", "invalid"} else None
 
-        batch = wait_for(settled, timeout=60)
+        batch = wait_for(settled, timeout=300)
         late = ApiClient(
             stack.api_url, tokens.issue(STATE_DIR, user="b@x.test", role="approver", org="timeout")
         )

@@ -50,3 +50,15 @@ def split_card_id(value: str) -> tuple[str, int]:
     if not batch_id or not row.isdigit():
         raise ValueError("not a card id")
     return batch_id, int(row)
+
+
+def derived_id(*parts: str, length: int = 16) -> str:
+    """A deterministic id of ``length`` characters from ``parts`` (the same parts, the same id)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return _base32(int.from_bytes(digest[:10], "big"), length)
+
+
+def spread(identifier: str, buckets: int) -> int:
+    """Which of ``buckets`` an id of this module falls in, by its first character (evenly: ids
+    derived from digests start with any of the 32 characters alike)."""
+    return _ALPHABET.index(identifier[0]) % buckets if identifier[:1] in set(_ALPHABET) else -1

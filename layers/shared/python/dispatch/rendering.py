@@ -72,6 +72,21 @@ def render_sms(templates: Templates, context: Mapping[str, Any]) -> str:
     return render_part("sms text", templates.sms.text, context).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class LetterText:
+    title: str
+    body_html: str
+
+
+def render_letter(templates: Templates, context: Mapping[str, Any]) -> LetterText:
+    """A letter's title (text) and body (HTML, autoescaped: recipient data stays data)."""
+    letter = templates.letter
+    if letter is None:
+        raise RenderError("the template set has no letter template")
+    title = " ".join(render_part("letter title", letter.title, context).split())
+    return LetterText(title, render_part("letter body", letter.body, context, html=True))
+
+
 def check_syntax(templates: Templates) -> list[str]:
     """Compile every template; the messages of those that do not compile."""
     sources = []
@@ -84,6 +99,11 @@ def check_syntax(templates: Templates) -> list[str]:
             sources.append(("email html", templates.email.html, True))
     if templates.sms:
         sources.append(("sms text", templates.sms.text, False))
+    if templates.letter:
+        sources += [
+            ("letter title", templates.letter.title, False),
+            ("letter body", templates.letter.body, True),
+        ]
     problems = []
     for part, source, html in sources:
         try:

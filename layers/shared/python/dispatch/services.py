@@ -5,7 +5,7 @@ Handlers call these instead of constructing stores themselves, so the wiring liv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from dispatch import aws
 from dispatch.assignment.drain import UnassignedDrain
@@ -33,7 +33,21 @@ from dispatch.cards.context import LinkConfig
 from dispatch.cards.counted import CountedChanges
 from dispatch.cards.service import CardService
 from dispatch.cards.store import CardStore
+from dispatch.communications.service import CommunicationService
+from dispatch.communications.working_list import WorkingList
 from dispatch.config import Settings, get_settings
+from dispatch.contacts.imports_store import ImportStore
+from dispatch.contacts.intake import ContactImporter
+from dispatch.contacts.service import ContactService
+from dispatch.contacts.store import ContactStore
+from dispatch.deliverability.account_suppression import AccountSuppression, account_suppression_copy
+from dispatch.deliverability.opt_out import SmsOptOuts, opt_out_copy
+from dispatch.deliverability.protection import AccountProtection, ProtectionStore
+from dispatch.deliverability.quiet_hours import DeferralStore, QuietHoursDesk
+from dispatch.deliverability.reputation import ReputationStore
+from dispatch.deliverability.resume import DeferredResume
+from dispatch.deliverability.suppressions import SuppressionAdmin
+from dispatch.deliverability.watched_events import WatchedFeedback
 from dispatch.delivery.channels import EmailSender, SmsSender
 from dispatch.delivery.feedback import FeedbackApplier
 from dispatch.delivery.ratelimit import RateLimiter, RateState, SlotQueue
@@ -42,6 +56,8 @@ from dispatch.dynamo import PageCursors, cursor_key
 from dispatch.exports.service import ExportService
 from dispatch.exports.store import ExportStore
 from dispatch.functions import Functions
+from dispatch.letters.service import LetterService
+from dispatch.letters.store import BundleStore
 from dispatch.organisations.identities import SenderIdentities
 from dispatch.organisations.service import OrganisationService
 from dispatch.organisations.store import OrganisationStore
@@ -115,6 +131,8 @@ def workflow(settings: Settings | None = None) -> Workflow:
         Executions(settings.sending_state_machine_arn),
         Executions(settings.cleanup_state_machine_arn),
         assignment_engine(settings),
+        account_protection(settings),
+        quiet_hours(settings),
     )
 
 
@@ -141,16 +159,21 @@ def chunk_sender(
     share = max(1, settings.send_concurrency)
     batches = BatchStore(settings)
     suppression = SuppressionList(settings)
+    opt_outs, account_list = opt_out_copy(settings), account_suppression_copy(settings)
     organisation = OrganisationStore(settings).get(batch.org_id)
     return ChunkSender(
         cards=CardStore(settings),
         email=EmailSender(settings.sender_email, settings.ses_configuration_set).sending_as(
             organisation.sender_email
         ),
-        sms=SmsSender(),
+        sms=SmsSender(organisation.sms_type),
         slots=channel_slots(settings, lambda rate: max(1, int(rate * SLOT_BLOCK_SECONDS / share))),
         links=link_config(settings, api_base_url),
-        suppressed=lambda addresses: suppression.suppressed(batch.org_id, addresses),
+        suppressed=lambda addresses: blocked(
+            suppression.suppressed(batch.org_id, addresses),
+            opt_outs.members(addresses),
+            account_list.members(addresses),
+        ),
         still_sending=lambda: batches.get(batch.org_id, batch.id).status is BatchStatus.sending,
         defer_temporary=True,
     )
@@ -174,7 +197,15 @@ def operator_sender(
     settings = settings or get_settings()
 
     def build(batch: Batch, operator: Caller) -> ChunkSender:
+        account_protection(settings).check(batch.org_id)  # 409 while sending is paused
         sender = chunk_sender(batch, settings, api_base_url)
+        sender.hold = quiet_hours(settings).refuse(OrganisationStore(settings).get(batch.org_id))
+        listed, stops, ses = sender.suppressed, sms_opt_outs(settings), ses_suppressions(settings)
+        sender.suppressed = lambda addresses: {
+            **listed(addresses),
+            **stops.opted_out_now(addresses),
+            **ses.listed_now(addresses),
+        }  # a STOP, or an address SES listed, since the last copy of the provider's list counts too
         sender.by, sender.by_email = operator.user_id, operator.email
         sender.still_sending = lambda: True
         sender.defer_temporary = False  # a person waits for the answer: the card fails as retryable
@@ -191,6 +222,54 @@ def cloner(settings: Settings | None = None) -> Cloner:
 def feedback(settings: Settings | None = None) -> FeedbackApplier:
     settings = settings or get_settings()
     return FeedbackApplier(CardStore(settings), BatchStore(settings), SuppressionList(settings))
+
+
+def account_protection(settings: Settings | None = None) -> AccountProtection:
+    settings = settings or get_settings()
+    return AccountProtection(
+        ReputationStore(settings),
+        ProtectionStore(settings),
+        OrganisationStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+    )
+
+
+def blocked(suppressed: set[str], *provider_lists: Mapping[str, str]) -> dict[str, str]:
+    """A sender's refusals, with why: the organisation's suppression list, then the copies of the
+    providers' lists (numbers that replied STOP, SES's account-level suppression list)."""
+    refusals = dict.fromkeys(suppressed, "suppressed address")
+    for listed in provider_lists:
+        refusals.update(listed)
+    return refusals
+
+
+def sms_opt_outs(settings: Settings | None = None) -> SmsOptOuts:
+    return SmsOptOuts(opt_out_copy(settings or get_settings()))
+
+
+def ses_suppressions(settings: Settings | None = None) -> AccountSuppression:
+    return AccountSuppression(account_suppression_copy(settings or get_settings()))
+
+
+def suppression_admin(settings: Settings | None = None) -> SuppressionAdmin:
+    return SuppressionAdmin(settings or get_settings())
+
+
+def quiet_hours(settings: Settings | None = None) -> QuietHoursDesk:
+    settings = settings or get_settings()
+    return QuietHoursDesk(DeferralStore(settings), CardStore(settings))
+
+
+def deferred_resume(settings: Settings | None = None) -> DeferredResume:
+    settings = settings or get_settings()
+    return DeferredResume(DeferralStore(settings), workflow(settings))
+
+
+def delivery_events(settings: Settings | None = None) -> WatchedFeedback:
+    """Delivery events applied to cards, then counted for account protection."""
+    applier = feedback() if settings is None else feedback(settings)  # tests replace ``feedback()``
+    return WatchedFeedback(applier, account_protection(settings))
 
 
 def card_links(settings: Settings | None = None) -> CardLinks:
@@ -228,6 +307,7 @@ def schedule_runner(settings: Settings | None = None) -> Runner:
         ProcessStore(settings),
         workflow(settings),
         Retriever(AgentStore(settings), CardStore(settings), AgentQueue(settings)),
+        lambda: communication_service(settings),
     )
 
 
@@ -332,3 +412,63 @@ def page_cursors(settings: Settings | None = None) -> PageCursors:
     """Signs and checks the API's page cursors; the key is read only when a cursor is."""
     settings = settings or get_settings()
     return PageCursors(lambda: cursor_key(link_signing_key(settings)))
+
+
+def contact_service(settings: Settings | None = None) -> ContactService:
+    settings = settings or get_settings()
+    return ContactService(
+        settings,
+        ContactStore(settings),
+        ImportStore(settings),
+        OrganisationStore(settings),
+        CardStore(settings),
+        BatchStore(settings),
+    )
+
+
+def contact_importer(settings: Settings | None = None) -> ContactImporter:
+    settings = settings or get_settings()
+    return ContactImporter(
+        settings, ImportStore(settings), ContactStore(settings), OrganisationStore(settings)
+    )
+
+
+def working_list(settings: Settings | None = None) -> WorkingList:
+    settings = settings or get_settings()
+    return WorkingList(
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        ContactStore(settings),
+    )
+
+
+def communication_service(settings: Settings | None = None) -> CommunicationService:
+    settings = settings or get_settings()
+    return CommunicationService(
+        settings,
+        BatchStore(settings),
+        ProcessStore(settings),
+        contact_service(settings),
+        ContactStore(settings),
+        working_list(settings),
+        workflow(settings),
+        Executions(settings.state_machine_arn),
+    )
+
+
+def letter_service(settings: Settings | None = None) -> LetterService:
+    settings = settings or get_settings()
+    return LetterService(
+        settings,
+        BundleStore(settings),
+        BatchStore(settings),
+        CardStore(settings),
+        ProcessStore(settings),
+        OrganisationStore(settings),
+        workflow(settings),
+        Executions(settings.letters_state_machine_arn),
+        Functions(),
+        lambda: link_config(settings),
+    )

@@ -21,6 +21,7 @@ from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
+from dispatch.deliverability.policy import DeferredCards
 from dispatch.delivery.ratelimit import DEFAULT_TOLERANCE
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
@@ -64,13 +65,17 @@ class Estimate(BaseModel):
     finish_at_if_approved_now: str
 
 
-class DryRunView(BaseModel):
+class DryRunView(View):
     id: str
     status: str
     counters: Counters
     row_errors: RowErrors
     samples: list[Sample]
     estimate: Estimate
+    deferred: DeferredCards = Field(
+        default_factory=DeferredCards,
+        description="ready cards that would wait for their recipients' quiet hours if sending started now",
+    )
 
 
 @dataclass
@@ -105,7 +110,12 @@ class DryRun:
                 if card.status is not CardStatus.ready:
                     continue
                 context = stored_card_context(
-                    card, process, link_config=self.links, batch_name=batch.name, organisation=organisation
+                    card,
+                    process,
+                    link_config=self.links,
+                    batch_name=batch.name,
+                    organisation=organisation,
+                    due_date=batch.due_date,
                 )
                 sample = Sample(card_id=card.id, row=card.row)
                 try:
@@ -127,7 +137,9 @@ class DryRun:
         deliveries = self.batches.deliveries(batch.id)
         rates = {"email": self.settings.email_rate_per_second, "sms": self.settings.sms_rate_per_second}
         seconds = {
-            channel: count * (1 + DEFAULT_TOLERANCE) / rates[channel] for channel, count in deliveries.items()
+            channel: count * (1 + DEFAULT_TOLERANCE) / rates[channel]
+            for channel, count in deliveries.items()
+            if channel in rates  # letters are printed, not sent at a rate
         }
         longest = max(seconds.values(), default=0.0)
         return Estimate(

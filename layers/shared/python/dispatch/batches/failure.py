@@ -24,7 +24,9 @@ from dispatch.errors import DispatchError, PermanentFailure
 STAGE_OF = {
     BatchStatus.uploading: FailureStage.validation,
     BatchStatus.validating: FailureStage.validation,
+    BatchStatus.open: FailureStage.generation,
     BatchStatus.generating: FailureStage.generation,
+    BatchStatus.generated: FailureStage.approval,
     BatchStatus.pending_approval: FailureStage.approval,
     BatchStatus.approved: FailureStage.sending,
     BatchStatus.sending: FailureStage.sending,

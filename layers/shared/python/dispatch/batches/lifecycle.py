@@ -12,15 +12,22 @@ from dispatch.errors import Conflict
 # ``failed``: a resume continues where the fault stopped it — generation (and approval after it)
 # again, or sending. ``pending_approval`` to itself: a repeated approval request (a retried step).
 # ``sent`` to ``sending``: retry-failed (cards that failed with a temporary error go again).
+# A communication (PRODUCT §8) starts ``open`` and stops at ``generated`` after generation until a
+# person sends it (``generated`` → approval, or approved at once); ``generating`` → ``open`` when
+# its filter matched no contact any more; ``generating`` to itself: its staged working list is
+# recorded (before its cards are generated). ``partially_sent`` → ``sent``: the last unsent cards
+# (letters) counted as sent when their bundle is marked printed.
 TRANSITIONS: dict[S, frozenset[S]] = {
+    S.open: frozenset({S.generating, S.archived, S.failed}),
     S.uploading: frozenset({S.validating, S.failed}),
     S.validating: frozenset({S.validating, S.invalid, S.generating, S.failed}),
-    S.generating: frozenset({S.pending_approval, S.approved, S.failed}),
+    S.generating: frozenset({S.generating, S.generated, S.open, S.pending_approval, S.approved, S.failed}),
+    S.generated: frozenset({S.pending_approval, S.approved, S.complete, S.archived, S.failed}),
     S.pending_approval: frozenset({S.pending_approval, S.approved, S.rejected, S.expired, S.failed}),
     S.approved: frozenset({S.sending, S.pending_approval, S.rejected, S.complete, S.archived, S.failed}),
     S.sending: frozenset({S.sent, S.partially_sent, S.pending_approval, S.rejected, S.failed}),
     S.sent: frozenset({S.sending, S.pending_approval, S.complete, S.archived}),
-    S.partially_sent: frozenset({S.sending, S.pending_approval, S.complete, S.archived}),
+    S.partially_sent: frozenset({S.sending, S.sent, S.pending_approval, S.complete, S.archived}),
     S.invalid: frozenset({S.archived}),
     S.rejected: frozenset({S.archived}),
     S.expired: frozenset({S.archived}),

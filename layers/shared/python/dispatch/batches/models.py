@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from dispatch.assignment.models import AssignmentConfig
+from dispatch.deliverability.policy import DeferredCards
 from dispatch.downloads import DownloadLink
 from dispatch.views import View
 
 
 class BatchStatus(StrEnum):
+    open = "open"  # a communication: named, filter chosen, nothing generated yet (PRODUCT §8)
     uploading = "uploading"
     validating = "validating"
     invalid = "invalid"
     generating = "generating"
+    generated = "generated"  # a communication's cards (and letters) exist; it waits for POST …/send
     pending_approval = "pending_approval"
     approved = "approved"
     rejected = "rejected"
@@ -74,6 +77,31 @@ class Chunk(BaseModel):
     first_row: int
     last_row: int
     rows: int
+
+
+class BatchKind(StrEnum):
+    """Where a batch's recipients come from: a file (uploaded, dropped, cloned, scheduled), or a
+    filter over the organisation's contacts (PRODUCT §8)."""
+
+    upload = "upload"
+    communication = "communication"
+
+
+Channel = Literal["email", "sms", "letter"]
+ELECTRONIC: tuple[Channel, ...] = ("email", "sms")
+
+
+class Communication(View):
+    """What makes a batch a communication: the contact filter whose matches are its working list
+    (or the one contact of a one-off message), the channels it goes by, and how many contacts the
+    filter matched when the batch was made. ``hold``: generation stops at ``generated`` until a
+    person sends (the API's communications); a scheduled run's or a one-off's goes on at once."""
+
+    filter: dict[str, Any] | None = None
+    contact_id: str | None = None  # a one-off message ("Create Log") to this contact
+    channels: list[Channel] = Field(default_factory=lambda: list(ELECTRONIC))
+    matched: int = 0
+    hold: bool = True
 
 
 class Approval(View):
@@ -149,6 +177,10 @@ class Batch(View):
     schedule_id: str | None = None
     source_version: str | None = None  # the S3 version of source_key this batch is made of
     dropped_by: str | None = None  # a drop: the S3 principal that wrote the file (the event's userIdentity)
+    kind: BatchKind = BatchKind.upload
+    communication: Communication | None = None
+    template: str | None = None  # the process's template set (None: its default templates)
+    due_date: str | None = None  # ISO date; a template variable (``due_date``) when set
 
     @classmethod
     def awaiting_upload(
@@ -216,6 +248,9 @@ class BatchView(Batch):
     source_version: str | None = Field(default=None, exclude=True)
     report_key: str | None = Field(default=None, exclude=True)
     sent_label: str = Field(description='"X/Y sent": the cards that reached a provider, of all cards')
+    deferred: DeferredCards | None = Field(
+        default=None, description="cards waiting for their recipients' quiet hours to end (batch detail)"
+    )
 
 
 class Upload(BaseModel):

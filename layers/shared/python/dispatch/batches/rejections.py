@@ -23,7 +23,7 @@ from dispatch.observability import logger, metrics
 
 REJECTED_PREFIX = "rejected/"
 METRIC = "RejectedDrops"
-INCOMING = ("uploads/", "drop/")  # the prefixes that notify the validation function
+INCOMING = ("uploads/", "drop/", "imports/")  # the prefixes that notify the validation function
 _GONE = {"NoSuchKey", "NoSuchVersion", "404"}
 
 

@@ -173,13 +173,21 @@ class BatchService:
     def dry_run(self, caller: Caller, batch_id: str, dry_runs: Callable[[], DryRun]) -> DryRunView:
         """What approving would do: row errors, a few rendered cards, and the estimated finish."""
         batch = self.batches.get(caller.org_id, batch_id)
-        if batch.status not in {BatchStatus.generating, BatchStatus.pending_approval, BatchStatus.approved}:
+        if batch.status not in {
+            BatchStatus.generating,
+            BatchStatus.generated,
+            BatchStatus.pending_approval,
+            BatchStatus.approved,
+        }:
             raise Conflict(
                 "a dry run is for a batch that has not started sending", {"status": batch.status.value}
             )
-        process = self.processes.get(caller.org_id, batch.process_id)
+        process = self.processes.get(caller.org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(caller.org_id)
-        return dry_runs().describe(batch, process, organisation.name or caller.org_id)
+        view = dry_runs().describe(batch, process, organisation.name or caller.org_id)
+        if self.workflow.quiet_hours is None:
+            return view
+        return view.model_copy(update={"deferred": self.workflow.quiet_hours.preview(batch, organisation)})
 
     def content_changed(self, org_id: str, *, process_id: str | None = None) -> Sequence[str]:
         """After a change to a process (or, with none named, to the organisation) that may alter

@@ -315,6 +315,56 @@ class BatchStore:
             )
         return _batch(result["Attributes"])
 
+    def update(
+        self, org_id: str, batch_id: str, set_values: Mapping[str, Any], statuses: Iterable[BatchStatus]
+    ) -> Batch:
+        """Change a batch's settings (not its status) while it is in one of ``statuses``; Conflict
+        naming its status otherwise."""
+        allowed = sorted(statuses)
+        names = {"#status": "status", "#updated": "updated_at"}
+        values: dict[str, Any] = {":now": now_iso()}
+        sets = ["#updated = :now"]
+        for index, (name, value) in enumerate(set_values.items()):
+            names[f"#s{index}"] = name
+            values[f":s{index}"] = to_dynamo(value)
+            sets.append(f"#s{index} = :s{index}")
+        values.update({f":from{index}": status.value for index, status in enumerate(allowed)})
+        try:
+            result = self._table.update_item(
+                Key=_key(org_id, batch_id),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=f"attribute_exists(pk) AND #status IN "
+                f"({', '.join(f':from{index}' for index in range(len(allowed)))})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            current = self.get(org_id, batch_id)
+            raise Conflict(
+                f"the batch is {current.status.value}; this needs it to be {' or '.join(allowed)}",
+                {"status": current.status.value},
+            ) from exc
+        return _batch(result["Attributes"])
+
+    def note(self, org_id: str, batch_id: str, status: BatchStatus, reason: str) -> bool:
+        """Set the status reason of a batch still in ``status`` (why it waits); False if it moved on."""
+        try:
+            self._table.update_item(
+                Key=_key(org_id, batch_id),
+                UpdateExpression="SET status_reason = :reason, updated_at = :now",
+                ConditionExpression="#status = :status",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":reason": reason, ":now": now_iso(), ":status": status.value},
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            return False
+        return True
+
     def touch(self, org_id: str, batch_id: str) -> None:
         """A change to a card that moved no counter (a resend of a sent card): a new revision."""
         self._table.update_item(

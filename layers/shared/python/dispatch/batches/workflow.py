@@ -27,6 +27,9 @@ from dispatch.cards.models import Card, CardStatus
 from dispatch.cards.store import CardStore
 from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
+from dispatch.contacts.models import SHARDS
+from dispatch.deliverability.protection import AccountProtection, SendingPaused
+from dispatch.deliverability.quiet_hours import QuietHoursDesk
 from dispatch.delivery.channels import TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
 from dispatch.errors import Conflict, PermanentFailure
@@ -71,6 +74,8 @@ class Workflow:
     sending: Executions
     cleanup: Executions
     assignments: AssignmentEngine
+    protection: AccountProtection | None = None  # account protection's pause (None: not checked)
+    quiet_hours: QuietHoursDesk | None = None  # recipients' quiet hours (None: not applied)
 
     def generate(self, org_id: str, batch_id: str, chunk: Chunk) -> dict[str, int]:
         batch = self.batches.get(org_id, batch_id)
@@ -81,7 +86,7 @@ class Workflow:
         generated = self.batches.chunk_counts(batch_id, chunk.index)
         if generated is not None:  # written and counted before (a retried task, a resumed batch)
             return {"cards": sum(generated.values()), "errors": generated.get(CardStatus.error.value, 0)}
-        process = self.processes.get(org_id, batch.process_id)
+        process = self.processes.get(org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(org_id)
         rows = list(read_chunk(self.settings.bucket, batch_id, chunk.index))
         return generate_chunk(
@@ -95,11 +100,23 @@ class Workflow:
             batches=self.batches,
         )
 
-    def after_generation(self, org_id: str, batch_id: str) -> dict[str, Any]:
+    def after_generation(self, org_id: str, batch_id: str, *, release: bool = False) -> dict[str, Any]:
         """Does this batch wait for a person? If not, it is approved now. A scheduled run's batch
         carries its author's standing approval, which four-eyes does not accept (see
-        :mod:`dispatch.batches.approval`)."""
+        :mod:`dispatch.batches.approval`).
+
+        A communication made over the API stops at ``generated`` (``hold``) until a person sends it;
+        its send runs the lifecycle from here again, from ``generated``, with ``release``. Without
+        it, a retried step that finds the batch ``generated`` by its own first attempt holds again
+        rather than taking the batch on to approval and sending."""
         batch = self.batches.get(org_id, batch_id)
+        held = batch.communication is not None and batch.communication.hold and not release
+        if held and batch.status in (BatchStatus.generating, BatchStatus.generated):
+            if batch.status is BatchStatus.generating:
+                self.batches.transition(
+                    org_id, batch_id, BatchStatus.generated, sources=[BatchStatus.generating]
+                )
+            return {"approval_required": False, "hold": True}
         process = self.processes.get(org_id, batch.process_id)
         organisation = self.organisations.get(org_id)
         required = approval_required(process, organisation)
@@ -112,17 +129,17 @@ class Workflow:
                 decided_at=now_iso(),
                 reason=f"standing approval of schedule {batch.schedule_id}",
             )
-        if not required and batch.status is BatchStatus.generating:
+        if not required and batch.status in (BatchStatus.generating, BatchStatus.generated):
             decision.content = content_digest(batch, process, organisation)
             self.batches.transition(
                 org_id,
                 batch_id,
                 BatchStatus.approved,
-                sources=[BatchStatus.generating],
+                sources=[BatchStatus.generating, BatchStatus.generated],
                 set_values={"approval": decision.model_dump()},
             )
         # A retried step finds the batch approved by its own first attempt: nothing more to do.
-        return {"approval_required": required}
+        return {"approval_required": required, "hold": False}
 
     def request_approval(self, org_id: str, batch_id: str, task_token: str) -> None:
         """Status and task token in one write: an approver can never see a batch it cannot resume.
@@ -136,7 +153,7 @@ class Workflow:
                 org_id,
                 batch_id,
                 BatchStatus.pending_approval,
-                sources=[BatchStatus.generating, BatchStatus.pending_approval],
+                sources=[BatchStatus.generating, BatchStatus.generated, BatchStatus.pending_approval],
                 set_values={
                     "task_token": task_token,
                     "approval": Approval(requested_at=now_iso()).model_dump(),
@@ -185,6 +202,9 @@ class Workflow:
             return {"send": False}
         try:
             self.begin_sending(batch, sources=[BatchStatus.approved])
+        except SendingPaused as paused:  # the batch stays approved: send-remaining after a resume
+            self.batches.note(org_id, batch_id, BatchStatus.approved, f"not sent yet: {paused.message}")
+            return {"send": False}
         except Conflict:
             current = self.batches.get(org_id, batch_id)
             if current.status is BatchStatus.sending:
@@ -207,6 +227,8 @@ class Workflow:
         instead (Conflict). Each run is numbered on the batch, so the execution name is unique per
         run and a repeated start of the same run is a no-op.
         """
+        if self.protection is not None:
+            self.protection.check(batch.org_id)  # 409 while account protection pauses sending
         process = self.processes.get(batch.org_id, batch.process_id)
         organisation = self.organisations.get(batch.org_id)
         self.check_content(batch, process, organisation)
@@ -254,7 +276,18 @@ class Workflow:
         if batch.status is not BatchStatus.sending:
             logger.info("batch not sending; chunk skipped", batch_id=batch_id, status=batch.status.value)
             return {"sent": 0, "failed": 0, "skipped": True}
-        process = self.processes.get(org_id, batch.process_id)
+        paused = self.protection.paused_reason(org_id) if self.protection is not None else None
+        if paused is not None:  # a pause this batch's sending started too late to see
+            with suppress(Conflict):
+                self.batches.transition(
+                    org_id,
+                    batch_id,
+                    BatchStatus.partially_sent,
+                    sources=[BatchStatus.sending],
+                    set_values={"status_reason": f"paused: {paused}"},
+                )
+            return {"sent": 0, "failed": 0, "skipped": True}
+        process = self.processes.get(org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(org_id)
         try:
             self.check_content(batch, process, organisation)
@@ -266,7 +299,12 @@ class Workflow:
                     self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
         # Marked in flight before any claim (the sweep's way to the chunk), closed at its end.
         opener = self.batches.open_chunk(batch.id, chunk.index, now_iso())
-        outcome = sender_for(batch).send_chunk(batch, process, organisation.name or org_id, chunk)
+        sender = sender_for(batch)
+        hold = self.quiet_hours.hold(organisation) if self.quiet_hours is not None else None
+        sender.hold = hold
+        outcome = sender.send_chunk(batch, process, organisation.name or org_id, chunk)
+        if hold is not None:
+            hold.record(batch, chunk)
         if outcome.paused_reason:
             with suppress(Conflict):
                 self.batches.transition(
@@ -312,6 +350,17 @@ class Workflow:
                 closed += 1
         self.settle(batch, chunk)
         return closed
+
+    def chunk_progress(self, batch_id: str, chunk: Chunk, ready_before: int) -> dict[str, Any]:
+        """After a chunk's send task ran out of retries: did that round move any card on? Step
+        Functions counts attempts, not progress, so a chunk that meets a fault on every attempt but
+        gets further each time (a busy table, a sender that keeps being killed) would otherwise
+        fail its batch with most of it sent. While each round leaves fewer cards ``ready`` the
+        state machine gives the chunk another; a round that moved nothing gives up. Each round
+        must lower the count, so the rounds are bounded by the chunk's rows."""
+        counts = self.cards.status_counts(batch_id, chunk.first_row, chunk.last_row)
+        ready = counts.get(CardStatus.ready.value, 0)
+        return {"ready": ready, "advanced": ready < ready_before}
 
     def settle(self, batch: Batch, chunk: Chunk, *, closing: str | None = None) -> None:
         """Count the chunk's cards into the batch's counters (``closing``: the opener token of a
@@ -456,10 +505,25 @@ class Workflow:
             set_values=cleared,
             increments={"resumes": 1},
         )
-        self.lifecycle.start_lifecycle(
-            resumed, self.settings.approval_timeout_seconds, name=f"{batch.id}-resume-{resumed.resumes}"
-        )
+        self.start_generation(resumed, name=f"{batch.id}-resume-{resumed.resumes}")
         return resumed
+
+    def start_generation(self, batch: Batch, *, name: str | None = None) -> None:
+        """The lifecycle of a ``generating`` batch: over its staged chunks — or, for a communication
+        whose working list is not staged yet, from staging it (its contacts' shards in parallel)."""
+        if batch.communication is not None and not batch.chunks:
+            self.lifecycle.start(
+                name or batch.id,
+                {
+                    "stage": "working_list",
+                    "batch_id": batch.id,
+                    "org_id": batch.org_id,
+                    "segments": list(range(SHARDS)),
+                    "approval_timeout_seconds": self.settings.approval_timeout_seconds,
+                },
+            )
+            return
+        self.lifecycle.start_lifecycle(batch, self.settings.approval_timeout_seconds, name=name)
 
     def check_content(self, batch: Batch, process: Process, organisation: OrganisationSettings) -> None:
         """Conflict, with the batch back in ``pending_approval``, when what it would send now is not
@@ -489,7 +553,10 @@ class Workflow:
                 continue
             if batch.process_id not in processes:
                 processes[batch.process_id] = self.processes.get(org_id, batch.process_id)
-            content = content_digest(batch, processes[batch.process_id], organisation)
+            try:
+                content: str | None = content_digest(batch, processes[batch.process_id], organisation)
+            except Conflict:  # its template set was removed: nothing it was approved to send is left
+                content = None
             if batch.approval.content != content and self._back_to_approval(batch):
                 returned.append(batch.id)
         return returned

@@ -27,9 +27,11 @@ def card_context(
     link_config: LinkConfig,
     batch_name: str,
     organisation: str,
+    due_date: str | None = None,
 ) -> dict[str, Any]:
     """Every field of the process is defined (a column the file left out is empty); only a name the
-    process does not have is an undefined-variable error."""
+    process does not have is an undefined-variable error. A batch's ``due_date`` (a communication's)
+    is a variable too, over a field of that name; without one, a row's own ``due_date`` stays."""
     token = links.sign(link_config.key, card_id, expires_at)
     unsubscribe = links.sign_unsubscribe(link_config.key, card_id, expires_at)
     base = link_config.api_base_url.rstrip("/")
@@ -40,11 +42,18 @@ def card_context(
         "unsubscribe_url": f"{base}/unsubscribe/{unsubscribe}",
         "batch_name": batch_name,
         "organisation": organisation,
+        **({"due_date": due_date} if due_date is not None else {}),
     }
 
 
 def stored_card_context(
-    card: Card, process: Process, *, link_config: LinkConfig, batch_name: str, organisation: str
+    card: Card,
+    process: Process,
+    *,
+    link_config: LinkConfig,
+    batch_name: str,
+    organisation: str,
+    due_date: str | None = None,
 ) -> dict[str, Any]:
     """The context of a card already stored (send time, dry runs): its own link expiry."""
     return card_context(
@@ -55,4 +64,5 @@ def stored_card_context(
         link_config=link_config,
         batch_name=batch_name,
         organisation=organisation,
+        due_date=due_date,
     )

@@ -8,6 +8,8 @@ items are overwritten), and one that stopped after it is skipped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dispatch.batches.models import Batch, Chunk
 from dispatch.batches.store import BatchStore
 from dispatch.cards.context import LinkConfig, card_context
@@ -17,7 +19,7 @@ from dispatch.clock import now_iso, utcnow
 from dispatch.ids import card_id
 from dispatch.ingest.models import AcceptedRow
 from dispatch.processes.models import Process
-from dispatch.rendering import RenderError, render_email, render_sms
+from dispatch.rendering import RenderError, render_email, render_letter, render_sms
 
 
 def build_card(
@@ -26,7 +28,9 @@ def build_card(
     """A card for one accepted row; ``error`` status (with the reason) when it cannot be delivered."""
     identifier = card_id(batch.id, row.row)
     expires_at = int(utcnow().timestamp()) + link_config.ttl_days * 86400
-    channels = usable_channels(process, row.email, row.phone)
+    wanted = batch.communication.channels if batch.communication else None
+    channels = usable_channels(process, row.email, row.phone, wanted)
+    letter = bool(wanted and "letter" in wanted and row.postal and process.templates.letter)
     card = Card(
         id=identifier,
         batch_id=batch.id,
@@ -39,8 +43,13 @@ def build_card(
         status=CardStatus.ready,
         link_expires_at=expires_at,
         created_at=now_iso(),
+        contact_id=row.contact_id,
+        letter=letter,
+        postal=row.postal,
     )
-    if not channels:
+    if row.error:  # a contact whose values do not fit the process (missing, wrong type)
+        return card.model_copy(update={"status": CardStatus.error, "error": row.error})
+    if not channels and not letter:
         return card.model_copy(update={"status": CardStatus.error, "error": "no_channel"})
     context = card_context(
         process,
@@ -50,6 +59,7 @@ def build_card(
         link_config=link_config,
         batch_name=batch.name,
         organisation=organisation,
+        due_date=batch.due_date,
     )
     try:
         for channel in channels:
@@ -57,18 +67,25 @@ def build_card(
                 render_email(process.templates, context)
             else:
                 render_sms(process.templates, context)
+        if letter:
+            render_letter(process.templates, context)
     except RenderError as exc:
         return card.model_copy(update={"status": CardStatus.error, "error": str(exc)})
     return card
 
 
-def usable_channels(process: Process, email: str | None, phone: str | None) -> list[str]:
-    """The channels a card is delivered by: the process's order, limited to the row's addresses.
+def usable_channels(
+    process: Process, email: str | None, phone: str | None, wanted: Sequence[str] | None = None
+) -> list[str]:
+    """The channels a card is delivered by: the process's order, limited to the row's addresses
+    (and to the ``wanted`` channels of a communication).
 
     With ``email_first``/``sms_first`` only the first usable channel is used; with ``both``, all.
     """
     have = {"email": email is not None, "sms": phone is not None}
-    usable = [channel for channel in process.channels() if have[channel]]
+    usable = [
+        channel for channel in process.channels() if have[channel] and (wanted is None or channel in wanted)
+    ]
     return usable if process.channel_order == "both" else usable[:1]
 
 
@@ -92,6 +109,8 @@ def generate_chunk(
         if card.status is CardStatus.ready:
             for channel in card.channels:
                 deliveries[channel] = deliveries.get(channel, 0) + 1
+            if card.letter:
+                deliveries["letter"] = deliveries.get("letter", 0) + 1
     batches.record_deliveries(batch.id, chunk.index, deliveries)
     # Last: the marker tells a retried task the chunk is done, so everything else is written first.
     counts = {"ready": len(built) - errors, "error": errors}

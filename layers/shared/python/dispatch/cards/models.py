@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from dispatch.assignment.models import Assignment
+from dispatch.contacts.models import PostalAddress
+from dispatch.deliverability.policy import Deferral
 from dispatch.views import View
 
 
@@ -83,6 +85,13 @@ class Card(View):
     unsubscribed_at: str | None = None
     distributions: list[Distribution] = Field(default_factory=list)
     assignment: Assignment | None = None
+    # A communication's card (PRODUCT §8): its contact, and its letter (to ``postal``) when the
+    # batch goes by letter and the contact has an address; printed when its bundle was marked so.
+    contact_id: str | None = None
+    letter: bool = False
+    postal: PostalAddress | None = None
+    letter_printed_at: str | None = None
+    deferred: Deferral | None = None  # the last time quiet hours held it back, and until when
 
     @property
     def last_distribution(self) -> Distribution | None:

@@ -90,7 +90,7 @@ class CardService:
         batch = self.batches.get(caller.org_id, card.batch_id)
         if batch.status not in APPROVED:
             raise Conflict("the batch is not approved", {"status": batch.status.value})
-        process = self.processes.get(caller.org_id, batch.process_id)
+        process = self.processes.get(caller.org_id, batch.process_id).with_template_set(batch.template)
         organisation = self.organisations.get(caller.org_id)
         self.workflow.check_content(batch, process, organisation)  # only what was approved goes out
         sender = sender_for(batch, caller)

@@ -150,7 +150,10 @@ class CardStore:
         One card DynamoDB refuses fails the call: generation writes cards :func:`storable` made."""
         with self._table.batch_writer() as writer:
             for card in cards:
-                writer.put_item(Item=to_dynamo(card.model_dump(mode="json", exclude_none=True)))
+                item = to_dynamo(card.model_dump(mode="json", exclude_none=True))
+                if card.contact_id:  # the sparse index of a contact's history
+                    item["contact_key"] = contact_key(card.org_id, card.contact_id)
+                writer.put_item(Item=item)
 
     def get(self, card_id: str) -> Card:
         try:
@@ -328,7 +331,7 @@ class CardStore:
                 ExpressionAttributeValues={
                     ":suppressed": CardStatus.suppressed.value,
                     ":ready": CardStatus.ready.value,
-                    ":reason": "suppressed address",
+                    ":reason": next((e.refused for e in history if e.refused), "suppressed address"),
                     ":dist": _entries(history),
                     ":empty": [],
                 },
@@ -539,6 +542,60 @@ class CardStore:
             )
         )
 
+    def for_contact(
+        self, org_id: str, contact_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Card], str | None]:
+        """A page of the cards a contact received, newest first: the sparse, keys-only index
+        ``contacts`` (``contact_key`` = ``<org>#<contact>``, ``created_at``), then the cards."""
+        keys, next_cursor = query_page(
+            self._table,
+            {
+                "IndexName": "contacts",
+                "KeyConditionExpression": "contact_key = :key",
+                "ExpressionAttributeValues": {":key": contact_key(org_id, contact_id)},
+                "ScanIndexForward": False,
+                "Limit": limit,
+            },
+            cursor,
+        )
+        cards = []
+        for entry in keys:
+            item = self._table.get_item(Key={"batch_id": entry["batch_id"], "row": entry["row"]}).get("Item")
+            if item:
+                cards.append(card_from_item(item))
+        return cards, next_cursor
+
+    def mark_letter_printed(self, card: Card, entry: Distribution) -> bool:
+        """The card's letter was printed: recorded once (``letter_printed_at``, a ``letter``
+        distribution); a card whose only channel is its letter becomes ``sent``. False when it was
+        recorded before (a repeated run) or the card was closed meanwhile."""
+        update = (
+            "SET letter_printed_at = :at, "
+            "distributions = list_append(if_not_exists(distributions, :empty), :dist)"
+        )
+        values: dict[str, Any] = {
+            ":at": entry.at,
+            ":dist": _entries([entry]),
+            ":empty": [],
+            ":removed": CardStatus.removed.value,
+            ":rejected": CardStatus.rejected.value,
+            ":error": CardStatus.error.value,
+        }
+        condition = "attribute_not_exists(letter_printed_at) AND NOT #status IN (:removed, :rejected, :error)"
+        names = {"#status": "status"}
+        if not card.channels and card.status is CardStatus.ready:
+            update += ", #status = :sent, sent_at = :at"
+            values[":sent"] = CardStatus.sent.value
+        return applied(
+            lambda: self._table.update_item(
+                Key=_key(card),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        )
+
     def all_in_batch(self, batch_id: str) -> Iterator[Card]:
         """Every card of a batch in row order, a page at a time (flat memory for any batch size)."""
         return self._cards(
@@ -611,6 +668,10 @@ def _recorded(write: Callable[[], T]) -> T:
                 raise
             time.sleep(backoff(attempt))
     return write()
+
+
+def contact_key(org_id: str, contact_id: str) -> str:
+    return f"{org_id}#{contact_id}"
 
 
 def _just_after(moment: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from botocore.exceptions import ClientError
 
 from dispatch import aws
+from dispatch.deliverability.policy import SmsType
 from dispatch.rendering import EmailMessage
 
 THROTTLING = frozenset(
@@ -80,13 +81,15 @@ class EmailSender:
 
 @dataclass(frozen=True, slots=True)
 class SmsSender:
+    sms_type: SmsType = SmsType.transactional  # the organisation's choice (agents' notices: transactional)
+
     def send(self, to: str, text: str) -> str:
         try:
             response = aws.client("sns").publish(
                 PhoneNumber=to,
                 Message=text,
                 MessageAttributes={
-                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": self.sms_type.value},
                 },
             )
         except ClientError as exc:

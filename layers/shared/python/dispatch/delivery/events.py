@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dispatch.emails import canonical_email
 
+# SES did not send: the address is on the account-level suppression list. A permanent bounce that
+# SES does not count towards the account's bounce rate.
+ACCOUNT_SUPPRESSED = "OnAccountSuppressionList"
+ACCOUNT_SUPPRESSED_REASON = "on the SES account-level suppression list (SES did not send the email)"
+
 
 class Kind(StrEnum):
     delivery = "Delivery"
@@ -85,6 +90,7 @@ class DeliveryEvent(BaseModel):
     sent_at: str  # when SES accepted the email (the record's ``mail.timestamp``)
     addresses: list[str]
     permanent: bool = False
+    account_suppressed: bool = False  # a bounce by SES's account-level suppression list: never sent
     reason: str = ""
 
     @property
@@ -113,14 +119,18 @@ def parse(body: str) -> DeliveryEvent | None:
     detail = getattr(record, kind.name)
     at = (detail.timestamp if detail is not None else None) or record.mail.timestamp
     addresses = _canonical(record.mail.destination)
-    permanent, reason = False, ""
+    permanent, account_suppressed, reason = False, False, ""
     if kind is Kind.bounce and record.bounce is not None:
         bounce = record.bounce
         addresses = _canonical([r.emailAddress for r in bounce.bouncedRecipients]) or addresses
         permanent = bounce.bounceType == "Permanent"
+        account_suppressed = permanent and bounce.bounceSubType == ACCOUNT_SUPPRESSED
         diagnostics = "; ".join(r.diagnosticCode for r in bounce.bouncedRecipients if r.diagnosticCode)
-        reason = f"{bounce.bounceType} bounce ({bounce.bounceSubType})" + (
-            f": {diagnostics}" if diagnostics else ""
+        reason = (
+            ACCOUNT_SUPPRESSED_REASON
+            if account_suppressed
+            else f"{bounce.bounceType} bounce ({bounce.bounceSubType})"
+            + (f": {diagnostics}" if diagnostics else "")
         )
     elif kind is Kind.complaint and record.complaint is not None:
         addresses = _canonical([r.emailAddress for r in record.complaint.complainedRecipients]) or addresses
@@ -135,6 +145,7 @@ def parse(body: str) -> DeliveryEvent | None:
         sent_at=record.mail.timestamp,
         addresses=addresses,
         permanent=permanent,
+        account_suppressed=account_suppressed,
         reason=reason[:1000],
     )
 

@@ -15,7 +15,10 @@ Events arrive at least once and in any order, so every rule is idempotent and or
   reached (an earlier send, a resend, another channel) — so a resent card never moves back from
   what another message reached, whatever the order of the events — and otherwise bounces the
   card, or fails it (a Reject; a resent ``unconfirmed`` card is ``unconfirmed`` again);
-- a message bounced or rejected proves nothing by its other events.
+- a message bounced or rejected proves nothing by its other events;
+- a bounce SES reports for an address on its account-level suppression list
+  (``OnAccountSuppressionList``: SES did not send it) makes the card ``suppressed`` rather than
+  ``bounced``, with that reason, and puts the address on the organisation's list like a hard bounce.
 An open or a click proves delivery, a complaint too: each also moves a ``sent`` card to ``delivered``.
 """
 
@@ -101,7 +104,12 @@ def _refusal(event: DeliveryEvent, card: Card, claim: Claim | None) -> CardChang
     bounce = event.kind is Kind.bounce
     target = CardStatus.bounced if bounce else CardStatus.failed
     sets: dict[str, object] = {"error": event.reason}
-    sets.update({"bounced_at": event.at} if bounce else {"retryable": False})
+    if event.account_suppressed:  # SES never sent it: suppressed, like an address on our own list
+        target = CardStatus.suppressed
+    elif bounce:
+        sets["bounced_at"] = event.at
+    else:
+        sets["retryable"] = False
     status = card.status
     if status is CardStatus.sending and claim is not None:
         kept = claim.stale_status

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -101,7 +101,7 @@ class ChunkSender:
     sms: SmsSender
     slots: dict[str, SlotQueue]
     links: LinkConfig
-    suppressed: Callable[[Iterable[str]], set[str]]
+    suppressed: Callable[[Iterable[str]], Mapping[str, str]]  # suppressed addresses → why
     still_sending: Callable[[], bool]
     by: str = SYSTEM_SENDER  # an operator's own send: their user id (and email, for display)
     by_email: str | None = None
@@ -114,12 +114,13 @@ class ChunkSender:
     backoff_base: float = 0.2
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    hold: Callable[[Card], bool] | None = None  # True: not now (quiet hours); the card stays as it is
 
     def send_chunk(self, batch: Batch, process: Process, organisation: str, chunk: Chunk) -> ChunkOutcome:
-        ready = [
+        ready = [  # a card whose only channel is its letter waits for its printed bundle
             c
             for c in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row)
-            if c.status is CardStatus.ready
+            if c.status is CardStatus.ready and c.channels
         ]
         return self.send_cards(ready, batch, process, organisation)
 
@@ -131,18 +132,24 @@ class ChunkSender:
         blocked = self.suppressed({address for card in ready for address in _addresses(card)})
         queue: deque[_Delivery] = deque()
         for card in ready:
-            if any(address in blocked for address in _addresses(card)):
-                refusals = [
-                    self._entry(card, channel, refused="suppressed address") for channel in card.channels
-                ]
+            why = next((blocked[address] for address in _addresses(card) if address in blocked), None)
+            if why is not None:
+                refusals = [self._entry(card, channel, refused=why) for channel in card.channels]
                 if card.status is CardStatus.ready:
                     refused = self.cards.suppress(card, refusals)
                 else:  # a resend: recorded, and the card stays what it was
                     refused = self.cards.refuse(card, refusals, claimed=False)
                 outcome.suppressed += refused
                 continue
+            if self.hold is not None and self.hold(card):
+                continue
             context = stored_card_context(
-                card, process, link_config=self.links, batch_name=batch.name, organisation=organisation
+                card,
+                process,
+                link_config=self.links,
+                batch_name=batch.name,
+                organisation=organisation,
+                due_date=batch.due_date,
             )
             queue.append(_Delivery(card, context, deque(card.channels)))
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="send") as pool:

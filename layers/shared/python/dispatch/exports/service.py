@@ -37,7 +37,7 @@ from dispatch.observability import logger
 from dispatch.processes.models import column_key
 from dispatch.processes.store import ProcessStore
 
-NOT_YET = frozenset({BatchStatus.uploading, BatchStatus.validating, BatchStatus.generating})
+NOT_YET = frozenset({BatchStatus.open, BatchStatus.uploading, BatchStatus.validating, BatchStatus.generating})
 FILE_DAYS = 2  # the bucket's lifecycle rule for exports/ deletes files after two days
 STALE_RUN = timedelta(minutes=20)  # longer than the export function's 15-minute limit
 

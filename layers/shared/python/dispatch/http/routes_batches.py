@@ -64,7 +64,8 @@ def list_batches(
     "/batches/<batch_id>", summary="Get a batch with its status and counters", responses=documented(404)
 )
 def get_batch(batch_id: str) -> BatchView:
-    return services.batch_service().get(current_caller(router), batch_id).public()
+    batch = services.batch_service().get(current_caller(router), batch_id)
+    return batch.public().model_copy(update={"deferred": services.quiet_hours().summary(batch)})
 
 
 @router.post(

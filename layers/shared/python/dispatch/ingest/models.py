@@ -73,6 +73,11 @@ class AcceptedRow:
     values: dict[str, Value]
     email: str | None
     phone: str | None
+    # A contact's row (a communication's working list, PRODUCT §8): the contact, its postal
+    # address (for a letter), and why its values cannot make a card (the card is then ``error``).
+    contact_id: str | None = None
+    postal: dict[str, str] | None = None
+    error: str | None = None
 
 
 @dataclass(slots=True)

@@ -15,18 +15,22 @@ from dispatch import aws
 from dispatch.batches.models import Chunk
 from dispatch.ingest.models import AcceptedRow
 
+_ALWAYS = frozenset({"row", "values", "email", "phone"})  # a file row's chunk lines stay as they were
+
 
 def chunk_key(batch_id: str, index: int) -> str:
     return f"staging/{batch_id}/chunk-{index:05d}.jsonl"
 
 
 class ChunkWriter:
-    """Collects accepted rows and uploads a chunk each ``chunk_rows`` rows (memory: one chunk)."""
+    """Collects accepted rows and uploads a chunk each ``chunk_rows`` rows (memory: one chunk).
+    Chunks are numbered from ``first_index`` (a working list's segments each number their own)."""
 
-    def __init__(self, bucket: str, batch_id: str, chunk_rows: int) -> None:
+    def __init__(self, bucket: str, batch_id: str, chunk_rows: int, first_index: int = 0) -> None:
         self._bucket = bucket
         self._batch_id = batch_id
         self._chunk_rows = chunk_rows
+        self._first_index = first_index
         self._lines: list[str] = []
         self._first_row = 0
         self._last_row = 0
@@ -36,14 +40,15 @@ class ChunkWriter:
         if not self._lines:
             self._first_row = row.row
         self._last_row = row.row
-        self._lines.append(json.dumps(asdict(row), separators=(",", ":"), ensure_ascii=False))
+        line = {name: value for name, value in asdict(row).items() if value is not None or name in _ALWAYS}
+        self._lines.append(json.dumps(line, separators=(",", ":"), ensure_ascii=False))
         if len(self._lines) >= self._chunk_rows:
             self.flush()
 
     def flush(self) -> None:
         if not self._lines:
             return
-        index = len(self.chunks)
+        index = self._first_index + len(self.chunks)
         aws.client("s3").put_object(
             Bucket=self._bucket,
             Key=chunk_key(self._batch_id, index),

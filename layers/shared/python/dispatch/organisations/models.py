@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from dispatch.assignment.hours import ALWAYS_OPEN, BusinessHours
+from dispatch.deliverability.policy import ProtectionPolicy, QuietHours, SmsType
 from dispatch.views import View
 
 
@@ -27,6 +37,38 @@ class OrganisationSettings(BaseModel):
     approval_required: bool = True
     four_eyes: bool = False
     business_hours: BusinessHours = ALWAYS_OPEN  # when cards may be distributed to agents
+    return_address: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]] | None = (
+        Field(
+            default=None, max_length=8, description="printed on letters as the sender's address, a line each"
+        )
+    )
+    account_protection: ProtectionPolicy = Field(
+        default_factory=ProtectionPolicy,
+        description="when sending pauses: hard-bounce and complaint rates below SES's review levels",
+    )
+    sms_quiet_hours: QuietHours | None = Field(
+        default_factory=QuietHours,
+        description="SMS wait during these hours in each recipient's local time (a timezone column, "
+        "else the phone number's zone, else the organisation's); null turns them off",
+    )
+    email_quiet_hours: bool = Field(
+        default=False, description="emails wait for the same quiet hours too (opt-in)"
+    )
+    sms_type: SmsType = Field(
+        default=SmsType.transactional,
+        description="SNS's SMS type; promotional SMS templates must say how to opt out (Reply STOP)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """An IANA name: business hours, schedules and quiet hours read the time in it (an unknown
+        name was once saved and then made the settings unreadable)."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f'unknown timezone "{value}": use an IANA name such as Europe/Paris') from exc
+        return value
 
     @model_validator(mode="after")
     def _hours_in_the_organisation_timezone(self) -> OrganisationSettings:

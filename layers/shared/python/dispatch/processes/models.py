@@ -9,9 +9,11 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from dispatch.assignment.models import AssignmentConfig
+from dispatch.errors import Conflict
 from dispatch.views import View
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,63}$")
+TemplateSetName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
 class FieldType(StrEnum):
@@ -48,11 +50,22 @@ class SmsTemplate(View):
     text: Annotated[str, StringConstraints(min_length=1, max_length=1600)]
 
 
+class LetterTemplate(View):
+    """A printed letter (PRODUCT §8): ``title`` is text, ``body`` simple HTML — paragraphs, bold,
+    italics, line breaks and lists (any other markup is dropped when the letter is laid out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+
+
 class Templates(View):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailTemplate | None = None
     sms: SmsTemplate | None = None
+    letter: LetterTemplate | None = None
 
 
 class ChannelOrder(StrEnum):
@@ -81,6 +94,8 @@ class ProcessInput(BaseModel):
     approval_required: bool | None = None
     four_eyes: bool | None = None
     assignment: AssignmentConfig = Field(default_factory=AssignmentConfig)  # to agents, when distributed
+    # Named template sets besides ``templates`` (the default): a batch chooses one by name.
+    template_sets: dict[TemplateSetName, Templates] = Field(default_factory=dict, max_length=50)
 
     @model_validator(mode="after")
     def _unique_field_names(self) -> Self:
@@ -105,6 +120,20 @@ class Process(ProcessInput, View):
             available.reverse()
         return available
 
+    def with_template_set(self, name: str | None) -> Process:
+        """The process as a batch that chose the template set ``name`` sees it: that set as its
+        ``templates`` (None: the default set). Conflict when the process has no such set (it was
+        removed after the batch chose it)."""
+        if name is None:
+            return self
+        templates = self.template_sets.get(name)
+        if templates is None:
+            raise Conflict(
+                f"the process has no template set {name!r}",
+                {"template": name, "template_sets": sorted(self.template_sets)},
+            )
+        return self.model_copy(update={"templates": templates})
+
 
 class ProcessChanges(BaseModel):
     """The body of ``PATCH /processes/{id}``: any setting of ``POST /processes``; what is left out
@@ -120,6 +149,7 @@ class ProcessChanges(BaseModel):
     approval_required: bool | None = None
     four_eyes: bool | None = None
     assignment: AssignmentConfig | None = None
+    template_sets: dict[TemplateSetName, Templates] | None = Field(default=None, max_length=50)
 
     @model_validator(mode="after")
     def _given_settings_are_settings(self) -> Self:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dispatch.assignment.store import AgentStore
 from dispatch.auth import Caller, Role
 from dispatch.clock import now_iso, utcnow
+from dispatch.deliverability.opt_out import check_opt_out_wording
 from dispatch.errors import Unprocessable
 from dispatch.ids import new_id
 from dispatch.organisations.store import OrganisationStore
@@ -63,6 +64,7 @@ class ProcessService:
         process = self._store.get(caller.org_id, process_id)
         if not process.channels():
             raise Unprocessable("a process needs an email or SMS template before it can go live")
+        check_opt_out_wording(process.templates, self._organisations.get(caller.org_id))
         self._store.set_state(caller.org_id, process_id, ProcessState.live)
         return process.model_copy(update={"state": ProcessState.live})
 
@@ -82,8 +84,14 @@ class ProcessService:
             problems = check_syntax(changes.templates)
             if problems:
                 raise Unprocessable("a template does not compile", {"templates": problems})
+        for name, templates in (changes.template_sets or {}).items():
+            problems = check_syntax(templates)
+            if problems:
+                raise Unprocessable("a template does not compile", {"template_sets": {name: problems}})
         if changed.state is ProcessState.live and not changed.channels():
             raise Unprocessable("a live process needs an email or SMS template")
+        if changes.templates is not None and changed.state is ProcessState.live:
+            check_opt_out_wording(changed.templates, self._organisations.get(caller.org_id))
         self._agents.check_setting(caller.org_id, changes.assignment)
         values = changes.model_dump(mode="json", exclude_unset=True)
         if values:

@@ -6,11 +6,14 @@ A schedule is one entry of the "Upcoming" list. Its ``state`` is stored; the sta
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from dispatch.batches.models import Channel
+from dispatch.processes.models import TemplateSetName
 from dispatch.views import View
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -44,11 +47,14 @@ class SendBatch(View):
 
 
 class Distribution(View):
-    """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>``,
-    with the saved process and settings; its creator is the schedule's author (who last set this
-    configuration). ``standing_approval``: the author, who must hold the approver role, approves
-    every run's batch in advance — refused under four-eyes, where the approver of a batch must be
-    someone other than its creator (see :mod:`dispatch.batches.approval`)."""
+    """Each run builds a new batch from the newest file under ``sources/<org>/<source_prefix>`` —
+    or, with a ``contact_filter``, a communication of the contacts the filter matches at that run
+    (PRODUCT §8: "distribute tagged accounts after an event"; ``template``, ``channels`` and
+    ``due_date`` as for ``POST /communications``) — with the saved process and settings; its
+    creator is the schedule's author (who last set this configuration). ``standing_approval``: the
+    author, who must hold the approver role, approves every run's batch in advance — refused
+    under four-eyes, where the approver of a batch must be someone other than its creator (see
+    :mod:`dispatch.batches.approval`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,11 +64,23 @@ class Distribution(View):
     batch_name: Name | None = None
     auto_distribute: bool = True
     standing_approval: bool = False
+    contact_filter: dict[str, Any] | None = None
+    template: TemplateSetName | None = None
+    channels: list[Channel] | None = Field(default=None, min_length=1, max_length=3)
+    due_date: date | None = None
 
     @model_validator(mode="after")
     def _safe_prefix(self) -> Self:
         if ".." in self.source_prefix.split("/") or self.source_prefix.startswith("/"):
             raise ValueError("source_prefix must be a relative path without '..'")
+        if self.contact_filter is not None and self.source_prefix:
+            raise ValueError(
+                "a distribution's source is files (source_prefix) or contacts (contact_filter), not both"
+            )
+        if self.contact_filter is None and (self.template or self.channels or self.due_date):
+            raise ValueError("template, channels and due_date are for a contact_filter source")
+        if self.channels is not None and len(set(self.channels)) != len(self.channels):
+            raise ValueError("each channel once")
         return self
 
 

@@ -10,7 +10,9 @@ previous run's batch is still on its way (runs never overlap). Otherwise it does
 - ``distribution``: a new batch (id derived from the schedule and the scheduled time) from the
   newest file under the saved source prefix, with the saved process and settings, created by the
   schedule's author (and carrying their standing approval, if given): the file is copied to the
-  batch's upload key, whose arrival starts validation as for any upload;
+  batch's upload key, whose arrival starts validation as for any upload. With a contact filter as
+  its source, the batch is a communication of the contacts the filter matches at that run
+  (:meth:`dispatch.communications.service.CommunicationService.scheduled`);
 - ``retrieval``: returns the cards assigned to agents and not worked for ``idle_days`` days to the
   pool (:mod:`dispatch.assignment.retrieval`), at once: the run is ``completed`` with the count in
   ``cards`` (``nothing_to_do`` when none was idle). A repeated fire retrieves nothing twice.
@@ -18,21 +20,23 @@ previous run's batch is still on its way (runs never overlap). Otherwise it does
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch import aws
 from dispatch.assignment.retrieval import Retriever
-from dispatch.batches.models import Batch, BatchStatus
+from dispatch.batches.models import Batch, BatchKind, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
 from dispatch.clock import isoformat, parse_iso
+from dispatch.communications.service import CommunicationService
 from dispatch.config import Settings
 from dispatch.errors import Conflict, DispatchError, NotFound
 from dispatch.ids import digest_entropy, time_sortable_id
 from dispatch.observability import logger
-from dispatch.processes.models import ProcessState
+from dispatch.processes.models import Process, ProcessState
 from dispatch.processes.store import ProcessStore
 from dispatch.schedules.models import Distribution, Retrieval, Run, Schedule, SendBatch, State
 from dispatch.schedules.store import ScheduleStore
@@ -67,6 +71,7 @@ class Runner:
     processes: ProcessStore
     workflow: Workflow
     retriever: Retriever
+    communications: Callable[[], CommunicationService]
 
     def processing(self, schedule: Schedule) -> BatchStatus | None:
         """The status of the latest run's batch while it is still on its way (None: it is not —
@@ -157,18 +162,22 @@ class Runner:
         process = self.processes.get(schedule.org_id, config.process_id)
         if process.state is not ProcessState.live:
             raise Conflict("the process is not live")
+        name = f"{config.batch_name or schedule.name} {moment:%Y-%m-%d %H:%M}"
+        batch_id = time_sortable_id(moment, digest_entropy(schedule.id, run.scheduled_for))
+        if config.contact_filter is not None:
+            return self._from_contacts(schedule, config, run, batch_id=batch_id, name=name, process=process)
         prefix = source_prefix(schedule.org_id, config.source_prefix)
         newest = newest_object(self.settings.bucket, prefix)
         if newest is None:
             return run.model_copy(update={"outcome": "nothing_to_do", "detail": f"no file under {prefix}"})
         file_name = str(newest["Key"]).rsplit("/", 1)[-1]
         batch = Batch.awaiting_upload(
-            batch_id=time_sortable_id(moment, digest_entropy(schedule.id, run.scheduled_for)),
+            batch_id=batch_id,
             org_id=schedule.org_id,
             process_id=process.id,
             process_name=process.name,
             file_name=file_name,
-            name=f"{config.batch_name or schedule.name} {moment:%Y-%m-%d %H:%M}",
+            name=name,
             created_by=schedule.configured_by,  # the author: four-eyes compares approvers with them
             created_by_email=schedule.configured_by_email,
             created_at=run.started_at,
@@ -184,6 +193,53 @@ class Runner:
             CopySource={"Bucket": self.settings.bucket, "Key": newest["Key"]},
         )
         return run.model_copy(update={"batch_id": batch.id, "detail": f"from {newest['Key']}"})
+
+    def _from_contacts(
+        self,
+        schedule: Schedule,
+        config: Distribution,
+        run: Run,
+        *,
+        batch_id: str,
+        name: str,
+        process: Process,
+    ) -> Run:
+        """The run's communication: the contacts the filter matches now (none: nothing to do)."""
+        communications = self.communications()
+        if not communications.contacts.count(schedule.org_id, config.contact_filter):
+            return run.model_copy(
+                update={"outcome": "nothing_to_do", "detail": "the filter matched no contact"}
+            )
+        standing = config.standing_approval
+        batch = Batch(
+            id=batch_id,
+            org_id=schedule.org_id,
+            process_id=process.id,
+            process_name=process.name,
+            name=name,
+            file_name=name,
+            source_key=f"contacts:{batch_id}",
+            created_by=schedule.configured_by,  # the author: four-eyes compares approvers with them
+            created_by_email=schedule.configured_by_email,
+            created_at=run.started_at,
+            updated_at=run.started_at,
+            status=BatchStatus.open,
+            auto_distribute=config.auto_distribute,
+            kind=BatchKind.communication,
+            template=config.template,
+            due_date=config.due_date.isoformat() if config.due_date else None,
+            standing_approval=schedule.standing_approval_by if standing else None,
+            standing_approval_email=schedule.standing_approval_email if standing else None,
+            schedule_id=schedule.id,
+        )
+        made = communications.scheduled(batch, config.contact_filter, config.channels)
+        assert made.communication is not None
+        return run.model_copy(
+            update={
+                "batch_id": made.id,
+                "detail": f"{made.communication.matched} contact(s) matched the filter",
+            }
+        )
 
     def _remember(self, org_id: str, schedule_id: str, run: Run) -> None:
         """The entry's latest run (and the one still on its way); a one-time entry that ran is done."""

@@ -288,6 +288,10 @@ class ScheduleService:
                     "each run's batch",
                     {"four_eyes": True},
                 )
+            if config.contact_filter is not None:
+                self.runner.communications().check_source(
+                    caller, process.id, config.contact_filter, config.template, config.channels
+                )
         else:
             assert isinstance(config, Retrieval)
 
@@ -311,6 +315,9 @@ class ScheduleService:
         )
 
     def _would_distribute(self, schedule: Schedule, config: Distribution) -> WouldDistribute:
+        if config.contact_filter is not None:
+            matched = self.runner.communications().contacts.count(schedule.org_id, config.contact_filter)
+            return WouldDistribute(source=None, note=f"{matched} contact(s) match the filter now")
         prefix = source_prefix(schedule.org_id, config.source_prefix)
         newest = newest_object(self.runner.settings.bucket, prefix)
         if newest is None:
