@@ -99,13 +99,28 @@ def statuses(settings: Settings, batch: Batch) -> Counter[str]:
     return Counter(card.status.value for card in CardStore(settings).in_rows(batch.id, 0, 10**7))
 
 
+def reputation(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Account protection's items of the organisation (``REPUTATION#org-a``), by sort key."""
+    items = aws.dynamodb_table(settings.main_table).query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "REPUTATION#org-a"}
+    )["Items"]
+    return {str(item["sk"]): item for item in items}
+
+
 def assert_counters_exact(settings: Settings, batch: Batch) -> Batch:
+    """The batch's counters equal a recount of its cards, and so do account protection's sends (its
+    emails with a known outcome: delivered or bounced), in the batch's tally and the hours alike."""
     fresh = BatchStore(settings).get("org-a", batch.id)
     recount = statuses(settings, batch)
     assert fresh.counters.by_status == dict(recount)
     assert fresh.counters.delivered == recount["delivered"]
     assert fresh.counters.bounced == recount["bounced"]
     assert fresh.counters.sent == recount["sent"] + recount["delivered"] + recount["bounced"]
+    items = reputation(settings)
+    outcomes = recount["delivered"] + recount["bounced"]
+    assert int(items.get(f"BATCH#{batch.id}", {}).get("sends", 0)) == outcomes
+    assert sum(int(item.get("sends", 0)) for sk, item in items.items() if sk.startswith("HOUR#")) == outcomes
+    assert not [sk for sk in items if sk.startswith("sends#")]  # no marker per message for a send
     return fresh
 
 

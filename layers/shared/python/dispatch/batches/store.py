@@ -24,8 +24,9 @@ from botocore.exceptions import ClientError
 from dispatch import aws
 from dispatch.batches.lifecycle import check_sources, check_transition, sources_of
 from dispatch.batches.models import ROW_COUNTERS, Batch, BatchStatus, Counters
-from dispatch.clock import now_iso
+from dispatch.clock import now_iso, utcnow
 from dispatch.config import Settings
+from dispatch.deliverability.reputation import outcome_updates, sends_of
 from dispatch.dynamo import (
     applied,
     conflict_on_condition,
@@ -157,7 +158,9 @@ class BatchStore:
         that version. Re-settling the same counts adds nothing; a settlement that loses a race to
         another (a sender's, an event batch's, the sweep's) reads the marker and counts the cards
         again, so the last settlement to land counted every card change made before it: counters
-        stay exact under retries, crashes and concurrency.
+        stay exact under retries, crashes and concurrency. The same transaction adds the change of
+        the chunk's ``delivered`` and ``bounced`` cards to account protection's sends (the hour's
+        bucket and the batch's tally, :mod:`dispatch.deliverability.reputation`): exact the same way.
 
         The marker also says whether cards of the chunk may be in flight (``open_chunk``); a
         settlement keeps that as it read it, except:
@@ -213,6 +216,11 @@ class BatchStore:
                             "ExpressionAttributeValues": {**values, ":one": {"N": "1"}},
                         }
                     }
+                )
+            sends = sends_of(delta)
+            if sends:  # account protection's sends: counted here, once, with the cards that made them
+                items += outcome_updates(
+                    self._table_name, org_id, batch_id, "sends", number=sends, at=utcnow()
                 )
             try:
                 client.transact_write_items(TransactItems=items)

@@ -200,9 +200,9 @@ class FeedbackApplier:
             card = self.cards.get(event.card_id)  # changed meanwhile: decide again on what it is now
         raise RuntimeError("the card kept changing while an event was applied")
 
-    def settle(self) -> int:
+    def settle(self) -> list[Batch]:
         """Count every chunk the applied events touched (its cards, read once: reads cost a fifth
-        of writes); how many chunks."""
+        of writes); the batches counted."""
         touched, self._touched = self._touched, {}
         for batch, chunk in touched.values():
             self.batches.settle_chunk(
@@ -211,7 +211,7 @@ class FeedbackApplier:
                 chunk.index,
                 partial(self.cards.status_counts, batch.id, chunk.first_row, chunk.last_row),
             )
-        return len(touched)
+        return list({batch.id: batch for batch, _ in touched.values()}.values())
 
     def _touch(self, batch: Batch, card: Card) -> None:
         chunk = batch.chunk_of(card.row)
