@@ -190,10 +190,10 @@ def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
     email = FakeEmail()
     original = CardStore.mark_sent
 
-    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any) -> None:
+    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
         if card.email == "p11@example.com":
             raise Crash("the function died before recording")
-        original(self, card, distributions)
+        original(self, card, distributions, queued)
 
     monkeypatch.setattr(CardStore, "mark_sent", crash_on_the_twelfth)
     with pytest.raises(Crash):
@@ -232,10 +232,10 @@ def test_a_chunk_is_in_flight_from_its_opening_until_no_card_of_it_is_sending(
     email = FakeEmail()
     original = CardStore.mark_sent
 
-    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any) -> None:
+    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
         if card.email == "p11@example.com":
             raise Crash("the function died before recording")
-        original(self, card, distributions)
+        original(self, card, distributions, queued)
 
     monkeypatch.setattr(CardStore, "mark_sent", crash_on_the_twelfth)
     with pytest.raises(Crash):
@@ -357,7 +357,7 @@ def test_an_unconfirmed_card_is_resent_only_on_an_operators_explicit_word(
     email = FakeEmail()
     original = CardStore.mark_sent
 
-    def crash(self: CardStore, card: Any, distributions: Any) -> None:
+    def crash(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
         raise Crash("the function died before recording")
 
     monkeypatch.setattr(CardStore, "mark_sent", crash)
@@ -468,3 +468,24 @@ def test_a_sender_that_dies_while_a_throttled_card_waits_leaves_that_card_ready(
         _send(settings, batch, FakeEmail(throttle_one), workers=1)
     [waiting] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.email == "p3@example.com"]
     assert waiting.status.value == "ready"
+
+
+def test_a_batch_that_assigns_nobody_queues_each_card_as_a_prospect_with_its_send(
+    sending_batch: Callable[..., tuple[Settings, Batch]],
+) -> None:
+    """The prospect goes into the write that records the send: the assignment after the chunk finds
+    nothing left to queue (it wrote each card a second time), and the prospects queue lists them."""
+    settings, batch = sending_batch(5, email_rate=2000.0)
+    [chunk] = batch.chunks
+    result = services.workflow(settings).send(
+        "org-a", batch.id, chunk, lambda b: services.chunk_sender(b, settings)
+    )
+    assert result["sent"] == 5
+    assert result["assignment"] == {}
+    store = CardStore(settings)
+    cards = list(store.in_rows(batch.id, chunk.first_row, chunk.last_row))
+    assert {(card.status.value, card.assignment and card.assignment.state.value) for card in cards} == {
+        ("sent", "prospect")
+    }
+    queued, _ = store.in_pool("org-a#prospect", 10, None)
+    assert sorted(card.id for card in queued) == sorted(card.id for card in cards)

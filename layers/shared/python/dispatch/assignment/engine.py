@@ -29,9 +29,10 @@ from typing import Any
 from dispatch.assignment.hours import BusinessHours
 from dispatch.assignment.messages import AgentQueue, Notice, RingTimeout
 from dispatch.assignment.models import Agent, Assignment, AssignmentConfig, AssignmentState, AssignmentType
-from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken
+from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken, queue_key
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
+from dispatch.cards.store import Queued
 from dispatch.clock import isoformat
 
 DIRECT_EMAIL = "assigntoemail"
@@ -49,6 +50,18 @@ def start_work(config: AssignmentConfig, current: Assignment | None, moment: str
     earlier = current.activity if current is not None else []
     entry = {"at": moment, "type": config.initial_activity}
     return {"work_status": config.initial_status, "activity": [*earlier, entry][-ACTIVITY_KEPT:]}
+
+
+def no_assignment(now: datetime) -> Assignment:
+    """A card of a setting that assigns nobody: a prospect."""
+    return Assignment(state=AssignmentState.prospect, at=isoformat(now), reason="no assignment")
+
+
+def queued_prospect(org_id: str, now: datetime) -> Queued:
+    """The prospect a batch's sender records with each send (``CardStore.mark_sent``: one write
+    instead of two); the engine queues only the cards that missed it (one a delivery event
+    recorded first, or one the sender died before recording)."""
+    return Queued(no_assignment(now), queue_key(org_id, AssignmentState.prospect))
 
 
 @dataclass
@@ -93,7 +106,7 @@ class AssignmentEngine:
         waiting = [c for c in cards if (c.assignment.state if c.assignment else None) == waiting_in]
         run = _Pass(config, now, waiting_in, offer_round)
         if config.type is AssignmentType.none:
-            prospect = Assignment(state=AssignmentState.prospect, at=run.moment, reason="no assignment")
+            prospect = no_assignment(now)
             for card in waiting:
                 self._set(card, prospect, run)
             return run.outcomes

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from dispatch.assignment.engine import AssignmentEngine
+from dispatch.assignment.engine import AssignmentEngine, queued_prospect
+from dispatch.assignment.models import AssignmentType
 from dispatch.batches.approval import approval_required, standing_approval_applies
 from dispatch.batches.content import CHANGED, content_digest
 from dispatch.batches.execution import Executions
@@ -300,6 +301,8 @@ class Workflow:
         # Marked in flight before any claim (the sweep's way to the chunk), closed at its end.
         opener = self.batches.open_chunk(batch.id, chunk.index, now_iso())
         sender = sender_for(batch)
+        if batch.assigns_with(process.assignment).type is AssignmentType.none:
+            sender.queued = lambda: queued_prospect(org_id, utcnow())  # with the send: no write after
         hold = self.quiet_hours.hold(organisation) if self.quiet_hours is not None else None
         sender.hold = hold
         outcome = sender.send_chunk(batch, process, organisation.name or org_id, chunk)

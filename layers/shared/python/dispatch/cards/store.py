@@ -141,6 +141,14 @@ class CardChange:
         }
 
 
+@dataclass(frozen=True)
+class Queued:
+    """An assignment queue a card enters (its ``assignment``, under ``pool``, the index key)."""
+
+    assignment: Assignment
+    pool: str
+
+
 class CardStore:
     def __init__(self, settings: Settings) -> None:
         self._table = aws.dynamodb_table(settings.cards_table)
@@ -231,25 +239,43 @@ class CardStore:
             stale_status=CardStatus(stale) if stale else None,
         )
 
-    def mark_sent(self, card: Card, history: list[Distribution]) -> None:
+    def mark_sent(self, card: Card, history: list[Distribution], queued: Queued | None = None) -> None:
         """The claimed card reached a provider: ``sent`` — or still ``delivered`` for a resend of a
         delivered card (status never moves back) — with its distributions (refusals of other
         channels included) appended. A delivery event may have come first (the event proves the
         provider took the message, and moves a card still ``sending`` forward): then the
-        distributions it does not hold yet are added, and the status stays where the event put it."""
+        distributions it does not hold yet are added, and the status stays where the event put it.
+
+        ``queued``: the assignment queue the card enters when sent (a batch whose setting assigns
+        nobody: the prospects), in this same write unless the card has an assignment already — a
+        separate write after the chunk cost a write unit per card."""
         last = [entry for entry in history if entry.refused is None][-1]
         target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
+        sets = ""
+        values: dict[str, Any] = {}
+        if queued is not None:  # every card with an assignment has its pool and pooled_at too
+            sets = ", assignment = if_not_exists(assignment, :a), #pool = if_not_exists(#pool, :pool), "
+            sets += "pooled_at = if_not_exists(pooled_at, :pooled)"
+            values = {
+                ":a": to_dynamo(queued.assignment.model_dump(mode="json", exclude_none=True)),
+                ":pool": queued.pool,
+                ":pooled": queued.assignment.at or last.at,
+            }
         recorded = _recorded(
             lambda: applied(
                 lambda: self._table.update_item(
                     Key=_key(card),
                     UpdateExpression=(
                         "SET #status = :target, sent_at = :at, message_id = :mid, "
-                        "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                        f"distributions = list_append(if_not_exists(distributions, :empty), :dist){sets} "
                         f"REMOVE #error, retryable, {_REMOVE_CLAIM_KEEPING_STATUS}"
                     ),
                     ConditionExpression="#status = :sending",
-                    ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                    ExpressionAttributeNames={
+                        "#status": "status",
+                        "#error": "error",
+                        **({"#pool": "pool"} if queued is not None else {}),
+                    },
                     ExpressionAttributeValues={
                         ":target": target.value,
                         ":sending": CardStatus.sending.value,
@@ -257,6 +283,7 @@ class CardStore:
                         ":mid": last.message_id,
                         ":dist": _entries(history),
                         ":empty": [],
+                        **values,
                     },
                 )
             )
