@@ -473,7 +473,12 @@ class CardStore:
         ``newest_first``; ``before``: only those pooled before that time; ``keep``: only the
         cards it accepts (the page is still full unless it is the last,
         :func:`dispatch.dynamo.query_filtered`). ``start`` is the previous page's last key (a key
-        of another pool is an invalid cursor)."""
+        of another pool is an invalid cursor).
+
+        The index holds keys only, and the cards are read by key (``BatchGetItem``): with the whole
+        card projected, every change of a queued card — each delivery event of a prospect — wrote
+        its index entry again (a write unit), where a read of it costs a fraction. A card that left
+        the pool since its entry was read is left out."""
         query: dict[str, Any] = {
             "IndexName": "pool",
             "KeyConditionExpression": "#pool = :pool",
@@ -486,12 +491,14 @@ class CardStore:
             query["ExpressionAttributeValues"][":before"] = before
         if start and start.get("pool") != pool:
             raise InvalidRequest("the cursor is not valid")
+
         if keep is None:
             query["Limit"] = limit
             if start:
                 query["ExclusiveStartKey"] = start
             page = self._table.query(**query)
-            return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+            items = self._pooled(page.get("Items", []))
+            return [card_from_item(item) for item in items], page.get("LastEvaluatedKey")
         accepted = keep
         items, last = query_filtered(
             self._table,
@@ -500,8 +507,30 @@ class CardStore:
             limit,
             keep=lambda item: accepted(card_from_item(item)),
             key_names=POOL_KEY,
+            expand=self._pooled,
         )
         return [card_from_item(item) for item in items], last
+
+    def _pooled(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The cards of ``pool`` index entries, in the entries' order, each with its entry's key (a
+        page continues from the entry it ended on); a card gone, or no longer under the entry's
+        pool, is left out."""
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        keys = [{"batch_id": entry["batch_id"], "row": entry["row"]} for entry in entries]
+        resource = aws.dynamodb_resource()
+        for first in range(0, len(keys), 100):  # BatchGetItem's limit
+            request: dict[str, Any] = {self._table.name: {"Keys": keys[first : first + 100]}}
+            while request:
+                response = resource.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table.name, []):
+                    found[(str(item["batch_id"]), int(item["row"]))] = item
+                request = response.get("UnprocessedKeys") or {}
+        items = []
+        for entry in entries:
+            item = found.get((str(entry["batch_id"]), int(entry["row"])))
+            if item is not None and item.get("pool") == entry["pool"]:
+                items.append({**item, **entry})
+        return items
 
     def record_work(
         self, card: Card, pool: str, entry: dict[str, str], work_status: str | None, keep: int
