@@ -144,7 +144,10 @@ def channel_slots(settings: Settings, block: Callable[[float], int]) -> dict[str
     table = aws.dynamodb_table(settings.main_table)
     rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
     return {
-        channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=block(rate))
+        channel: SlotQueue(
+            RateLimiter(RateState(table, channel), rate, tolerance=settings.send_slot_tolerance_seconds),
+            block=block(rate),
+        )
         for channel, rate in rates.items()
     }
 
