@@ -7,9 +7,13 @@ wall time, and the Step Functions state transitions of every execution the batch
 quantities are priced with ``PRICES_USD`` and scaled linearly to 1,000,000 recipients. SES and SNS
 per-message fees are excluded (they are the same for any design); their API requests are included.
 
-Targets: at most $5 per million recipients, and at most 3 DynamoDB write *calls* per recipient (the
-issue's measure: a ``BatchWriteItem`` of 25 cards is one call). Item writes and write units, which
-set the price, are printed beside it.
+The local stack's SES emulator publishes every email's delivery events, and the events function
+applies them (queue batches, as Lambda's SQS poller hands them over), so the bill includes them.
+
+Targets (issue 18): at most $4 per million recipients, measured and with the senders' waiting at the
+default pace; at most 5 DynamoDB write units per recipient (item writes and index entries: what
+sets the price; write calls and item writes are printed beside them); the whole run, the local
+stack's start included, within 10 minutes on the 2-core development machine.
 Exits 1 when one is missed (or the batch does not reach ``sent``), after printing every figure.
 The benchmark's own polling goes through clients marked ``OBSERVER_AGENT`` and is not counted.
 Run with ``python -m bench.cost`` (or through ``python -m bench``).
@@ -49,15 +53,23 @@ from local.template import REGION
 
 RECIPIENTS = 10_000
 MILLION = 1_000_000
-COST_TARGET_USD = 5.0
-WRITES_TARGET = 3.0
+COST_TARGET_USD = 4.0
+WRITE_UNITS_TARGET = 5.0
+WALL_TARGET_SECONDS = 600.0
 ORG = "bench-org"
 WAIT_SECONDS = 1800.0
 # The send path paces itself to the template's rates (14 emails/s by default: 12 minutes for this
 # batch, longer with the local runtime's one invocation at a time), so the benchmark lifts them. The
 # calls per card stay the same; what pacing changes (the senders' billed waiting, the rate limiter's
-# reservations) is reported with the paced figure.
-PARAMETERS = {"EmailRatePerSecond": "100000", "SmsRatePerSecond": "100000"}
+# reservations) is reported with the paced figure. It lifts the slot tolerance too: a message may go
+# up to 50 ms after its slot, and on a loaded machine the local stack's claim of the card alone (a
+# request to moto) takes longer, so nearly every card was released, claimed again and given new
+# slots — about 9 write units a card at load 10 that DynamoDB's milliseconds never cause.
+PARAMETERS = {
+    "EmailRatePerSecond": "100000",
+    "SmsRatePerSecond": "100000",
+    "SendSlotToleranceSeconds": "600",
+}
 FINAL = {"sent", "partially_sent", "failed", "invalid", "rejected", "expired"}
 
 # us-east-1 on-demand list prices in USD per unit, without free tiers, from the AWS pricing pages
@@ -107,15 +119,17 @@ class Run:
     names: dict[str, str]  # physical function name -> logical id
     chunk_rows: str
     pace: Pace
+    wall_seconds: float = 0.0  # the whole benchmark: the stack's start, set-up, the batch, the end
 
 
 def main() -> int:
     """Run the metered batch and print the breakdown; 1 when a target is missed."""
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-cost-") as scratch:
         source = write_recipients(Path(scratch) / "recipients.csv", RECIPIENTS)
         with running(aws_port=0, api_port=0, console_port=0, parameters=PARAMETERS) as stack:
             run = measure(stack, source)
-    return report(run, sys.stdout)
+    return report(replace(run, wall_seconds=time.monotonic() - started), sys.stdout)
 
 
 def write_recipients(path: Path, count: int) -> Path:
@@ -213,7 +227,7 @@ def measure(stack: LocalStack, source: Path) -> Run:
             approver.post(f"/batches/{batch_id}/approve")
         wait_for(lambda: observer.batch(FINAL), WAIT_SECONDS)
         wait_for(observer.all_finished, WAIT_SECONDS)
-        stack.settle()
+        stack.settle(timeout=WAIT_SECONDS)  # the delivery events trail the batch's last send
         invocations = stack.runtime.durations[first:]
     seconds = time.monotonic() - started
     memory_mb, names = function_memory(stack)
@@ -278,7 +292,8 @@ def report(run: Run, out: TextIO) -> int:
     counters = run.batch.get("counters", {})
     print(
         f"Cost benchmark: {RECIPIENTS:,} recipients (email), ChunkRows {run.chunk_rows}; "
-        f"EmailRatePerSecond/SmsRatePerSecond raised to {PARAMETERS['EmailRatePerSecond']} so sending is not "
+        f"EmailRatePerSecond/SmsRatePerSecond raised to {PARAMETERS['EmailRatePerSecond']} and "
+        f"SendSlotToleranceSeconds to {PARAMETERS['SendSlotToleranceSeconds']} so sending is not "
         "paced: the calls per card do not depend on the rate, the rate limiter's reservations and the "
         "senders' waiting do (see the paced figure)",
         file=out,
@@ -298,6 +313,7 @@ def report(run: Run, out: TextIO) -> int:
     total = _print_cost(per_million, out)
     paced = _print_paced(run, per_million, out)
     writes = run.meter.dynamodb.item_writes.total() / RECIPIENTS
+    units = run.meter.dynamodb.write_units.total() / RECIPIENTS
     write_calls = sum(count for call, count in run.meter.calls.items() if _kind(call) == "write") / RECIPIENTS
     sent = run.batch.get("status") == "sent" and counters.get("sent") == RECIPIENTS
     checks = [
@@ -311,10 +327,13 @@ def report(run: Run, out: TextIO) -> int:
             paced <= COST_TARGET_USD,
         ),
         (
-            f"DynamoDB write calls per recipient: {write_calls:.2f} (target <= {WRITES_TARGET:.0f}; as items "
-            f"{writes:.2f}, and the index entries they change add "
-            f"{run.meter.dynamodb.index_writes.total() / RECIPIENTS:.2f})",
-            write_calls <= WRITES_TARGET,
+            f"DynamoDB write units per recipient: {units:.2f} (target <= {WRITE_UNITS_TARGET:.0f}; "
+            f"write calls {write_calls:.2f}, item writes {writes:.2f})",
+            units <= WRITE_UNITS_TARGET,
+        ),
+        (
+            f"benchmark wall time: {run.wall_seconds:.0f} s (target <= {WALL_TARGET_SECONDS:.0f})",
+            run.wall_seconds <= WALL_TARGET_SECONDS,
         ),
         (f"every recipient sent: {counters.get('sent')}/{RECIPIENTS}", sent),
     ]

@@ -270,11 +270,11 @@ def write_units(size: int, *, transactional: bool = False) -> int:
 
 
 def read_units(operation: str, request: Mapping[str, Any], response: Mapping[str, Any]) -> float:
-    """Read units of one successful read request, from the items it returned.
+    """Read units of one successful read request, from the items in ``response``.
 
     GetItem/BatchGetItem/TransactGetItems round each item up to 4 KB; Query/Scan round their total.
-    A Query or Scan with a filter is billed for the items it examined, which the response does not
-    show, so those are under-counted (none of this application's hot paths filter).
+    For a read that projects or filters, ``response`` must hold the whole items it examined
+    (``unnarrowed``): that is what DynamoDB bills.
     """
     if operation == "GetItem":
         return _units([item_size(response.get("Item", {}))], request.get("ConsistentRead", False))
@@ -290,6 +290,32 @@ def read_units(operation: str, request: Mapping[str, Any], response: Mapping[str
     if operation == "TransactGetItems":
         return 2 * _units([item_size(entry.get("Item", {})) for entry in response.get("Responses", [])], True)
     return 0.0
+
+
+_NARROWING = (
+    "ProjectionExpression",
+    "AttributesToGet",
+    "FilterExpression",
+    "QueryFilter",
+    "ScanFilter",
+    "Select",
+)
+
+
+def unnarrowed(operation: str, request: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The read without its projection, filter and ``Select`` (what DynamoDB bills: every item it
+    examined, whole), with only the names and values its key condition still uses; None when the
+    request reads whole items already (or is not a GetItem, Query or Scan)."""
+    if operation not in {"GetItem", "Query", "Scan"} or not any(name in request for name in _NARROWING):
+        return None
+    whole = {name: value for name, value in request.items() if name not in _NARROWING}
+    placeholders = set(re.findall(r"[#:][A-Za-z0-9_]+", str(request.get("KeyConditionExpression", ""))))
+    for field_name in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+        used = {key: value for key, value in request.get(field_name, {}).items() if key in placeholders}
+        whole.pop(field_name, None)
+        if used:
+            whole[field_name] = used
+    return whole
 
 
 def _units(sizes: Sequence[int], consistent: bool) -> float:
@@ -465,10 +491,20 @@ class Meter:
                 return start_response(status, *args)
 
             if call.service != "dynamodb":
-                answer = app(environ, capture)
+                answered = app(environ, capture)
                 self._count(call, statuses)
-                return answer
-            return [self._dynamodb(call, request, lambda: _drain(app(environ, capture)), statuses)]
+                return answered
+
+            def examined(body: dict[str, Any]) -> dict[str, Any]:
+                """What ``app`` answers ``body`` with (a request of the meter's own, not counted)."""
+                raw = json.dumps(body).encode()
+                shadow = {**environ, "wsgi.input": io.BytesIO(raw), "CONTENT_LENGTH": str(len(raw))}
+                return _json(_drain(app(shadow, lambda *_: None)))
+
+            def answer() -> bytes:
+                return _drain(app(environ, capture))
+
+            return [self._dynamodb(call, request, answer, statuses, examined)]
 
         return metered
 
@@ -479,16 +515,27 @@ class Meter:
                 self.errors[call] += 1
 
     def _dynamodb(
-        self, call: Call, request: Request, answer: Callable[[], bytes], statuses: list[int]
+        self,
+        call: Call,
+        request: Request,
+        answer: Callable[[], bytes],
+        statuses: list[int],
+        examined: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> bytes:
-        """Answer a DynamoDB request, looking at the items it writes before and after, and count its units."""
+        """Answer a DynamoDB request, looking at the items it writes before and after, and count its units.
+
+        A read that projects or filters is billed for the whole items it examined, which its answer
+        does not show: the meter asks the same read again without projection and filter
+        (``examined``) and sizes those items."""
         body = _json(request.body)
         written = [(item, self._store.schema(item.table)) for item in written_items(call.operation, body)]
         before = [self._stored(item, schema) for item, schema in written]
         response = answer()
         self._count(call, statuses)
         failed = not statuses or statuses[0] >= 400
-        units = 0.0 if failed else read_units(call.operation, body, _json(response))
+        whole = unnarrowed(call.operation, body)
+        read = examined(whole) if whole is not None and not failed else _json(response)
+        units = 0.0 if failed else read_units(call.operation, body, read)
         with self._lock:
             self.dynamodb.read_units += units
         for (item, schema), old in zip(written, before, strict=True):

@@ -25,7 +25,10 @@ The template's own periodic schedules (SAM ``ScheduleV2`` events, such as the sw
 last time due: they are catch-up housekeeping, and a week's jump would otherwise run the sweep
 2,016 times. A clock jump fires everything else due in one pass: what the fired functions change
 takes effect from the end of the jump. ``fire_due`` is the synchronous pass for tests; the local
-stack also runs it in a background thread every ``interval`` seconds.
+stack also runs it in a background thread, which looks every ``interval`` seconds whether a pass
+is needed — the next fire time reached, the clock moved, or a schedule changed (``wake``: the stack
+calls it on every write to the Scheduler API, :func:`watch_schedule_writes`) — and otherwise
+sleeps: listing the schedules five times a second cost a benchmark 2,000 API calls per 1,000 cards.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -225,6 +228,10 @@ class LocalScheduler:
         self._lock = threading.Lock()  # one pass at a time: the background thread's or a test's
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._changed = threading.Event()  # a schedule was written since the last pass
+        self._changed.set()  # nothing is known before the first pass
+        self._next_fire: datetime | None = None  # by the local clock, as of the last pass
+        self._offset = clock.offset  # the clock's offset at the last pass: a jump needs a pass
 
     def fire_due(self, *, wait: bool = True, timeout: float = 60.0) -> int:
         """Invokes every schedule's targets due by the local clock and not yet fired; how many of
@@ -279,12 +286,25 @@ class LocalScheduler:
             self._thread.join(timeout)
             self._thread = None
 
+    def wake(self) -> None:
+        """A schedule was created, updated or deleted: the background thread passes at its next look."""
+        self._changed.set()
+
     def _run(self) -> None:
         while not self._stopping.wait(self._interval):
+            if not self.pass_needed():
+                continue
             try:
                 self.fire_due(wait=False)
             except Exception:  # the scheduler outlives a hiccup of the endpoint
+                self._changed.set()  # look again next time
                 _log.exception("firing the due schedules failed")
+
+    def pass_needed(self) -> bool:
+        """A schedule changed, the clock jumped, or the next fire time has come."""
+        if self._changed.is_set() or self._clock.offset != self._offset:
+            return True
+        return self._next_fire is not None and self._next_fire <= self._clock.now()
 
     def _observe(self) -> list[_Tracked]:
         """The current schedules, tracked: a new or changed definition is (re)anchored at the local
@@ -300,6 +320,8 @@ class LocalScheduler:
         return list(current.values())
 
     def _pass(self) -> int:
+        self._changed.clear()  # a write from now on asks for another pass
+        self._offset = self._clock.offset
         now = self._clock.now()
         fired = 0
         for tracked in self._observe():
@@ -328,7 +350,20 @@ class LocalScheduler:
             if tracked.finished and tracked.last_fired and schedule.action_after_completion == "DELETE":
                 self._source.delete(schedule)
                 del self._tracked[(schedule.group, schedule.name)]
+        self._next_fire = self._upcoming(now)
         return fired
+
+    def _upcoming(self, now: datetime) -> datetime | None:
+        """The earliest fire time after ``now`` of the schedules tracked (None: none is left)."""
+        upcoming = None
+        for tracked in self._tracked.values():
+            if tracked.definition.state != "ENABLED" or tracked.finished:
+                continue
+            with suppress(InvalidExpression):
+                moment = next(tracked.fire_times(after=now), None)
+                if moment is not None and (upcoming is None or moment < upcoming):
+                    upcoming = moment
+        return upcoming
 
     def _fire(self, schedule: ScheduleDefinition, moment: datetime) -> None:
         execution = str(uuid.uuid4())
@@ -379,3 +414,23 @@ def _function_name(arn: str) -> str:
 def _scheduled_time(moment: datetime) -> str:
     """As EventBridge writes ``<aws.scheduler.scheduled-time>``: ISO-8601 UTC to the second."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def watch_schedule_writes(on_write: Callable[[], None]) -> Callable[[], None]:
+    """Call ``on_write`` after every request to this process's moto servers that writes to the
+    EventBridge Scheduler API (any method but GET, signed for ``scheduler``); returns the undo."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.__call__
+
+    def watched(app: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            return original(app, environ, start_response)
+        finally:
+            if environ.get("REQUEST_METHOD") != "GET" and "/scheduler/aws4_request" in environ.get(
+                "HTTP_AUTHORIZATION", ""
+            ):
+                on_write()
+
+    setattr(DomainDispatcherApplication, "__call__", watched)  # noqa: B010 - a patch, undone by the caller
+    return lambda: setattr(DomainDispatcherApplication, "__call__", original)

@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,7 +44,13 @@ from local.moto_guard import (
 )
 from local.outbox import Outbox
 from local.provision import Provisioner
-from local.scheduler import LocalScheduler, SchedulerApi, schedule_groups, template_schedules
+from local.scheduler import (
+    LocalScheduler,
+    SchedulerApi,
+    schedule_groups,
+    template_schedules,
+    watch_schedule_writes,
+)
 from local.ses_events import SesEventSimulator
 from local.template import REGION, Resolver, load
 
@@ -97,6 +103,7 @@ class LocalStack:
         self.event_sources: EventSources | None = None  # these exist once the stack has started
         self.ses_events: SesEventSimulator | None = None
         self.scheduler: LocalScheduler | None = None
+        self._unwatch: Callable[[], None] = lambda: None
 
     @property
     def aws_endpoint(self) -> str:
@@ -179,6 +186,7 @@ class LocalStack:
         periodic = template_schedules(self.resolver, datetime.now(UTC))
         schedules = SchedulerApi(schedule_groups(self.resolver), self.aws_endpoint, periodic)
         self.scheduler = LocalScheduler(schedules, self.runtime, self.clock)
+        self._unwatch = watch_schedule_writes(self.scheduler.wake)
         self.scheduler.start()
         self._api = LocalApiGateway(
             routes_from_template(self.resolver),
@@ -250,6 +258,7 @@ class LocalStack:
             self.ses_events.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
+            self._unwatch()
         if self.event_sources is not None:  # before the server: a poller may be in a long poll
             self.event_sources.stop()
         self.runtime.shutdown()

@@ -1,8 +1,10 @@
 """SQS (fed by the SES events topic): delivery, bounce, complaint, open and click events → cards.
 
-Each record is applied on its own; a record that fails (a fault: an event for a card still being
-sent is applied at once, see ``dispatch.delivery.feedback``) is reported back, so SQS redelivers
-only it, and after five receives parks it in the dead-letter queue.
+Each record is applied to its card on its own; a record that fails is reported back, so SQS
+redelivers only it, and after five receives parks it in the dead-letter queue. The chunks the
+batch's events touched are then counted once each (``WatchedFeedback.settle``); if that fails,
+the whole batch comes back, and each message received again counts its chunk. Account protection
+counts each applied event after its card (``dispatch.deliverability.watched_events``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ def _handler(applier: WatchedFeedback) -> Callable[[SQSRecord], str]:
         event = parse(record.body)
         if event is None:
             return "ignored"
-        outcome = applier.apply(event)
+        redelivered = int(record.attributes.approximate_receive_count) > 1
+        outcome = applier.apply(event, redelivered=redelivered)
         logger.debug("event applied", kind=event.kind.value, outcome=outcome)
         return outcome
 
@@ -39,6 +42,9 @@ def _handler(applier: WatchedFeedback) -> Callable[[SQSRecord], str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_handler(services.delivery_events()), processor=processor, context=context
+    applier = services.delivery_events()
+    response = process_partial_response(
+        event=event, record_handler=_handler(applier), processor=processor, context=context
     )
+    applier.settle()  # a failure here fails the batch: every message comes back and recounts
+    return response

@@ -17,7 +17,7 @@ from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
-from dispatch.clock import utcnow
+from dispatch.clock import scoped, utcnow
 from dispatch.config import Settings
 from dispatch.deliverability.protection import AccountProtection
 from dispatch.delivery.events import parse
@@ -88,12 +88,15 @@ def record(card: Card, kind: str, *, permanent: bool = True) -> str:
 
 
 def apply(settings: Settings, clock: Clock, bodies: list[str]) -> AccountProtection:
+    """The events as one queue batch: applied, then settled (which counts their sends)."""
     events = services.delivery_events(settings)
     events.protection.now = clock
-    for body in bodies:
-        event = parse(body)
-        assert event is not None
-        events.apply(event)
+    with scoped(clock):
+        for body in bodies:
+            event = parse(body)
+            assert event is not None
+            events.apply(event)
+        events.settle()
     return events.protection
 
 

@@ -17,7 +17,7 @@ from dispatch import services
 from dispatch.batches.store import BatchStore
 from dispatch.cards.models import CardStatus
 from dispatch.cards.store import CardStore
-from dispatch.clock import utcnow
+from dispatch.clock import now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.organisations.suppression import SuppressionList
 from local.stack import ROOT
@@ -200,7 +200,7 @@ def delivered(deployed: Any, approved: tuple[Settings, str]) -> tuple[Settings, 
     batch = BatchStore(settings).get("org-a", batch_id)
     [chunk] = batch.chunks
     counts = store.status_counts(batch_id, chunk.first_row, chunk.last_row)
-    BatchStore(settings).settle_chunk("org-a", batch_id, chunk.index, counts)
+    BatchStore(settings).settle_chunk("org-a", batch_id, chunk.index, lambda: counts)
     return settings, batch_id, ada["id"]
 
 
@@ -279,8 +279,12 @@ def test_a_resend_whose_sender_died_leaves_a_delivered_card_delivered(
 ) -> None:
     settings, batch_id, card_id = delivered
     store = CardStore(settings)
-    # The resend's claim; then its sender died.
-    assert store.claim(store.get(card_id), [CardStatus.delivered], "sub-approver")
+    # The resend marks its chunk in flight and claims the card; then its sender died.
+    card = store.get(card_id)
+    batch = BatchStore(settings).get("org-a", batch_id)
+    [chunk] = batch.chunks
+    assert BatchStore(settings).open_chunk(batch_id, chunk.index, now_iso())
+    assert store.claim(card, [CardStatus.delivered], "sub-approver")
     swept = services.workflow(settings).sweep(
         utcnow() + timedelta(hours=1), stale_after=timedelta(minutes=20)
     )

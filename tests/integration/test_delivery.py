@@ -23,7 +23,7 @@ from dispatch.batches.execution import Executions
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
 from dispatch.cards.store import CardStore
-from dispatch.clock import utcnow
+from dispatch.clock import isoformat, utcnow
 from dispatch.config import Settings
 from dispatch.delivery.channels import AccountPaused, EmailMessage, Refused, TemporaryFailure
 from dispatch.delivery.sender import ChunkSender
@@ -189,10 +189,10 @@ def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
     email = FakeEmail()
     original = CardStore.mark_sent
 
-    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any) -> None:
+    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
         if card.email == "p11@example.com":
             raise Crash("the function died before recording")
-        original(self, card, distributions)
+        original(self, card, distributions, queued)
 
     monkeypatch.setattr(CardStore, "mark_sent", crash_on_the_twelfth)
     with pytest.raises(Crash):
@@ -208,6 +208,52 @@ def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
     assert email.accepted["p11@example.com"] == 1
     [crashed] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.email == "p11@example.com"]
     assert crashed.status.value == "unconfirmed"
+
+
+def _in_flight(settings: Settings, batch: Batch) -> list[tuple[str, int]]:
+    """The batch's chunks the sweep would look at (marked in flight since before an hour from now)."""
+    later = utcnow() + timedelta(hours=1)
+    return [
+        listed
+        for day in {utcnow().date().isoformat(), later.date().isoformat()}
+        for listed in BatchStore(settings).in_flight_chunks(day, isoformat(later))
+        if listed[0] == batch.id
+    ]
+
+
+def test_a_chunk_is_in_flight_from_its_opening_until_no_card_of_it_is_sending(
+    sending: tuple[Settings, Batch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep finds stale claims through their chunk's in-flight mark (one per chunk: the claim
+    itself writes the card alone). A sender that finishes clears the mark; one that dies with
+    cards ``sending`` leaves it, and so does its retried task, until the sweep has turned them."""
+    settings, batch = sending
+    email = FakeEmail()
+    original = CardStore.mark_sent
+
+    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
+        if card.email == "p11@example.com":
+            raise Crash("the function died before recording")
+        original(self, card, distributions, queued)
+
+    monkeypatch.setattr(CardStore, "mark_sent", crash_on_the_twelfth)
+    with pytest.raises(Crash):
+        _send(settings, batch, email, workers=1)
+    monkeypatch.setattr(CardStore, "mark_sent", original)
+    assert _in_flight(settings, batch) == [(batch.id, 0)]
+    _send(settings, batch, email)  # the retried chunk: the dead sender's card is still sending
+    assert _in_flight(settings, batch) == [(batch.id, 0)]
+    assert services.workflow(settings).sweep(utcnow(), stale_after=timedelta(0)) >= 1
+    assert _in_flight(settings, batch) == []
+    _assert_nothing_lost_or_doubled(settings, batch, email)
+
+
+def test_a_chunk_sent_through_is_not_left_in_flight(sending: tuple[Settings, Batch]) -> None:
+    settings, batch = sending
+    email = FakeEmail()
+    _send(settings, batch, email)
+    assert _in_flight(settings, batch) == []
+    assert services.workflow(settings).sweep(utcnow(), stale_after=timedelta(0)) == 0
 
 
 def test_suppressed_addresses_are_not_sent_to(sending: tuple[Settings, Batch]) -> None:
@@ -310,7 +356,7 @@ def test_an_unconfirmed_card_is_resent_only_on_an_operators_explicit_word(
     email = FakeEmail()
     original = CardStore.mark_sent
 
-    def crash(self: CardStore, card: Any, distributions: Any) -> None:
+    def crash(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
         raise Crash("the function died before recording")
 
     monkeypatch.setattr(CardStore, "mark_sent", crash)
@@ -421,3 +467,24 @@ def test_a_sender_that_dies_while_a_throttled_card_waits_leaves_that_card_ready(
         _send(settings, batch, FakeEmail(throttle_one), workers=1)
     [waiting] = [c for c in CardStore(settings).in_rows(batch.id, 0, 10**7) if c.email == "p3@example.com"]
     assert waiting.status.value == "ready"
+
+
+def test_a_batch_that_assigns_nobody_queues_each_card_as_a_prospect_with_its_send(
+    sending_batch: Callable[..., tuple[Settings, Batch]],
+) -> None:
+    """The prospect goes into the write that records the send: the assignment after the chunk finds
+    nothing left to queue (it wrote each card a second time), and the prospects queue lists them."""
+    settings, batch = sending_batch(5, email_rate=2000.0)
+    [chunk] = batch.chunks
+    result = services.workflow(settings).send(
+        "org-a", batch.id, chunk, lambda b: services.chunk_sender(b, settings)
+    )
+    assert result["sent"] == 5
+    assert result["assignment"] == {}
+    store = CardStore(settings)
+    cards = list(store.in_rows(batch.id, chunk.first_row, chunk.last_row))
+    assert {(card.status.value, card.assignment and card.assignment.state.value) for card in cards} == {
+        ("sent", "prospect")
+    }
+    queued, _ = store.in_pool("org-a#prospect", 10, None)
+    assert sorted(card.id for card in queued) == sorted(card.id for card in cards)

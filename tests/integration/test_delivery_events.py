@@ -99,13 +99,28 @@ def statuses(settings: Settings, batch: Batch) -> Counter[str]:
     return Counter(card.status.value for card in CardStore(settings).in_rows(batch.id, 0, 10**7))
 
 
+def reputation(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Account protection's items of the organisation (``REPUTATION#org-a``), by sort key."""
+    items = aws.dynamodb_table(settings.main_table).query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "REPUTATION#org-a"}
+    )["Items"]
+    return {str(item["sk"]): item for item in items}
+
+
 def assert_counters_exact(settings: Settings, batch: Batch) -> Batch:
+    """The batch's counters equal a recount of its cards, and so do account protection's sends (its
+    emails with a known outcome: delivered or bounced), in the batch's tally and the hours alike."""
     fresh = BatchStore(settings).get("org-a", batch.id)
     recount = statuses(settings, batch)
     assert fresh.counters.by_status == dict(recount)
     assert fresh.counters.delivered == recount["delivered"]
     assert fresh.counters.bounced == recount["bounced"]
     assert fresh.counters.sent == recount["sent"] + recount["delivered"] + recount["bounced"]
+    items = reputation(settings)
+    outcomes = recount["delivered"] + recount["bounced"]
+    assert int(items.get(f"BATCH#{batch.id}", {}).get("sends", 0)) == outcomes
+    assert sum(int(item.get("sends", 0)) for sk, item in items.items() if sk.startswith("HOUR#")) == outcomes
+    assert not [sk for sk in items if sk.startswith("sends#")]  # no marker per message for a send
     return fresh
 
 
@@ -174,6 +189,66 @@ def test_a_recount_of_the_chunk_after_events_adds_nothing(
     for _ in range(2):
         workflow.settle(batch, batch.chunks[0])
     assert assert_counters_exact(settings, batch).counters.delivered == 10
+
+
+def test_an_event_batch_counts_each_chunk_it_touched_once(
+    deployed: Any, sent: tuple[Settings, Batch, list[Card]]
+) -> None:
+    """Each event writes its card alone; the batch and the chunk's marker are written once for the
+    whole queue batch (a recount of the chunk), not once per event in a transaction."""
+    settings, batch, cards = sent
+    store = BatchStore(settings)
+    revision = store.get("org-a", batch.id).revision
+    records = [ses_event(card, "Delivery") for card in cards[:30]]
+    assert deployed.invoke("EventsFunction", sqs_event(records)) == {"batchItemFailures": []}
+    assert store.get("org-a", batch.id).revision == revision + 1
+    assert assert_counters_exact(settings, batch).counters.delivered == 30
+
+
+def test_an_event_received_again_counts_the_chunk_an_earlier_attempt_left_uncounted(
+    deployed: Any, sent: tuple[Settings, Batch, list[Card]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The invocation dies after moving the cards, before counting their chunk: SQS hands the
+    messages over again, the cards have nothing left to change, and the chunk is counted."""
+    settings, batch, cards = sent
+    records = [ses_event(card, "Delivery") for card in cards[:5]]
+    original = BatchStore.settle_chunk
+
+    def die(*args: Any, **kwargs: Any) -> None:
+        raise Crash
+
+    monkeypatch.setattr(BatchStore, "settle_chunk", die)
+    with pytest.raises(Crash):
+        deployed.invoke("EventsFunction", sqs_event(records))
+    monkeypatch.setattr(BatchStore, "settle_chunk", original)
+    assert statuses(settings, batch)["delivered"] == 5
+    assert BatchStore(settings).get("org-a", batch.id).counters.delivered == 0
+    again = sqs_event(records)
+    for record in again["Records"]:
+        record["attributes"]["ApproximateReceiveCount"] = "2"
+    assert deployed.invoke("EventsFunction", again) == {"batchItemFailures": []}
+    assert assert_counters_exact(settings, batch).counters.delivered == 5
+
+
+def test_a_settlement_that_loses_a_race_counts_the_cards_again(
+    sent: tuple[Settings, Batch, list[Card]],
+) -> None:
+    """Two settlements of one chunk: the one that counted first but lands second must not put its
+    older count over the newer one; it reads the marker and counts again."""
+    settings, batch, cards = sent
+    [chunk] = batch.chunks
+    store, card_store = BatchStore(settings), CardStore(settings)
+    calls = itertools.count()
+
+    def count() -> dict[str, int]:
+        counted = card_store.status_counts(batch.id, chunk.first_row, chunk.last_row)
+        if next(calls) == 0:  # meanwhile a card moves and its writer settles first
+            card_store.change(cards[0], CardStatus.delivered, {"delivered_at": "2026-11-23T10:00:01.000Z"})
+            services.workflow(settings).settle(batch, chunk)
+        return counted
+
+    store.settle_chunk("org-a", batch.id, chunk.index, count)
+    assert assert_counters_exact(settings, batch).counters.delivered == 1
 
 
 def test_an_uncounted_chunk_is_counted_from_its_cards(
@@ -388,7 +463,7 @@ def test_an_event_for_a_card_whose_sender_died_after_ses_took_it_moves_it_forwar
             "email",
             card.email,
         )
-        assert "claimed_at" not in item  # out of the sweep's index: it will not turn unconfirmed
+        assert "claimed_at" not in item  # no claim left: the sweep will not turn it unconfirmed
 
 
 def test_a_sender_that_records_after_the_event_adds_what_the_event_did_not_know(
@@ -399,13 +474,9 @@ def test_a_sender_that_records_after_the_event_adds_what_the_event_did_not_know(
     card = next(iter(store.in_rows(batch.id, 0, 10**7)))
     aws.dynamodb_table(settings.cards_table).update_item(  # claimed by the batch's sender
         Key={"batch_id": card.batch_id, "row": card.row},
-        UpdateExpression="SET #s = :sending, claimed_at = :at, claim_day = :day",
+        UpdateExpression="SET #s = :sending, claimed_at = :at",
         ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={
-            ":sending": "sending",
-            ":at": "2026-11-23T10:00:00.000Z",
-            ":day": "2026-11-23",
-        },
+        ExpressionAttributeValues={":sending": "sending", ":at": "2026-11-23T10:00:00.000Z"},
     )
     deployed.invoke("EventsFunction", sqs_event([event_for("m-email", store.get(card.id))]))
     assert store.get(card.id).status is CardStatus.delivered
@@ -544,7 +615,7 @@ def settle(settings: Settings, batch: Batch) -> None:
     """Count the batch's one chunk, as a person's send does after it."""
     [chunk] = batch.chunks
     counts = CardStore(settings).status_counts(batch.id, chunk.first_row, chunk.last_row)
-    BatchStore(settings).settle_chunk("org-a", batch.id, chunk.index, counts)
+    BatchStore(settings).settle_chunk("org-a", batch.id, chunk.index, lambda: counts)
 
 
 def test_a_reject_of_a_resend_of_an_unconfirmed_card_leaves_it_unconfirmed(

@@ -180,7 +180,7 @@ def test_the_template_wires_ses_events_through_the_topic_and_queue_to_the_events
     url = resolver.resolve({"Ref": "DeliveryEventsQueue"})
     dead_letters_arn = resolver.resolve({"Fn::GetAtt": ["DeliveryEventsDeadLetterQueue", "Arn"]})
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    assert attributes["VisibilityTimeout"] == "360"
+    assert attributes["VisibilityTimeout"] == "720"
     assert json.loads(attributes["RedrivePolicy"]) == {
         "deadLetterTargetArn": dead_letters_arn,
         "maxReceiveCount": 5,
@@ -197,7 +197,7 @@ def test_the_template_wires_ses_events_through_the_topic_and_queue_to_the_events
     sources = EventSources(resolver, deployed.runtime, None)
     agent_queue = resolver.resolve({"Ref": "AgentQueue"})
     assert sources.sources == [
-        SqsEventSource(deployed.name("EventsFunction"), attributes["QueueArn"], url, 100, 5.0, True),
+        SqsEventSource(deployed.name("EventsFunction"), attributes["QueueArn"], url, 1000, 5.0, True),
         SqsEventSource(
             deployed.name("AgentsFunction"),
             resolver.resolve({"Fn::GetAtt": ["AgentQueue", "Arn"]}),

@@ -378,3 +378,32 @@ def test_the_templates_periodic_schedules_are_its_functions_schedule_v2_events()
     )
     assert sweep.target_arn == resolver.arn("SweepFunction")
     assert json.loads(sweep.input or "") == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
+
+
+def test_the_background_pass_waits_for_the_next_fire_a_clock_jump_or_a_schedule_write(world: World) -> None:
+    """Between fire times the background thread does not list the schedules (it did five times a
+    second): a pass is needed when the next fire time comes, the clock jumps, or a schedule is
+    written (``wake``)."""
+    assert world.scheduler.pass_needed()  # nothing is known before the first pass
+    world.schedules.put(world.real, "s1", "rate(5 minutes)")
+    world.scheduler.fire_due()
+    assert not world.scheduler.pass_needed()
+    world.real.now += timedelta(minutes=4)
+    assert not world.scheduler.pass_needed()
+    world.real.now += timedelta(minutes=1)
+    assert world.scheduler.pass_needed()  # the next fire time has come
+    world.scheduler.fire_due()
+    assert world.runtime.scheduled_times() == ["2026-06-01T09:00:00Z", "2026-06-01T09:05:00Z"]
+    assert not world.scheduler.pass_needed()
+    world.clock.advance(timedelta(seconds=1))
+    assert world.scheduler.pass_needed()  # a jump, however small
+    world.scheduler.fire_due()
+    assert not world.scheduler.pass_needed()
+    world.scheduler.wake()
+    assert world.scheduler.pass_needed()  # the application wrote a schedule
+    world.scheduler.fire_due()
+    assert not world.scheduler.pass_needed()
+    world.schedules.delete(world.schedules.by_name["s1"])
+    world.scheduler.fire_due()
+    world.real.now += timedelta(days=1)
+    assert not world.scheduler.pass_needed()  # nothing left to fire

@@ -597,3 +597,44 @@ def test_prices_a_run_per_million_recipients_by_hand() -> None:
 def test_a_missing_price_fails_instead_of_costing_nothing() -> None:
     with pytest.raises(KeyError, match="dynamodb_read_units"):
         cost_usd(Usage(), {"dynamodb_write_units": 1.0})
+
+
+def test_a_projected_or_filtered_read_is_billed_for_the_whole_items_it_examined() -> None:
+    """DynamoDB bills a Query by the items it reads, before its projection and its filter: the
+    meter asks again without them (counting only the request the application made)."""
+    meter = Meter(store=Items())
+    body = {
+        "TableName": "cards",
+        "KeyConditionExpression": "batch_id = :b AND #row BETWEEN :first AND :last",
+        "FilterExpression": "#status = :sending",
+        "ProjectionExpression": "#row, claimed_at",
+        "ExpressionAttributeNames": {"#row": "row", "#status": "status"},
+        "ExpressionAttributeValues": {
+            ":b": {"S": "b"},
+            ":first": {"N": "0"},
+            ":last": {"N": "9"},
+            ":sending": {"S": "sending"},
+        },
+        "ConsistentRead": True,
+    }
+    seen: list[bytes] = []
+
+    def app(env: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        asked = json.loads(env["wsgi.input"].read())
+        seen.append(asked)
+        start_response("200 OK", [])
+        whole = "ProjectionExpression" not in asked
+        items = [_item(3000), _item(3000)] if whole else [{"row": {"N": "1"}}]
+        return [json.dumps({"Items": items}).encode()]
+
+    answer = send(meter, dynamodb_request("Query", body), app)
+    assert json.loads(answer[0]) == {"Items": [{"row": {"N": "1"}}]}  # the application's answer
+    assert meter.dynamodb.read_units == 2.0  # 6,000 bytes examined, consistent
+    assert meter.calls == {Call("dynamodb", "Query"): 1}
+    assert seen[1] == {
+        "TableName": "cards",
+        "KeyConditionExpression": "batch_id = :b AND #row BETWEEN :first AND :last",
+        "ExpressionAttributeNames": {"#row": "row"},
+        "ExpressionAttributeValues": {":b": {"S": "b"}, ":first": {"N": "0"}, ":last": {"N": "9"}},
+        "ConsistentRead": True,
+    }

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -231,3 +232,21 @@ def test_a_limiter_that_spaced_slots_without_the_tolerance_would_be_caught() -> 
 
     clock.run([sender])
     assert busiest_second(sent) > 10
+
+
+def test_the_senders_slots_take_the_deployed_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SendSlotToleranceSeconds`` reaches every channel's limiter (the cost benchmark lifts it); by
+    default it is the 50 ms the rate bound was proved with."""
+    from dispatch import services
+    from dispatch.config import Settings
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    lifted = Settings.from_env({"DISPATCH_MAIN_TABLE": "t", "DISPATCH_SEND_SLOT_TOLERANCE_SECONDS": "600"})
+    default = Settings.from_env({"DISPATCH_MAIN_TABLE": "t"})
+    assert {q.limiter.tolerance for q in services.channel_slots(lifted, lambda rate: 1).values()} == {600.0}
+    assert {q.limiter.tolerance for q in services.channel_slots(default, lambda rate: 1).values()} == {0.05}

@@ -49,6 +49,7 @@ class Settings(Model):
     max_file_bytes: int = 100 * 1024 * 1024
     email_rate_per_second: float = 14.0
     sms_rate_per_second: float = 20.0
+    send_slot_tolerance_seconds: float = 0.05  # ratelimit.DEFAULT_TOLERANCE
     send_concurrency: int = 1
     sweep_stale_minutes: int = 20
     agent_queue_url: str = ""

@@ -152,13 +152,16 @@ def query_filtered(
     keep: Callable[[dict[str, Any]], bool],
     key_names: tuple[str, ...],
     max_calls: int = FILTER_CALLS,
+    expand: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """A page of up to ``limit`` items that ``keep`` accepts (filtered by the caller, after any
     ``FilterExpression`` of the query), and where the next page starts (None: the query is
     exhausted). Calls are made until the page is full: a page is short only when it is the last —
     or when ``max_calls`` reads found too few (a search over a large list), which bounds one
     request's work; its key then continues the list. ``key_names``: the attributes of the index's
-    (and table's) key, from which a page that ends mid-call continues after its last item."""
+    (and table's) key, from which a page that ends mid-call continues after its last item.
+    ``expand``: what each call's items become before ``keep`` sees them (a keys-only index's
+    entries: their items, read; it keeps the entries' key attributes)."""
     request = dict(query)
     if start:
         request["ExclusiveStartKey"] = start
@@ -167,6 +170,8 @@ def query_filtered(
         request["Limit"] = max(limit - len(kept), FILTER_READS)
         page = table.query(**request)
         items = page.get("Items", [])
+        if expand is not None:
+            items = expand(items)
         last = page.get("LastEvaluatedKey")
         for index, item in enumerate(items):
             if keep(item):

@@ -170,7 +170,10 @@ def channel_slots(settings: Settings, block: Callable[[float], int]) -> dict[str
     table = aws.dynamodb_table(settings.main_table)
     rates = {"email": settings.email_rate_per_second, "sms": settings.sms_rate_per_second}
     return {
-        channel: SlotQueue(RateLimiter(RateState(table, channel), rate), block=block(rate))
+        channel: SlotQueue(
+            RateLimiter(RateState(table, channel), rate, tolerance=settings.send_slot_tolerance_seconds),
+            block=block(rate),
+        )
         for channel, rate in rates.items()
     }
 
@@ -270,15 +273,12 @@ def cloner(settings: Settings | None = None) -> Cloner:
 
 def feedback(settings: Settings | None = None) -> FeedbackApplier:
     from dispatch.batches.store import BatchStore
-    from dispatch.cards.counted import CountedChanges
     from dispatch.cards.store import CardStore
     from dispatch.delivery.feedback import FeedbackApplier
     from dispatch.organisations.suppression import SuppressionList
 
     settings = settings or get_settings()
-    return FeedbackApplier(
-        CardStore(settings), BatchStore(settings), CountedChanges(settings), SuppressionList(settings)
-    )
+    return FeedbackApplier(CardStore(settings), BatchStore(settings), SuppressionList(settings))
 
 
 def account_protection(settings: Settings | None = None) -> AccountProtection:

@@ -36,14 +36,27 @@ from dispatch.assignment.models import (
     AssignmentType,
     start_work,
 )
-from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken
+from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken, queue_key
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
+from dispatch.cards.store import Queued
 from dispatch.clock import isoformat
 
 DIRECT_EMAIL = "assigntoemail"
 DIRECT_USER = "assigntouserid"
 RING_SIZE = 10  # agents offered a ring_all card at once
+
+
+def no_assignment(now: datetime) -> Assignment:
+    """A card of a setting that assigns nobody: a prospect."""
+    return Assignment(state=AssignmentState.prospect, at=isoformat(now), reason="no assignment")
+
+
+def queued_prospect(org_id: str, now: datetime) -> Queued:
+    """The prospect a batch's sender records with each send (``CardStore.mark_sent``: one write
+    instead of two); the engine queues only the cards that missed it (one a delivery event
+    recorded first, or one the sender died before recording)."""
+    return Queued(no_assignment(now), queue_key(org_id, AssignmentState.prospect))
 
 
 @dataclass
@@ -88,7 +101,7 @@ class AssignmentEngine:
         waiting = [c for c in cards if (c.assignment.state if c.assignment else None) == waiting_in]
         run = _Pass(config, now, waiting_in, offer_round)
         if config.type is AssignmentType.none:
-            prospect = Assignment(state=AssignmentState.prospect, at=run.moment, reason="no assignment")
+            prospect = no_assignment(now)
             for card in waiting:
                 self._set(card, prospect, run)
             return run.outcomes

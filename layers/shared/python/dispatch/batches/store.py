@@ -5,24 +5,28 @@ Items (documented in docs/data-model.md):
   reverse key query); ``gsi1pk=BATCH#<id>`` finds a batch by id alone. Counters are top-level
   ``count_<name>`` numbers so they can be incremented atomically.
 - chunk marker: ``pk=BATCH#<id>``, ``sk=CHUNK#<n>``, the chunk's last counted histogram and a
-  version (see ``settle_chunk``); delivery events move it with the batch's counters.
+  version (see ``settle_chunk``), and while cards of it may be in flight ``sending_since`` and
+  ``gsi1pk=INFLIGHT#<day>`` (see ``open_chunk``), where the sweep finds them.
 - deliveries per chunk: ``pk=BATCH#<id>``, ``sk=GEN#<n>``, messages per channel (for estimates).
 - ``revision`` grows with every change to the batch's cards, so an export can tell it is current.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.batches.lifecycle import check_sources, check_transition, sources_of
 from dispatch.batches.models import ROW_COUNTERS, Batch, BatchStatus, Counters
-from dispatch.clock import now_iso
+from dispatch.clock import now_iso, utcnow
 from dispatch.config import Settings
+from dispatch.deliverability.reputation import outcome_updates, sends_of
 from dispatch.dynamo import (
     applied,
     conflict_on_condition,
@@ -38,6 +42,10 @@ from dispatch.dynamo import (
 from dispatch.errors import Conflict, NotFound
 
 HISTOGRAM = "cards_"  # batch attributes cards_<status>: the exact per-status card counts
+# What marks a chunk in flight (``BatchStore.open_chunk``): kept by a settlement until it may go.
+IN_FLIGHT = ("sending_since", "gsi1pk", "gsi1sk", "opened_at", "opener")
+IN_FLIGHT_PREFIX = "INFLIGHT#"
+_serializer = TypeSerializer()
 _INTERNAL = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "name_key", "task_token"}
 
 
@@ -133,20 +141,40 @@ class BatchStore:
             ) from exc
         return _batch(result["Attributes"])
 
-    def settle_chunk(self, org_id: str, batch_id: str, chunk_index: int, counts: Mapping[str, int]) -> None:
-        """Make the batch's per-status card counts reflect ``counts``, this chunk's exact histogram.
+    def settle_chunk(
+        self,
+        org_id: str,
+        batch_id: str,
+        chunk_index: int,
+        count: Callable[[], Mapping[str, int]],
+        *,
+        closing: str | None = None,
+        swept_before: str | None = None,
+    ) -> None:
+        """Make the batch's per-status card counts reflect the chunk's exact histogram, ``count()``.
 
         The chunk's last histogram lives in a marker item (``pk=BATCH#<id>``, ``sk=CHUNK#<n>``) with
         a version; the marker and the batch's increments change in one transaction conditioned on
-        that version. Re-settling the same counts adds nothing; concurrent settlements of one chunk
-        retry on the new version. So counters stay exact under retries, crashes and concurrency.
-        A settlement also ends the chunk's sending window (``open_chunk``): the marker is written
-        whole, without ``sending_since``.
+        that version. Re-settling the same counts adds nothing; a settlement that loses a race to
+        another (a sender's, an event batch's, the sweep's) reads the marker and counts the cards
+        again, so the last settlement to land counted every card change made before it: counters
+        stay exact under retries, crashes and concurrency. The same transaction adds the change of
+        the chunk's ``delivered`` and ``bounced`` cards to account protection's sends (the hour's
+        bucket and the batch's tally, :mod:`dispatch.deliverability.reputation`): exact the same way.
+
+        The marker also says whether cards of the chunk may be in flight (``open_chunk``); a
+        settlement keeps that as it read it, except:
+        - ``closing``: the opener token of a sender that is through with its claims; the mark goes
+          when no later sender opened the chunk and no card of it is ``sending``;
+        - ``swept_before``: the sweep's cutoff; the mark goes when no card is ``sending`` and the
+          last sender opened the chunk before the cutoff (so none can still be claiming: no sender
+          runs that long).
         """
         key = {"pk": f"BATCH#{batch_id}", "sk": f"CHUNK#{chunk_index:05d}"}
         client = aws.client("dynamodb")
         for _ in range(20):
             marker = self._table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+            counts = {name: number for name, number in count().items() if number}
             previous = {name: int(value) for name, value in (marker.get("counts") or {}).items()}
             version = int(marker.get("version", 0))
             delta = {
@@ -154,18 +182,21 @@ class BatchStore:
                 for name in set(counts) | set(previous)
                 if counts.get(name, 0) != previous.get(name, 0)
             }
-            if not delta and "sending_since" not in marker:
+            in_flight = {name: marker[name] for name in IN_FLIGHT if name in marker}
+            if in_flight and not counts.get("sending"):
+                last_opened = str(marker.get("opened_at", ""))
+                if (closing is not None and marker.get("opener") == closing) or (
+                    swept_before is not None and last_opened < swept_before
+                ):
+                    in_flight = {}
+            if not delta and len(in_flight) == sum(1 for name in IN_FLIGHT if name in marker):
                 return
+            item = {**key, **in_flight, "version": version + 1, "counts": counts}
             items: list[dict[str, Any]] = [
                 {
                     "Put": {
                         "TableName": self._table_name,
-                        "Item": {
-                            "pk": {"S": key["pk"]},
-                            "sk": {"S": key["sk"]},
-                            "version": {"N": str(version + 1)},
-                            "counts": {"M": {n: {"N": str(c)} for n, c in counts.items() if c}},
-                        },
+                        "Item": {name: _serializer.serialize(value) for name, value in item.items()},
                         "ConditionExpression": "attribute_not_exists(pk) OR version = :v",
                         "ExpressionAttributeValues": {":v": {"N": str(version)}},
                     }
@@ -186,30 +217,60 @@ class BatchStore:
                         }
                     }
                 )
+            sends = sends_of(delta)
+            if sends:  # account protection's sends: counted here, once, with the cards that made them
+                items += outcome_updates(
+                    self._table_name, org_id, batch_id, "sends", number=sends, at=utcnow()
+                )
             try:
                 client.transact_write_items(TransactItems=items)
             except ClientError as exc:
                 if is_condition_failure(exc) or is_transient(exc):
-                    continue  # another settlement of this chunk won: recompute against its version
+                    continue  # another settlement or an opening of this chunk won: read and count again
                 raise
             return
         raise Conflict("the chunk's counters are contended; try again")
 
-    def open_chunk(self, batch_id: str, chunk_index: int, at: str) -> bool:
-        """A sender starts on the chunk: until its settlement, the chunk's marker does not count the
-        cards the sender claims and records (it counts a chunk once, at its end), so a delivery
-        event for one of them changes the card alone and bumps the marker's version, and that
-        settlement counts it (``cards.counted``). A sender that dies leaves the window open: its
-        retried task settles the chunk; an event seeing a window older than the sweep's limit
-        counts the chunk itself. False when the chunk has no marker (never generated)."""
-        return applied(
+    def open_chunk(self, batch_id: str, chunk_index: int, at: str) -> str | None:
+        """A sender is about to claim cards of the chunk: the marker says so before any claim, so the
+        sweep finds the chunk if the sender dies with cards ``sending`` (one write per chunk, where
+        an index entry per claimed card cost two). ``sending_since`` is the first opening still
+        marked — never later than any claim of a card still ``sending`` — and keys the marker into
+        the sparse in-flight listing (``gsi1``: ``INFLIGHT#<day>`` / ``<since>#<batch>#<chunk>``);
+        ``opened_at``/``opener`` name the latest opening. The version moves, so a settlement racing
+        this opening counts again. Returns the opener token for the sender's closing settlement
+        (``settle_chunk(closing=…)``); None when the chunk has no marker (never generated)."""
+        opener = f"{at}#{uuid.uuid4().hex}"
+        opened = applied(
             lambda: self._table.update_item(
                 Key={"pk": f"BATCH#{batch_id}", "sk": f"CHUNK#{chunk_index:05d}"},
-                UpdateExpression="SET sending_since = :at ADD version :one",
+                UpdateExpression=(
+                    "SET sending_since = if_not_exists(sending_since, :at), "
+                    "gsi1pk = if_not_exists(gsi1pk, :day), gsi1sk = if_not_exists(gsi1sk, :since), "
+                    "opened_at = :at, opener = :opener ADD version :one"
+                ),
                 ConditionExpression="attribute_exists(counts)",
-                ExpressionAttributeValues={":at": at, ":one": 1},
+                ExpressionAttributeValues={
+                    ":at": at,
+                    ":day": f"{IN_FLIGHT_PREFIX}{at[:10]}",
+                    ":since": f"{at}#{batch_id}#{chunk_index:05d}",
+                    ":opener": opener,
+                    ":one": 1,
+                },
             )
         )
+        return opener if opened else None
+
+    def in_flight_chunks(self, day: str, before: str) -> Iterator[tuple[str, int]]:
+        """(batch id, chunk index) of every chunk marked in flight (``open_chunk``) on ``day``
+        since before ``before``."""
+        query: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :day AND gsi1sk < :before",
+            "ExpressionAttributeValues": {":day": f"{IN_FLIGHT_PREFIX}{day}", ":before": before},
+        }
+        for item in query_all(self._table, query):
+            yield str(item["pk"]).removeprefix("BATCH#"), int(str(item["sk"]).removeprefix("CHUNK#"))
 
     def chunk_marker(self, batch_id: str, chunk_index: int) -> ChunkMarker | None:
         """The chunk's marker as last written; None when the chunk was never counted."""

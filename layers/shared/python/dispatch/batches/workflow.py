@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from dispatch.assignment.engine import AssignmentEngine
+from dispatch.assignment.engine import AssignmentEngine, queued_prospect
+from dispatch.assignment.models import AssignmentType
 from dispatch.batches.approval import approval_required, standing_approval_applies
 from dispatch.batches.content import CHANGED, content_digest
 from dispatch.batches.execution import Executions
@@ -296,8 +298,11 @@ class Workflow:
             for card in self.cards.in_rows(batch.id, chunk.first_row, chunk.last_row):
                 if card.status is CardStatus.failed and card.retryable:
                     self.cards.set_status(card, CardStatus.failed, CardStatus.ready)
-        self.batches.open_chunk(batch.id, chunk.index, now_iso())  # counted at its end (settle)
+        # Marked in flight before any claim (the sweep's way to the chunk), closed at its end.
+        opener = self.batches.open_chunk(batch.id, chunk.index, now_iso())
         sender = sender_for(batch)
+        if batch.assigns_with(process.assignment).type is AssignmentType.none:
+            sender.queued = lambda: queued_prospect(org_id, utcnow())  # with the send: no write after
         hold = self.quiet_hours.hold(organisation) if self.quiet_hours is not None else None
         sender.hold = hold
         outcome = sender.send_chunk(batch, process, organisation.name or org_id, chunk)
@@ -314,7 +319,7 @@ class Workflow:
                 )
         if outcome.stopped and self.batches.get(org_id, batch_id).status is BatchStatus.rejected:
             self.close_unsent(batch, chunk, CardStatus.rejected)
-        self.settle(batch, chunk)
+        self.settle(batch, chunk, closing=opener)
         assigned = self._assign(batch, process, organisation, chunk)
         if outcome.deferred:  # Step Functions retries the chunk, backing off: the rest go then
             raise TemporaryFailure(f"the provider kept throttling or failing {outcome.deferred} card(s)")
@@ -360,29 +365,56 @@ class Workflow:
         ready = counts.get(CardStatus.ready.value, 0)
         return {"ready": ready, "advanced": ready < ready_before}
 
-    def settle(self, batch: Batch, chunk: Chunk) -> None:
-        counts = self.cards.status_counts(batch.id, chunk.first_row, chunk.last_row)
-        self.batches.settle_chunk(batch.org_id, batch.id, chunk.index, counts)
+    def settle(self, batch: Batch, chunk: Chunk, *, closing: str | None = None) -> None:
+        """Count the chunk's cards into the batch's counters (``closing``: the opener token of a
+        sender through with the chunk, see ``BatchStore.settle_chunk``)."""
+        self.batches.settle_chunk(
+            batch.org_id,
+            batch.id,
+            chunk.index,
+            lambda: self.cards.status_counts(batch.id, chunk.first_row, chunk.last_row),
+            closing=closing,
+        )
 
     def sweep(self, now: datetime, stale_after: timedelta) -> int:
         """Cards claimed longer ago than any send attempt can take, and still ``sending``, belong to
         a sender that died after (perhaps) handing them to a provider: they become ``unconfirmed``,
         which is never resent automatically — except a resend of a card already accepted, which
-        keeps that status (``CardStore.mark_unconfirmed``). Returns how many."""
+        keeps that status (``CardStore.mark_unconfirmed``). Returns how many.
+
+        Such cards are found through their chunks: a sender marks a chunk in flight before it
+        claims any card of it (``BatchStore.open_chunk``), and the mark stays until a settlement
+        finds no card of the chunk ``sending``. Each chunk marked since before the cutoff is read
+        whole, its stale claims turned, and it is counted — which also clears the mark once no
+        card is ``sending`` and no sender can still be at work on it."""
         cutoff = isoformat(now - stale_after)
-        touched: dict[str, set[int]] = {}
+        swept = 0
+        batches: dict[str, Batch] = {}
         for days_back in (2, 1, 0):
             day = (now - stale_after - timedelta(days=days_back)).date().isoformat()
-            for batch_id, row, claimed_at in self.cards.stale_claims(day, cutoff):
-                if self.cards.mark_unconfirmed(batch_id, row, claimed_at):
-                    touched.setdefault(batch_id, set()).add(row)
-        for batch_id, rows in touched.items():
-            batch = self.batches.find(batch_id)
-            for chunk in batch.chunks:
-                if any(chunk.first_row <= row <= chunk.last_row for row in rows):
-                    self.settle(batch, chunk)
-            logger.warning("stale claims marked unconfirmed", batch_id=batch_id, cards=len(rows))
-        return sum(len(rows) for rows in touched.values())
+            for batch_id, index in list(self.batches.in_flight_chunks(day, cutoff)):
+                if batch_id not in batches:
+                    batches[batch_id] = self.batches.find(batch_id)
+                batch = batches[batch_id]
+                chunk = next((chunk for chunk in batch.chunks if chunk.index == index), None)
+                if chunk is None:
+                    continue
+                turned = sum(
+                    self.cards.mark_unconfirmed(batch.id, row, claimed_at)
+                    for row, claimed_at in self.cards.claims(batch.id, chunk.first_row, chunk.last_row)
+                    if claimed_at < cutoff
+                )
+                self.batches.settle_chunk(
+                    batch.org_id,
+                    batch.id,
+                    chunk.index,
+                    partial(self.cards.status_counts, batch.id, chunk.first_row, chunk.last_row),
+                    swept_before=cutoff,
+                )
+                if turned:
+                    logger.warning("stale claims marked unconfirmed", batch_id=batch_id, cards=turned)
+                swept += turned
+        return swept
 
     def finish_sending(self, org_id: str, batch_id: str, run: str | None = None) -> Batch:
         """``sent`` when every card was handed to a provider, else ``partially_sent``; a batch

@@ -113,5 +113,6 @@ def generate_chunk(
                 deliveries["letter"] = deliveries.get("letter", 0) + 1
     batches.record_deliveries(batch.id, chunk.index, deliveries)
     # Last: the marker tells a retried task the chunk is done, so everything else is written first.
-    batches.settle_chunk(batch.org_id, batch.id, chunk.index, {"ready": len(built) - errors, "error": errors})
+    counts = {"ready": len(built) - errors, "error": errors}
+    batches.settle_chunk(batch.org_id, batch.id, chunk.index, lambda: counts)
     return {"cards": len(built), "errors": errors}

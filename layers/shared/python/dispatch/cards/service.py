@@ -24,6 +24,7 @@ from dispatch.batches.store import BatchStore
 from dispatch.batches.workflow import Workflow
 from dispatch.cards.models import Card, CardStatus, CardSummary, CardView, Distribute
 from dispatch.cards.store import CardStore
+from dispatch.clock import now_iso
 from dispatch.delivery.sender import ChunkSender
 from dispatch.emails import canonical_email
 from dispatch.errors import Conflict, NotFound, Unprocessable
@@ -84,10 +85,12 @@ class CardService:
         sender = sender_for(batch, caller)
         sender.claim_from = card.status
         one_channel = card.model_copy(update={"channels": [channel]})
-        outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
         chunk = batch.chunk_of(card.row)
+        # In flight before the claim, as a batch sender marks its chunk: the sweep's way to the card.
+        opener = self.batches.open_chunk(batch.id, chunk.index, now_iso()) if chunk is not None else None
+        outcome = sender.send_cards([one_channel], batch, process, organisation.name or caller.org_id)
         if chunk is not None:
-            self.workflow.settle(batch, chunk)
+            self.workflow.settle(batch, chunk, closing=opener)
         self.batches.touch(caller.org_id, batch.id)
         # Delivered by hand as by a chunk: the card goes to the batch's agents (once).
         self.workflow.assign_delivered(batch, process, organisation, [self.cards.get(card_id)])

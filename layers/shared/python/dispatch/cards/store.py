@@ -77,11 +77,13 @@ def _unstorable(card: Card, reason: str, values: dict[str, Any]) -> Card:
 # SES rejects the message after accepting the call: the earlier message was accepted (or may have
 # been, ``unconfirmed``) whatever happened to the resend (``stale_status``).
 KEPT_THROUGH_RESEND = frozenset({CardStatus.sent, CardStatus.delivered, CardStatus.unconfirmed})
-# What a claim adds to a card, removed with it: the sweep's sparse index ``claims`` (``claim_day``,
-# ``claimed_at``), who claimed it (a delivery event that finds the card still claimed records the
-# distribution in their name) and, for a resend, the status it keeps. A recorded send keeps
-# ``stale_status`` (until the next claim): SES may still reject the resend's message.
-CLAIM = ("claimed_at", "claim_day", "claimed_by", "claimed_by_email", "stale_status")
+# What a claim adds to a card, removed with it: when (the sweep turns a claim older than any send
+# attempt ``unconfirmed``; it finds the card through its chunk's in-flight mark,
+# ``BatchStore.open_chunk``, which its sender wrote before claiming), who claimed it (a delivery
+# event that finds the card still claimed records the distribution in their name) and, for a
+# resend, the status it keeps. A recorded send keeps ``stale_status`` (until the next claim): SES
+# may still reject the resend's message.
+CLAIM = ("claimed_at", "claimed_by", "claimed_by_email", "stale_status")
 _REMOVE_CLAIM = "REMOVE " + ", ".join(CLAIM)
 _REMOVE_CLAIM_KEEPING_STATUS = ", ".join(name for name in CLAIM if name != "stale_status")
 
@@ -139,6 +141,14 @@ class CardChange:
         }
 
 
+@dataclass(frozen=True)
+class Queued:
+    """An assignment queue a card enters (its ``assignment``, under ``pool``, the index key)."""
+
+    assignment: Assignment
+    pool: str
+
+
 class CardStore:
     def __init__(self, settings: Settings) -> None:
         self._table = aws.dynamodb_table(settings.cards_table)
@@ -177,14 +187,14 @@ class CardStore:
     def claim(self, card: Card, sources: Iterable[CardStatus], by: str, by_email: str | None = None) -> bool:
         """``sources`` → ``sending``, only if the card is still in one of ``sources``.
 
-        The claim time goes into the sparse ``claims`` index, where the sweep finds stale claims;
-        who claims it (``by``) is kept for a delivery event that arrives before the send is
-        recorded. A resend records the status the card keeps if it comes to nothing.
+        The claim time tells the sweep a stale claim (the sender marked the card's chunk in flight
+        before, ``BatchStore.open_chunk``); who claims it (``by``) is kept for a delivery event that
+        arrives before the send is recorded. A resend records the status the card keeps if it
+        comes to nothing. One write of the card alone: no index entry to add, nor to remove later.
         """
         allowed = {f":s{i}": status.value for i, status in enumerate(sorted(sources))}
         values: dict[str, Any] = dict(allowed)
-        moment = now_iso()
-        update = "SET #status = :sending, claimed_at = :at, claim_day = :day, claimed_by = :by"
+        update = "SET #status = :sending, claimed_at = :at, claimed_by = :by"
         values[":by"] = by
         if by_email is not None:
             update += ", claimed_by_email = :by_email"
@@ -206,8 +216,7 @@ class CardStore:
                 ExpressionAttributeValues={
                     **values,
                     ":sending": CardStatus.sending.value,
-                    ":at": moment,
-                    ":day": moment[:10],
+                    ":at": now_iso(),
                 },
             )
         )
@@ -230,25 +239,43 @@ class CardStore:
             stale_status=CardStatus(stale) if stale else None,
         )
 
-    def mark_sent(self, card: Card, history: list[Distribution]) -> None:
+    def mark_sent(self, card: Card, history: list[Distribution], queued: Queued | None = None) -> None:
         """The claimed card reached a provider: ``sent`` — or still ``delivered`` for a resend of a
         delivered card (status never moves back) — with its distributions (refusals of other
         channels included) appended. A delivery event may have come first (the event proves the
         provider took the message, and moves a card still ``sending`` forward): then the
-        distributions it does not hold yet are added, and the status stays where the event put it."""
+        distributions it does not hold yet are added, and the status stays where the event put it.
+
+        ``queued``: the assignment queue the card enters when sent (a batch whose setting assigns
+        nobody: the prospects), in this same write unless the card has an assignment already — a
+        separate write after the chunk cost a write unit per card."""
         last = [entry for entry in history if entry.refused is None][-1]
         target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
+        sets = ""
+        values: dict[str, Any] = {}
+        if queued is not None:  # every card with an assignment has its pool and pooled_at too
+            sets = ", assignment = if_not_exists(assignment, :a), #pool = if_not_exists(#pool, :pool), "
+            sets += "pooled_at = if_not_exists(pooled_at, :pooled)"
+            values = {
+                ":a": to_dynamo(queued.assignment.model_dump(mode="json", exclude_none=True)),
+                ":pool": queued.pool,
+                ":pooled": queued.assignment.at or last.at,
+            }
         recorded = _recorded(
             lambda: applied(
                 lambda: self._table.update_item(
                     Key=_key(card),
                     UpdateExpression=(
                         "SET #status = :target, sent_at = :at, message_id = :mid, "
-                        "distributions = list_append(if_not_exists(distributions, :empty), :dist) "
+                        f"distributions = list_append(if_not_exists(distributions, :empty), :dist){sets} "
                         f"REMOVE #error, retryable, {_REMOVE_CLAIM_KEEPING_STATUS}"
                     ),
                     ConditionExpression="#status = :sending",
-                    ExpressionAttributeNames={"#status": "status", "#error": "error"},
+                    ExpressionAttributeNames={
+                        "#status": "status",
+                        "#error": "error",
+                        **({"#pool": "pool"} if queued is not None else {}),
+                    },
                     ExpressionAttributeValues={
                         ":target": target.value,
                         ":sending": CardStatus.sending.value,
@@ -256,6 +283,7 @@ class CardStore:
                         ":mid": last.message_id,
                         ":dist": _entries(history),
                         ":empty": [],
+                        **values,
                     },
                 )
             )
@@ -445,7 +473,12 @@ class CardStore:
         ``newest_first``; ``before``: only those pooled before that time; ``keep``: only the
         cards it accepts (the page is still full unless it is the last,
         :func:`dispatch.dynamo.query_filtered`). ``start`` is the previous page's last key (a key
-        of another pool is an invalid cursor)."""
+        of another pool is an invalid cursor).
+
+        The index holds keys only, and the cards are read by key (``BatchGetItem``): with the whole
+        card projected, every change of a queued card — each delivery event of a prospect — wrote
+        its index entry again (a write unit), where a read of it costs a fraction. A card that left
+        the pool since its entry was read is left out."""
         query: dict[str, Any] = {
             "IndexName": "pool",
             "KeyConditionExpression": "#pool = :pool",
@@ -458,12 +491,14 @@ class CardStore:
             query["ExpressionAttributeValues"][":before"] = before
         if start and start.get("pool") != pool:
             raise InvalidRequest("the cursor is not valid")
+
         if keep is None:
             query["Limit"] = limit
             if start:
                 query["ExclusiveStartKey"] = start
             page = self._table.query(**query)
-            return [card_from_item(item) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+            items = self._pooled(page.get("Items", []))
+            return [card_from_item(item) for item in items], page.get("LastEvaluatedKey")
         accepted = keep
         items, last = query_filtered(
             self._table,
@@ -472,8 +507,30 @@ class CardStore:
             limit,
             keep=lambda item: accepted(card_from_item(item)),
             key_names=POOL_KEY,
+            expand=self._pooled,
         )
         return [card_from_item(item) for item in items], last
+
+    def _pooled(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The cards of ``pool`` index entries, in the entries' order, each with its entry's key (a
+        page continues from the entry it ended on); a card gone, or no longer under the entry's
+        pool, is left out."""
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        keys = [{"batch_id": entry["batch_id"], "row": entry["row"]} for entry in entries]
+        resource = aws.dynamodb_resource()
+        for first in range(0, len(keys), 100):  # BatchGetItem's limit
+            request: dict[str, Any] = {self._table.name: {"Keys": keys[first : first + 100]}}
+            while request:
+                response = resource.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table.name, []):
+                    found[(str(item["batch_id"]), int(item["row"]))] = item
+                request = response.get("UnprocessedKeys") or {}
+        items = []
+        for entry in entries:
+            item = found.get((str(entry["batch_id"]), int(entry["row"])))
+            if item is not None and item.get("pool") == entry["pool"]:
+                items.append({**item, **entry})
+        return items
 
     def record_work(
         self, card: Card, pool: str, entry: dict[str, str], work_status: str | None, keep: int
@@ -618,15 +675,23 @@ class CardStore:
             counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
         return counts
 
-    def stale_claims(self, day: str, before: str) -> Iterator[tuple[str, int, str]]:
-        """(batch id, row, claimed_at) of cards claimed on ``day`` before ``before`` and still sending."""
+    def claims(self, batch_id: str, first_row: int, last_row: int) -> Iterator[tuple[int, str]]:
+        """(row, claimed_at) of the rows' cards still ``sending`` (strongly consistent)."""
         query: dict[str, Any] = {
-            "IndexName": "claims",
-            "KeyConditionExpression": "claim_day = :day AND claimed_at < :before",
-            "ExpressionAttributeValues": {":day": day, ":before": before},
+            "KeyConditionExpression": "batch_id = :b AND #row BETWEEN :first AND :last",
+            "FilterExpression": "#status = :sending",
+            "ProjectionExpression": "#row, claimed_at",
+            "ExpressionAttributeNames": {"#row": "row", "#status": "status"},
+            "ExpressionAttributeValues": {
+                ":b": batch_id,
+                ":first": first_row,
+                ":last": last_row,
+                ":sending": CardStatus.sending.value,
+            },
+            "ConsistentRead": True,
         }
         for item in query_all(self._table, query):
-            yield str(item["batch_id"]), int(item["row"]), str(item["claimed_at"])
+            yield int(item["row"]), str(item.get("claimed_at", ""))
 
     def mark_unconfirmed(self, batch_id: str, row: int, claimed_at: str) -> bool:
         """A claim that outlived any send attempt: the provider may or may not have the message.

@@ -145,28 +145,37 @@ class AccountProtection:
 
     # ---- delivery events ----------------------------------------------------------------------
 
-    def record(self, event: DeliveryEvent) -> None:
-        """Count the event's outcome (once per message), then pause if a threshold is crossed."""
-        if event.kind not in {Kind.delivery, Kind.bounce, Kind.complaint} or event.account_suppressed:
-            return  # SES did not send to an address on its account-level list, nor counts it
+    def record(self, event: DeliveryEvent) -> tuple[str, str] | None:
+        """Count a hard bounce or a complaint (once per message); its organisation and batch, to
+        judge once the queue batch is settled (:meth:`judge`), or None when nothing was counted.
+        Sends are counted with the cards (``BatchStore.settle_chunk``), not here."""
+        harmful = (event.kind is Kind.bounce and event.permanent and not event.account_suppressed) or (
+            event.kind is Kind.complaint
+        )  # SES did not send to an address on its account-level list, nor counts it
+        if not harmful:
+            return None
         try:
             card = self.cards.get(event.card_id)
         except NotFound:
-            return
+            return None
         org_id, at = card.org_id, self.now()
-        counted_send = event.kind is not Kind.complaint and self.reputation.count(
-            org_id, "sends", event.message_id, at, card.batch_id
-        )
-        harmful = False
-        if event.kind is Kind.bounce and event.permanent:
-            harmful = self.reputation.count(org_id, "bounces", event.message_id, at, card.batch_id)
-        elif event.kind is Kind.complaint:
-            harmful = self.reputation.count(org_id, "complaints", event.message_id, at)
-        if counted_send or harmful:
-            policy = self.organisations.get(org_id).account_protection
-            self._check_batch_early(org_id, card.batch_id, policy)
-            if harmful:
-                self._evaluate(org_id, policy)
+        if event.kind is Kind.bounce:
+            counted = self.reputation.count(org_id, "bounces", event.message_id, at, card.batch_id)
+        else:
+            counted = self.reputation.count(org_id, "complaints", event.message_id, at)
+        return (org_id, card.batch_id) if counted else None
+
+    def judge(self, settled: list[tuple[str, str]], harmed: list[tuple[str, str]]) -> None:
+        """After a queue batch's chunks were counted: each (organisation, batch) whose sends or
+        hard bounces changed has its early check; each organisation with a new hard bounce or
+        complaint has its rates judged."""
+        policies: dict[str, ProtectionPolicy] = {}
+        for org_id, batch_id in dict.fromkeys([*settled, *harmed]):
+            if org_id not in policies:
+                policies[org_id] = self.organisations.get(org_id).account_protection
+            self._check_batch_early(org_id, batch_id, policies[org_id])
+        for org_id in dict.fromkeys(org for org, _ in harmed):
+            self._evaluate(org_id, policies[org_id])
 
     def _evaluate(self, org_id: str, policy: ProtectionPolicy) -> None:
         state = self.store.get(org_id)

@@ -1,10 +1,15 @@
 """Per-organisation email outcomes in hourly buckets, and the bounce and complaint rates over the
 two sliding windows account protection watches: the last 24 hours and the last 10,000 sends.
 
-An email counts as sent once its outcome is known (a delivery or a bounce event — the first of
-them), a hard bounce and a complaint once each. Events arrive at least once, so each count is a
-transaction with a marker for its message (``pk=REPUTATION#<org>``, ``sk=<kind>#<message id>``,
-put only if absent, expiring after two days): a repeated event adds nothing. Buckets are
+An email counts as sent once its outcome is known: its card has reached ``delivered`` or
+``bounced`` (only SES's delivery events move a card there). Those sends are counted by the chunk
+settlements that count the batch's cards (``BatchStore.settle_chunk``, :func:`send_updates`): each
+adds the change of the chunk's delivered and bounced cards, in the transaction that moves the
+batch's counters, so every send is counted exactly once and a delivery event writes nothing here
+(it cost a three-item transaction, 6 write units, per email). A hard bounce and a complaint count
+once each per message: events arrive at least once, so each is a transaction with a marker for its
+message (``pk=REPUTATION#<org>``, ``sk=<kind>#<message id>``, put only if absent, expiring after two
+days): a repeated event adds nothing. Buckets are
 ``pk=REPUTATION#<org>``, ``sk=HOUR#<yyyy-mm-ddThh>`` and expire after 30 days, the longest span
 the 10,000-send window looks back over. Each batch has a tally too (``sk=BATCH#<batch>``: its
 sends and hard bounces), for the one early check of a stale list.
@@ -12,6 +17,7 @@ sends and hard bounces), for the one early check of a stale list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +25,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from dispatch import aws
+from dispatch.cards.models import CardStatus
 from dispatch.config import Settings
 from dispatch.deliverability.policy import Rates
 from dispatch.dynamo import is_condition_failure
@@ -28,6 +35,7 @@ MARKER_SECONDS = 2 * 24 * 3600
 WINDOW_HOURS = 24
 WINDOW_SENDS = 10_000
 OUTCOMES = ("sends", "bounces", "complaints")
+OUTCOME_STATUSES = (CardStatus.delivered.value, CardStatus.bounced.value)  # set by SES's events only
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,34 @@ def hour_of(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H")
 
 
+def outcome_updates(
+    table: str, org_id: str, batch_id: str | None, outcome: str, *, number: int, at: datetime
+) -> list[dict[str, Any]]:
+    """Transaction items adding ``number`` (negative too) ``outcome`` to the organisation's hour of
+    ``at`` and, with ``batch_id``, to that batch's tally."""
+    expires = {"N": str(int(at.timestamp()) + HOURS_KEPT * 3600)}
+    keys = [f"HOUR#{hour_of(at)}", *([f"BATCH#{batch_id}"] if batch_id is not None else [])]
+    return [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": {"S": f"REPUTATION#{org_id}"}, "sk": {"S": sk}},
+                "UpdateExpression": "ADD #n :number SET expires_at = :expires",
+                "ExpressionAttributeNames": {"#n": outcome},
+                "ExpressionAttributeValues": {":number": {"N": str(number)}, ":expires": expires},
+            }
+        }
+        for sk in keys
+    ]
+
+
+def sends_of(delta: Mapping[str, int]) -> int:
+    """How many sends a change of a chunk's status histogram adds: the change of its cards with a
+    known outcome, ``delivered`` and ``bounced`` (a card moving from one to the other adds none; a
+    resent card passing through ``sending`` takes one off and puts it back)."""
+    return sum(delta.get(status, 0) for status in OUTCOME_STATUSES)
+
+
 class ReputationStore:
     def __init__(self, settings: Settings) -> None:
         self._table_name = settings.main_table
@@ -75,55 +111,22 @@ class ReputationStore:
     def count(
         self, org_id: str, outcome: str, message_id: str, at: datetime, batch_id: str | None = None
     ) -> bool:
-        """Add one ``outcome`` (sends, bounces, complaints) of a message to the hour of ``at`` (and
-        to its batch's tally, ``batch_id``), once per message; False when it was counted before."""
-        epoch = int(at.timestamp())
-        pk = f"REPUTATION#{org_id}"
-        tally: list[dict[str, Any]] = []
-        if batch_id is not None:
-            tally.append(
-                {
-                    "Update": {
-                        "TableName": self._table_name,
-                        "Key": {"pk": {"S": pk}, "sk": {"S": f"BATCH#{batch_id}"}},
-                        "UpdateExpression": "ADD #n :one SET expires_at = :expires",
-                        "ExpressionAttributeNames": {"#n": outcome},
-                        "ExpressionAttributeValues": {
-                            ":one": {"N": "1"},
-                            ":expires": {"N": str(epoch + HOURS_KEPT * 3600)},
-                        },
-                    }
-                }
-            )
+        """Add one ``outcome`` (bounces, complaints) of a message to the hour of ``at`` (and to its
+        batch's tally, ``batch_id``), once per message; False when it was counted before."""
+        marker = {
+            "Put": {
+                "TableName": self._table_name,
+                "Item": {
+                    "pk": {"S": f"REPUTATION#{org_id}"},
+                    "sk": {"S": f"{outcome}#{message_id}"},
+                    "expires_at": {"N": str(int(at.timestamp()) + MARKER_SECONDS)},
+                },
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
         try:
-            aws.client("dynamodb").transact_write_items(
-                TransactItems=[
-                    *tally,
-                    {
-                        "Put": {
-                            "TableName": self._table_name,
-                            "Item": {
-                                "pk": {"S": pk},
-                                "sk": {"S": f"{outcome}#{message_id}"},
-                                "expires_at": {"N": str(epoch + MARKER_SECONDS)},
-                            },
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table_name,
-                            "Key": {"pk": {"S": pk}, "sk": {"S": f"HOUR#{hour_of(at)}"}},
-                            "UpdateExpression": "ADD #n :one SET expires_at = :expires",
-                            "ExpressionAttributeNames": {"#n": outcome},
-                            "ExpressionAttributeValues": {
-                                ":one": {"N": "1"},
-                                ":expires": {"N": str(epoch + HOURS_KEPT * 3600)},
-                            },
-                        }
-                    },
-                ]
-            )
+            counts = outcome_updates(self._table_name, org_id, batch_id, outcome, number=1, at=at)
+            aws.client("dynamodb").transact_write_items(TransactItems=[marker, *counts])
         except ClientError as exc:
             if is_condition_failure(exc):
                 return False
