@@ -38,6 +38,7 @@ STORES = (
     "cards.links",
     "contacts.models",  # a card's postal address
     "deliverability.policy",  # a batch's deferred cards, an organisation's quiet hours
+    "deliverability.reputation",  # a chunk's recount adds its sends to account protection's tallies
     "processes.models",
     "processes.store",
     "organisations.models",
@@ -65,7 +66,6 @@ WORKFLOW = (
     "cards.generation",
     "deliverability.protection",
     "deliverability.quiet_hours",
-    "deliverability.reputation",
     "delivery.channels",
     "delivery.events",
     "delivery.ratelimit",
@@ -99,7 +99,6 @@ MAY_LOAD: dict[str, Function] = {
             *EMAILS,
             "cards.counted",
             "deliverability.protection",
-            "deliverability.reputation",
             "deliverability.watched_events",
             "delivery.events",
             "delivery.feedback",

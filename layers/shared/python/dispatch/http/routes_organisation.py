@@ -8,8 +8,7 @@ from dispatch import services
 from dispatch.assignment.hours import HoursStatus
 from dispatch.http.caller import current_caller
 from dispatch.http.contract import documented
-from dispatch.organisations.models import Organisation, OrganisationSettings
-from dispatch.organisations.service import HoursCheck
+from dispatch.organisations.models import HoursCheck, Organisation, OrganisationSettings
 
 router = Router()
 

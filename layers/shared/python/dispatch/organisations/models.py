@@ -6,6 +6,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AwareDatetime,
     ConfigDict,
     EmailStr,
     Field,
@@ -82,3 +83,13 @@ class Organisation(OrganisationSettings, View):
     """The caller's organisation: its id and settings."""
 
     id: str
+
+
+class HoursCheck(Model):
+    """The body of ``POST /organisation/business-hours/check``: hours being edited (not saved yet)
+    and the moment to ask about (default: now)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    business_hours: BusinessHours
+    at: AwareDatetime | None = None

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-from dispatch.assignment.hours import BusinessHours, HoursStatus, hours_status
+from dispatch.assignment.hours import HoursStatus, hours_status
 from dispatch.auth import Caller, Role
 from dispatch.clock import utcnow
 from dispatch.errors import Unprocessable
 from dispatch.organisations.identities import SenderIdentities
-from dispatch.organisations.models import Organisation, OrganisationSettings
+from dispatch.organisations.models import HoursCheck, Organisation, OrganisationSettings
 from dispatch.organisations.store import OrganisationStore
-
-
-class HoursCheck(BaseModel):
-    """The body of ``POST /organisation/business-hours/check``: hours being edited (not saved yet)
-    and the moment to ask about (default: now)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    business_hours: BusinessHours
-    at: AwareDatetime | None = None
 
 
 class OrganisationService:
