@@ -29,7 +29,7 @@ ENV ?= dev
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint typecheck cfn-lint checkov audit lock build build-check unit integration e2e up \
-	bench bench-console console-test checks openapi deploy clean
+	bench bench-console console-test checks openapi deploy clean test-deep
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ checks: install lint typecheck cfn-lint checkov audit build-check ## Everything 
 
 console-test: install $(CONSOLE_BUILD) ## The console: vitest, then the browser journeys against a local stack (headless Chromium)
 	cd console && npm run test:unit && npm run test:journeys
+
+test-deep: install ## Unit and integration tests with the property tests' full example counts (make test draws a fifth)
+	DISPATCH_TEST_DEPTH=deep $(BIN)/pytest -q -n 2 tests/unit tests/integration
 
 unit: install ## Unit tests only
 	$(BIN)/pytest -q tests/unit
