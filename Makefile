@@ -26,6 +26,12 @@ CONSOLE_TYPES := console/node_modules/.typechecked
 CONSOLE_BUILD := console/dist/.built
 CONSOLE_LOCAL := console/dist/local-stack/index.html
 ENV ?= dev
+# Python caches each module's bytecode in __pycache__ (ignored by git) unless PYTHONDONTWRITEBYTECODE
+# is set, as it is on some machines (these included). Then every Python process make test starts (two
+# test workers, the end-to-end run, the local stacks and CLI commands it spawns, the linters)
+# compiled botocore, moto, pydantic and the rest again: ~4.5 of the ~8 CPU-seconds a pytest process
+# needs to import them. uv installs no bytecode, so the first process to import a module writes it.
+unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint typecheck cfn-lint checkov audit lock build build-check unit integration e2e up \
