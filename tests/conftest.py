@@ -7,11 +7,13 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
+import botocore.session
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
@@ -20,6 +22,19 @@ from dispatch.config import environment_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_data_read_once() -> Iterator[None]:
+    """One botocore data loader for every session the tests create, as ``dispatch.aws`` does for the
+    handlers. moto replaces boto3's default session under each mock, so without this every test
+    that calls ``boto3.client`` (the provisioning of template.yaml among them) re-reads the endpoint
+    rules and service models — JSON files of several MB — about 0.3 CPU-seconds a test. The files
+    are the installed botocore's and never change during a run; the loader caches what it parsed
+    exactly as one long-lived session would."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", cache(botocore.session.create_loader))
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis_depth import examples
 
 from dispatch.ingest.email_addresses import email_fast_path, normalise_email
 from dispatch.ingest.invalid import InvalidValue
@@ -84,7 +85,7 @@ EMAILS = st.one_of(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(EMAILS)
 @example("Jane.Doe+tag@Example.COM")
 @example("a" * 64 + "@" + "b" * 63 + ".com")
@@ -140,7 +141,7 @@ def _example_numbers() -> list[tuple[str, str]]:
 EXAMPLES = _example_numbers()
 
 
-@settings(max_examples=2500, deadline=None)
+@settings(max_examples=examples(2500), deadline=None)
 @given(PHONES, st.sampled_from(REGIONS))
 @example("(201) 555-0123", "US")
 @example("1 201 555 0123", "US")
@@ -196,7 +197,7 @@ def test_number_validity_agrees_with_phonenumbers_near_every_example() -> None:
     assert 1000 < sum(verdicts.values()) < len(numbers) - 1000  # many valid numbers, many invalid ones
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(
     st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
     st.from_regex(r"[1-9][0-9]{1,16}", fullmatch=True),

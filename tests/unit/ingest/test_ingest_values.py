@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis_depth import examples
 
 from dispatch.ingest.invalid import InvalidValue
 from dispatch.ingest.models import Cell, Value
@@ -50,7 +51,7 @@ DECIMALS = st.one_of(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(DECIMALS)
 @example("1" + "0" * 37 + ".5")  # 39 characters: checked as written
 @example("1" * 37 + ".1")  # 38 characters
@@ -60,7 +61,7 @@ def test_written_numbers_get_the_full_checks_verdict(text: str) -> None:
     assert verdict(text, text) == reference(text, text)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(st.one_of(st.floats(), st.integers(min_value=-(10**45), max_value=10**45)))
 @example(1e100)
 @example(1e-100)
