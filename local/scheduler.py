@@ -217,14 +217,8 @@ class _Tracked:
 
 
 class LocalScheduler:
-    """``interval``: seconds between background passes. Each pass lists the schedules through the
-    emulated API (~17 ms of CPU with no schedules at all), so at 0.2 s an idle stack spent a tenth
-    of a core on it; at 1 s a schedule fires at most a second after it is due, as close as
-    EventBridge (which promises the minute) and closer than any test waits. Tests that move the
-    clock fire what is due in the same call (``advance``), not in a background pass."""
-
     def __init__(
-        self, source: ScheduleSource, runtime: Runtime, clock: LocalClock, interval: float = 1.0
+        self, source: ScheduleSource, runtime: Runtime, clock: LocalClock, interval: float = 0.2
     ) -> None:
         self._source = source
         self._runtime = runtime
