@@ -118,6 +118,18 @@ test('As an admin, I move a Lead Exception card to an agent', async ({ page }) =
   const ada = await Api.as(ADA, 'agent', org);
   const mine = await ada.call<{ items: Lead[] }>('GET', '/agents/me/cards');
   expect(mine.items.map((card) => card.values['first_name'])).toContain('Katherine');
+
+  // Agents and groups: the agents with their availability, a group's rotation, the agent editor.
+  await page.getByRole('link', { name: 'Agents and groups' }).click();
+  await expect(page.getByRole('heading', { name: 'Agents', level: 1 })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Carl Agent/ })).toBeVisible();
+  await page.getByRole('grid', { name: 'Groups' }).getByRole('radio', { name: 'Select Sales' }).check();
+  const rotation = page.getByRole('heading', { name: 'Sales: rotation' });
+  await expect(rotation).toBeVisible();
+  await expectAccessible(page, 'agents and groups');
+  await page.getByRole('button', { name: 'New agent' }).click();
+  await expect(page.getByRole('dialog', { name: 'New agent' })).toBeVisible();
+  await expectAccessible(page, 'agent editor');
 });
 
 test('As an admin, I set business hours and a batch sent after hours waits in Unassigned', async ({ page }) => {
