@@ -8,7 +8,6 @@ import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Container from '@cloudscape-design/components/container';
 import Header from '@cloudscape-design/components/header';
-import Pagination from '@cloudscape-design/components/pagination';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
@@ -18,9 +17,10 @@ import { useSearchParams } from 'react-router';
 import { messageOf } from '../../api/errors';
 import type { Contact } from '../../api/models';
 import { plural } from '../../common/labels';
+import { useCursorPages } from '../../common/cursor-pages';
 import { RouterLink, useFollow } from '../../common/links';
 import { usePageTitle } from '../../common/shell';
-import { paginationLabels, tableLabels } from '../../common/strings';
+import { tableLabels } from '../../common/strings';
 import { TableEmptyState } from '../../common/table-states';
 import { useContactCount, useContactsPage } from '../../hooks/contacts';
 import { CommunicationModal } from './communication-modal';
@@ -60,14 +60,13 @@ export default function ContactsPage() {
   const builder = useMemo(() => readBuilder(query.get('f')), [query]);
   const filter = toFilter(builder);
   const filterText = useDebounced(filter ? JSON.stringify(filter) : '', DEBOUNCE_MS);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const pages = useCursorPages();
   const [adding, setAdding] = useState(false);
-  const page = cursors.length - 1;
-  const contacts = useContactsPage(filterText, cursors[page] ?? null);
+  const contacts = useContactsPage(filterText, pages.cursor);
   const count = useContactCount(filterText);
   const next = contacts.data?.next_cursor ?? null;
   const setBuilder = (changed: Builder) => {
-    setCursors([null]);
+    pages.reset();
     const written = writeBuilder(changed);
     setQuery(written ? { f: written } : {}, { replace: true });
   };
@@ -121,19 +120,7 @@ export default function ContactsPage() {
         trackBy="id"
         loading={contacts.isPending}
         loadingText="Loading contacts"
-        pagination={
-          <Pagination
-            ariaLabels={paginationLabels}
-            currentPageIndex={page + 1}
-            pagesCount={next ? page + 2 : page + 1}
-            openEnd={Boolean(next)}
-            onChange={({ detail }) => {
-              const index = detail.currentPageIndex - 1;
-              if (index > page && next) setCursors([...cursors, next]);
-              else if (index < page) setCursors(cursors.slice(0, index + 1));
-            }}
-          />
-        }
+        pagination={pages.pagination(next)}
         empty={
           <TableEmptyState
             title={filter ? 'No matches' : 'No contacts'}

@@ -5,7 +5,6 @@
  */
 import Button from '@cloudscape-design/components/button';
 import Header from '@cloudscape-design/components/header';
-import Pagination from '@cloudscape-design/components/pagination';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
 import Tabs from '@cloudscape-design/components/tabs';
@@ -16,10 +15,11 @@ import type { Schedule, ScheduleTemplate } from '../../api/models';
 import { atLeast } from '../../auth/identity';
 import { ConfirmModal } from '../../common/confirm';
 import { formatTime, personLabel } from '../../common/labels';
+import { useCursorPages } from '../../common/cursor-pages';
 import { RouterLink, useFollow } from '../../common/links';
 import { useIdentity } from '../../common/session';
 import { usePageTitle } from '../../common/shell';
-import { paginationLabels, tableLabels } from '../../common/strings';
+import { tableLabels } from '../../common/strings';
 import { TableEmptyState } from '../../common/table-states';
 import { useOrganisation } from '../../hooks/organisation';
 import { useDeleteScheduleTemplate, useScheduleTemplates, useSchedulesPage } from '../../hooks/schedules';
@@ -46,9 +46,8 @@ function columns(organisationTimezone: string | undefined): TableProps.ColumnDef
 function SchedulesTable({ view, admin }: { view: 'upcoming' | 'all'; admin: boolean }) {
   const follow = useFollow();
   const organisation = useOrganisation();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const page = cursors.length - 1;
-  const query = useSchedulesPage(view, cursors[page] ?? null);
+  const pages = useCursorPages();
+  const query = useSchedulesPage(view, pages.cursor);
   const items = query.data?.items ?? [];
   const next = query.data?.next_cursor ?? null;
   return (
@@ -62,19 +61,7 @@ function SchedulesTable({ view, admin }: { view: 'upcoming' | 'all'; admin: bool
       trackBy="id"
       loading={query.isPending}
       loadingText="Loading schedules"
-      pagination={
-        <Pagination
-          ariaLabels={paginationLabels}
-          currentPageIndex={page + 1}
-          pagesCount={next ? page + 2 : page + 1}
-          openEnd={Boolean(next)}
-          onChange={({ detail }) => {
-            const index = detail.currentPageIndex - 1;
-            if (index > page && next) setCursors([...cursors, next]);
-            else if (index < page) setCursors(cursors.slice(0, index + 1));
-          }}
-        />
-      }
+      pagination={pages.pagination(next)}
       empty={
         <TableEmptyState
           title={view === 'upcoming' ? 'Nothing upcoming' : 'No schedules'}
