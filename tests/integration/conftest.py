@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from dispatch import services
 from dispatch.assignment.models import AssignmentConfig
 from dispatch.batches.models import Batch
 from dispatch.batches.store import BatchStore
@@ -166,6 +167,19 @@ class Walk:
 
     def send(self, index: int) -> dict[str, Any]:
         return dict(self.deployed.invoke("SendFunction", self.chunk_task(index)))
+
+    def send_in_process(self) -> list[dict[str, Any]]:
+        """Generates the batch, moves it to sending, and sends every chunk through the workflow in
+        this process; each chunk's outcome."""
+        self.generate()
+        self.step("after_generation")
+        self.step("start_sending")
+        settings = self.settings
+        workflow = services.workflow(settings)
+        return [
+            workflow.send("org-a", self.id, chunk, lambda b: services.chunk_sender(b, settings))
+            for chunk in self.stored().chunks
+        ]
 
     def runs(self, logical_id: str) -> list[str]:
         """The names of this batch's executions of one state machine, oldest first."""
