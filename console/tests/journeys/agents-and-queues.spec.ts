@@ -52,6 +52,8 @@ test('As an agent, I claim a New Lead; a lead another agent claimed first is not
   const leads = await bob.call<{ items: Lead[] }>('GET', '/agents/me/available');
   const grace = leads.items.find((lead) => lead.values['first_name'] === 'Grace');
   if (!grace) throw new Error('Grace Hopper is not a New Lead');
+  const lovelace = leads.items.find((lead) => lead.values['first_name'] === 'Ada');
+  if (!lovelace) throw new Error('Ada Lovelace is not a New Lead');
   // Bob's claim lands just before mine reaches the API: the screen still shows the lead when I click.
   await page.route(/\/cards\/[^/]+\/claim$/, async (route) => {
     if (route.request().method() === 'POST' && route.request().url().includes(grace.id)) {
@@ -74,6 +76,8 @@ test('As an agent, I claim a New Lead; a lead another agent claimed first is not
 
   await newLeads.getByRole('button', { name: 'Claim Ada Lovelace' }).click();
   await expect(page.getByText('Ada Lovelace is yours now: it is in My cards.')).toBeVisible();
+  // The second agent's claim of the lead I took loses, with the reason.
+  await expect(bob.call('POST', `/cards/${lovelace.id}/claim`)).rejects.toThrow(/409 .*another agent has this card now/);
   const myCards = page.getByRole('grid', { name: 'My cards' });
   await expect(myCards.getByRole('row', { name: /Ada Lovelace/ })).toContainText('new'); // the initial status
 
