@@ -3,6 +3,7 @@
  * pagination, flash messages and navigation take theirs from here.
  */
 import type { AppLayoutProps } from '@cloudscape-design/components/app-layout';
+import type { FileUploadProps } from '@cloudscape-design/components/file-upload';
 import type { FlashbarProps } from '@cloudscape-design/components/flashbar';
 import type { PaginationProps } from '@cloudscape-design/components/pagination';
 import type { TableProps } from '@cloudscape-design/components/table';
@@ -28,6 +29,17 @@ export const flashbarLabels: FlashbarProps.I18nStrings = {
   successIconAriaLabel: 'Success',
   infoIconAriaLabel: 'Information',
   inProgressIconAriaLabel: 'In progress',
+};
+
+/** The one-file upload of a recipients or contacts file. */
+export const fileUploadStrings: FileUploadProps.I18nStrings = {
+  uploadButtonText: () => 'Choose file',
+  dropzoneText: () => 'Drop a file to upload',
+  removeFileAriaLabel: () => 'Remove the file',
+  limitShowFewer: 'Show fewer files',
+  limitShowMore: 'Show more files',
+  errorIconAriaLabel: 'Error',
+  warningIconAriaLabel: 'Warning',
 };
 
 export const paginationLabels: PaginationProps.Labels = {

@@ -22,6 +22,7 @@ import type { ContactImport } from '../../api/models';
 import { uploadFile } from '../../common/files';
 import { useFollow } from '../../common/links';
 import { usePageTitle } from '../../common/shell';
+import { fileUploadStrings } from '../../common/strings';
 import { useCreateImport, useImport } from '../../hooks/contacts';
 import { ACCEPTED_FILES } from '../new-batch/new-batch-page';
 
@@ -121,15 +122,7 @@ export default function ContactImportPage() {
                   onChange={({ detail }) => setFiles(detail.value.slice(0, 1))}
                   accept={ACCEPTED_FILES}
                   showFileSize
-                  i18nStrings={{
-                    uploadButtonText: () => 'Choose file',
-                    dropzoneText: () => 'Drop a file to upload',
-                    removeFileAriaLabel: () => 'Remove the file',
-                    limitShowFewer: 'Show fewer files',
-                    limitShowMore: 'Show more files',
-                    errorIconAriaLabel: 'Error',
-                    warningIconAriaLabel: 'Warning',
-                  }}
+                  i18nStrings={fileUploadStrings}
                 />
               </FormField>
               {percent !== null && <ProgressBar value={percent} label="Upload progress" ariaLabel="Upload progress" description={file ? `Uploading ${file.name}` : undefined} />}

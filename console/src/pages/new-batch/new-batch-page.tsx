@@ -24,7 +24,7 @@ import { useFollow } from '../../common/links';
 import { useNotifications } from '../../common/notifications';
 import { useApi } from '../../common/session';
 import { usePageTitle } from '../../common/shell';
-import { LABELS } from '../../common/strings';
+import { fileUploadStrings, LABELS } from '../../common/strings';
 import { useCreateBatch } from '../../hooks/batches';
 import { exampleFile, useProcesses } from '../../hooks/processes';
 import { ValidationOutcome } from './validation-outcome';
@@ -171,15 +171,7 @@ export default function NewBatchPage() {
                   accept={ACCEPTED_FILES}
                   showFileSize
                   showFileLastModified
-                  i18nStrings={{
-                    uploadButtonText: () => 'Choose file',
-                    dropzoneText: () => 'Drop a file to upload',
-                    removeFileAriaLabel: () => 'Remove the file',
-                    limitShowFewer: 'Show fewer files',
-                    limitShowMore: 'Show more files',
-                    errorIconAriaLabel: 'Error',
-                    warningIconAriaLabel: 'Warning',
-                  }}
+                  i18nStrings={fileUploadStrings}
                 />
               </FormField>
               {stage.kind === 'uploading' && (
