@@ -182,11 +182,10 @@ def test_a_paused_account_stops_the_batch_instead_of_failing_every_card(
     assert "SendingPaused" in (paused.status_reason or "")
 
 
-def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
-    sending: tuple[Settings, Batch], monkeypatch: pytest.MonkeyPatch
+def _crash_after_the_provider_took_p11(
+    settings: Settings, batch: Batch, email: FakeEmail, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings, batch = sending
-    email = FakeEmail()
+    """One sender sends the chunk and dies after SES took p11@example.com, before recording it."""
     original = CardStore.mark_sent
 
     def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
@@ -198,6 +197,14 @@ def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
     with pytest.raises(Crash):
         _send(settings, batch, email, workers=1)
     monkeypatch.setattr(CardStore, "mark_sent", original)
+
+
+def test_a_crash_after_the_provider_accepted_never_leads_to_a_second_send(
+    sending: tuple[Settings, Batch], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, batch = sending
+    email = FakeEmail()
+    _crash_after_the_provider_took_p11(settings, batch, email, monkeypatch)
 
     _send(settings, batch, email)  # Step Functions retries the chunk
     workflow = services.workflow(settings)
@@ -229,17 +236,7 @@ def test_a_chunk_is_in_flight_from_its_opening_until_no_card_of_it_is_sending(
     cards ``sending`` leaves it, and so does its retried task, until the sweep has turned them."""
     settings, batch = sending
     email = FakeEmail()
-    original = CardStore.mark_sent
-
-    def crash_on_the_twelfth(self: CardStore, card: Any, distributions: Any, queued: Any = None) -> None:
-        if card.email == "p11@example.com":
-            raise Crash("the function died before recording")
-        original(self, card, distributions, queued)
-
-    monkeypatch.setattr(CardStore, "mark_sent", crash_on_the_twelfth)
-    with pytest.raises(Crash):
-        _send(settings, batch, email, workers=1)
-    monkeypatch.setattr(CardStore, "mark_sent", original)
+    _crash_after_the_provider_took_p11(settings, batch, email, monkeypatch)
     assert _in_flight(settings, batch) == [(batch.id, 0)]
     _send(settings, batch, email)  # the retried chunk: the dead sender's card is still sending
     assert _in_flight(settings, batch) == [(batch.id, 0)]
