@@ -47,8 +47,8 @@ STORES = (
     "assignment.hours",  # organisations' business hours
     "delivery.backoff",
 )
-# An email address in its canonical form (dispatch.emails), by email-validator.
-EMAILS = ("ingest.email_addresses", "ingest.invalid", "email_validator")
+# An email address in its canonical form (dispatch.emails); email-validator loads on the first one checked.
+EMAILS = ("ingest.email_addresses", "ingest.invalid")
 # A phone number read or placed in its time zones, by phonenumbers.
 PHONES = ("ingest.phones", "ingest.invalid", "phonenumbers")
 AGENTS = ("assignment.store", "assignment.rotation", "assignment.messages")

@@ -11,15 +11,18 @@ library returns.
 
 Phone numbers are in :mod:`dispatch.ingest.phones`: a function that reads addresses (every one
 that compares an email, through :mod:`dispatch.emails`) does not load phonenumbers with them.
+
+email-validator is imported on the first address checked, not with this module: its import
+compiles the RFCs' grammars (about a tenth of a function's cold start here), and most functions
+import this module — through every model with an address field — without checking one.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
-from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+from dataclasses import dataclass
+from functools import cache
 
 from dispatch.ingest.invalid import InvalidValue
 
@@ -29,11 +32,29 @@ _ATOM = r"[\w+'-]+"
 _EMAIL_SHAPE = re.compile(
     rf"({_ATOM}(?:\.{_ATOM})*)@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,63}})"
 )
-_ROLE_MAILBOXES = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
-_RESERVED_TOP_LEVEL = frozenset(name for name in SPECIAL_USE_DOMAIN_NAMES if "." not in name)
-_RESERVED_SUFFIXES = tuple("." + name for name in SPECIAL_USE_DOMAIN_NAMES if "." in name)
 _MAX_EMAIL = 254
 _MAX_LOCAL_PART = 64
+
+
+@dataclass(frozen=True)
+class _LibraryRules:
+    """What the fast path takes from the library, so that it decides as the library does."""
+
+    role_mailboxes: frozenset[str]
+    reserved_top_level: frozenset[str]
+    reserved_suffixes: tuple[str, ...]
+
+
+@cache
+def _library_rules() -> _LibraryRules:
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+    return _LibraryRules(
+        role_mailboxes=frozenset(CASE_INSENSITIVE_MAILBOX_NAMES),
+        reserved_top_level=frozenset(name for name in SPECIAL_USE_DOMAIN_NAMES if "." not in name),
+        reserved_suffixes=tuple("." + name for name in SPECIAL_USE_DOMAIN_NAMES if "." in name),
+    )
 
 
 def normalise_email(text: str) -> str:
@@ -41,6 +62,8 @@ def normalise_email(text: str) -> str:
     fast = email_fast_path(text)
     if fast is not None:
         return fast
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -61,14 +84,15 @@ def email_fast_path(text: str) -> str | None:
     if match is None:
         return None
     local, domain = match.groups()
+    rules = _library_rules()
     if len(local) > _MAX_LOCAL_PART or "--" in domain:  # "--" may be Punycode or an IDNA error
         return None
     if not local.isascii():
         if len(text.encode()) > _MAX_EMAIL or not unicodedata.is_normalized("NFC", local):
             return None
-    elif local.lower() in _ROLE_MAILBOXES:
+    elif local.lower() in rules.role_mailboxes:
         local = local.lower()
     domain = domain.lower()
-    if domain.rpartition(".")[2] in _RESERVED_TOP_LEVEL or domain.endswith(_RESERVED_SUFFIXES):
+    if domain.rpartition(".")[2] in rules.reserved_top_level or domain.endswith(rules.reserved_suffixes):
         return None
     return f"{local}@{domain}"
