@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
@@ -20,8 +19,8 @@ class ExportTask(Model):
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=ExportTask)
-def lambda_handler(event: ExportTask, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(batch_id=event.batch_id, export_id=event.export_id)
-    job = services.export_service().run(event.batch_id, event.export_id)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    task = ExportTask.model_validate(event)
+    logger.append_keys(batch_id=task.batch_id, export_id=task.export_id)
+    job = services.export_service().run(task.batch_id, task.export_id)
     return {"status": job.status.value, "rows": job.rows}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.parser import event_parser
+from typing import Any
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
@@ -13,7 +14,7 @@ from dispatch.observability import logger, metrics, tracer
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=ChunkTask)
-def lambda_handler(event: ChunkTask, context: LambdaContext) -> dict[str, int]:
-    logger.append_keys(batch_id=event.batch_id, chunk=event.chunk.index)
-    return services.workflow().generate(event.org_id, event.batch_id, event.chunk)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    task = ChunkTask.model_validate(event)
+    logger.append_keys(batch_id=task.batch_id, chunk=task.chunk.index)
+    return services.workflow().generate(task.org_id, task.batch_id, task.chunk)

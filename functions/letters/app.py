@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
@@ -15,7 +14,7 @@ from dispatch.observability import logger, metrics, tracer
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=LettersStep)
-def lambda_handler(event: LettersStep, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(batch_id=event.batch_id, action=event.action)
-    return run_letters_step(services.letter_service(), event)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = LettersStep.model_validate(event)
+    logger.append_keys(batch_id=step.batch_id, action=step.action)
+    return run_letters_step(services.letter_service(), step)

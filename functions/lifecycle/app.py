@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
@@ -16,9 +15,9 @@ from dispatch.observability import logger, metrics, tracer
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=LifecycleStep)
-def lambda_handler(event: LifecycleStep, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(batch_id=event.batch_id, action=event.action)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = LifecycleStep.model_validate(event)
+    logger.append_keys(batch_id=step.batch_id, action=step.action)
     return run_step(
-        services.workflow(), event, services.cloner, services.working_list, services.letter_service
+        services.workflow(), step, services.cloner, services.working_list, services.letter_service
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
@@ -24,8 +23,8 @@ class Fire(Model):
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=Fire)
-def lambda_handler(event: Fire, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(schedule_id=event.schedule_id, scheduled_time=event.scheduled_time)
-    run = services.schedule_runner().fire(event.org_id, event.schedule_id, event.scheduled_time, utcnow())
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    fire = Fire.model_validate(event)
+    logger.append_keys(schedule_id=fire.schedule_id, scheduled_time=fire.scheduled_time)
+    run = services.schedule_runner().fire(fire.org_id, fire.schedule_id, fire.scheduled_time, utcnow())
     return {"run": run.model_dump() if run else None}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dispatch import services
@@ -15,9 +14,9 @@ from dispatch.observability import logger, metrics, tracer
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=ChunkTask)
-def lambda_handler(event: ChunkTask, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(batch_id=event.batch_id, chunk=event.chunk.index)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    task = ChunkTask.model_validate(event)
+    logger.append_keys(batch_id=task.batch_id, chunk=task.chunk.index)
     return services.workflow().send(
-        event.org_id, event.batch_id, event.chunk, services.chunk_sender, reset_failed=event.reset_failed
+        task.org_id, task.batch_id, task.chunk, services.chunk_sender, reset_failed=task.reset_failed
     )
