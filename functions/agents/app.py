@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,8 +18,7 @@ from dispatch.assignment.messages import parse_message
 from dispatch.assignment.work import AgentWork
 from dispatch.clock import utcnow
 from dispatch.observability import logger, metrics, tracer
-
-processor = BatchProcessor(event_type=EventType.SQS)
+from dispatch.queue_batches import PartialBatchResponse, handle_records
 
 
 def _handler(work: AgentWork) -> Callable[[SQSRecord], str]:
@@ -37,7 +34,5 @@ def _handler(work: AgentWork) -> Callable[[SQSRecord], str]:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_handler(services.agent_work()), processor=processor, context=context
-    )
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
+    return handle_records(event, _handler(services.agent_work()))

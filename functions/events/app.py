@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -21,8 +19,7 @@ from dispatch import services
 from dispatch.deliverability.watched_events import WatchedFeedback
 from dispatch.delivery.events import parse
 from dispatch.observability import logger, metrics, tracer
-
-processor = BatchProcessor(event_type=EventType.SQS)
+from dispatch.queue_batches import PartialBatchResponse, handle_records
 
 
 def _handler(applier: WatchedFeedback) -> Callable[[SQSRecord], str]:
@@ -41,10 +38,8 @@ def _handler(applier: WatchedFeedback) -> Callable[[SQSRecord], str]:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
     applier = services.delivery_events()
-    response = process_partial_response(
-        event=event, record_handler=_handler(applier), processor=processor, context=context
-    )
+    response = handle_records(event, _handler(applier))
     applier.settle()  # a failure here fails the batch: every message comes back and recounts
     return response
