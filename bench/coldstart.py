@@ -2,8 +2,9 @@
 
 Lambda's cold start runs the handler module's imports before the first event; every one of them is
 paid again by each new execution environment. For every ``functions/<name>/app.py`` this imports
-the module in a fresh interpreter (as Lambda does: the function's folder and the layer's
-``python/`` on the path, the template's environment) and records the import's CPU time, its wall
+the module in a fresh interpreter (as Lambda does: the function's folder and the shared layer's
+``python/`` on the path — the layer as ``sam build`` makes it, with its bytecode — and the
+template's environment) and records the import's CPU time, its wall
 time and the process's peak memory; a minimal handler — boto3, pydantic, and Powertools' Logger,
 Tracer, Metrics and REST resolver, which every function of this kind needs — is measured in the
 same run, the runs interleaved so that a machine busy with other work weighs on both alike.
@@ -25,12 +26,13 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
-LAYER = ROOT / "layers" / "shared" / "python"
+LAYER_SOURCE = ROOT / "layers" / "shared"
 RUNS = 7
 TARGET = 1.5
 
@@ -66,15 +68,35 @@ ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "batch-dispatch",
     "POWERTOOLS_METRICS_NAMESPACE": "BatchDispatch",
-    # The shared layer is uploaded as source (template.yaml builds no bytecode for it) and /opt is
-    # read-only, so Lambda compiles the package's modules on every cold start: so does each run.
+    # The function's own folder is uploaded as source and Lambda cannot cache its bytecode, so each
+    # run compiles app.py; the layer is measured as sam build ships it, with its bytecode (below).
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 
 
-def measure(folder: Path) -> dict[str, float]:
+def build_layer(into: Path) -> Path:
+    """The shared layer as sam build makes it (layers/shared/Makefile: the package and its bytecode),
+    compiled for the Python running the benchmark."""
+    subprocess.run(
+        [
+            "make",
+            "--quiet",
+            "-C",
+            str(LAYER_SOURCE),
+            "build-SharedLayer",
+            f"ARTIFACTS_DIR={into}",
+            f"LAMBDA_PYTHON={sys.executable}",
+        ],
+        check=True,
+    )
+    return into / "python"
+
+
+def measure(folder: Path, layer: Path, *, warm_up: bool = False) -> dict[str, float]:
     environment = {**os.environ, **ENVIRONMENT}
-    code = PROBE.format(folder=str(folder), layer=str(LAYER))
+    if warm_up:  # writes the bytecode of what the virtualenv has not compiled yet (below)
+        del environment["PYTHONDONTWRITEBYTECODE"]
+    code = PROBE.format(folder=str(folder), layer=str(layer))
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment
     ).stdout
@@ -82,9 +104,15 @@ def measure(folder: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    with_minimal = Path(os.environ.get("TMPDIR", "/tmp")) / "coldstart-minimal"
-    with_minimal.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as scratch:
+        return _run(Path(scratch))
+
+
+def _run(scratch: Path) -> int:
+    with_minimal = scratch / "minimal"
+    with_minimal.mkdir()
     (with_minimal / "app.py").write_text(MINIMAL)
+    layer = build_layer(scratch / "layer")
     folders = {"(minimal handler)": with_minimal} | {
         path.parent.name: path.parent for path in sorted(FUNCTIONS.glob("*/app.py"))
     }
@@ -94,12 +122,17 @@ def main() -> int:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    for folder in folders.values():  # a first import of each, so every run finds the files cached
-        measure(folder)
+    # A first import of each, so that every run finds the files in the page cache and the
+    # dependencies (boto3, pydantic, Powertools) compiled, for the minimal handler and the functions
+    # alike: a virtualenv installed with PYTHONDONTWRITEBYTECODE set (as on these machines) holds
+    # none, and each run would compile the pydantic internals every model needs and the minimal
+    # handler does not load.
+    for folder in folders.values():
+        measure(folder, layer, warm_up=True)
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in folders}
     for _ in range(RUNS):
         for name, folder in folders.items():
-            samples[name].append(measure(folder))
+            samples[name].append(measure(folder, layer))
     minimal = samples["(minimal handler)"]
     reference_cpu = statistics.median(s["cpu"] for s in minimal)
     reference = statistics.median(s["seconds"] for s in minimal)

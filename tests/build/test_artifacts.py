@@ -6,6 +6,7 @@ build-check`` after the build, never by the other tiers (they need no build).
   aarch64 wheels: pydantic-core, markupsafe, wrapt), and for its python3.12.
 - The dependencies layer holds exactly the versions pinned in the lock file, and its binary
   packages are the files of the wheels whose hashes the lock pins.
+- Both layers carry their bytecode, for python3.12, in the form a read-only layer can use.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ BUILD = ROOT / ".aws-sam" / "build"
 LOCK = ROOT / "layers" / "dependencies" / "requirements.txt"
 UNZIPPED_LIMIT = 262_144_000  # bytes: Lambda's 250 MB for a function and its layers, unzipped
 ELF_MACHINE_AARCH64 = 183  # e_machine of an ELF header
-# Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): the manylinux tags the SAM builder accepts.
+# Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): the manylinux tags the dependencies
+# layer's build accepts (PLATFORMS in layers/dependencies/Makefile).
 LAMBDA_PLATFORMS = ("manylinux_2_34_aarch64", "manylinux_2_28_aarch64", "manylinux_2_17_aarch64")
 
 
@@ -39,11 +41,7 @@ def built() -> dict[str, Any]:
 
 
 def _size(folder: Path) -> int:
-    return sum(
-        path.stat().st_size
-        for path in folder.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    )
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def _layer_folder(built: dict[str, Any], logical_id: str) -> Path:
@@ -99,9 +97,9 @@ def test_the_dependencies_layer_holds_exactly_the_locked_versions(built: dict[st
 def test_the_layers_binary_packages_are_the_wheels_the_lock_pins(
     built: dict[str, Any], tmp_path: Path
 ) -> None:
-    """pip checks the lock's hashes on what it downloads from the lock; the SAM builder then fetches
-    the aarch64 wheels of packages with binaries by version alone. So: download those wheels again
-    with the lock's hashes required, and every file the layer holds of them must match its wheel."""
+    """The build installs the lock's wheels with their hashes required; this checks the result
+    independently: download the aarch64 wheels of the packages with binaries again, hashes
+    required, and every file the layer holds of them must match its wheel."""
     layer = _layer_folder(built, "DependenciesLayer") / "python"
     binary = {
         _canonical(record.parent.name.split("-")[0])
@@ -127,10 +125,29 @@ def test_the_layers_binary_packages_are_the_wheels_the_lock_pins(
             record = next(name for name in archive.namelist() if name.endswith(".dist-info/RECORD"))
             for line in archive.read(record).decode().splitlines():
                 path, digest, _ = line.rsplit(",", 2)
-                if digest:
+                # A wheel's .data/ (scripts, man pages) is installed outside the packages; the
+                # layer's build leaves it out: Lambda imports packages only.
+                if digest and ".data/" not in path:
                     algorithm, expected = digest.split("=", 1)
                     actual = hashlib.new(algorithm, (layer / path).read_bytes()).digest()
                     assert base64.urlsafe_b64encode(actual).rstrip(b"=").decode() == expected, path
+
+
+@pytest.mark.parametrize("layer", ["SharedLayer", "DependenciesLayer"])
+def test_each_layer_carries_python312_bytecode_for_every_module(built: dict[str, Any], layer: str) -> None:
+    """/opt is read-only in Lambda, so a module without its .pyc is compiled on every cold start
+    (layers/*/Makefile). Each .pyc must be 3.12's and hash-based without a source check (PEP 552
+    flags 0b01): a timestamp-checked one would be compared with the zip's timestamps."""
+    folder = _layer_folder(built, layer) / "python"
+    sources = sorted(folder.rglob("*.py"))
+    assert len(sources) > 100
+    for source in sources:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
+        assert compiled.exists(), f"{source.relative_to(folder)} has no 3.12 bytecode"
+        flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+        assert flags == 0b01, f"{compiled.name}: flags {flags:#04b}, not an unchecked hash-based .pyc"
+    strays = [path for path in folder.rglob("*.pyc") if ".cpython-312." not in path.name]
+    assert strays == [], "bytecode of another Python version is in the layer"
 
 
 def _canonical(name: str) -> str:
