@@ -11,7 +11,7 @@ LOCK := layers/dependencies/requirements.txt
 LAMBDA_PYTHON_ENV ?= PYENV_VERSION=3.11.7:3.12.1
 SAM := SAM_CLI_TELEMETRY=0 $(LAMBDA_PYTHON_ENV) $(TOOLS)/sam/bin/sam
 BUILD_STAMP := .aws-sam/build/.built
-BUILD_SOURCES := template.yaml $(LOCK) $(shell find functions layers/shared -name '*.py' -not -path '*/__pycache__/*')
+BUILD_SOURCES := template.yaml $(LOCK) layers/shared/Makefile layers/dependencies/Makefile $(shell find functions layers/shared -name '*.py' -not -path '*/__pycache__/*')
 # The operator console (console/): npm dependencies, its two bundles (AWS and local stack), and the
 # local bundle alone, which is all the local stack serves.
 CONSOLE_STAMP := console/node_modules/.installed
