@@ -130,6 +130,9 @@ class InProcessRuntime:
         self._async = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="lambda-async"
         )  # FIFO: drain() is exact
+        self._stopping = threading.Event()
+        self._in_flight = threading.Condition()  # notified when an asynchronous invocation ends
+        self._running_async = 0
         self.durations: list[tuple[str, float]] = []  # (function, seconds in the handler), for bench/cost.py
         self.current: str | None = None  # the function running now (invocations are serialised)
         self.process_environment: dict[str, str] = {}  # for the host to set once, before invocations
@@ -185,8 +188,10 @@ class InProcessRuntime:
         (else it is dropped, as Lambda drops it)."""
         function = self.functions[name]
 
-        def run() -> None:
+        def attempts() -> None:
             for attempt in range(1, function.max_retries + 2):
+                if self._stopping.is_set():  # the stack is stopping: no new attempt
+                    return
                 try:
                     self.invoke(name, event)
                 except FunctionError as failure:  # logged already
@@ -195,6 +200,16 @@ class InProcessRuntime:
                         function.on_failure(record)
                 else:
                     return
+
+        def run() -> None:
+            with self._in_flight:
+                self._running_async += 1
+            try:
+                attempts()
+            finally:
+                with self._in_flight:
+                    self._running_async -= 1
+                    self._in_flight.notify_all()
 
         self._async.submit(run)
 
@@ -209,8 +224,17 @@ class InProcessRuntime:
         """Wait until queued asynchronous invocations have run (tests and the demo)."""
         self._async.submit(lambda: None).result(timeout=timeout)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 120.0) -> None:
+        """Stop asynchronous invocations: queued ones are dropped, none is retried, and the one
+        running is waited for (at most ``timeout`` seconds). The stack calls this before it stops
+        the AWS endpoint, so that invocation ends against a live endpoint: stopped under it, its
+        calls met a closed port and botocore's retries and back-off, and the process could not exit
+        until they gave up (the executor's worker is joined at interpreter exit) — `dispatch up`
+        outlived a SIGTERM by minutes on a loaded machine."""
+        self._stopping.set()
         self._async.shutdown(wait=False, cancel_futures=True)
+        with self._in_flight:
+            self._in_flight.wait_for(lambda: self._running_async == 0, timeout)
 
     def install_into_moto(self) -> None:
         """Point moto's Lambda invocation (and S3's notification delivery) at this runtime."""

@@ -27,6 +27,8 @@ def lambda_handler(event, context):
     if "entered" in event:  # in-process events can carry objects: the test holds the invocation open
         event["entered"].set()
         event["release"].wait(10)
+        if event.get("then_fail"):
+            raise KeyError("boom")
         return {}
     return {
         "table": get_settings().main_table,
@@ -123,6 +125,25 @@ def test_asynchronous_invocations_run_in_order_and_drain(runtime: InProcessRunti
     runtime.drain(timeout=10)
     assert [name for name, _ in runtime.durations] == ["one"] * 6
     runtime.shutdown()
+
+
+def test_shutdown_waits_for_the_running_asynchronous_invocation_and_retries_and_starts_nothing_after(
+    runtime: InProcessRuntime,
+) -> None:
+    """The stack stops its AWS endpoint after this returns: the invocation that was running must
+    have ended (against the live endpoint), the queued one dropped, the failed one not retried."""
+    entered, release = threading.Event(), threading.Event()
+    runtime.invoke_async("one", {"entered": entered, "release": release, "then_fail": True})
+    runtime.invoke_async("two", {"n": 1})  # queued behind it
+    assert entered.wait(10)
+    stopping = threading.Thread(target=runtime.shutdown)
+    stopping.start()
+    stopping.join(0.2)
+    assert stopping.is_alive(), "shutdown returned while an invocation was still running"
+    release.set()
+    stopping.join(10)
+    assert not stopping.is_alive()
+    assert [name for name, _ in runtime.durations] == ["one"]  # no retry of it, nothing after it
 
 
 def test_a_failed_asynchronous_invocation_goes_to_its_on_failure_destination_after_its_retries(
