@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import signal
@@ -19,6 +20,10 @@ from local.stack import STATE_DIR, LocalStack
 
 DEFAULT_PORTS = {"aws_port": 4566, "api_port": 3000, "console_port": 3001}
 RUNNING = STATE_DIR / "running.json"  # the ports of the stack `dispatch up` serves, while it runs
+# How long `dispatch up` may take to stop (its stack, then interpreter exit) before it prints every
+# thread's stack to stderr and exits with status 1: a stop that hangs says where, instead of
+# outliving its SIGTERM. Stopping waits at most 120 s for a running asynchronous invocation.
+STOP_DEADLINE_SECONDS = 240
 
 
 def _stack(args: argparse.Namespace, fallback: dict[str, int] | None = None) -> LocalStack:
@@ -57,6 +62,8 @@ def _up(args: argparse.Namespace) -> int:
         pass
     finally:
         RUNNING.unlink(missing_ok=True)
+        # Never cancelled: the interpreter's exit (joining worker threads) is covered too.
+        faulthandler.dump_traceback_later(STOP_DEADLINE_SECONDS, exit=True)
         stack.stop()
     return 0
 

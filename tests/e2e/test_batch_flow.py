@@ -136,22 +136,36 @@ def test_the_dispatch_command_reports_the_stack_and_its_outbox(stack: LocalStack
     assert json.loads(run("outbox", "--json", *ports)) == stack.outbox().messages()
 
 
-def test_dispatch_up_serves_on_the_ports_given_and_the_other_commands_find_them() -> None:
+def test_dispatch_up_serves_on_the_ports_given_and_the_other_commands_find_them(tmp_path: Path) -> None:
     """`dispatch up --api-port N --console-port M` (what `make up API_PORT=N CONSOLE_PORT=M`
     runs); `info` and `outbox` without ports then talk to that stack, not to the defaults; it stops
-    cleanly on SIGTERM."""
-    api_port, console_port = free_port(), free_port()
+    cleanly on SIGTERM.
+
+    Its output goes to files, not to a pipe read once: a pipe nobody reads blocks the stack's next
+    write (the handlers' logs go to stdout) once its buffer is full, and the stack then never stops.
+    """
+    ports = ["--api-port", str(api_port := free_port()), "--aws-port", "0"]
+    ports += ["--console-port", str(console_port := free_port())]
     command = [sys.executable, "-m", "local.cli"]
-    up = subprocess.Popen(
-        [*command, "up", "--api-port", str(api_port), "--aws-port", "0", "--console-port", str(console_port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
+    out, err = tmp_path / "up.out", tmp_path / "up.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        up = subprocess.Popen(
+            [*command, "up", *ports],
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            cwd=ROOT,
+        )
+
+    def started() -> str | None:
+        lines = out.read_text().splitlines(keepends=True)
+        if lines and lines[0].endswith("\n"):
+            return lines[0]
+        assert up.poll() is None, f"dispatch up exited ({up.returncode}) early: {err.read_text()[-5000:]}"
+        return None
+
     try:
-        assert up.stdout is not None
-        served = json.loads(up.stdout.readline())
+        served = json.loads(wait_for(started, timeout=300))
         assert served["api"] == f"http://127.0.0.1:{api_port}"
         assert served["console"] == f"http://127.0.0.1:{console_port}"
         info = subprocess.run([*command, "info"], capture_output=True, check=True, text=True, cwd=ROOT)
@@ -163,7 +177,8 @@ def test_dispatch_up_serves_on_the_ports_given_and_the_other_commands_find_them(
     finally:
         up.terminate()
         try:
-            assert up.wait(timeout=300) == 0
+            # `dispatch up` exits by itself within its stop deadline, printing every thread's stack first
+            assert up.wait(timeout=300) == 0, err.read_text()[-20_000:]
         finally:
             if up.poll() is None:  # never left running, whatever failed
                 up.kill()
