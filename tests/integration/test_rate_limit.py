@@ -55,8 +55,8 @@ def test_concurrent_senders_reserve_disjoint_slots_and_send_each_card_once(
         spacing = limiter.spacing
         reserve = limiter.reserve
 
-        def recorded(count: int) -> list[float]:
-            slots = reserve(count)
+        def recorded(count: int, lead: float = 0.0) -> list[float]:
+            slots = reserve(count, lead)
             reserved.append(slots)
             return slots
 

@@ -1,7 +1,8 @@
 """Sending one chunk of a batch's cards (PRODUCT §5, sending half).
 
-- Each card is claimed with a conditional write (``ready`` → ``sending``) when its rate slot has
-  come, just before its provider call, so two senders, or a retried chunk, never send the same
+- Each card is claimed with a conditional write (``ready`` → ``sending``) as its rate slot comes,
+  just before its provider call (the write done in the slot queue's lead, so that a slow write
+  does not make the call miss its slot), so two senders, or a retried chunk, never send the same
   card twice, and a sender that dies while waiting for slots leaves its cards ``ready`` for the
   retried chunk. A crash after the provider accepted leaves the card ``sending``: its delivery
   event moves it on (:mod:`dispatch.delivery.feedback`); without one, the sweep turns it
@@ -49,7 +50,7 @@ from dispatch.delivery.channels import (
     SmsSender,
     TemporaryFailure,
 )
-from dispatch.delivery.ratelimit import SlotQueue
+from dispatch.delivery.ratelimit import Slot, SlotQueue
 from dispatch.processes.models import Process
 from dispatch.rendering import RenderError, render_email, render_sms
 
@@ -208,15 +209,19 @@ class ChunkSender:
                 continue
             channel = delivery.pending[0]
             wanted = 1 + sum(1 for waiting in queue if channel in waiting.pending)
-            slot = self.slots[channel].take(wanted, self.sleep)
-            # Claimed only once its slot has come, just before the call: a sender that dies while
-            # it waits (a timeout strikes most likely then) leaves the card ready, not claimed.
+            slots = self.slots[channel]
+            slot = slots.take(wanted, self.sleep)
+            # Claimed only when its slot is about to come (the slot queue's lead before it, the
+            # time the claim's write takes; none while writes are fast), just before the call: a
+            # sender that dies while it waits (a timeout strikes most likely then) leaves the card
+            # ready, not claimed.
             if not delivery.claimed:
                 if not self.cards.claim(delivery.card, [self.claim_from], self.by, self.by_email):
                     continue  # another sender has it (the slot goes unused)
                 delivery.claimed = True
                 if delivery not in claimed:
                     claimed.append(delivery)
+            slots.wait(slot, self.sleep)
             delivery.pending.popleft()
             delivery.in_flight = True
             in_flight[pool.submit(self._provider_call, channel, slot, delivery, process)] = (
@@ -225,9 +230,9 @@ class ChunkSender:
             )
         self._collect(in_flight, queue, outcome, block=True, until_empty=True)
 
-    def _provider_call(self, channel: str, slot: float, delivery: _Delivery, process: Process) -> str:
+    def _provider_call(self, channel: str, slot: Slot, delivery: _Delivery, process: Process) -> str:
         """Runs on the pool. A call that could not start within its slot's tolerance is not made."""
-        if not self.slots[channel].on_time(slot):
+        if not self.slots[channel].start(slot):
             raise _Late
         card = delivery.card
         if channel == "email":
