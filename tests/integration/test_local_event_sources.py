@@ -17,6 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local import ses_events
 from local.client import wait_for
 from local.event_sources import EventSources, SqsEventSource
 from local.lambdas import InProcessRuntime
@@ -384,6 +385,32 @@ def test_ses_events_reach_the_queue_by_the_simulators_fate_with_the_email_tags(
     assert delivery["delivery"]["recipients"] == ["ada@example.com"]
     assert delivery["delivery"]["smtpResponse"].startswith("250")
     assert delivery["mail"]["commonHeaders"]["subject"] == "card 4"
+
+
+def test_the_simulator_does_not_skip_an_email_recorded_before_its_send_was_captured(
+    local_factory: Callable[..., Local],
+) -> None:
+    """A pass looks only at the emails after the last one handled; moto records an email just
+    before the SendEmail patch captures what its events need, so one seen in between is not
+    handled, and a later pass still publishes its events."""
+    local = local_factory(0)
+    sesv2 = boto3.client("sesv2", region_name=REGION)
+    for n in range(3):
+        sesv2.send_email(
+            FromEmailAddress=SENDER,
+            Destination={"ToAddresses": [f"user{n}@example.com"]},
+            Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+            ConfigurationSetName="dispatch-test",
+        )
+    sent = ses_events._sent_messages()
+    captured = sent[1].local_sent_email
+    del sent[1].local_sent_email  # the second email as it is between moto's record and the capture
+    assert local.ses.publish_pending() == 4  # the first and third: Send and Delivery each
+    assert local.ses.publish_pending() == 0  # a pass while the second is still not captured
+    sent[1].local_sent_email = captured
+    assert local.ses.publish_pending() == 2
+    assert local.ses.publish_pending() == 0
+    assert local.ses.pending() == 0
 
 
 def test_in_the_background_a_sent_email_becomes_a_handled_event_on_its_own(
