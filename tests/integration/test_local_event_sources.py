@@ -253,14 +253,29 @@ def test_only_the_records_a_function_reports_as_failed_come_back_then_go_to_the_
     assert {"SentTimestamp", "ApproximateFirstReceiveTimestamp"} <= record["attributes"].keys()
 
 
+def _move_sqs_time_forward(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """moto's SQS counts visibility timeouts on unix_time_millis: from now on it reads ``seconds``
+    later than real time (the local runtime's queue walk reads it from moto.core.utils)."""
+    import moto.core.utils
+    import moto.sqs.models
+
+    real = moto.core.utils.unix_time_millis
+
+    def later(dt: Any = None) -> float:
+        return float(real(dt)) + seconds * 1000
+
+    monkeypatch.setattr(moto.sqs.models, "unix_time_millis", later)
+    monkeypatch.setattr(moto.core.utils, "unix_time_millis", later)
+
+
 def test_a_function_error_deletes_nothing_and_a_failure_waits_out_the_visibility_timeout(
-    local_factory: Callable[..., Local],
+    local_factory: Callable[..., Local], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    local = local_factory(1)
+    local = local_factory(60)
     local.send("ok-1", "crash")
     assert local.sources.poll_once() == 2
     assert local.sources.poll_once() == 0  # both in flight until the timeout
-    time.sleep(1.1)
+    _move_sqs_time_forward(monkeypatch, seconds=61)  # not a sleep: no race with a loaded machine
     assert local.sources.drain() == 2  # both again (the second failure waits out the timeout)
     assert [len(batch) for batch in local.batches()] == [2, 2]
     assert local.waiting("Queue") == 2
