@@ -7,9 +7,14 @@ from the queue like Lambda does, invokes the function with the real SQS event sh
 only what succeeded; what failed becomes visible again after the queue's visibility timeout, and
 SQS (moto honours the redrive policy) moves it to the dead-letter queue after ``maxReceiveCount``.
 
-A batch is gathered from receives of up to 10 messages until it holds ``BatchSize`` messages, a
-receive finds nothing more or ``MaximumBatchingWindowInSeconds`` has passed. Unlike Lambda it does
-not wait out the window on a quiet queue: locally, a lone event is handled at once.
+In the background (``start``) a poller gathers a batch as Lambda's does: from the first message
+received it keeps receiving (up to 10 messages a receive) until the batch holds ``BatchSize``
+messages or ``MaximumBatchingWindowInSeconds`` has passed — on a quiet queue it waits the window
+out, so a lone event waits up to the window, and a stream of events makes batches of up to
+``BatchSize`` rather than one per moment the queue is empty. A stack may scale the windows
+(``window_scale``: the end-to-end tests' stack shortens them, as it shortens Step Functions' retry
+waits). ``poll_once`` and ``drain``, synchronous, take what is on the queue now (up to
+``BatchSize``, within the window): their caller decides when the time is up.
 """
 
 from __future__ import annotations
@@ -19,17 +24,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from local.lambdas import FunctionError, InProcessRuntime
+from local.metering import OBSERVER_AGENT
 from local.template import REGION, Resolver
 
 _log = logging.getLogger("local.event_sources")
 SQS_MAX_RECEIVE = 10  # messages per ReceiveMessage call: SQS's limit
 SQS_MAX_DELETE = 10  # entries per DeleteMessageBatch call
+SQS_MAX_WAIT = 20  # seconds of a long poll: SQS's limit
+PATIENT_POLL_SECONDS = 0.1  # between receives in a window's last second
 
 
 @dataclass(frozen=True)
@@ -74,19 +83,29 @@ class EventSources:
         runtime: InProcessRuntime,
         endpoint: str | None,
         monotonic: Callable[[], float] = time.monotonic,
+        window_scale: float = 1.0,
     ) -> None:
         """``monotonic`` measures the batching window (tests inject one: the window is a property of
-        the gathering, not of how fast a busy machine receives)."""
-        self.sources = sqs_event_sources(resolver)
+        the gathering, not of how fast a busy machine receives); ``window_scale`` multiplies every
+        source's window (1: the template's)."""
+        self.sources = [
+            replace(source, window_seconds=source.window_seconds * window_scale)
+            for source in sqs_event_sources(resolver)
+        ]
         self._monotonic = monotonic
         self._runtime = runtime
         self._sqs: Any = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
+        # ``idle`` is the local stack looking, not Lambda polling: the meter does not count it.
+        self._watch: Any = boto3.client(
+            "sqs", endpoint_url=endpoint, region_name=REGION, config=Config(user_agent_extra=OBSERVER_AGENT)
+        )
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def poll_once(self, wait_seconds: int = 0) -> int:
-        """One batch per event source; the number of messages handed to the functions."""
-        return sum(self._poll(source, wait_seconds) for source in self.sources)
+    def poll_once(self, wait_seconds: int = 0, *, patient: bool = False) -> int:
+        """One batch per event source; the number of messages handed to the functions. ``patient``:
+        gathered as the background pollers do, until ``BatchSize`` or the end of the window."""
+        return sum(self._poll(source, wait_seconds, patient=patient) for source in self.sources)
 
     def drain(self, max_batches: int = 1000) -> int:
         """Poll until no queue has a visible message; the number of messages handed over. A failed
@@ -105,7 +124,7 @@ class EventSources:
         """No queue holds a message, visible or in flight (being handled, or failed and waiting
         out its visibility timeout)."""
         for source in self.sources:
-            counts = self._sqs.get_queue_attributes(
+            counts = self._watch.get_queue_attributes(
                 QueueUrl=source.queue_url,
                 AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
             )["Attributes"]
@@ -131,16 +150,16 @@ class EventSources:
     def _run(self, source: SqsEventSource) -> None:
         while not self._stopping.is_set():
             try:
-                self._poll(source, wait_seconds=1)
+                self._poll(source, wait_seconds=1, patient=True)
             except Exception:  # a poller outlives a hiccup of the endpoint, as Lambda's do
                 if not self._stopping.is_set():
                     _log.exception("polling %s failed", source.queue_url)
                     self._stopping.wait(1)
 
-    def _poll(self, source: SqsEventSource, wait_seconds: int) -> int:
-        messages = list(self._gather(source, wait_seconds))
-        if not messages:
-            return 0
+    def _poll(self, source: SqsEventSource, wait_seconds: int, *, patient: bool = False) -> int:
+        messages = list(self._gather(source, wait_seconds, patient=patient))
+        if not messages or self._stopping.is_set():
+            return 0  # stopping: what was gathered stays in flight, as when a poller goes away
         event = {"Records": [_record(message, source) for message in messages]}
         try:
             response = self._runtime.invoke(source.function, event)
@@ -158,10 +177,20 @@ class EventSources:
             self._sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=entries)
         return len(messages)
 
-    def _gather(self, source: SqsEventSource, wait_seconds: int) -> Iterator[dict[str, Any]]:
-        deadline = self._monotonic() + source.window_seconds
-        wanted, wait = source.batch_size, wait_seconds
-        while wanted > 0:
+    def _gather(
+        self, source: SqsEventSource, wait_seconds: int, *, patient: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Receives up to ``BatchSize`` messages. The window opens with the first message received
+        (the first receive waits up to ``wait_seconds`` for one). ``patient``: until the window
+        closes, an empty receive is followed by another (Lambda's poller); otherwise the batch
+        closes at the first empty receive."""
+        wanted, wait, deadline = source.batch_size, wait_seconds, None
+        while wanted > 0 and not self._stopping.is_set():
+            if deadline is not None:
+                remaining = deadline - self._monotonic()
+                if remaining <= 0:
+                    return
+                wait = min(int(remaining), SQS_MAX_WAIT) if patient else 0
             received = self._sqs.receive_message(
                 QueueUrl=source.queue_url,
                 MaxNumberOfMessages=min(wanted, SQS_MAX_RECEIVE),
@@ -171,9 +200,15 @@ class EventSources:
             ).get("Messages", [])
             yield from received
             wanted -= len(received)
-            if not received or self._monotonic() >= deadline:
-                return
-            wait = 0  # the batch has started: take what is there, do not wait for more
+            if deadline is None:
+                if not received:
+                    return
+                deadline = self._monotonic() + source.window_seconds
+            elif not received:
+                if not patient:
+                    return
+                if wait == 0:  # less than a second of the window left: SQS waits whole seconds
+                    self._stopping.wait(min(deadline - self._monotonic(), PATIENT_POLL_SECONDS))
 
 
 def _failed_ids(response: Any, batch: set[str]) -> set[str]:

@@ -7,7 +7,8 @@ own concurrency is untouched. DynamoDB requests never call back into other servi
 cannot deadlock. More patches: failed transactions roll back item by item, a query reads its own
 partition only, each service's request router is built once under a lock, and two of moto's costs
 per item that grow with a table's size of items (not with anything DynamoDB does) are cut
-(:func:`fast_items`)."""
+(:func:`fast_items`), as are moto's SQS costs per message that grow with the queue's length
+(:func:`fast_queues`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _transactions_patched = False
 _routers_patched = False
 _partitions_patched = False
 _items_patched = False
+_queues_patched = False
 _partition = threading.local()
 
 
@@ -223,3 +225,60 @@ def fast_items() -> None:
     setattr(BaseJSONSerializer, "_serialize_type_structure", serialize_structure)  # noqa: B010 - a patch
     setattr(BaseJSONParser, "_parse_structure", parse_structure)  # noqa: B010 - a patch
     _items_patched = True
+
+
+def fast_queues() -> None:
+    """Idempotent: moto's SQS costs per message that grow with the queue (a delivery-events queue
+    holds thousands while a chunk is sent), cut without changing a result:
+
+    - deleting a message walks the queue twice, building each message's list of receipt handles
+      at every step, then rebuilds the queue: a cost per deleted message proportional to the
+      queue. Here one walk finds the message (receipt handles are unique: ``generate_receipt_handle``
+      is random) and the queue is rebuilt without it, as moto does.
+    - every receive and attribute count reads the clock twice per message in the queue (visible?
+      delayed?). Here the clock is read once per walk; a message never delayed (``delayed_until``
+      0) is not delayed by any clock, so its delay is not looked at (a delay still follows
+      whatever ``Message.delayed`` says: :mod:`local.moto_clock`).
+    """
+    global _queues_patched  # noqa: PLW0603 - a process-wide patch, applied once
+    if _queues_patched:
+        return
+    from moto.core.utils import unix_time_millis
+    from moto.sqs.exceptions import ReceiptHandleIsInvalid
+    from moto.sqs.models import Queue
+
+    def delete_message(self: Any, receipt_handle: str) -> None:
+        if receipt_handle in self.deleted_messages:
+            return  # already deleted: moto handles a second delete gracefully
+        messages = self._messages
+        index = next(
+            (
+                index
+                for index, message in enumerate(messages)
+                if message.receipt_handle == receipt_handle or receipt_handle in message._old_receipt_handles
+            ),
+            None,
+        )
+        if index is None:
+            raise ReceiptHandleIsInvalid()
+        message = messages[index]
+        self.pending_messages.discard(message)
+        self.deleted_messages.update(message.all_receipt_handles)
+        self._messages = messages[:index] + messages[index + 1 :]
+
+    def visible_now(self: Any) -> list[Any]:
+        now = unix_time_millis()
+        return [m for m in self._messages if now > m.visible_at and not (m.delayed_until and m.delayed)]
+
+    def not_visible(self: Any) -> int:
+        now = unix_time_millis()
+        return sum(1 for m in self._messages if not now > m.visible_at)
+
+    def delayed(self: Any) -> int:
+        return sum(1 for m in self._messages if m.delayed_until and m.delayed)
+
+    setattr(Queue, "delete_message", delete_message)  # noqa: B010 - a patch
+    setattr(Queue, "messages", property(visible_now))  # noqa: B010
+    setattr(Queue, "approximate_number_of_messages_not_visible", property(not_visible))  # noqa: B010
+    setattr(Queue, "approximate_number_of_messages_delayed", property(delayed))  # noqa: B010
+    _queues_patched = True

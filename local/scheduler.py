@@ -44,10 +44,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from dispatch.schedules.expressions import InvalidExpression, fire_times
 from local.clock import LocalClock
+from local.metering import OBSERVER_AGENT
 from local.template import REGION, Resolver
 
 _log = logging.getLogger("local.scheduler")
@@ -136,7 +138,14 @@ class SchedulerApi:
     ) -> None:
         self._groups = groups
         self._periodic = periodic or []
-        self._scheduler: Any = boto3.client("scheduler", endpoint_url=endpoint, region_name=REGION)
+        # EventBridge Scheduler's own listing and deleting: no request of the application's, and AWS
+        # bills none of it, so the meter (local.metering) does not count it. Its dead letters it does.
+        self._scheduler: Any = boto3.client(
+            "scheduler",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            config=Config(user_agent_extra=OBSERVER_AGENT),
+        )
         self._sqs: Any = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
 
     def schedules(self) -> list[ScheduleDefinition]:

@@ -37,6 +37,7 @@ from local.lambdas import InProcessRuntime
 from local.moto_clock import sqs_delays_follow
 from local.moto_guard import (
     fast_items,
+    fast_queues,
     item_level_transactions,
     partition_queries,
     serialise_dynamodb,
@@ -86,6 +87,7 @@ class LocalStack:
     runtime: InProcessRuntime = field(default_factory=InProcessRuntime)
     clock: LocalClock = field(default_factory=LocalClock)
     retry_wait_scale: float = 1.0  # Step Functions' retry waits are this share (local.retry_waits)
+    batching_window_scale: float = 1.0  # SQS event sources' batching windows are this share
 
     def __post_init__(self) -> None:
         self.aws_port = self.aws_port or free_port()
@@ -165,6 +167,7 @@ class LocalStack:
         item_level_transactions()
         partition_queries()
         fast_items()
+        fast_queues()
         serialise_router_creation()
         sqs_delays_follow(self.clock.now)  # ring_all timeouts arrive by the local clock
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)
@@ -179,7 +182,9 @@ class LocalStack:
         # Powertools' variables, the same for every function: set once, before any invocation, and
         # never removed (a variable removed while another thread iterates os.environ fails it).
         os.environ.update(self.runtime.process_environment)
-        self.event_sources = EventSources(self.resolver, self.runtime, self.aws_endpoint)
+        self.event_sources = EventSources(
+            self.resolver, self.runtime, self.aws_endpoint, window_scale=self.batching_window_scale
+        )
         self.event_sources.start()
         self.ses_events = SesEventSimulator(self.resolver, self.aws_endpoint, clock=self.clock)
         self.ses_events.start()

@@ -26,8 +26,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def stack() -> Iterator[LocalStack]:
     saved = dict(os.environ)
     # Step Functions' retry waits (seconds to minutes in the ASL) at a hundredth: faults that outlast
-    # the retries end in MarkFailed within seconds (local.retry_waits).
-    local = LocalStack(aws_port=0, api_port=0, console_port=0, retry_wait_scale=0.01)
+    # the retries end in MarkFailed within seconds (local.retry_waits). The SQS pollers' batching
+    # windows at a tenth (the events function's 5 s: 0.5 s): they gather as Lambda's do, and a test
+    # that waits for a delivery event waits half a second for its batch, not five.
+    local = LocalStack(
+        aws_port=0, api_port=0, console_port=0, retry_wait_scale=0.01, batching_window_scale=0.1
+    )
     local.start()
     try:
         yield local

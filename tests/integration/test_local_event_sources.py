@@ -17,6 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local import ses_events
 from local.client import wait_for
 from local.event_sources import EventSources, SqsEventSource
 from local.lambdas import InProcessRuntime
@@ -124,9 +125,9 @@ class Local:
         (root / "consumer" / "app.py").write_text(HANDLER)
         self.record_to = root / "records.jsonl"
         self.resolver = Resolver(fragment(visibility_timeout, window))
-        runtime = InProcessRuntime()
-        Provisioner(root, self.resolver, None, runtime, {}, notifications=False).provision()
-        self.sources = EventSources(self.resolver, runtime, None, monotonic)
+        self.runtime = InProcessRuntime()
+        Provisioner(root, self.resolver, None, self.runtime, {}, notifications=False).provision()
+        self.sources = EventSources(self.resolver, self.runtime, None, monotonic)
         self.ses = SesEventSimulator(self.resolver, None, delay=0.05, interval=0.05)
         self.sqs = boto3.client("sqs", region_name=REGION)
 
@@ -299,6 +300,48 @@ def test_a_batch_stops_gathering_once_the_window_has_passed(local_factory: Calla
     assert local.waiting("Queue") == 15
 
 
+def test_a_patient_batch_gathers_through_a_quiet_moment_until_the_window_closes(
+    local_factory: Callable[..., Local],
+) -> None:
+    """Lambda's poller waits its batching window out: messages that arrive after the queue was
+    momentarily empty join the batch (the events function then counts each chunk once a batch)."""
+    local = local_factory(60, window=5)
+    # The window opens at 0 with the first receive and closes at 5; readings under a second before
+    # its end make each receive a short one (no real long poll in the test).
+    readings = iter([0.0, 4.2, 4.3, 4.5, 4.9, 4.95])
+
+    def monotonic() -> float:
+        reading = next(readings, 5.0)
+        if reading == 4.5:  # after an empty receive, more events come
+            local.send("ok-late-1", "ok-late-2")
+        return reading
+
+    local.sources = EventSources(local.resolver, local.runtime, None, monotonic)
+    local.send("ok-1", "ok-2", "ok-3")
+    assert local.sources.poll_once(patient=True) == 5
+    assert [sorted(record["body"] for record in batch) for batch in local.batches()] == [
+        ["ok-1", "ok-2", "ok-3", "ok-late-1", "ok-late-2"]
+    ]
+    assert local.waiting("Queue") == 0
+
+
+def test_a_batch_ends_at_the_batch_size_without_waiting_for_the_window(
+    local_factory: Callable[..., Local],
+) -> None:
+    local = local_factory(60, window=5)
+    local.sources = EventSources(local.resolver, local.runtime, None, lambda: 0.0)  # never ends
+    local.send(*(f"ok-{n}" for n in range(105)))
+    assert local.sources.poll_once(patient=True) == 100  # the fragment's BatchSize
+    assert local.waiting("Queue") == 5
+
+
+def test_a_stack_may_scale_the_batching_windows(local_factory: Callable[..., Local]) -> None:
+    local = local_factory(60, window=5)
+    scaled = EventSources(local.resolver, local.runtime, None, window_scale=0.1)
+    assert [source.window_seconds for source in scaled.sources] == [0.5]
+    assert [source.window_seconds for source in local.sources.sources] == [5.0]
+
+
 def test_ses_events_reach_the_queue_by_the_simulators_fate_with_the_email_tags(
     local_factory: Callable[..., Local],
 ) -> None:
@@ -357,6 +400,32 @@ def test_ses_events_reach_the_queue_by_the_simulators_fate_with_the_email_tags(
     assert delivery["delivery"]["recipients"] == ["ada@example.com"]
     assert delivery["delivery"]["smtpResponse"].startswith("250")
     assert delivery["mail"]["commonHeaders"]["subject"] == "card 4"
+
+
+def test_the_simulator_does_not_skip_an_email_recorded_before_its_send_was_captured(
+    local_factory: Callable[..., Local],
+) -> None:
+    """A pass looks only at the emails after the last one handled; moto records an email just
+    before the SendEmail patch captures what its events need, so one seen in between is not
+    handled, and a later pass still publishes its events."""
+    local = local_factory(0)
+    sesv2 = boto3.client("sesv2", region_name=REGION)
+    for n in range(3):
+        sesv2.send_email(
+            FromEmailAddress=SENDER,
+            Destination={"ToAddresses": [f"user{n}@example.com"]},
+            Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+            ConfigurationSetName="dispatch-test",
+        )
+    sent = ses_events._sent_messages()
+    captured = sent[1].local_sent_email
+    del sent[1].local_sent_email  # the second email as it is between moto's record and the capture
+    assert local.ses.publish_pending() == 4  # the first and third: Send and Delivery each
+    assert local.ses.publish_pending() == 0  # a pass while the second is still not captured
+    sent[1].local_sent_email = captured
+    assert local.ses.publish_pending() == 2
+    assert local.ses.publish_pending() == 0
+    assert local.ses.pending() == 0
 
 
 def test_in_the_background_a_sent_email_becomes_a_handled_event_on_its_own(
