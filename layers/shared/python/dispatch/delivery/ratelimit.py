@@ -134,18 +134,14 @@ class SlotQueue:
         the time the sender has to claim its card before :meth:`wait`."""
         while True:
             at = self.next_slot(wanted)
-            delay = at - self.lead - self.limiter.clock()
-            if delay > 0:
-                sleep(delay)
+            self._sleep_until(at - self.lead, sleep)
             now = self.limiter.clock()
             if self._reachable(at, now):
                 return Slot(at, handed_out=now)
 
     def wait(self, slot: Slot, sleep: Callable[[float], None] = time.sleep) -> None:
         """Sleep until the slot has come: a call never starts before its slot."""
-        delay = slot.at - self.limiter.clock()
-        if delay > 0:
-            sleep(delay)
+        self._sleep_until(slot.at, sleep)
 
     def start(self, slot: Slot) -> bool:
         """Whether a call for ``slot`` may start now: not before it, nor more than the tolerance
@@ -162,6 +158,11 @@ class SlotQueue:
             return False
         self.lead = max(0.0, self.lead - self.limiter.tolerance * LEAD_DECAY_SHARE)
         return True
+
+    def _sleep_until(self, moment: float, sleep: Callable[[float], None]) -> None:
+        delay = moment - self.limiter.clock()
+        if delay > 0:
+            sleep(delay)
 
     def _reachable(self, at: float, now: float) -> bool:
         """A call for the slot ``at`` can still start within its tolerance, after ``lead`` more."""
