@@ -36,6 +36,7 @@ from local.event_sources import EventSources
 from local.lambdas import InProcessRuntime
 from local.moto_clock import sqs_delays_follow
 from local.moto_guard import (
+    fast_dispatch,
     fast_items,
     fast_queues,
     item_level_transactions,
@@ -168,6 +169,7 @@ class LocalStack:
         partition_queries()
         fast_items()
         fast_queues()
+        fast_dispatch()
         serialise_router_creation()
         sqs_delays_follow(self.clock.now)  # ring_all timeouts arrive by the local clock
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.aws_port, verbose=False)

@@ -22,6 +22,7 @@ from dispatch.assignment.models import (
     AssignmentType,
     Group,
 )
+from dispatch.assignment.prospects import ProspectBlocks
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.store import AgentStore
 from dispatch.cards.models import Card, CardStatus
@@ -277,6 +278,11 @@ def test_cards_queued_for_a_process_that_stopped_assigning_become_prospects(depl
     )
     assert drained == Counter({"prospect": 2})
     assert {c.assignment.state for c in _stored(settings) if c.assignment} == {AssignmentState.prospect}
+    # Out of the Unassigned queue's index, and listed by their block instead.
+    store = CardStore(settings)
+    assert store.in_pool("org-a#unassigned", 10, None)[0] == []
+    listed, _ = ProspectBlocks(settings).page("org-a", store, 10, None, keep=lambda card: True)
+    assert sorted(card.id for card in listed) == sorted(card.id for card in cards)
 
 
 def test_a_mark_stays_until_it_is_unchanged_and_a_minute_old(deployed: Any) -> None:

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from moto.ses.models import ses_backends
 
 from dispatch import aws, services
+from dispatch.assignment.prospects import ProspectBlocks
 from dispatch.batches.execution import Executions
 from dispatch.batches.models import Batch, BatchStatus
 from dispatch.batches.store import BatchStore
@@ -470,7 +471,8 @@ def test_a_batch_that_assigns_nobody_queues_each_card_as_a_prospect_with_its_sen
     sending_batch: Callable[..., tuple[Settings, Batch]],
 ) -> None:
     """The prospect goes into the write that records the send: the assignment after the chunk finds
-    nothing left to queue (it wrote each card a second time), and the prospects queue lists them."""
+    nothing left to queue (it wrote each card a second time), the chunk's block was noted (one
+    write for the chunk, no index entry per card) and the prospects queue lists them."""
     settings, batch = sending_batch(5, email_rate=2000.0)
     [chunk] = batch.chunks
     result = services.workflow(settings).send(
@@ -483,5 +485,8 @@ def test_a_batch_that_assigns_nobody_queues_each_card_as_a_prospect_with_its_sen
     assert {(card.status.value, card.assignment and card.assignment.state.value) for card in cards} == {
         ("sent", "prospect")
     }
-    queued, _ = store.in_pool("org-a#prospect", 10, None)
-    assert sorted(card.id for card in queued) == sorted(card.id for card in cards)
+    items = aws.dynamodb_table(settings.cards_table).scan()["Items"]
+    assert [item for item in items if "pool" in item or "pooled_at" in item] == []
+    queued, cursor = ProspectBlocks(settings).page("org-a", store, 10, None, keep=lambda card: True)
+    assert [card.id for card in queued] == [card.id for card in reversed(cards)]
+    assert cursor is None

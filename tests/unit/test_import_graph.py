@@ -51,7 +51,8 @@ STORES = (
 EMAILS = ("ingest.email_addresses", "ingest.invalid")
 # A phone number read or placed in its time zones, by phonenumbers.
 PHONES = ("ingest.phones", "ingest.invalid", "phonenumbers")
-AGENTS = ("assignment.store", "assignment.rotation", "assignment.messages")
+# Assignment writes (a prospect's block is noted by the rotation's writer before the card).
+AGENTS = ("assignment.store", "assignment.rotation", "assignment.prospects", "assignment.messages")
 # Generating, sending and moving a batch along (dispatch.batches.workflow): templates, the
 # channels, account protection and recipients' quiet hours (the zones of their numbers), and the
 # assignment engine for the cards that reach agents.

@@ -22,6 +22,7 @@ queue by hand ("return to the pool": ``waiting_in`` its queue), with the same ru
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,11 +37,10 @@ from dispatch.assignment.models import (
     AssignmentType,
     start_work,
 )
-from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken, queue_key
+from dispatch.assignment.rotation import BLOCK, QUEUES, Assigner, CardTaken
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
-from dispatch.cards.store import Queued
-from dispatch.clock import isoformat
+from dispatch.clock import isoformat, utcnow
 
 DIRECT_EMAIL = "assigntoemail"
 DIRECT_USER = "assigntouserid"
@@ -50,13 +50,6 @@ RING_SIZE = 10  # agents offered a ring_all card at once
 def no_assignment(now: datetime) -> Assignment:
     """A card of a setting that assigns nobody: a prospect."""
     return Assignment(state=AssignmentState.prospect, at=isoformat(now), reason="no assignment")
-
-
-def queued_prospect(org_id: str, now: datetime) -> Queued:
-    """The prospect a batch's sender records with each send (``CardStore.mark_sent``: one write
-    instead of two); the engine queues only the cards that missed it (one a delivery event
-    recorded first, or one the sender died before recording)."""
-    return Queued(no_assignment(now), queue_key(org_id, AssignmentState.prospect))
 
 
 @dataclass
@@ -82,6 +75,16 @@ class AssignmentEngine:
     agents: AgentStore
     assigner: Assigner
     queue: AgentQueue
+
+    def prospects_sent(
+        self, org_id: str, batch_id: str, first_row: int, last_row: int
+    ) -> Callable[[], Assignment]:
+        """For a batch's sender whose setting assigns nobody: the rows' prospect blocks noted first
+        (:mod:`dispatch.assignment.prospects`), then the prospect each send records with it
+        (``CardStore.mark_sent``: one write instead of two). The engine queues only the cards that
+        missed it (one a delivery event recorded first, or one the sender died before recording)."""
+        self.assigner.prospects.note(org_id, batch_id, first_row, last_row)
+        return lambda: no_assignment(utcnow())
 
     def assign(
         self,

@@ -3,9 +3,10 @@ prospects, Lead Exception, Unassigned, offered (ring_all) and claimable (distrib
 for the people who run them, and moved out by hand.
 
 A queue is one key of the cards' sparse ``pool`` index (``<org>#<state>``, whatever the group), so a
-listing is one query, newest first; filters (process, batch, group) and a search (any field value,
-the email or the phone, case-insensitive) are applied while reading, and a page is full unless it
-is the last (:func:`dispatch.dynamo.query_filtered`).
+listing is one query, newest first; prospects are listed by blocks of rows, the newest batches'
+last rows first (:mod:`dispatch.assignment.prospects`). Filters (process, batch, group) and a
+search (any field value, the email or the phone, case-insensitive) are applied while reading, and
+a page is full unless it is the last (:func:`dispatch.dynamo.query_filtered`).
 
 Moving a card out of a queue, each a write conditional on the queue (and the ring's round) it was
 read in, so a card taken meanwhile — claimed, accepted, drained, moved by someone else — is a 409:
@@ -33,6 +34,7 @@ from dispatch.assignment.models import (
     AssignmentState,
     AssignmentType,
     ManualAssignment,
+    Queue,
     QueuedCard,
     QueueFilter,
     Release,
@@ -90,8 +92,14 @@ class LeadQueues:
                 and (wanted.process_id is None or process_of(card.batch_id) == wanted.process_id)
             )
 
-        pool = queue_key(caller.org_id, wanted.queue.state)
-        cards, last = self.cards.in_pool(pool, limit, decode_cursor(cursor), newest_first=True, keep=keep)
+        start = decode_cursor(cursor)
+        if wanted.queue is Queue.prospects:
+            cards, last = self.assigner.prospects.page(
+                caller.org_id, self.cards, limit, start, batch_id=wanted.batch_id, keep=keep
+            )
+        else:
+            pool = queue_key(caller.org_id, wanted.queue.state)
+            cards, last = self.cards.in_pool(pool, limit, start, newest_first=True, keep=keep)
         return [_queued(card) for card in cards], encode_cursor(last)
 
     def assign(self, caller: Caller, card_id: str, body: ManualAssignment) -> CardView:

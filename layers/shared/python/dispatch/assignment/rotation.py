@@ -16,10 +16,11 @@
 - A card write that moves no member (a queue: prospects, Lead Exception, Unassigned, offered to
   all or to a ring) is one conditional update, not a transaction (which would cost twice).
 
-Every assignment puts the card in the sparse ``pool`` index: a queue's cards under
+Every assignment but a prospect puts the card in the sparse ``pool`` index: a queue's cards under
 ``<org>#<state>`` (organisation-wide, so one query lists a queue newest first and filters by
 group), an agent's under ``<org>#agent:<agent>#assigned``; ``pooled_at`` is when it was queued,
-assigned or last worked.
+assigned or last worked. Prospects are listed by blocks of rows instead
+(:mod:`dispatch.assignment.prospects`): the block is noted before the card is written.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from botocore.exceptions import ClientError
 
 from dispatch import aws
 from dispatch.assignment.models import Assignment, AssignmentState
+from dispatch.assignment.prospects import ProspectBlocks
 from dispatch.assignment.store import AgentStore, Member
 from dispatch.cards.models import Card
 from dispatch.clock import now_iso, utcnow
@@ -80,6 +82,7 @@ class Assigner:
         self._main = settings.main_table
         self._cards = settings.cards_table
         self.agents = agents
+        self.prospects = ProspectBlocks(settings)
         self._latency = MIN_BACKOFF  # how long a transaction of ours takes (moving average)
 
     def round_robin(
@@ -147,6 +150,8 @@ class Assigner:
         ring_all offer — CardTaken when it no longer holds); an assignment to a member of a group
         also moves it to the top of the rotation, in the same transaction."""
         if not (assignment.agent_id and group_id):  # no member moves: one conditional update
+            if assignment.state is AssignmentState.prospect:  # listed by its block, noted first
+                self.prospects.note(card.org_id, card.batch_id, card.row, card.row)
             try:
                 aws.client("dynamodb").update_item(
                     **self._card_update(card, assignment, expected, offer_round)["Update"]
@@ -250,13 +255,16 @@ class Assigner:
     ) -> dict[str, Any]:
         names = {"#a": "assignment", "#s": "state", "#pool": "pool"}
         values: dict[str, Any] = {":a": to_dynamo(assignment.model_dump(mode="json", exclude_none=True))}
-        sets = ["#a = :a", "#pool = :pool", "pooled_at = :at"]
-        values[":pool"] = (
-            agent_pool(card.org_id, str(assignment.agent_id))
-            if assignment.state is AssignmentState.assigned
-            else queue_key(card.org_id, assignment.state)
-        )
-        values[":at"] = now_iso()
+        if assignment.state is AssignmentState.prospect:  # out of every pool: listed by its block
+            update = "SET #a = :a REMOVE #pool, pooled_at"
+        else:
+            update = "SET #a = :a, #pool = :pool, pooled_at = :at"
+            values[":pool"] = (
+                agent_pool(card.org_id, str(assignment.agent_id))
+                if assignment.state is AssignmentState.assigned
+                else queue_key(card.org_id, assignment.state)
+            )
+            values[":at"] = now_iso()
         if expected is None:
             condition = "attribute_exists(batch_id) AND attribute_not_exists(#a)"
         else:
@@ -265,7 +273,6 @@ class Assigner:
             if offer_round is not None:
                 condition += " AND #a.offer_round = :round"
                 values[":round"] = offer_round
-        update = "SET " + ", ".join(sets)
         return {
             "Update": {
                 "TableName": self._cards,

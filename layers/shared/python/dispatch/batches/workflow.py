@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from dispatch.assignment.engine import AssignmentEngine, queued_prospect
+from dispatch.assignment.engine import AssignmentEngine
 from dispatch.assignment.models import AssignmentType
 from dispatch.batches.approval import approval_required, standing_approval_applies
 from dispatch.batches.content import CHANGED, content_digest
@@ -302,7 +302,9 @@ class Workflow:
         opener = self.batches.open_chunk(batch.id, chunk.index, now_iso())
         sender = sender_for(batch)
         if batch.assigns_with(process.assignment).type is AssignmentType.none:
-            sender.queued = lambda: queued_prospect(org_id, utcnow())  # with the send: no write after
+            sender.prospect = self.assignments.prospects_sent(
+                org_id, batch.id, chunk.first_row, chunk.last_row
+            )
         hold = self.quiet_hours.hold(organisation) if self.quiet_hours is not None else None
         sender.hold = hold
         outcome = sender.send_chunk(batch, process, organisation.name or org_id, chunk)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from dispatch import aws
-from dispatch.assignment.models import Assignment
+from dispatch.assignment.models import Assignment, AssignmentState
 from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
 from dispatch.clock import isoformat, now_iso, parse_iso
 from dispatch.config import Settings
@@ -141,14 +141,6 @@ class CardChange:
         }
 
 
-@dataclass(frozen=True)
-class Queued:
-    """An assignment queue a card enters (its ``assignment``, under ``pool``, the index key)."""
-
-    assignment: Assignment
-    pool: str
-
-
 class CardStore:
     def __init__(self, settings: Settings) -> None:
         self._table = aws.dynamodb_table(settings.cards_table)
@@ -239,28 +231,23 @@ class CardStore:
             stale_status=CardStatus(stale) if stale else None,
         )
 
-    def mark_sent(self, card: Card, history: list[Distribution], queued: Queued | None = None) -> None:
+    def mark_sent(self, card: Card, history: list[Distribution], prospect: Assignment | None = None) -> None:
         """The claimed card reached a provider: ``sent`` — or still ``delivered`` for a resend of a
         delivered card (status never moves back) — with its distributions (refusals of other
         channels included) appended. A delivery event may have come first (the event proves the
         provider took the message, and moves a card still ``sending`` forward): then the
         distributions it does not hold yet are added, and the status stays where the event put it.
 
-        ``queued``: the assignment queue the card enters when sent (a batch whose setting assigns
-        nobody: the prospects), in this same write unless the card has an assignment already — a
-        separate write after the chunk cost a write unit per card."""
+        ``prospect``: a batch whose setting assigns nobody makes the card a prospect in this same
+        write (a separate write after the chunk cost a write unit per card), unless the card has
+        an assignment already; its block was noted before (:mod:`dispatch.assignment.prospects`)."""
         last = [entry for entry in history if entry.refused is None][-1]
         target = CardStatus.delivered if card.status is CardStatus.delivered else CardStatus.sent
         sets = ""
         values: dict[str, Any] = {}
-        if queued is not None:  # every card with an assignment has its pool and pooled_at too
-            sets = ", assignment = if_not_exists(assignment, :a), #pool = if_not_exists(#pool, :pool), "
-            sets += "pooled_at = if_not_exists(pooled_at, :pooled)"
-            values = {
-                ":a": to_dynamo(queued.assignment.model_dump(mode="json", exclude_none=True)),
-                ":pool": queued.pool,
-                ":pooled": queued.assignment.at or last.at,
-            }
+        if prospect is not None:
+            sets = ", assignment = if_not_exists(assignment, :a)"
+            values = {":a": to_dynamo(prospect.model_dump(mode="json", exclude_none=True))}
         recorded = _recorded(
             lambda: applied(
                 lambda: self._table.update_item(
@@ -274,7 +261,6 @@ class CardStore:
                     ExpressionAttributeNames={
                         "#status": "status",
                         "#error": "error",
-                        **({"#pool": "pool"} if queued is not None else {}),
                     },
                     ExpressionAttributeValues={
                         ":target": target.value,
@@ -457,6 +443,29 @@ class CardStore:
             query["ExpressionAttributeValues"][":status"] = status.value
         items, next_cursor = query_page(self._table, query, cursor)
         return [card_from_item(item) for item in items], next_cursor
+
+    def prospects_below(
+        self, batch_id: str, first_row: int, below: int, limit: int
+    ) -> tuple[list[Card], int]:
+        """One read of a batch's cards from row ``below - 1`` down to ``first_row`` (``limit``
+        rows examined at most), those that are prospects (:mod:`dispatch.assignment.prospects`),
+        last row first; and the row to read below next (``first_row``: none left)."""
+        page = self._table.query(
+            KeyConditionExpression="batch_id = :b AND #row BETWEEN :first AND :last",
+            FilterExpression="#a.#s = :prospect",
+            ExpressionAttributeNames={"#row": "row", "#a": "assignment", "#s": "state"},
+            ExpressionAttributeValues={
+                ":b": batch_id,
+                ":first": first_row,
+                ":last": below - 1,
+                ":prospect": AssignmentState.prospect.value,
+            },
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        last = page.get("LastEvaluatedKey")
+        cards = [card_from_item(item) for item in page.get("Items", [])]
+        return cards, int(last["row"]) if last else first_row
 
     def in_pool(
         self,

@@ -37,10 +37,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from dispatch.assignment.models import Assignment
 from dispatch.batches.models import Batch, Chunk
 from dispatch.cards.context import LinkConfig, stored_card_context
 from dispatch.cards.models import SYSTEM_SENDER, Card, CardStatus, Distribution
-from dispatch.cards.store import CardStore, Queued
+from dispatch.cards.store import CardStore
 from dispatch.clock import now_iso
 from dispatch.delivery.backoff import backoff
 from dispatch.delivery.channels import (
@@ -116,7 +117,7 @@ class ChunkSender:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     hold: Callable[[Card], bool] | None = None  # True: not now (quiet hours); the card stays as it is
-    queued: Callable[[], Queued] | None = None  # the queue a sent card enters with its send record
+    prospect: Callable[[], Assignment] | None = None  # a batch that assigns nobody: with each send
 
     def send_chunk(self, batch: Batch, process: Process, organisation: str, chunk: Chunk) -> ChunkOutcome:
         ready = [  # a card whose only channel is its letter waits for its printed bundle
@@ -315,7 +316,7 @@ class ChunkSender:
     def _finish(self, delivery: _Delivery, outcome: ChunkOutcome, *, interrupted: bool = False) -> None:
         card, history = delivery.card, delivery.history
         if any(entry.refused is None for entry in history):
-            self.cards.mark_sent(card, history, self.queued() if self.queued is not None else None)
+            self.cards.mark_sent(card, history, self.prospect() if self.prospect is not None else None)
             outcome.sent += 1
         elif interrupted and not history:
             self.cards.release(card)  # nothing reached a provider: the card is as it was

@@ -57,7 +57,8 @@ def distribute_card(card_id: str, body: Distribute) -> CardView:
 @router.get(
     "/cards",
     summary="A lead queue of the organisation (prospects, Lead Exception, Unassigned, offered, "
-    "claimable), newest first; filter by process, batch or group, search any field value",
+    "claimable), newest first (prospects: the newest batches' first, last row first); filter by "
+    "process, batch or group, search any field value",
     responses=documented(takes_input=True),
 )
 def list_queue(
