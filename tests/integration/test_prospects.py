@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from dispatch import aws, clock
 from dispatch.assignment import prospects
@@ -152,6 +153,26 @@ def test_a_block_emptied_by_hand_is_forgotten_once_no_sender_can_still_be_fillin
     with clock.scoped(lambda: later):
         assert _all_pages(settings, 10) == [["b2-0000004"]]
     assert _blocks(settings) == ["PROSPECTS#b2#000000000"]
+
+
+def test_a_failed_removal_leaves_the_block_for_the_next_listing_and_fails_nothing(
+    deployed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(deployed)
+    [card] = _prospects(settings, "b1", [3])
+    with clock.scoped(lambda: NOON):
+        moved = Assignment(state=AssignmentState.lead_exception, at=clock.now_iso())
+        Assigner(settings, AgentStore(settings)).assign(card, moved, AssignmentState.prospect)
+    blocks, store = ProspectBlocks(settings), CardStore(settings)
+
+    def throttled(**_: Any) -> None:
+        error = {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}
+        raise ClientError(error, "DeleteItem")
+
+    monkeypatch.setattr(blocks._table, "delete_item", throttled)
+    with clock.scoped(lambda: NOON + SETTLES + SETTLES):
+        assert blocks.page("org-a", store, 10, None, keep=EVERY) == ([], None)
+    assert _blocks(settings) == ["PROSPECTS#b1#000000000"]
 
 
 def test_a_cursor_of_another_listing_is_refused(deployed: Any) -> None:

@@ -162,11 +162,21 @@ export interface Batch {
 }
 
 /**
- * No serious or critical accessibility violation on the page as it is now. The email previews are
- * left out: they show an admin's own email HTML in a sandboxed frame that runs no script (axe
- * cannot run in it), and the frame itself is checked (it has a title).
+ * No serious or critical accessibility violation on the page as it is now, once its transitions
+ * have ended: axe measures colour contrast on what is painted, and a flash message fading in is
+ * half transparent until then (a check that depended on how fast the machine was). The email
+ * previews are left out: they show an admin's own email HTML in a sandboxed frame that runs no
+ * script (axe cannot run in it), and the frame itself is checked (it has a title).
  */
 export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
     .exclude('iframe.email-preview')

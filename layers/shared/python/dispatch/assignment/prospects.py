@@ -24,6 +24,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from dispatch import aws
 from dispatch.cards.models import Card
 from dispatch.cards.store import CardStore
@@ -31,6 +33,7 @@ from dispatch.clock import isoformat, now_iso, utcnow
 from dispatch.config import Settings
 from dispatch.dynamo import FILTER_CALLS, FILTER_READS, applied
 from dispatch.errors import InvalidRequest
+from dispatch.observability import logger
 
 BLOCK_ROWS = 1000  # file rows a block spans: a chunk of the template's default size spans one or two
 SETTLES = timedelta(hours=1)  # beyond the send function's 15 minutes: a noted block is filling
@@ -102,7 +105,7 @@ class ProspectBlocks:
             calls += 1
             found = self._table.query(**query)
             for block in (Block.of(item) for item in found.get("Items", [])):
-                whole = below is None or block.sk != top
+                whole = below is None or block.sk != top or below > block.last_row
                 row = block.last_row + 1 if whole else min(int(below or 0), block.last_row + 1)
                 seen = 0
                 while row > block.first_row:
@@ -126,17 +129,24 @@ class ProspectBlocks:
         return kept, {"block": str(query["ExclusiveStartKey"]["sk"]), "row": 0}  # read: go on below it
 
     def _forget(self, org_id: str, block: Block) -> None:
-        """Remove a block read whole without a prospect — unless noted since (see the module)."""
-        applied(
-            lambda: self._table.delete_item(
-                Key={"pk": f"ORG#{org_id}", "sk": block.sk},
-                ConditionExpression="version = :read AND noted_at < :settled",
-                ExpressionAttributeValues={
-                    ":read": block.version,
-                    ":settled": isoformat(utcnow() - SETTLES),
-                },
+        """Remove a block read whole without a prospect — unless noted since (see the module).
+        Housekeeping: a failure (throttling, say) leaves the block for the next listing instead of
+        failing this one."""
+        try:
+            applied(
+                lambda: self._table.delete_item(
+                    Key={"pk": f"ORG#{org_id}", "sk": block.sk},
+                    ConditionExpression="version = :read AND noted_at < :settled",
+                    ExpressionAttributeValues={
+                        ":read": block.version,
+                        ":settled": isoformat(utcnow() - SETTLES),
+                    },
+                )
             )
-        )
+        except ClientError as exc:
+            logger.warning(
+                "an empty prospect block was kept", error=exc.response.get("Error", {}).get("Code")
+            )
 
 
 def _start(cursor: dict[str, Any] | None, prefix: str) -> tuple[str, int | None]:
