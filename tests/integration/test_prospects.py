@@ -4,6 +4,7 @@ forgotten only when no writer may still be filling it, and a cursor of another l
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from dispatch import aws, clock
+from dispatch import aws, clock, services
 from dispatch.assignment import prospects
-from dispatch.assignment.models import Assignment, AssignmentState
+from dispatch.assignment.hours import ALWAYS_OPEN
+from dispatch.assignment.models import Assignment, AssignmentConfig, AssignmentState
 from dispatch.assignment.prospects import SETTLES, ProspectBlocks
 from dispatch.assignment.rotation import Assigner
 from dispatch.assignment.store import AgentStore
@@ -140,7 +142,7 @@ def test_a_block_emptied_by_hand_is_forgotten_once_no_sender_can_still_be_fillin
         page = read(batch_id, first_row, below, limit)
         if batch_id == "b1":
             with clock.scoped(lambda: NOON):
-                blocks.note("org-a", "b1", 0, 999)
+                blocks.note("org-a", "b1", [0])
         return page
 
     monkeypatch.setattr(store, "prospects_below", noted_meanwhile)
@@ -153,6 +155,33 @@ def test_a_block_emptied_by_hand_is_forgotten_once_no_sender_can_still_be_fillin
     with clock.scoped(lambda: later):
         assert _all_pages(settings, 10) == [["b2-0000004"]]
     assert _blocks(settings) == ["PROSPECTS#b2#000000000"]
+
+
+def test_the_engine_notes_each_block_once_for_the_cards_it_makes_prospects(deployed: Any) -> None:
+    settings = _settings(deployed)
+    cards = [
+        Card(
+            id=f"b1-{row:07d}",
+            batch_id="b1",
+            org_id="org-a",
+            row=row,
+            values={},
+            status=CardStatus.sent,
+            link_expires_at=0,
+            created_at="t",
+        )
+        for row in [2, 3, 4, 998, 1000, 1001]
+    ]
+    CardStore(settings).put_many(cards)
+    engine = services.assignment_engine(settings)
+    assert engine.assign(cards, AssignmentConfig(), ALWAYS_OPEN, NOON) == Counter({"prospect": 6})
+    items = aws.dynamodb_table(settings.main_table).scan()["Items"]
+    versions = {
+        str(item["sk"]): int(item["version"]) for item in items if str(item["sk"]).startswith("PROSPECTS#")
+    }
+    assert versions == {"PROSPECTS#b1#000000000": 1, "PROSPECTS#b1#000000001": 1}
+    listed = [card_id for page in _all_pages(settings, 4) for card_id in page]
+    assert listed == [card.id for card in reversed(cards)]
 
 
 def test_a_failed_removal_leaves_the_block_for_the_next_listing_and_fails_nothing(

@@ -83,7 +83,7 @@ class AssignmentEngine:
         (:mod:`dispatch.assignment.prospects`), then the prospect each send records with it
         (``CardStore.mark_sent``: one write instead of two). The engine queues only the cards that
         missed it (one a delivery event recorded first, or one the sender died before recording)."""
-        self.assigner.prospects.note(org_id, batch_id, first_row, last_row)
+        self.assigner.prospects.note(org_id, batch_id, range(first_row, last_row + 1))
         return lambda: no_assignment(utcnow())
 
     def assign(
@@ -105,8 +105,9 @@ class AssignmentEngine:
         run = _Pass(config, now, waiting_in, offer_round)
         if config.type is AssignmentType.none:
             prospect = no_assignment(now)
+            self.assigner.note_prospects(waiting)  # each block once, not once a card
             for card in waiting:
-                self._set(card, prospect, run)
+                self._set(card, prospect, run, noted=True)
             return run.outcomes
         if not hours.is_open(now):
             if waiting_in is not AssignmentState.unassigned:  # those wait already
@@ -275,10 +276,12 @@ class AssignmentEngine:
         *,
         group_id: str | None = None,
         label: str | None = None,
+        noted: bool = False,
     ) -> bool:
         """Write one card's assignment (conditional on the run's expected state and, for an offered
         card, its round); an assigned agent is told. False when the card was taken meanwhile. A
-        card put in a queue keeps the work status and activity it has (a retrieved card's)."""
+        card put in a queue keeps the work status and activity it has (a retrieved card's).
+        ``noted``: a prospect's block is noted already (``Assigner.note_prospects``)."""
         current = card.assignment
         if assignment.state in QUEUES and current is not None:
             assignment = assignment.model_copy(
@@ -286,7 +289,7 @@ class AssignmentEngine:
             )
         try:
             self.assigner.assign(
-                card, assignment, run.expected, group_id=group_id, offer_round=run.offer_round
+                card, assignment, run.expected, group_id=group_id, offer_round=run.offer_round, noted=noted
             )
         except CardTaken:
             run.outcomes["taken"] += 1

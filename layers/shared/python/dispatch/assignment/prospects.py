@@ -10,7 +10,7 @@ ids sort by creation time; a batch's last rows first) and each block's cards wit
 of the cards table, keeping those still prospects.
 
 A block is noted before any card of it becomes a prospect — a batch's sender notes its chunk's
-blocks before sending, the engine a card's block before writing it — so no prospect is ever
+blocks before sending, the engine the cards' blocks before writing them — so no prospect is ever
 outside a listed block. A listing that reads a whole block and finds no prospect in it removes the
 block, unless it was noted again since it was read (``version``) or within ``SETTLES``: a sender
 fills the blocks it noted for at most one invocation of the send function (15 minutes).
@@ -18,7 +18,7 @@ fills the blocks it noted for at most one invocation of the send function (15 mi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -66,10 +66,10 @@ class ProspectBlocks:
     def __init__(self, settings: Settings) -> None:
         self._table = aws.dynamodb_table(settings.main_table)
 
-    def note(self, org_id: str, batch_id: str, first_row: int, last_row: int) -> None:
+    def note(self, org_id: str, batch_id: str, rows: Iterable[int]) -> None:
         """The rows' blocks may hold prospects from now on: one write a block, each a new
         ``version`` (a chunk of the template's 1,000 accepted rows spans one or two blocks)."""
-        for block in range(first_row // BLOCK_ROWS, last_row // BLOCK_ROWS + 1):
+        for block in sorted({row // BLOCK_ROWS for row in rows}):
             self._table.update_item(
                 Key={"pk": f"ORG#{org_id}", "sk": block_key(batch_id, block)},
                 UpdateExpression="SET noted_at = :at ADD version :one",

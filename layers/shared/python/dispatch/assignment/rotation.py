@@ -145,13 +145,15 @@ class Assigner:
         *,
         group_id: str | None = None,
         offer_round: int | None = None,
+        noted: bool = False,
     ) -> None:
         """Set one card's assignment (conditional on ``expected`` — and on ``offer_round``, for a
         ring_all offer — CardTaken when it no longer holds); an assignment to a member of a group
-        also moves it to the top of the rotation, in the same transaction."""
+        also moves it to the top of the rotation, in the same transaction. A prospect is listed by
+        its block, noted first (``noted``: by :meth:`note_prospects` already)."""
         if not (assignment.agent_id and group_id):  # no member moves: one conditional update
-            if assignment.state is AssignmentState.prospect:  # listed by its block, noted first
-                self.prospects.note(card.org_id, card.batch_id, card.row, card.row)
+            if assignment.state is AssignmentState.prospect and not noted:
+                self.note_prospects([card])
             try:
                 aws.client("dynamodb").update_item(
                     **self._card_update(card, assignment, expected, offer_round)["Update"]
@@ -176,6 +178,14 @@ class Assigner:
             if failed == len(items) - 1:
                 raise CardTaken(card.id)
         raise Conflict("the group's rotation is too contended; try again")
+
+    def note_prospects(self, cards: list[Card]) -> None:
+        """Note the blocks of cards about to become prospects: each block once."""
+        rows: dict[tuple[str, str], list[int]] = {}
+        for card in cards:
+            rows.setdefault((card.org_id, card.batch_id), []).append(card.row)
+        for (org_id, batch_id), batch_rows in rows.items():
+            self.prospects.note(org_id, batch_id, batch_rows)
 
     def credit(self, group_id: str, agent_id: str, once: tuple[str, str]) -> bool:
         """Move an agent to the top of a group's rotation for an assignment made elsewhere (a
