@@ -32,8 +32,8 @@ def _settings(deployed: Any) -> Settings:
     return Settings.from_env(deployed.runtime.functions[deployed.name("ApiFunction")].environment)
 
 
-def _prospects(settings: Settings, batch_id: str, rows: Iterable[int], org_id: str = "org-a") -> list[Card]:
-    """Cards made prospects by the engine's writer, one at a time (each notes its block)."""
+def _stored(settings: Settings, batch_id: str, rows: Iterable[int], org_id: str = "org-a") -> list[Card]:
+    """Sent cards of a batch at ``rows``, not assigned yet."""
     cards = [
         Card(
             id=f"{batch_id}-{row:07d}",
@@ -49,6 +49,12 @@ def _prospects(settings: Settings, batch_id: str, rows: Iterable[int], org_id: s
         for row in rows
     ]
     CardStore(settings).put_many(cards)
+    return cards
+
+
+def _prospects(settings: Settings, batch_id: str, rows: Iterable[int], org_id: str = "org-a") -> list[Card]:
+    """Cards made prospects by the engine's writer, one at a time (each notes its block)."""
+    cards = _stored(settings, batch_id, rows, org_id)
     assigner = Assigner(settings, AgentStore(settings))
     with clock.scoped(lambda: NOON):
         for card in cards:
@@ -159,20 +165,7 @@ def test_a_block_emptied_by_hand_is_forgotten_once_no_sender_can_still_be_fillin
 
 def test_the_engine_notes_each_block_once_for_the_cards_it_makes_prospects(deployed: Any) -> None:
     settings = _settings(deployed)
-    cards = [
-        Card(
-            id=f"b1-{row:07d}",
-            batch_id="b1",
-            org_id="org-a",
-            row=row,
-            values={},
-            status=CardStatus.sent,
-            link_expires_at=0,
-            created_at="t",
-        )
-        for row in [2, 3, 4, 998, 1000, 1001]
-    ]
-    CardStore(settings).put_many(cards)
+    cards = _stored(settings, "b1", [2, 3, 4, 998, 1000, 1001])
     engine = services.assignment_engine(settings)
     assert engine.assign(cards, AssignmentConfig(), ALWAYS_OPEN, NOON) == Counter({"prospect": 6})
     items = aws.dynamodb_table(settings.main_table).scan()["Items"]
