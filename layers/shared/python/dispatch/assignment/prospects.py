@@ -106,7 +106,7 @@ class ProspectBlocks:
             found = self._table.query(**query)
             for block in (Block.of(item) for item in found.get("Items", [])):
                 whole = below is None or block.sk != top or below > block.last_row
-                row = block.last_row + 1 if whole else min(int(below or 0), block.last_row + 1)
+                row = block.last_row + 1 if below is None or whole else below
                 seen = 0
                 while row > block.first_row:
                     if calls == FILTER_CALLS:  # the next page goes on from here
